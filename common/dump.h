@@ -1,0 +1,124 @@
+// The in-memory form of a dump, its encoder and its reader: the one reader/writer shared by the
+// recorder and the analyzer. The byte layout lives in dump_format.h.
+//
+// The recorder streams records into a DumpEncoder from its tables (no whole-dump copy in memory);
+// tests and tools build a Dump and call WriteDump. ParseDump/ReadDumpFile validate everything and
+// never crash on bad input: they return false with one line saying where the input broke.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dump_format.h"
+
+namespace leakscope {
+
+struct ProcessInfo {
+  format::ProcessFixed fixed{};
+  std::string host;
+  std::string executable;
+  std::vector<std::string> args;
+};
+
+struct ModuleInfo {
+  format::ModuleFixed fixed{};
+  std::string path;
+  std::string build_id;  // raw bytes of the GNU build-id note, empty when the module has none
+};
+
+struct SiteInfo {
+  format::SiteFixed fixed{};  // fixed.depth == pcs.size()
+  std::vector<uint64_t> pcs;
+
+  uint64_t live_count() const { return fixed.alloc_count - fixed.free_count; }
+  uint64_t live_bytes() const { return fixed.alloc_bytes - fixed.free_bytes; }
+  uint64_t live_est_bytes() const { return fixed.alloc_est_bytes - fixed.free_est_bytes; }
+};
+
+struct Dump {
+  uint32_t version = format::kVersion;
+  ProcessInfo process;
+  format::SettingsFixed settings{};
+  std::vector<ModuleInfo> modules;
+  std::vector<SiteInfo> sites;
+  std::vector<format::StreamsFixed> streams;
+  format::MemoryFixed memory{};
+  format::CountersFixed counters{};
+};
+
+// Where encoded bytes go. Write returns false on failure; the encoder then stops writing.
+class ByteSink {
+ public:
+  virtual ~ByteSink() = default;
+  virtual bool Write(const void* data, size_t size) = 0;
+};
+
+// Appends to a std::string (tests, tools).
+class StringSink final : public ByteSink {
+ public:
+  bool Write(const void* data, size_t size) override;
+  const std::string& bytes() const { return bytes_; }
+
+ private:
+  std::string bytes_;
+};
+
+// Buffers and writes to a file descriptor with write(2), retrying on EINTR and short writes.
+// Flush() must be called before the descriptor is closed. Allocates only its buffer, once.
+class FdSink final : public ByteSink {
+ public:
+  explicit FdSink(int fd);
+  ~FdSink() override;
+  FdSink(const FdSink&) = delete;
+  FdSink& operator=(const FdSink&) = delete;
+  bool Write(const void* data, size_t size) override;
+  bool Flush();
+
+ private:
+  int fd_;
+  char* buffer_;
+  size_t used_ = 0;
+  bool failed_ = false;
+};
+
+// Writes a dump record by record. Call Begin once, then records in any order (Process first by
+// convention), then Finish, which writes kEnd with the record count and checksum.
+// Returns false once any write failed. Not thread-safe.
+class DumpEncoder {
+ public:
+  explicit DumpEncoder(ByteSink* sink);
+  ~DumpEncoder();
+  DumpEncoder(const DumpEncoder&) = delete;
+  DumpEncoder& operator=(const DumpEncoder&) = delete;
+
+  bool Begin();
+  bool Process(const ProcessInfo& process);
+  bool Settings(const format::SettingsFixed& settings);
+  bool Module(const format::ModuleFixed& fixed, std::string_view path, std::string_view build_id);
+  // `fixed.depth` is taken from pcs.size().
+  bool Site(const format::SiteFixed& fixed, std::span<const uint64_t> pcs);
+  bool Streams(const format::StreamsFixed& streams);
+  bool Memory(const format::MemoryFixed& memory);
+  bool Counters(const format::CountersFixed& counters);
+  bool Finish();
+
+ private:
+  struct State;
+  State* state_;
+};
+
+// Encodes a whole Dump (tests, tools).
+bool WriteDump(const Dump& dump, ByteSink* sink);
+
+// Parses a whole dump. On failure returns false and sets *error to one line saying what broke and
+// at which byte offset (the caller prefixes the file name).
+bool ParseDump(std::string_view bytes, Dump* out, std::string* error);
+
+// Reads and parses a file. *error is "<path>: <what broke>" on failure.
+bool ReadDumpFile(const std::string& path, Dump* out, std::string* error);
+
+}  // namespace leakscope

@@ -1,0 +1,190 @@
+// DumpEncoder streams records to a ByteSink and hashes them on the way, so the recorder never holds
+// a whole dump in memory. It runs on the recorder's dumper thread: the only allocation is its
+// State, once, and nothing throws.
+#include <bit>
+#include <cstring>
+#include <limits>
+#include <new>
+
+#include "dump.h"
+
+#define XXH_INLINE_ALL  // Everything static inside this file: the preload must not export xxHash.
+#include <xxhash.h>
+
+namespace leakscope {
+namespace {
+
+// The layout is written with memcpy of the fixed structs; that is the little-endian format only on
+// a little-endian machine, which is all the recorder supports.
+static_assert(std::endian::native == std::endian::little);
+
+// The reader rejects deeper stacks (a bound on what a corrupt depth field may make it allocate).
+// Refusing them here surfaces the mistake when the dump is written instead of when it is read.
+// Keep in step with dump_reader.cc.
+constexpr size_t kMaxSiteDepth = 4096;
+
+constexpr size_t kStringPrefixBytes = sizeof(uint32_t);
+
+bool FitsU32(size_t n) { return n <= std::numeric_limits<uint32_t>::max(); }
+
+}  // namespace
+
+struct DumpEncoder::State {
+  enum class Phase { kNotBegun, kOpen, kFinished, kFailed };
+
+  ByteSink* sink;
+  Phase phase = Phase::kNotBegun;
+  uint64_t records = 0;
+  XXH64_state_t hash;
+
+  // Writes bytes that count towards the kEnd checksum.
+  bool Put(const void* data, size_t size) {
+    if (phase == Phase::kFailed) return false;
+    if (size == 0) return true;
+    if (!sink->Write(data, size)) {
+      phase = Phase::kFailed;
+      return false;
+    }
+    XXH64_update(&hash, data, size);
+    return true;
+  }
+
+  bool PutString(std::string_view s) {
+    uint32_t n = static_cast<uint32_t>(s.size());
+    return Put(&n, sizeof(n)) && Put(s.data(), s.size());
+  }
+
+  // Starts a record; every record but kEnd goes through here.
+  bool Start(format::RecordType type, uint64_t payload_bytes) {
+    if (phase != Phase::kOpen) return false;
+    format::RecordHeader header{};
+    header.type = static_cast<uint32_t>(type);
+    header.payload_bytes = payload_bytes;
+    if (!Put(&header, sizeof(header))) return false;
+    ++records;
+    return true;
+  }
+
+  template <typename Fixed>
+  bool FixedRecord(format::RecordType type, const Fixed& fixed) {
+    return Start(type, sizeof(Fixed)) && Put(&fixed, sizeof(Fixed));
+  }
+
+  // Marks the encoder failed for input it cannot encode, so later calls and Finish report it too.
+  bool Reject() {
+    if (phase == Phase::kOpen) phase = Phase::kFailed;
+    return false;
+  }
+};
+
+DumpEncoder::DumpEncoder(ByteSink* sink) : state_(new (std::nothrow) State) {
+  if (state_ != nullptr) state_->sink = sink;
+}
+
+DumpEncoder::~DumpEncoder() { delete state_; }
+
+bool DumpEncoder::Begin() {
+  if (state_ == nullptr || state_->phase != State::Phase::kNotBegun) return false;
+  XXH64_reset(&state_->hash, 0);
+  state_->phase = State::Phase::kOpen;
+  format::FileHeader header{};
+  std::memcpy(header.magic, format::kMagic, sizeof(header.magic));
+  header.version = format::kVersion;
+  header.header_bytes = sizeof(format::FileHeader);
+  return state_->Put(&header, sizeof(header));
+}
+
+bool DumpEncoder::Process(const ProcessInfo& process) {
+  if (state_ == nullptr) return false;
+  if (!FitsU32(process.host.size()) || !FitsU32(process.executable.size()) ||
+      !FitsU32(process.args.size())) {
+    return state_->Reject();
+  }
+  uint64_t payload = sizeof(format::ProcessFixed) + kStringPrefixBytes + process.host.size() +
+                     kStringPrefixBytes + process.executable.size() + sizeof(uint32_t);
+  for (const std::string& arg : process.args) {
+    if (!FitsU32(arg.size())) return state_->Reject();
+    payload += kStringPrefixBytes + arg.size();
+  }
+  if (!state_->Start(format::RecordType::kProcess, payload) ||
+      !state_->Put(&process.fixed, sizeof(process.fixed)) || !state_->PutString(process.host) ||
+      !state_->PutString(process.executable)) {
+    return false;
+  }
+  uint32_t argc = static_cast<uint32_t>(process.args.size());
+  if (!state_->Put(&argc, sizeof(argc))) return false;
+  for (const std::string& arg : process.args) {
+    if (!state_->PutString(arg)) return false;
+  }
+  return true;
+}
+
+bool DumpEncoder::Settings(const format::SettingsFixed& settings) {
+  return state_ != nullptr && state_->FixedRecord(format::RecordType::kSettings, settings);
+}
+
+bool DumpEncoder::Module(const format::ModuleFixed& fixed, std::string_view path,
+                         std::string_view build_id) {
+  if (state_ == nullptr) return false;
+  if (!FitsU32(path.size()) || !FitsU32(build_id.size())) return state_->Reject();
+  uint64_t payload =
+      sizeof(fixed) + kStringPrefixBytes + path.size() + kStringPrefixBytes + build_id.size();
+  return state_->Start(format::RecordType::kModule, payload) &&
+         state_->Put(&fixed, sizeof(fixed)) && state_->PutString(path) &&
+         state_->PutString(build_id);
+}
+
+bool DumpEncoder::Site(const format::SiteFixed& fixed, std::span<const uint64_t> pcs) {
+  if (state_ == nullptr) return false;
+  if (pcs.size() > kMaxSiteDepth) return state_->Reject();
+  format::SiteFixed header = fixed;
+  header.depth = static_cast<uint32_t>(pcs.size());
+  uint64_t payload = sizeof(header) + pcs.size_bytes();
+  return state_->Start(format::RecordType::kSite, payload) &&
+         state_->Put(&header, sizeof(header)) && state_->Put(pcs.data(), pcs.size_bytes());
+}
+
+bool DumpEncoder::Streams(const format::StreamsFixed& streams) {
+  return state_ != nullptr && state_->FixedRecord(format::RecordType::kStreams, streams);
+}
+
+bool DumpEncoder::Memory(const format::MemoryFixed& memory) {
+  return state_ != nullptr && state_->FixedRecord(format::RecordType::kMemory, memory);
+}
+
+bool DumpEncoder::Counters(const format::CountersFixed& counters) {
+  return state_ != nullptr && state_->FixedRecord(format::RecordType::kCounters, counters);
+}
+
+bool DumpEncoder::Finish() {
+  if (state_ == nullptr || state_->phase != State::Phase::kOpen) return false;
+  // The checksum covers everything before this header, so it is taken before writing it.
+  format::EndFixed end{};
+  end.record_count = state_->records;
+  end.xxh64 = XXH64_digest(&state_->hash);
+  format::RecordHeader header{};
+  header.type = static_cast<uint32_t>(format::RecordType::kEnd);
+  header.payload_bytes = sizeof(end);
+  bool ok = state_->Put(&header, sizeof(header)) && state_->Put(&end, sizeof(end));
+  if (ok) state_->phase = State::Phase::kFinished;
+  return ok;
+}
+
+bool WriteDump(const Dump& dump, ByteSink* sink) {
+  DumpEncoder encoder(sink);
+  if (!encoder.Begin() || !encoder.Process(dump.process) || !encoder.Settings(dump.settings)) {
+    return false;
+  }
+  for (const ModuleInfo& module : dump.modules) {
+    if (!encoder.Module(module.fixed, module.path, module.build_id)) return false;
+  }
+  for (const SiteInfo& site : dump.sites) {
+    if (!encoder.Site(site.fixed, site.pcs)) return false;
+  }
+  for (const format::StreamsFixed& streams : dump.streams) {
+    if (!encoder.Streams(streams)) return false;
+  }
+  return encoder.Memory(dump.memory) && encoder.Counters(dump.counters) && encoder.Finish();
+}
+
+}  // namespace leakscope

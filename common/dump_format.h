@@ -1,0 +1,143 @@
+// The on-disk layout of a leakscope dump: the one contract between the recorder (preload/) and the
+// analyzer (analyzer/). Documented for humans in docs/dump-format.md; keep the two in step and bump
+// kVersion on any change a version-1 reader cannot skip over.
+//
+// A dump is a FileHeader followed by records. Each record is a RecordHeader and `payload_bytes`
+// bytes of payload. All integers are little-endian (the recorder only runs on x86-64 Linux).
+// Strings are a u32 byte count followed by that many bytes (no terminator). Readers skip record
+// types they do not know and bytes at the end of a payload beyond the fields they know, so later
+// versions can add fields and records without breaking older analyzers.
+//
+// The last record is kEnd: it carries the number of records before it and the XXH64 (seed 0) of
+// every byte of the file before the kEnd record header, so a truncated or altered file is detected.
+#pragma once
+
+#include <cstdint>
+
+namespace leakscope::format {
+
+inline constexpr char kMagic[8] = {'L', 'K', 'S', 'C', 'D', 'U', 'M', 'P'};
+inline constexpr uint32_t kVersion = 1;
+
+struct FileHeader {
+  char magic[8];
+  uint32_t version;
+  uint32_t header_bytes;  // sizeof(FileHeader); lets a later version grow the header
+};
+static_assert(sizeof(FileHeader) == 16);
+
+enum class RecordType : uint32_t {
+  kProcess = 1,   // who and when: pid, seq, times, host, executable, command line
+  kSettings = 2,  // the recorder's options in force
+  kModule = 3,    // one loaded (or since unloaded) ELF module
+  kSite = 4,      // one call stack with its allocation counters
+  kStreams = 5,   // open zlib streams of one site and kind
+  kMemory = 6,    // process memory picture and the recorder's own overhead
+  kCounters = 7,  // drops, failures and interception status
+  kEnd = 0x7fffffff,
+};
+
+struct RecordHeader {
+  uint32_t type;  // RecordType
+  uint32_t reserved;  // 0
+  uint64_t payload_bytes;
+};
+static_assert(sizeof(RecordHeader) == 16);
+
+// Fixed part of kProcess; followed by strings host, executable, then u32 argc and argc strings.
+struct ProcessFixed {
+  int64_t pid;
+  int64_t ppid;
+  uint64_t seq;              // 0, 1, 2 ... per process
+  uint64_t instance_id;      // random per recorder start: tells an exec'd image from its parent
+  int64_t time_unix_ns;      // CLOCK_REALTIME when the dump was taken
+  int64_t time_monotonic_ns; // CLOCK_MONOTONIC when the dump was taken
+  int64_t start_unix_ns;     // CLOCK_REALTIME when the recorder started
+};
+static_assert(sizeof(ProcessFixed) == 56);
+
+struct SettingsFixed {
+  uint64_t sample_bytes;  // mean sampling interval in bytes; 1 = every allocation
+  uint64_t max_stacks;
+  uint64_t max_live;
+  uint64_t max_streams;
+  uint64_t interval_ns;   // 0 = dumps only at exit and on demand
+  uint32_t depth;         // maximum native frames per stack
+  uint32_t flags;         // kSettingFollowChildren | ...
+};
+static_assert(sizeof(SettingsFixed) == 48);
+inline constexpr uint32_t kSettingFollowChildren = 1u << 0;
+
+// Fixed part of kModule; followed by strings path and build_id (raw bytes, may be empty).
+struct ModuleFixed {
+  uint64_t start;  // lowest mapped address of the module's PT_LOAD segments
+  uint64_t end;    // one past the highest
+  uint64_t bias;   // load bias (dlpi_addr): ELF virtual address = runtime address - bias
+  uint32_t flags;  // kModuleMain | kModuleUnloaded
+  uint32_t reserved;
+};
+static_assert(sizeof(ModuleFixed) == 32);
+inline constexpr uint32_t kModuleMain = 1u << 0;      // the executable itself
+inline constexpr uint32_t kModuleUnloaded = 1u << 1;  // dlclose'd before this dump
+
+// Fixed part of kSite; followed by `depth` u64 PCs, innermost first. Every PC is a return address
+// (the analyzer looks up pc - 1). Counters cover sampled allocations only; *_est_bytes are the
+// unbiased estimates of all bytes (each sample weighted by the inverse of its sampling chance).
+// Live = alloc - free. Site id 0 is the overflow site: allocations whose stack did not fit.
+struct SiteFixed {
+  uint32_t site_id;
+  uint32_t depth;
+  uint64_t alloc_count;
+  uint64_t alloc_bytes;
+  uint64_t alloc_est_bytes;
+  uint64_t free_count;
+  uint64_t free_bytes;
+  uint64_t free_est_bytes;
+};
+static_assert(sizeof(SiteFixed) == 56);
+inline constexpr uint32_t kOverflowSiteId = 0;
+
+enum class StreamKind : uint32_t { kInflate = 1, kDeflate = 2 };
+
+struct StreamsFixed {
+  uint32_t site_id;
+  uint32_t kind;          // StreamKind
+  uint64_t open_count;    // streams opened here and not yet ended
+  uint64_t open_bytes;    // bytes those open streams hold (0 when not attributed)
+  uint64_t opened_total;  // streams ever opened here
+};
+static_assert(sizeof(StreamsFixed) == 32);
+
+struct MemoryFixed {
+  uint64_t rss_bytes;            // VmRSS
+  uint64_t rss_peak_bytes;       // VmHWM
+  uint64_t vm_bytes;             // VmSize
+  uint64_t malloc_arena_bytes;   // mallinfo2().arena: sbrk'd and arena heap space
+  uint64_t malloc_mmap_bytes;    // mallinfo2().hblkhd: large blocks served by mmap
+  uint64_t malloc_in_use_bytes;  // mallinfo2().uordblks + hblkhd
+  uint64_t malloc_free_bytes;    // mallinfo2().fordblks: free but held by malloc
+  uint64_t malloc_arena_count;   // glibc arenas (main + thread arenas)
+  uint64_t self_reserved_bytes;  // address space the recorder reserved
+  uint64_t self_resident_bytes;  // of which resident
+};
+static_assert(sizeof(MemoryFixed) == 80);
+
+struct CountersFixed {
+  uint64_t sampled_allocs;         // allocations recorded, since start
+  uint64_t dropped_live_full;      // sampled allocations not recorded: live table full
+  uint64_t dropped_stack_full;     // sampled allocations charged to the overflow site
+  uint64_t unwind_failures;        // stacks that came back empty
+  uint64_t zlib_calls;             // zlib init/end calls intercepted
+  uint64_t dropped_streams_full;   // zlib streams not recorded: stream table full
+  uint64_t zlib_missing_real;      // zlib calls whose real function could not be found
+  uint64_t reserved;
+};
+static_assert(sizeof(CountersFixed) == 64);
+
+struct EndFixed {
+  uint64_t record_count;  // records before kEnd
+  uint64_t xxh64;         // of every byte before the kEnd record header
+};
+static_assert(sizeof(EndFixed) == 16);
+
+}  // namespace leakscope::format

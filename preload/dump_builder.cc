@@ -1,0 +1,144 @@
+#include "dump_builder.h"
+
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include "module_registry.h"
+#include "process_info.h"
+#include "recorder.h"
+#include "region.h"
+
+namespace leakscope {
+namespace {
+
+int64_t Now(clockid_t clock) {
+  timespec ts;
+  clock_gettime(clock, &ts);
+  return ts.tv_sec * 1'000'000'000ll + ts.tv_nsec;
+}
+
+format::SettingsFixed CurrentSettings() {
+  const Options& o = g_recorder.options;
+  format::SettingsFixed s{};
+  s.sample_bytes = o.sample_bytes;
+  s.max_stacks = o.max_stacks;
+  s.max_live = o.max_live;
+  s.max_streams = o.max_streams;
+  s.interval_ns = o.interval_ns;
+  s.depth = static_cast<uint32_t>(o.depth);
+  s.flags = o.follow_children ? format::kSettingFollowChildren : 0;
+  return s;
+}
+
+struct LiveTotals {
+  uint64_t count = 0;
+  uint64_t bytes = 0;
+  uint64_t est_bytes = 0;
+};
+
+struct StreamTotals {
+  uint64_t open_count = 0;
+  uint64_t open_bytes = 0;
+  uint64_t opened_total = 0;
+};
+
+uint64_t StreamKey(uint32_t site_id, uint32_t kind) {
+  return static_cast<uint64_t>(site_id) << 8 | kind;
+}
+
+}  // namespace
+
+bool EncodeDump(const ReentrancyGuard& guard, uint64_t seq, DumpEncoder* encoder) {
+  Recorder& r = g_recorder;
+  ProcessInfo process;
+  process.fixed.pid = getpid();
+  process.fixed.ppid = getppid();
+  process.fixed.seq = seq;
+  process.fixed.instance_id = r.instance_id;
+  process.fixed.time_unix_ns = Now(CLOCK_REALTIME);
+  process.fixed.time_monotonic_ns = Now(CLOCK_MONOTONIC);
+  process.fixed.start_unix_ns = r.start_unix_ns;
+  ReadProcessIdentity(guard, &process);
+
+  bool ok = encoder->Begin() && encoder->Process(process) && encoder->Settings(CurrentSettings());
+
+  RefreshModules(guard);
+  for (const ModuleInfo& module : SnapshotModules(guard)) {
+    ok = ok && encoder->Module(module.fixed, module.path, module.build_id);
+  }
+
+  std::vector<LiveTotals> live(r.stacks.capacity() + 1);
+  r.live.ForEach([&](uint64_t size, uint32_t stack_id) {
+    if (stack_id >= live.size()) return;
+    LiveTotals& totals = live[stack_id];
+    totals.count += 1;
+    totals.bytes += size;
+    totals.est_bytes += r.sampler.Weight(size);
+  });
+
+  std::unordered_map<uint64_t, StreamTotals> streams;
+  uint64_t sampled_allocs = 0;
+  r.stacks.ForEach([&](uint32_t id, const uint64_t* pcs, uint32_t depth, SiteCounters& c) {
+    format::SiteFixed site{};
+    site.site_id = id;
+    const LiveTotals& now = live[id];
+    // Read after the scan, so an allocation racing the dump adds to these, never to live only.
+    site.alloc_count = std::max(c.alloc_count.load(std::memory_order_relaxed), now.count);
+    site.alloc_bytes = std::max(c.alloc_bytes.load(std::memory_order_relaxed), now.bytes);
+    site.alloc_est_bytes = std::max(c.alloc_est_bytes.load(std::memory_order_relaxed),
+                                    now.est_bytes);
+    site.free_count = site.alloc_count - now.count;
+    site.free_bytes = site.alloc_bytes - now.bytes;
+    site.free_est_bytes = site.alloc_est_bytes - now.est_bytes;
+    sampled_allocs += site.alloc_count;
+    for (uint32_t kind = 1; kind <= 2; ++kind) {
+      uint64_t opened = c.streams_opened[kind - 1].load(std::memory_order_relaxed);
+      if (opened != 0) streams[StreamKey(id, kind)].opened_total = opened;
+    }
+    bool idle = site.alloc_count == 0 && streams.count(StreamKey(id, 1)) == 0 &&
+                streams.count(StreamKey(id, 2)) == 0;
+    if (id == format::kOverflowSiteId && idle) return;
+    ok = ok && encoder->Site(site, std::span<const uint64_t>(pcs, depth));
+  });
+
+  r.streams.ForEach([&](const StreamTable::Entry& entry) {
+    StreamTotals& totals = streams[StreamKey(entry.stack_id, entry.kind)];
+    totals.open_count += 1;
+    totals.open_bytes += entry.bytes;
+  });
+  for (const auto& [key, totals] : streams) {
+    format::StreamsFixed record{};
+    record.site_id = static_cast<uint32_t>(key >> 8);
+    record.kind = static_cast<uint32_t>(key & 0xff);
+    record.open_count = totals.open_count;
+    record.open_bytes = totals.open_bytes;
+    // An open stream whose site was published after the ForEach above: count it opened too.
+    record.opened_total = totals.opened_total > totals.open_count ? totals.opened_total
+                                                                  : totals.open_count;
+    ok = ok && encoder->Streams(record);
+  }
+
+  format::MemoryFixed memory = ReadProcessMemory(guard);
+  RegionUsage usage = MeasureRegions();
+  memory.self_reserved_bytes = usage.reserved_bytes;
+  memory.self_resident_bytes = usage.resident_bytes;
+  ok = ok && encoder->Memory(memory);
+
+  format::CountersFixed counters{};
+  counters.sampled_allocs = sampled_allocs;
+  counters.dropped_live_full = r.live.dropped();
+  counters.dropped_stack_full = r.stacks.dropped();
+  counters.unwind_failures = r.unwind_failures.load(std::memory_order_relaxed);
+  counters.zlib_calls = r.zlib_calls.load(std::memory_order_relaxed);
+  counters.dropped_streams_full = r.streams.dropped();
+  counters.zlib_missing_real = r.zlib_missing_real.load(std::memory_order_relaxed);
+  ok = ok && encoder->Counters(counters);
+  return ok && encoder->Finish();
+}
+
+}  // namespace leakscope

@@ -1,0 +1,17 @@
+// Turns the recorder's tables into dump records, streaming them into an encoder (no copy of the
+// tables is made). What is live per site comes from one scan of the live table; cumulative
+// allocations from the site counters, read after the scan, and frees are the difference. Other
+// threads keep allocating meanwhile: a dump is a consistent-enough snapshot, never negative.
+#pragma once
+
+#include <cstdint>
+
+#include "dump.h"
+#include "thread_state.h"
+
+namespace leakscope {
+
+// Encodes a complete dump (Begin ... Finish). Returns false if writing failed.
+bool EncodeDump(const ReentrancyGuard& guard, uint64_t seq, DumpEncoder* encoder);
+
+}  // namespace leakscope

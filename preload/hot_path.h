@@ -1,0 +1,31 @@
+// The per-call cost of every hook, inline.
+//
+// Budget for an unsampled allocation: one initial-exec TLS subtract and a predictable branch on
+// top of the real malloc (no lock, no system call, no allocation, no shared write). For a free:
+// one load from the live table's filter (a small, read-mostly array) and a branch. Everything
+// else is in the never-inlined slow paths of recorder.cc.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "recorder.h"
+#include "thread_state.h"
+
+namespace leakscope {
+
+inline void AfterAllocation(void* p, size_t size) {
+  if (__builtin_expect((t_state.bytes_until_sample -= static_cast<int64_t>(size)) <= 0, 0)) {
+    SampleAllocation(p, size);
+  }
+}
+
+// Must run before the real free: once the block is back in malloc, another thread may get the
+// same address, sample it and insert it, and we would then forget the wrong one.
+inline void BeforeFree(void* p) {
+  if (__builtin_expect(g_recorder.live.MaybeContains(reinterpret_cast<uintptr_t>(p)), 0)) {
+    ForgetIfSampled(p);
+  }
+}
+
+}  // namespace leakscope

@@ -1,0 +1,60 @@
+// Start-up, exit and fork: when the recorder starts its dumper, writes its last dump and resets
+// itself in a fork child. The hooks work before any of this runs (see recorder.h).
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <string>
+
+#include "dumper.h"
+#include "recorder.h"
+
+namespace leakscope {
+namespace {
+
+// LEAKSCOPE_FOLLOW_CHILDREN=0: programs this process execs do not inherit the preload. We keep
+// it ourselves (it is already loaded); only the environment children see changes.
+void RemoveSelfFromLdPreload() {
+  const char* preload = getenv("LD_PRELOAD");
+  if (preload == nullptr) return;
+  std::string kept;
+  const char* p = preload;
+  while (*p) {
+    size_t length = strcspn(p, ": ");
+    std::string entry(p, length);
+    if (!entry.empty() && entry.find("libleakscope") == std::string::npos) {
+      if (!kept.empty()) kept += ':';
+      kept += entry;
+    }
+    p += length;
+    while (*p == ':' || *p == ' ') ++p;
+  }
+  if (kept.empty()) {
+    unsetenv("LD_PRELOAD");
+  } else {
+    setenv("LD_PRELOAD", kept.c_str(), 1);
+  }
+}
+
+void AfterForkInChild() {
+  ReentrancyGuard guard;
+  if (!g_recorder.ready()) return;
+  ResetRecorderAfterFork(guard);
+  RestartDumperAfterFork(guard);
+}
+
+__attribute__((constructor)) void StartRecorder() {
+  ReentrancyGuard guard;
+  if (!EnsureInitialized()) return;
+  if (!g_recorder.options.follow_children) RemoveSelfFromLdPreload();
+  pthread_atfork(nullptr, nullptr, AfterForkInChild);
+  StartDumper(guard);
+}
+
+__attribute__((destructor)) void StopRecorder() {
+  ReentrancyGuard guard;
+  if (g_recorder.ready()) WriteFinalDump(guard);
+}
+
+}  // namespace
+}  // namespace leakscope

@@ -1,0 +1,87 @@
+#include "live_table.h"
+
+#include "region.h"
+
+namespace leakscope {
+
+std::atomic<uint8_t> LiveTable::kEmptyFilter[1] = {};
+
+namespace {
+int Log2Ceil(uint64_t v) {
+  int bits = 0;
+  while ((1ull << bits) < v) ++bits;
+  return bits;
+}
+}  // namespace
+
+bool LiveTable::Init(uint64_t max_live) {
+  // Half full at most, so a kWindow neighbourhood almost never fills up.
+  int slot_bits = Log2Ceil(max_live * 2);
+  // The filter stays small enough to live in L2: its false positives only cost a table probe.
+  int filter_bits = Log2Ceil(max_live / 2);
+  if (filter_bits < 16) filter_bits = 16;
+  if (filter_bits > 22) filter_bits = 22;
+  auto* slots = static_cast<Slot*>(ReserveRegion(sizeof(Slot) << slot_bits, "live table"));
+  auto* filter = static_cast<std::atomic<uint8_t>*>(ReserveRegion(1ull << filter_bits,
+                                                                   "live filter"));
+  if (slots == nullptr || filter == nullptr) return false;
+  slots_ = slots;
+  slot_mask_ = (1ull << slot_bits) - 1;
+  slot_shift_ = 64 - slot_bits;
+  filter_shift_ = 64 - filter_bits;
+  filter_ = filter;
+  return true;
+}
+
+void LiveTable::FilterAdd(uintptr_t address, int delta) {
+  std::atomic<uint8_t>& counter = filter_[FilterIndex(address)];
+  uint8_t current = counter.load(std::memory_order_relaxed);
+  for (;;) {
+    if (current == 255) return;  // saturated: stays "maybe" for good
+    uint8_t next = static_cast<uint8_t>(current + delta);
+    if (counter.compare_exchange_weak(current, next, std::memory_order_relaxed)) return;
+  }
+}
+
+bool LiveTable::Insert(uintptr_t address, uint64_t size, uint32_t stack_id) {
+  if (slots_ == nullptr) {
+    dropped_.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  if (size > kMaxSize) size = kMaxSize;
+  uint64_t slot = HomeSlot(address);
+  for (uint32_t i = 0; i < kWindow; ++i, slot = (slot + 1) & slot_mask_) {
+    uint64_t key = slots_[slot].key.load(std::memory_order_relaxed);
+    if (key != kEmpty && key != kTombstone) continue;
+    if (!slots_[slot].key.compare_exchange_strong(key, kBusy, std::memory_order_acquire)) continue;
+    slots_[slot].value.store(size << 24 | stack_id, std::memory_order_relaxed);
+    // The pointer is not yet returned to the program, so nobody can free it before this
+    // completes; filter order relative to the key does not matter.
+    FilterAdd(address, +1);
+    slots_[slot].key.store(address, std::memory_order_release);
+    return true;
+  }
+  dropped_.fetch_add(1, std::memory_order_relaxed);
+  return false;
+}
+
+bool LiveTable::Take(uintptr_t address, Entry* out) {
+  if (slots_ == nullptr) return false;
+  uint64_t slot = HomeSlot(address);
+  for (uint32_t i = 0; i < kWindow; ++i, slot = (slot + 1) & slot_mask_) {
+    uint64_t key = slots_[slot].key.load(std::memory_order_acquire);
+    if (key == kEmpty) return false;
+    if (key != address) continue;
+    uint64_t value = slots_[slot].value.load(std::memory_order_relaxed);
+    if (!slots_[slot].key.compare_exchange_strong(key, kTombstone, std::memory_order_acq_rel)) {
+      return false;  // someone else took it: a double free in the program
+    }
+    FilterAdd(address, -1);
+    out->size = value >> 24;
+    out->stack_id = static_cast<uint32_t>(value & 0xffffff);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace leakscope

@@ -1,0 +1,93 @@
+// Live sampled allocations: address -> {size, stack id}, lock-free open addressing.
+//
+// Slots are {key, value}; key 0 = empty, 1 = tombstone, 2 = being written, else the address.
+// Insert claims an empty or tombstone slot with CAS (to 2), writes the value, then publishes the
+// key. Take finds the key and CASes it to a tombstone, so exactly one caller gets each entry.
+// Probing is bounded to kWindow slots, so a full neighbourhood drops the sample (counted) instead
+// of searching on; lookups stop at the first empty slot.
+//
+// In front of the table sits a counting filter indexed by a second hash of the address:
+// MaybeContains() is the only thing free() of an unsampled pointer pays for — one load from a
+// small, hot array. Counters saturate at 255 and then stay (such a bucket always says "maybe").
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace leakscope {
+
+class LiveTable {
+ public:
+  struct Entry {
+    uint64_t size;
+    uint32_t stack_id;
+  };
+
+  // Reserves room for max_live entries. False if memory was refused (the table then stays empty
+  // and every Insert fails).
+  bool Init(uint64_t max_live);
+
+  // False when no slot was free near the address' home slot: the sample is dropped (counted).
+  bool Insert(uintptr_t address, uint64_t size, uint32_t stack_id);
+
+  // Removes the entry for `address` and returns it. False if the address is not in the table.
+  bool Take(uintptr_t address, Entry* out);
+
+  // Starts loading the address' home slot, so the miss overlaps the stack walk that comes before
+  // Insert (the table is large and its slots random: a miss is otherwise certain).
+  void Prefetch(uintptr_t address) const {
+    if (slots_ != nullptr) __builtin_prefetch(&slots_[HomeSlot(address)], 1);
+  }
+
+  // Fast path of free(): false means "certainly not sampled". No atomics beyond one relaxed load.
+  bool MaybeContains(uintptr_t address) const {
+    return filter_[FilterIndex(address)].load(std::memory_order_relaxed) != 0;
+  }
+
+  // Calls fn(size, stack_id) for every live entry (racy snapshot, for the dumper).
+  template <typename Fn>
+  void ForEach(Fn&& fn) const {
+    for (uint64_t i = 0; slots_ != nullptr && i <= slot_mask_; ++i) {
+      uint64_t key = slots_[i].key.load(std::memory_order_acquire);
+      if (key <= kBusy) continue;
+      uint64_t value = slots_[i].value.load(std::memory_order_relaxed);
+      fn(value >> 24, static_cast<uint32_t>(value & 0xffffff));
+    }
+  }
+
+  uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
+
+  // Fork child, after ResetAllRegions() zeroed the storage.
+  void ResetAfterFork() { dropped_.store(0); }
+
+  static constexpr uint64_t kMaxSize = (1ull << 40) - 1;  // sizes above are stored clamped
+  static constexpr uint32_t kWindow = 32;
+
+ private:
+  struct Slot {
+    std::atomic<uint64_t> key;
+    std::atomic<uint64_t> value;  // size << 24 | stack id
+  };
+  static constexpr uint64_t kEmpty = 0, kTombstone = 1, kBusy = 2;
+
+  uint64_t FilterIndex(uintptr_t address) const {
+    return ((address >> 4) * 0x9E3779B97F4A7C15ull) >> filter_shift_;
+  }
+  uint64_t HomeSlot(uintptr_t address) const {
+    return ((address >> 4) * 0xC2B2AE3D27D4EB4Full) >> slot_shift_;
+  }
+  void FilterAdd(uintptr_t address, int delta);
+
+  // Before Init: a one-bucket filter that is always zero, so free() works from the first call.
+  static std::atomic<uint8_t> kEmptyFilter[1];
+
+  Slot* slots_ = nullptr;
+  uint64_t slot_mask_ = 0;
+  int slot_shift_ = 63;
+  std::atomic<uint8_t>* filter_ = kEmptyFilter;
+  int filter_shift_ = 63;
+  std::atomic<uint64_t> dropped_{0};
+};
+
+}  // namespace leakscope

@@ -1,0 +1,105 @@
+#include "module_registry.h"
+
+#include <elf.h>
+#include <limits.h>
+#include <link.h>
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+
+namespace leakscope {
+namespace {
+
+pthread_mutex_t g_mutex = PTHREAD_MUTEX_INITIALIZER;
+// Heap-allocated on first use (under a guard, so untracked) and never freed: it must outlive
+// static destructors, since the exit dump runs from one.
+std::vector<ModuleInfo>* g_modules = nullptr;
+
+std::string ReadBuildId(const dl_phdr_info* info) {
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const ElfW(Phdr)& phdr = info->dlpi_phdr[i];
+    if (phdr.p_type != PT_NOTE) continue;
+    const char* p = reinterpret_cast<const char*>(info->dlpi_addr + phdr.p_vaddr);
+    const char* end = p + phdr.p_memsz;
+    while (p + sizeof(ElfW(Nhdr)) <= end) {
+      const auto* note = reinterpret_cast<const ElfW(Nhdr)*>(p);
+      const char* name = p + sizeof(ElfW(Nhdr));
+      const char* desc = name + ((note->n_namesz + 3) & ~3u);
+      const char* next = desc + ((note->n_descsz + 3) & ~3u);
+      if (next > end) break;
+      if (note->n_type == NT_GNU_BUILD_ID && note->n_namesz == 4 && memcmp(name, "GNU", 4) == 0) {
+        return std::string(desc, note->n_descsz);
+      }
+      p = next;
+    }
+  }
+  return {};
+}
+
+std::string ExecutablePath() {
+  char path[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+  return n > 0 ? std::string(path, static_cast<size_t>(n)) : std::string();
+}
+
+int CollectOne(dl_phdr_info* info, size_t, void* data) {
+  auto* out = static_cast<std::vector<ModuleInfo>*>(data);
+  ModuleInfo module;
+  uintptr_t lowest = UINTPTR_MAX, highest = 0;
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const ElfW(Phdr)& phdr = info->dlpi_phdr[i];
+    if (phdr.p_type != PT_LOAD) continue;
+    if (phdr.p_vaddr < lowest) lowest = phdr.p_vaddr;
+    if (phdr.p_vaddr + phdr.p_memsz > highest) highest = phdr.p_vaddr + phdr.p_memsz;
+  }
+  if (highest == 0) return 0;
+  module.fixed.start = info->dlpi_addr + lowest;
+  module.fixed.end = info->dlpi_addr + highest;
+  module.fixed.bias = info->dlpi_addr;
+  bool is_main = out->empty();  // dl_iterate_phdr reports the executable first
+  module.fixed.flags = is_main ? format::kModuleMain : 0;
+  module.path = (info->dlpi_name && info->dlpi_name[0]) ? info->dlpi_name
+                                                        : (is_main ? ExecutablePath() : "");
+  module.build_id = ReadBuildId(info);
+  out->push_back(std::move(module));
+  return 0;
+}
+
+bool SameModule(const ModuleInfo& a, const ModuleInfo& b) {
+  return a.fixed.start == b.fixed.start && a.fixed.bias == b.fixed.bias && a.path == b.path &&
+         a.build_id == b.build_id;
+}
+
+}  // namespace
+
+void RefreshModules(const ReentrancyGuard&) {
+  std::vector<ModuleInfo> loaded;
+  dl_iterate_phdr(CollectOne, &loaded);  // before the mutex: see the header
+  pthread_mutex_lock(&g_mutex);
+  if (g_modules == nullptr) g_modules = new std::vector<ModuleInfo>();
+  for (ModuleInfo& known : *g_modules) {
+    bool still_loaded = false;
+    for (const ModuleInfo& now : loaded) still_loaded |= SameModule(known, now);
+    if (!still_loaded) known.fixed.flags |= format::kModuleUnloaded;
+  }
+  for (ModuleInfo& now : loaded) {
+    bool known = false;
+    for (const ModuleInfo& old : *g_modules) {
+      known |= SameModule(old, now) && !(old.fixed.flags & format::kModuleUnloaded);
+    }
+    if (!known) g_modules->push_back(std::move(now));
+  }
+  pthread_mutex_unlock(&g_mutex);
+}
+
+std::vector<ModuleInfo> SnapshotModules(const ReentrancyGuard&) {
+  pthread_mutex_lock(&g_mutex);
+  std::vector<ModuleInfo> copy;
+  if (g_modules != nullptr) copy = *g_modules;
+  pthread_mutex_unlock(&g_mutex);
+  return copy;
+}
+
+void ResetModuleRegistryAfterFork() { g_mutex = PTHREAD_MUTEX_INITIALIZER; }
+
+}  // namespace leakscope

@@ -1,0 +1,42 @@
+// The real allocator and zlib functions behind our hooks.
+//
+// Malloc-family pointers start out pointing at resolvers: the first call through any of them looks
+// every function up with dlsym(RTLD_NEXT, ...) and then calls the real one, so the hooks need no
+// "resolved yet?" branch. dlsym itself allocates; while a thread is resolving, its allocations are
+// served from a static bootstrap buffer (bootstrap_alloc.h).
+#pragma once
+
+#include <cstddef>
+
+namespace leakscope::real {
+
+using MallocFn = void* (*)(size_t);
+using FreeFn = void (*)(void*);
+using CallocFn = void* (*)(size_t, size_t);
+using ReallocFn = void* (*)(void*, size_t);
+using MemalignFn = void* (*)(size_t, size_t);
+using PosixMemalignFn = int (*)(void**, size_t, size_t);
+using UsableSizeFn = size_t (*)(void*);
+using DlcloseFn = int (*)(void*);
+
+extern MallocFn malloc;
+extern FreeFn free;
+extern CallocFn calloc;
+extern ReallocFn realloc;
+extern MemalignFn memalign;
+extern MemalignFn aligned_alloc;
+extern PosixMemalignFn posix_memalign;
+extern MallocFn valloc;
+extern MallocFn pvalloc;
+extern UsableSizeFn malloc_usable_size;
+extern DlcloseFn dlclose;
+
+// Looks up all of the above. Safe to call repeatedly and from several threads.
+void ResolveAll();
+
+// Looks up a zlib function: the next definition after us (a program linked with -lz), or failing
+// that the one in an already loaded libz.so.1 (the JVM dlopens libzip.so, and with it libz,
+// RTLD_LOCAL, so RTLD_NEXT cannot see it). Never loads zlib itself. Returns nullptr if absent.
+void* FindZlibFunction(const char* name);
+
+}  // namespace leakscope::real

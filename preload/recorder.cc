@@ -1,0 +1,145 @@
+#include "recorder.h"
+
+#include <time.h>
+#include <unistd.h>
+#include <x86intrin.h>
+
+#include "raw_log.h"
+#include "region.h"
+#include "unwinder.h"
+
+namespace leakscope {
+
+__thread ThreadState t_state __attribute__((tls_model("initial-exec")));
+constinit Recorder g_recorder;
+
+namespace {
+
+int64_t NowUnixNs() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return ts.tv_sec * 1'000'000'000ll + ts.tv_nsec;
+}
+
+uint64_t FreshSeed() {
+  return __rdtsc() ^ reinterpret_cast<uintptr_t>(&t_state) ^ (static_cast<uint64_t>(getpid()) << 32);
+}
+
+constexpr uint32_t kOwnAllocation = UINT32_MAX;
+
+// Unwinds, interns the stack and returns its id (the overflow site when the table is full), or
+// kOwnAllocation when the call came from the recorder itself rather than through a hook.
+uint32_t CurrentStackId(const ReentrancyGuard& guard) {
+  uint64_t pcs[kMaxDepth];
+  uint32_t depth = 0;
+  if (!CaptureStack(guard, pcs, static_cast<uint32_t>(g_recorder.options.depth), &depth)) {
+    return kOwnAllocation;
+  }
+  if (depth == 0) g_recorder.unwind_failures.fetch_add(1, std::memory_order_relaxed);
+  return g_recorder.stacks.Intern(pcs, depth);
+}
+
+void CountAllocated(uint32_t stack_id, uint64_t size) {
+  SiteCounters& site = g_recorder.stacks.counters(stack_id);
+  site.alloc_count.fetch_add(1, std::memory_order_relaxed);
+  site.alloc_bytes.fetch_add(size, std::memory_order_relaxed);
+  site.alloc_est_bytes.fetch_add(g_recorder.sampler.Weight(size), std::memory_order_relaxed);
+}
+
+}  // namespace
+
+bool EnsureInitialized() {
+  int expected = kUninitialized;
+  if (!g_recorder.phase.compare_exchange_strong(expected, kInitializing)) {
+    return expected == kReady;
+  }
+  ReentrancyGuard guard;
+  Recorder& r = g_recorder;
+  r.options = LoadOptions();
+  SetLogLevel(r.options.log_info ? LogLevel::kInfo : LogLevel::kWarn);
+  if (r.options.disable) {
+    r.phase.store(kDisabled, std::memory_order_release);
+    return false;
+  }
+  r.sampler = Sampler(r.options.sample_bytes);
+  InitUnwinder();
+  if (!r.stacks.Init(r.options.max_stacks, static_cast<uint32_t>(r.options.depth)) ||
+      !r.live.Init(r.options.max_live) || !r.streams.Init(r.options.max_streams)) {
+    RawLog(LogLevel::kWarn, "cannot reserve memory for the recorder's tables; recording is off");
+    r.phase.store(kDisabled, std::memory_order_release);
+    return false;
+  }
+  r.instance_id = FreshSeed() * 0x9E3779B97F4A7C15ull;
+  r.start_unix_ns = NowUnixNs();
+  r.phase.store(kReady, std::memory_order_release);
+  return true;
+}
+
+__attribute__((noinline)) void SampleAllocation(void* p, size_t size) {
+  ThreadState& t = t_state;
+  if (t.in_recorder || t.resolving) return;  // our own allocations are never recorded
+  if (!g_recorder.ready() && !EnsureInitialized()) {
+    if (g_recorder.phase.load() == kDisabled) t.bytes_until_sample = INT64_MAX;
+    return;
+  }
+  ReentrancyGuard guard;
+  if (t.rng == 0) t.rng = Sampler::Seed(FreshSeed());  // once per thread: FreshSeed calls getpid
+  t.bytes_until_sample = g_recorder.sampler.NextInterval(&t.rng);
+  if (p == nullptr) return;
+  g_recorder.live.Prefetch(reinterpret_cast<uintptr_t>(p));
+  uint32_t stack_id = CurrentStackId(guard);
+  if (stack_id == kOwnAllocation) return;
+  if (!g_recorder.live.Insert(reinterpret_cast<uintptr_t>(p), size, stack_id)) return;
+  CountAllocated(stack_id, size);
+}
+
+__attribute__((noinline)) void ForgetIfSampled(void* p) {
+  LiveTable::Entry entry;
+  g_recorder.live.Take(reinterpret_cast<uintptr_t>(p), &entry);
+}
+
+bool TakeSampled(void* p, LiveTable::Entry* out) {
+  return g_recorder.live.Take(reinterpret_cast<uintptr_t>(p), out);
+}
+
+void Reinsert(void* p, const LiveTable::Entry& entry) {
+  // The old block survived a failed realloc. If it no longer fits, Insert counts it dropped.
+  g_recorder.live.Insert(reinterpret_cast<uintptr_t>(p), entry.size, entry.stack_id);
+}
+
+void RecordStreamOpen(void* stream, format::StreamKind kind) {
+  g_recorder.zlib_calls.fetch_add(1, std::memory_order_relaxed);
+  ReentrancyGuard guard;
+  if (!guard.entered() || (!g_recorder.ready() && !EnsureInitialized())) return;
+  uint32_t stack_id = CurrentStackId(guard);
+  if (stack_id == kOwnAllocation) return;
+  bool replaced;
+  uint32_t k = static_cast<uint32_t>(kind);
+  if (!g_recorder.streams.Insert(reinterpret_cast<uintptr_t>(stream), k, stack_id, &replaced)) {
+    return;
+  }
+  g_recorder.stacks.counters(stack_id).streams_opened[k - 1].fetch_add(1,
+                                                                      std::memory_order_relaxed);
+}
+
+void RecordStreamEnd(void* stream) {
+  g_recorder.zlib_calls.fetch_add(1, std::memory_order_relaxed);
+  if (!g_recorder.ready()) return;
+  StreamTable::Entry entry;
+  g_recorder.streams.Take(reinterpret_cast<uintptr_t>(stream), &entry);
+}
+
+void ResetRecorderAfterFork(const ReentrancyGuard&) {
+  Recorder& r = g_recorder;
+  ResetAllRegions();
+  r.stacks.ResetAfterFork();
+  r.live.ResetAfterFork();
+  r.streams.ResetAfterFork();
+  r.unwind_failures.store(0);
+  r.zlib_calls.store(0);
+  r.zlib_missing_real.store(0);
+  r.instance_id = FreshSeed() * 0x9E3779B97F4A7C15ull;
+  r.start_unix_ns = NowUnixNs();
+}
+
+}  // namespace leakscope

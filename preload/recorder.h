@@ -1,0 +1,65 @@
+// The recorder's global state and the slow paths the hooks call into. The fast paths themselves
+// are inline in hot_path.h.
+//
+// g_recorder is constant-initialized (constinit): hooks can run before any constructor of ours,
+// so nothing here may depend on dynamic initialization.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "dump_format.h"
+#include "live_table.h"
+#include "options.h"
+#include "sampler.h"
+#include "stack_table.h"
+#include "stream_table.h"
+#include "thread_state.h"
+
+namespace leakscope {
+
+enum Phase : int { kUninitialized = 0, kInitializing, kReady, kDisabled };
+
+struct Recorder {
+  std::atomic<int> phase{kUninitialized};
+  Options options;
+  Sampler sampler{Options{}.sample_bytes};
+  StackTable stacks;
+  LiveTable live;
+  StreamTable streams;
+  std::atomic<uint64_t> unwind_failures{0};
+  std::atomic<uint64_t> zlib_calls{0};
+  std::atomic<uint64_t> zlib_missing_real{0};
+  uint64_t instance_id = 0;
+  int64_t start_unix_ns = 0;
+
+  bool ready() const { return phase.load(std::memory_order_acquire) == kReady; }
+};
+
+extern constinit Recorder g_recorder;
+
+// Parses options and reserves the tables, once. Returns whether the recorder is ready.
+// Another thread's call in progress makes this return false (that allocation goes unsampled).
+bool EnsureInitialized();
+
+// The allocation that made this thread's sample countdown cross zero. Never inlined: it is the
+// slow path.
+void SampleAllocation(void* p, size_t size);
+
+// free() of an address the filter could not rule out.
+void ForgetIfSampled(void* p);
+
+// realloc(): takes the old block's entry out before the real realloc (the address may be reused
+// by another thread the moment it returns) and puts it back if the realloc failed.
+bool TakeSampled(void* p, LiveTable::Entry* out);
+void Reinsert(void* p, const LiveTable::Entry& entry);
+
+// zlib streams: every open is recorded with its stack; End removes it.
+void RecordStreamOpen(void* stream, format::StreamKind kind);
+void RecordStreamEnd(void* stream);
+
+// Fork child: wipes every table so the child starts empty.
+void ResetRecorderAfterFork(const ReentrancyGuard& guard);
+
+}  // namespace leakscope

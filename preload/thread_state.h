@@ -1,0 +1,40 @@
+// Per-thread recorder state in one initial-exec TLS block: one %fs-relative access, no TLS
+// wrapper call, no allocation, valid from a thread's first instruction (all-zero is the start
+// state), so hooks can use it before main and in threads the JVM creates.
+#pragma once
+
+#include <cstdint>
+
+namespace leakscope {
+
+struct ThreadState {
+  // Bytes left before the next sample; <= 0 sends the next allocation to the slow path.
+  int64_t bytes_until_sample;
+  uint64_t rng;         // xorshift state of this thread's sampler; 0 = not seeded yet
+  bool in_recorder;     // re-entrancy flag: set while our own code runs (see ReentrancyGuard)
+  bool resolving;       // set while dlsym looks up the real functions (bootstrap allocator)
+  bool in_zlib_hook;    // zlib's inflateInit_ calls inflateInit2_: record the outer call only
+};
+
+extern __thread ThreadState t_state __attribute__((tls_model("initial-exec")));
+
+// Marks the current thread as inside the recorder for its lifetime, so allocations made by the
+// unwinder, dlsym or our own code pass straight through. Functions that record take a
+// `const ReentrancyGuard&` so only guarded code can reach them.
+class ReentrancyGuard {
+ public:
+  ReentrancyGuard() : entered_(!t_state.in_recorder) { t_state.in_recorder = true; }
+  ~ReentrancyGuard() {
+    if (entered_) t_state.in_recorder = false;
+  }
+  ReentrancyGuard(const ReentrancyGuard&) = delete;
+  ReentrancyGuard& operator=(const ReentrancyGuard&) = delete;
+
+  // False when the thread was already inside the recorder: the caller must not record.
+  bool entered() const { return entered_; }
+
+ private:
+  bool entered_;
+};
+
+}  // namespace leakscope

@@ -1,0 +1,75 @@
+#include "unwinder.h"
+
+#define UNW_LOCAL_ONLY
+#include <link.h>  // ElfW()
+#include <libunwind.h>
+
+#include "options.h"
+
+// The ELF header of this shared object, placed by the linker at the start of our first segment.
+extern "C" const ElfW(Ehdr) __ehdr_start __attribute__((visibility("hidden")));
+
+namespace leakscope {
+namespace {
+
+extern "C" const char __start_leakscope_hooks[] __attribute__((visibility("hidden")));
+extern "C" const char __stop_leakscope_hooks[] __attribute__((visibility("hidden")));
+
+uintptr_t g_self_begin = 0;
+uintptr_t g_self_end = 0;
+
+// Our own address range, from our program headers in memory: no dl_iterate_phdr, so no loader
+// lock (the first sample may happen inside another thread's dlopen).
+void FindSelf() {
+  const auto* ehdr = &__ehdr_start;
+  const auto* phdrs = reinterpret_cast<const ElfW(Phdr)*>(reinterpret_cast<const char*>(ehdr) +
+                                                           ehdr->e_phoff);
+  uintptr_t lowest = UINTPTR_MAX, highest = 0;
+  for (int i = 0; i < ehdr->e_phnum; ++i) {
+    if (phdrs[i].p_type != PT_LOAD) continue;
+    if (phdrs[i].p_vaddr < lowest) lowest = phdrs[i].p_vaddr;
+    if (phdrs[i].p_vaddr + phdrs[i].p_memsz > highest) highest = phdrs[i].p_vaddr + phdrs[i].p_memsz;
+  }
+  // __ehdr_start sits at the first PT_LOAD's address, so the bias is its address minus that vaddr.
+  uintptr_t bias = reinterpret_cast<uintptr_t>(ehdr) - lowest;
+  g_self_begin = bias + lowest;
+  g_self_end = bias + highest;
+}
+
+bool IsOurs(uint64_t pc) { return pc - g_self_begin < g_self_end - g_self_begin; }
+
+bool IsHookFrame(uint64_t pc) {
+  return pc - reinterpret_cast<uintptr_t>(__start_leakscope_hooks) <
+         static_cast<uintptr_t>(__stop_leakscope_hooks - __start_leakscope_hooks);
+}
+
+}  // namespace
+
+void InitUnwinder() {
+  FindSelf();
+  unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+}
+
+bool CaptureStack(const ReentrancyGuard&, uint64_t* pcs, uint32_t max_depth, uint32_t* depth_out) {
+  // Room for our own frames (hook, slow path, recorder) on top of what the caller wants kept.
+  constexpr int kOwnFramesSlack = 8;
+  void* raw[kMaxDepth + kOwnFramesSlack];
+  int n = unw_backtrace(raw, static_cast<int>(max_depth) + kOwnFramesSlack);
+  // raw[0] is inside unw_backtrace (libunwind), then come our frames, then the program's. Keep
+  // what follows the last of ours among the first few.
+  int first = 0;
+  for (int i = 0; i < n && i < kOwnFramesSlack + 4; ++i) {
+    if (IsOurs(reinterpret_cast<uint64_t>(raw[i]))) first = i + 1;
+  }
+  // The outermost of our frames is the hook the program called; anything else means our own code
+  // allocated (a failed unwind, n == 0, is still the program's).
+  if (first > 0 && !IsHookFrame(reinterpret_cast<uint64_t>(raw[first - 1]))) return false;
+  uint32_t depth = 0;
+  for (int i = first; i < n && depth < max_depth; ++i) {
+    pcs[depth++] = reinterpret_cast<uint64_t>(raw[i]);
+  }
+  *depth_out = depth;
+  return true;
+}
+
+}  // namespace leakscope

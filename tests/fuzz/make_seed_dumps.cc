@@ -1,0 +1,52 @@
+// Writes a few valid dumps into a directory: the fuzzer's seed corpus.
+// Usage: make_seed_dumps DIR
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+#include "dump.h"
+#include "sample_dumps.h"
+
+namespace {
+
+bool WriteSeed(const std::string& path, const leakscope::Dump& dump) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  leakscope::FdSink sink(fd);
+  bool ok = leakscope::WriteDump(dump, &sink) && sink.Flush();
+  return ::close(fd) == 0 && ok;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: %s DIR\n", argv[0]);
+    return 2;
+  }
+  std::string dir = argv[1];
+  leakscope::Dump rich = leakscope::samples::RichSampleDump();
+  leakscope::Dump few_sites = rich;
+  few_sites.modules.resize(1);
+  few_sites.sites.resize(2);
+  few_sites.streams.clear();
+  leakscope::Dump many_sites = leakscope::samples::MinimalSampleDump();
+  for (uint32_t id = 1; id <= 40; ++id) {
+    leakscope::SiteInfo& site = many_sites.sites.emplace_back();
+    site.fixed.site_id = id;
+    site.fixed.alloc_count = id * 3;
+    site.fixed.free_count = id;
+    site.pcs.assign(id % 9, 0x400000 + id);
+  }
+  bool ok = WriteSeed(dir + "/rich.dump", rich) &&
+            WriteSeed(dir + "/minimal.dump", leakscope::samples::MinimalSampleDump()) &&
+            WriteSeed(dir + "/few_sites.dump", few_sites) &&
+            WriteSeed(dir + "/many_sites.dump", many_sites);
+  if (!ok) {
+    std::perror(("make_seed_dumps: writing into " + dir).c_str());
+    return 1;
+  }
+  return 0;
+}

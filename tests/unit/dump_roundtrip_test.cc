@@ -1,0 +1,206 @@
+// Writing a dump and reading it back gives the same dump, through every sink and both encoder
+// entry points (the streaming DumpEncoder the recorder uses and WriteDump).
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "dump.h"
+#include "sample_dumps.h"
+
+namespace leakscope {
+namespace {
+
+using samples::MinimalSampleDump;
+using samples::RichSampleDump;
+using samples::SameDump;
+
+std::string Encode(const Dump& dump) {
+  StringSink sink;
+  EXPECT_TRUE(WriteDump(dump, &sink));
+  return sink.bytes();
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = ::testing::TempDir() + "leakscope-dump-XXXXXX";
+    path_ = mkdtemp(pattern.data());
+    EXPECT_FALSE(path_.empty());
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+TEST(DumpRoundTrip, RichDumpThroughStringSinkComesBackIdentical) {
+  Dump original = RichSampleDump();
+  std::string bytes = Encode(original);
+
+  Dump parsed;
+  std::string error;
+  ASSERT_TRUE(ParseDump(bytes, &parsed, &error)) << error;
+  EXPECT_TRUE(SameDump(original, parsed));
+  EXPECT_EQ(parsed.version, 1u);
+  EXPECT_EQ(parsed.process.host, "worker-7.example");
+  EXPECT_EQ(parsed.process.args, original.process.args);
+  ASSERT_EQ(parsed.modules.size(), 3u);
+  EXPECT_EQ(parsed.modules[0].build_id.size(), 20u);
+  EXPECT_EQ(parsed.modules[1].build_id, "");
+  EXPECT_EQ(parsed.modules[2].path, "");
+  ASSERT_EQ(parsed.sites.size(), 3u);
+  EXPECT_EQ(parsed.sites[0].fixed.site_id, format::kOverflowSiteId);
+  EXPECT_TRUE(parsed.sites[0].pcs.empty());
+  EXPECT_EQ(parsed.sites[2].fixed.depth, 64u);
+  EXPECT_EQ(parsed.sites[2].pcs, original.sites[2].pcs);
+  EXPECT_EQ(parsed.sites[1].live_count(), 60u);
+  EXPECT_EQ(parsed.sites[1].live_bytes(), 3276800u - 1310720u);
+  EXPECT_EQ(parsed.streams.size(), 2u);
+  EXPECT_EQ(parsed.counters.zlib_calls, 41000u);
+  // Encoding is deterministic, so re-encoding what was read reproduces the file byte for byte.
+  EXPECT_EQ(Encode(parsed), bytes);
+}
+
+TEST(DumpRoundTrip, MinimalDumpComesBackIdentical) {
+  Dump original = MinimalSampleDump();
+  Dump parsed;
+  std::string error;
+  ASSERT_TRUE(ParseDump(Encode(original), &parsed, &error)) << error;
+  EXPECT_TRUE(SameDump(original, parsed));
+  EXPECT_TRUE(parsed.process.args.empty());
+  EXPECT_TRUE(parsed.sites.empty());
+}
+
+TEST(DumpRoundTrip, FdSinkToFileThenReadDumpFileComesBackIdentical) {
+  TempDir dir;
+  std::string path = dir.path() + "/leakscope.4242.3.dump";
+  Dump original = RichSampleDump();
+  // Enough sites that the encoding crosses FdSink's 64 KiB buffer several times.
+  for (uint32_t id = 100; id < 1100; ++id) {
+    SiteInfo& site = original.sites.emplace_back();
+    site.fixed.site_id = id;
+    site.fixed.alloc_count = id;
+    site.pcs.assign(id % 65, 0x7f0000001000ULL + id);
+    site.fixed.depth = static_cast<uint32_t>(site.pcs.size());
+  }
+
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0) << std::strerror(errno);
+  {
+    FdSink sink(fd);
+    ASSERT_TRUE(WriteDump(original, &sink));
+    ASSERT_TRUE(sink.Flush());
+  }
+  ASSERT_EQ(::close(fd), 0);
+
+  struct stat st;
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  std::string bytes = Encode(original);
+  EXPECT_EQ(static_cast<size_t>(st.st_size), bytes.size());
+  EXPECT_GT(bytes.size(), 3u * 64 * 1024);
+
+  Dump parsed;
+  std::string error;
+  ASSERT_TRUE(ReadDumpFile(path, &parsed, &error)) << error;
+  EXPECT_TRUE(SameDump(original, parsed));
+}
+
+TEST(DumpEncoder, StreamingRecordsEqualsWriteDump) {
+  Dump dump = RichSampleDump();
+  StringSink sink;
+  DumpEncoder encoder(&sink);
+  ASSERT_TRUE(encoder.Begin());
+  ASSERT_TRUE(encoder.Process(dump.process));
+  ASSERT_TRUE(encoder.Settings(dump.settings));
+  for (const ModuleInfo& m : dump.modules) ASSERT_TRUE(encoder.Module(m.fixed, m.path, m.build_id));
+  for (const SiteInfo& s : dump.sites) ASSERT_TRUE(encoder.Site(s.fixed, s.pcs));
+  for (const format::StreamsFixed& s : dump.streams) ASSERT_TRUE(encoder.Streams(s));
+  ASSERT_TRUE(encoder.Memory(dump.memory));
+  ASSERT_TRUE(encoder.Counters(dump.counters));
+  ASSERT_TRUE(encoder.Finish());
+  EXPECT_EQ(sink.bytes(), Encode(dump));
+}
+
+TEST(DumpEncoder, TakesSiteDepthFromThePcsNotTheFixedPart) {
+  Dump dump = MinimalSampleDump();
+  SiteInfo& site = dump.sites.emplace_back();
+  site.fixed.site_id = 9;
+  site.fixed.depth = 1000;  // Wrong on purpose.
+  site.pcs = {1, 2};
+
+  Dump parsed;
+  std::string error;
+  ASSERT_TRUE(ParseDump(Encode(dump), &parsed, &error)) << error;
+  ASSERT_EQ(parsed.sites.size(), 1u);
+  EXPECT_EQ(parsed.sites[0].fixed.depth, 2u);
+  EXPECT_EQ(parsed.sites[0].pcs, (std::vector<uint64_t>{1, 2}));
+}
+
+TEST(DumpEncoder, RefusesRecordsBeforeBeginAndAfterFinish) {
+  StringSink sink;
+  DumpEncoder encoder(&sink);
+  EXPECT_FALSE(encoder.Settings({}));
+  EXPECT_FALSE(encoder.Finish());
+  EXPECT_TRUE(sink.bytes().empty());
+
+  ASSERT_TRUE(encoder.Begin());
+  EXPECT_FALSE(encoder.Begin());
+  ASSERT_TRUE(encoder.Process(MinimalSampleDump().process));
+  ASSERT_TRUE(encoder.Finish());
+  size_t size = sink.bytes().size();
+  EXPECT_FALSE(encoder.Counters({}));
+  EXPECT_FALSE(encoder.Finish());
+  EXPECT_EQ(sink.bytes().size(), size);
+}
+
+TEST(DumpEncoder, RefusesSiteDeeperThanReadersAcceptAndStaysFailed) {
+  StringSink sink;
+  DumpEncoder encoder(&sink);
+  ASSERT_TRUE(encoder.Begin());
+  ASSERT_TRUE(encoder.Process(MinimalSampleDump().process));
+  std::vector<uint64_t> ok_pcs(4096, 1);
+  EXPECT_TRUE(encoder.Site({}, ok_pcs));
+  std::vector<uint64_t> deep_pcs(4097, 1);
+  EXPECT_FALSE(encoder.Site({}, deep_pcs));
+  // A dump missing a site must not look complete.
+  EXPECT_FALSE(encoder.Memory({}));
+  EXPECT_FALSE(encoder.Finish());
+}
+
+class FailingSink final : public ByteSink {
+ public:
+  explicit FailingSink(size_t budget) : budget_(budget) {}
+  bool Write(const void*, size_t size) override {
+    ++calls_;
+    if (size > budget_) return false;
+    budget_ -= size;
+    return true;
+  }
+  int calls() const { return calls_; }
+
+ private:
+  size_t budget_;
+  int calls_ = 0;
+};
+
+TEST(DumpEncoder, StopsWritingAfterTheFirstFailedWrite) {
+  FailingSink sink(100);  // Fails inside the process record.
+  DumpEncoder encoder(&sink);
+  ASSERT_TRUE(encoder.Begin());
+  EXPECT_FALSE(encoder.Process(RichSampleDump().process));
+  int calls = sink.calls();
+  EXPECT_FALSE(encoder.Settings({}));
+  EXPECT_FALSE(encoder.Finish());
+  EXPECT_EQ(sink.calls(), calls);
+}
+
+}  // namespace
+}  // namespace leakscope

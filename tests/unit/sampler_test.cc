@@ -1,0 +1,76 @@
+#include "sampler.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <random>
+
+namespace leakscope {
+namespace {
+
+TEST(Sampler, MeanIntervalMatchesConfiguredBytes) {
+  Sampler sampler(4096);
+  uint64_t rng = Sampler::Seed(42);
+  double sum = 0;
+  constexpr int kDraws = 1'000'000;
+  for (int i = 0; i < kDraws; ++i) sum += static_cast<double>(sampler.NextInterval(&rng));
+  EXPECT_NEAR(sum / kDraws, 4096.0, 4096.0 * 0.01);
+}
+
+// Drives the sampler exactly as the malloc hook does (countdown, sample on crossing zero, weight
+// the sample) over a mixed workload and checks the weighted sum converges on the true bytes.
+double EstimateTotal(uint64_t mean, uint64_t seed, uint64_t* true_total, uint64_t* samples) {
+  Sampler sampler(mean);
+  uint64_t rng = Sampler::Seed(seed);
+  std::mt19937_64 sizes(seed);
+  std::uniform_int_distribution<int> pick(0, 99);
+  int64_t countdown = sampler.NextInterval(&rng);
+  double estimate = 0;
+  *true_total = 0;
+  *samples = 0;
+  for (int i = 0; i < 2'000'000; ++i) {
+    int r = pick(sizes);
+    uint64_t size = r < 70 ? 16 + r : r < 95 ? 4000 + 10 * r : 1 << 20;  // small, medium, huge
+    *true_total += size;
+    countdown -= static_cast<int64_t>(size);
+    if (countdown <= 0) {
+      estimate += static_cast<double>(sampler.Weight(size));
+      ++*samples;
+      countdown = sampler.NextInterval(&rng);
+    }
+  }
+  return estimate;
+}
+
+TEST(Sampler, WeightedSamplesEstimateTotalBytesWithoutBias) {
+  for (uint64_t seed : {1, 2, 3}) {
+    uint64_t truth, samples;
+    double estimate = EstimateTotal(128 << 10, seed, &truth, &samples);
+    EXPECT_NEAR(estimate / static_cast<double>(truth), 1.0, 0.02) << "seed " << seed;
+    // Far fewer samples than allocations: the sampler really samples.
+    EXPECT_LT(samples, 2'000'000u / 10);
+  }
+}
+
+TEST(Sampler, LargeAllocationsWeighNearlyTheirSize) {
+  Sampler sampler(128 << 10);
+  EXPECT_NEAR(static_cast<double>(sampler.Weight(64 << 20)), 64.0 * (1 << 20), 1.0);
+  // A small one stands for about mean bytes: p(s) ~ s / mean.
+  EXPECT_NEAR(static_cast<double>(sampler.Weight(16)), 128.0 * 1024, 128.0 * 1024 * 0.001);
+}
+
+TEST(Sampler, ExactModeSamplesEverythingAtItsSize) {
+  Sampler sampler(1);
+  uint64_t rng = Sampler::Seed(7);
+  EXPECT_TRUE(sampler.exact());
+  EXPECT_EQ(sampler.NextInterval(&rng), 0);
+  EXPECT_EQ(sampler.Weight(12345), 12345u);
+  EXPECT_EQ(sampler.Weight(0), 0u);
+}
+
+TEST(Sampler, SeedIsNeverZero) {
+  for (uint64_t seed = 0; seed < 1000; ++seed) EXPECT_NE(Sampler::Seed(seed), 0u);
+}
+
+}  // namespace
+}  // namespace leakscope
