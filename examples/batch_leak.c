@@ -52,7 +52,8 @@ int main(int argc, char** argv) {
     struct timespec pause = {batch_ms / 1000, (long)(batch_ms % 1000) * 1000000L};
     nanosleep(&pause, NULL);
   }
-  printf("batch_leak: %d batches; leaked %d blocks of %d bytes (%d bytes) in cache_table_metadata\n",
-         batches, batches, kLeakPerBatch, batches * kLeakPerBatch);
+  printf(
+      "batch_leak: %d batches; leaked %d blocks of %d bytes (%d bytes) in cache_table_metadata\n",
+      batches, batches, kLeakPerBatch, batches * kLeakPerBatch);
   return 0;
 }

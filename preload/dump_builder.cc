@@ -90,8 +90,8 @@ bool EncodeDump(const ReentrancyGuard& guard, uint64_t seq, DumpEncoder* encoder
     // Read after the scan, so an allocation racing the dump adds to these, never to live only.
     site.alloc_count = std::max(c.alloc_count.load(std::memory_order_relaxed), now.count);
     site.alloc_bytes = std::max(c.alloc_bytes.load(std::memory_order_relaxed), now.bytes);
-    site.alloc_est_bytes = std::max(c.alloc_est_bytes.load(std::memory_order_relaxed),
-                                    now.est_bytes);
+    site.alloc_est_bytes =
+        std::max(c.alloc_est_bytes.load(std::memory_order_relaxed), now.est_bytes);
     site.free_count = site.alloc_count - now.count;
     site.free_bytes = site.alloc_bytes - now.bytes;
     site.free_est_bytes = site.alloc_est_bytes - now.est_bytes;
@@ -118,8 +118,8 @@ bool EncodeDump(const ReentrancyGuard& guard, uint64_t seq, DumpEncoder* encoder
     record.open_count = totals.open_count;
     record.open_bytes = totals.open_bytes;
     // An open stream whose site was published after the ForEach above: count it opened too.
-    record.opened_total = totals.opened_total > totals.open_count ? totals.opened_total
-                                                                  : totals.open_count;
+    record.opened_total =
+        totals.opened_total > totals.open_count ? totals.opened_total : totals.open_count;
     ok = ok && encoder->Streams(record);
   }
 

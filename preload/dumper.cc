@@ -176,9 +176,8 @@ void SayWhereDumpsGo() {
              static_cast<unsigned long long>(o.interval_ns / 1'000'000));
   }
   RawLog(LogLevel::kInfo, "recording pid %d (%s); dumps %s to %s/leakscope.%d.<seq>.dump",
-         static_cast<int>(getpid()),
-         o.sample_bytes <= 1 ? "every allocation" : "sampling", interval, g_dir->c_str(),
-         static_cast<int>(getpid()));
+         static_cast<int>(getpid()), o.sample_bytes <= 1 ? "every allocation" : "sampling",
+         interval, g_dir->c_str(), static_cast<int>(getpid()));
 }
 
 }  // namespace

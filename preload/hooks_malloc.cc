@@ -43,8 +43,8 @@ LEAKSCOPE_EXPORT void* realloc(void* old, size_t size) {
     return p;
   }
   LiveTable::Entry entry;
-  bool was_sampled = g_recorder.live.MaybeContains(reinterpret_cast<uintptr_t>(old)) &&
-                     TakeSampled(old, &entry);
+  bool was_sampled =
+      g_recorder.live.MaybeContains(reinterpret_cast<uintptr_t>(old)) && TakeSampled(old, &entry);
   void* p = real::realloc(old, size);
   // realloc(p, 0) frees p and returns NULL; any other NULL means p is still there.
   if (was_sampled && p == nullptr && size != 0) Reinsert(old, entry);

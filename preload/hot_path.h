@@ -15,9 +15,12 @@
 namespace leakscope {
 
 inline void AfterAllocation(void* p, size_t size) {
-  if (__builtin_expect((t_state.bytes_until_sample -= static_cast<int64_t>(size)) <= 0, 0)) {
-    SampleAllocation(p, size);
+  ThreadState& t = t_state;
+  if (__builtin_expect(size < t.bytes_until_sample, 1)) {
+    t.bytes_until_sample -= size;
+    return;
   }
+  SampleAllocation(p, size);
 }
 
 // Must run before the real free: once the block is back in malloc, another thread may get the

@@ -17,18 +17,17 @@ int Log2Ceil(uint64_t v) {
 bool LiveTable::Init(uint64_t max_live) {
   // Half full at most, so a kWindow neighbourhood almost never fills up.
   int slot_bits = Log2Ceil(max_live * 2);
-  // The filter stays small enough to live in L2: its false positives only cost a table probe.
-  int filter_bits = Log2Ceil(max_live / 2);
-  if (filter_bits < 16) filter_bits = 16;
-  if (filter_bits > 22) filter_bits = 22;
+  // 2^22 granules = 1 GiB of address space before two granules share a counter. Only counters
+  // of granules holding a sample are ever written, so little of it becomes resident.
+  constexpr int filter_bits = 22;
   auto* slots = static_cast<Slot*>(ReserveRegion(sizeof(Slot) << slot_bits, "live table"));
-  auto* filter = static_cast<std::atomic<uint8_t>*>(ReserveRegion(1ull << filter_bits,
-                                                                   "live filter"));
+  auto* filter =
+      static_cast<std::atomic<uint8_t>*>(ReserveRegion(1ull << filter_bits, "live filter"));
   if (slots == nullptr || filter == nullptr) return false;
   slots_ = slots;
   slot_mask_ = (1ull << slot_bits) - 1;
   slot_shift_ = 64 - slot_bits;
-  filter_shift_ = 64 - filter_bits;
+  filter_mask_ = (1ull << filter_bits) - 1;
   filter_ = filter;
   return true;
 }

@@ -6,9 +6,13 @@
 // Probing is bounded to kWindow slots, so a full neighbourhood drops the sample (counted) instead
 // of searching on; lookups stop at the first empty slot.
 //
-// In front of the table sits a counting filter indexed by a second hash of the address:
-// MaybeContains() is the only thing free() of an unsampled pointer pays for — one load from a
-// small, hot array. Counters saturate at 255 and then stay (such a bucket always says "maybe").
+// In front of the table sits a counting filter with one counter per 256-byte granule of address
+// space (granule number modulo the filter size, no hashing). MaybeContains() is all that free()
+// of an unsampled pointer pays for. Indexing by address keeps locality: a program frees what it
+// touched recently, so the counters it reads share a few hot cache lines (a hashed filter missed
+// the cache on nearly every free). False positives stay rare while few granules hold a live
+// sample, which is what sampling means; 256-byte granules keep a 4 MiB heap within 256 lines.
+// Counters saturate at 255 and then stay "maybe".
 #pragma once
 
 #include <atomic>
@@ -71,9 +75,7 @@ class LiveTable {
   };
   static constexpr uint64_t kEmpty = 0, kTombstone = 1, kBusy = 2;
 
-  uint64_t FilterIndex(uintptr_t address) const {
-    return ((address >> 4) * 0x9E3779B97F4A7C15ull) >> filter_shift_;
-  }
+  uint64_t FilterIndex(uintptr_t address) const { return (address >> 8) & filter_mask_; }
   uint64_t HomeSlot(uintptr_t address) const {
     return ((address >> 4) * 0xC2B2AE3D27D4EB4Full) >> slot_shift_;
   }
@@ -86,7 +88,7 @@ class LiveTable {
   uint64_t slot_mask_ = 0;
   int slot_shift_ = 63;
   std::atomic<uint8_t>* filter_ = kEmptyFilter;
-  int filter_shift_ = 63;
+  uint64_t filter_mask_ = 0;
   std::atomic<uint64_t> dropped_{0};
 };
 

@@ -58,8 +58,8 @@ int CollectOne(dl_phdr_info* info, size_t, void* data) {
   module.fixed.bias = info->dlpi_addr;
   bool is_main = out->empty();  // dl_iterate_phdr reports the executable first
   module.fixed.flags = is_main ? format::kModuleMain : 0;
-  module.path = (info->dlpi_name && info->dlpi_name[0]) ? info->dlpi_name
-                                                        : (is_main ? ExecutablePath() : "");
+  module.path =
+      (info->dlpi_name && info->dlpi_name[0]) ? info->dlpi_name : (is_main ? ExecutablePath() : "");
   module.build_id = ReadBuildId(info);
   out->push_back(std::move(module));
   return 0;

@@ -47,11 +47,25 @@ bool ParseSize(const char* text, uint64_t* out) {
   if (rest == nullptr) return false;
   uint64_t factor = 1;
   switch (*rest) {
-    case '\0': break;
-    case 'k': case 'K': factor = 1ull << 10; ++rest; break;
-    case 'm': case 'M': factor = 1ull << 20; ++rest; break;
-    case 'g': case 'G': factor = 1ull << 30; ++rest; break;
-    default: return false;
+    case '\0':
+      break;
+    case 'k':
+    case 'K':
+      factor = 1ull << 10;
+      ++rest;
+      break;
+    case 'm':
+    case 'M':
+      factor = 1ull << 20;
+      ++rest;
+      break;
+    case 'g':
+    case 'G':
+      factor = 1ull << 30;
+      ++rest;
+      break;
+    default:
+      return false;
   }
   if (*rest == 'i' || *rest == 'I') ++rest;  // accept "64KiB"-ish spellings
   if (*rest == 'b' || *rest == 'B') ++rest;

@@ -9,21 +9,22 @@
 namespace leakscope {
 
 struct Options {
-  bool disable = false;             // LEAKSCOPE_DISABLE
-  uint64_t sample_bytes = 128 << 10;  // LEAKSCOPE_SAMPLE_BYTES; 1 = every allocation
-  uint64_t depth = 64;              // LEAKSCOPE_DEPTH
-  uint64_t max_stacks = 65536;      // LEAKSCOPE_MAX_STACKS
-  uint64_t max_live = 262144;       // LEAKSCOPE_MAX_LIVE
-  uint64_t max_streams = 65536;     // LEAKSCOPE_MAX_STREAMS
+  bool disable = false;                   // LEAKSCOPE_DISABLE
+  uint64_t sample_bytes = 128 << 10;      // LEAKSCOPE_SAMPLE_BYTES; 1 = every allocation
+  uint64_t depth = 64;                    // LEAKSCOPE_DEPTH
+  uint64_t max_stacks = 65536;            // LEAKSCOPE_MAX_STACKS
+  uint64_t max_live = 262144;             // LEAKSCOPE_MAX_LIVE
+  uint64_t max_streams = 65536;           // LEAKSCOPE_MAX_STREAMS
   uint64_t interval_ns = 60'000'000'000;  // LEAKSCOPE_INTERVAL; 0 = at exit and on demand only
-  const char* dir = nullptr;        // LEAKSCOPE_DIR (points into environ)
-  bool follow_children = true;      // LEAKSCOPE_FOLLOW_CHILDREN
-  bool log_info = false;            // LEAKSCOPE_LOG=info
+  const char* dir = nullptr;              // LEAKSCOPE_DIR (points into environ)
+  bool follow_children = true;            // LEAKSCOPE_FOLLOW_CHILDREN
+  bool log_info = false;                  // LEAKSCOPE_LOG=info
 };
 
 // Limits enforced on the options (values outside are a bad value).
 inline constexpr uint32_t kMaxDepth = 256;
-inline constexpr uint64_t kMaxStacksLimit = (1u << 24) - 1;  // stack ids are 24 bits in the live table
+inline constexpr uint64_t kMaxStacksLimit =
+    (1u << 24) - 1;  // stack ids are 24 bits in the live table
 inline constexpr uint64_t kMaxLiveLimit = 1ull << 28;
 inline constexpr uint64_t kMaxStreamsLimit = 1ull << 24;
 

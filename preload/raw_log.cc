@@ -26,7 +26,8 @@ void RawLog(LogLevel level, const char* format, ...) {
   // vsnprintf with %s/%d/%zu/%llu does not allocate in glibc.
   int n = vsnprintf(buffer + used, sizeof(buffer) - used - 1, format, args);
   va_end(args);
-  if (n > 0) used += (static_cast<size_t>(n) < sizeof(buffer) - used - 1) ? n : sizeof(buffer) - used - 2;
+  if (n > 0)
+    used += (static_cast<size_t>(n) < sizeof(buffer) - used - 1) ? n : sizeof(buffer) - used - 2;
   buffer[used++] = '\n';
   size_t done = 0;
   while (done < used) {

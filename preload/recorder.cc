@@ -22,7 +22,8 @@ int64_t NowUnixNs() {
 }
 
 uint64_t FreshSeed() {
-  return __rdtsc() ^ reinterpret_cast<uintptr_t>(&t_state) ^ (static_cast<uint64_t>(getpid()) << 32);
+  return __rdtsc() ^ reinterpret_cast<uintptr_t>(&t_state) ^
+         (static_cast<uint64_t>(getpid()) << 32);
 }
 
 constexpr uint32_t kOwnAllocation = UINT32_MAX;
@@ -79,7 +80,7 @@ __attribute__((noinline)) void SampleAllocation(void* p, size_t size) {
   ThreadState& t = t_state;
   if (t.in_recorder || t.resolving) return;  // our own allocations are never recorded
   if (!g_recorder.ready() && !EnsureInitialized()) {
-    if (g_recorder.phase.load() == kDisabled) t.bytes_until_sample = INT64_MAX;
+    if (g_recorder.phase.load() == kDisabled) t.bytes_until_sample = UINT64_MAX;
     return;
   }
   ReentrancyGuard guard;
@@ -119,7 +120,7 @@ void RecordStreamOpen(void* stream, format::StreamKind kind) {
     return;
   }
   g_recorder.stacks.counters(stack_id).streams_opened[k - 1].fetch_add(1,
-                                                                      std::memory_order_relaxed);
+                                                                       std::memory_order_relaxed);
 }
 
 void RecordStreamEnd(void* stream) {

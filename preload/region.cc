@@ -2,10 +2,10 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include <stdlib.h>
 
 #include <atomic>
 
@@ -35,8 +35,8 @@ void* ReserveRegion(size_t bytes, const char* what) {
     return nullptr;
   }
   // MAP_NORESERVE: the reservation is an upper bound; only touched pages cost memory.
-  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                 -1, 0);
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) {
     RawLog(LogLevel::kWarn, "cannot reserve %zu bytes for the %s: %m; it is disabled", bytes, what);
     return nullptr;

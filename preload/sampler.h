@@ -31,9 +31,10 @@ class Sampler {
     return static_cast<uint64_t>(s / p + 0.5);
   }
 
-  // Draws the next countdown (bytes until the next sample) from *rng_state, which the caller
-  // seeds once (Seed()). Exact mode returns 0: every allocation is sampled.
-  int64_t NextInterval(uint64_t* rng_state) const {
+  // Draws the next countdown from *rng_state, which the caller seeds once (Seed()): the next
+  // allocation of at least that many bytes (counting down) is sampled. Exact mode returns 0:
+  // every allocation is sampled.
+  uint64_t NextInterval(uint64_t* rng_state) const {
     if (exact()) return 0;
     // xorshift64*: tiny, good enough for sampling, no locks.
     uint64_t x = *rng_state;
@@ -41,11 +42,11 @@ class Sampler {
     x ^= x << 25;
     x ^= x >> 27;
     *rng_state = x;
-    uint64_t bits = (x * 0x2545F4914F6CDD1Dull) >> 11;      // 53 random bits
+    uint64_t bits = (x * 0x2545F4914F6CDD1Dull) >> 11;         // 53 random bits
     double u = (static_cast<double>(bits) + 1.0) * 0x1.0p-53;  // (0, 1]
     double interval = -std::log(u) * static_cast<double>(mean_bytes_);
     if (interval > 0x1.0p62) interval = 0x1.0p62;
-    return static_cast<int64_t>(interval) + 1;
+    return static_cast<uint64_t>(interval) + 1;
   }
 
   // A non-zero generator state from any seed.

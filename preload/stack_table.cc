@@ -27,8 +27,8 @@ bool StackTable::Init(uint64_t max_stacks, uint32_t max_depth) {
   index_mask_ = slots - 1;
   arena_bytes_ = 8 + max_stacks * (sizeof(Record) + 8ull * max_depth);
   index_ = static_cast<std::atomic<uint64_t>*>(ReserveRegion(slots * 8, "stack index"));
-  offsets_ = static_cast<std::atomic<uint64_t>*>(
-      ReserveRegion((max_stacks + 1) * 8, "stack offsets"));
+  offsets_ =
+      static_cast<std::atomic<uint64_t>*>(ReserveRegion((max_stacks + 1) * 8, "stack offsets"));
   arena_ = static_cast<char*>(ReserveRegion(arena_bytes_, "stack arena"));
   counters_ = static_cast<SiteCounters*>(
       ReserveRegion((max_stacks + 1) * sizeof(SiteCounters), "site counters"));

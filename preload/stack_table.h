@@ -73,9 +73,7 @@ class StackTable {
     uint64_t pcs[];
   };
 
-  Record* RecordAt(uint64_t offset) const {
-    return reinterpret_cast<Record*>(arena_ + offset);
-  }
+  Record* RecordAt(uint64_t offset) const { return reinterpret_cast<Record*>(arena_ + offset); }
   bool Matches(uint32_t id, uint64_t hash, const uint64_t* pcs, uint32_t depth) const;
 
   uint64_t max_stacks_ = 0;

@@ -46,14 +46,16 @@ class StreamTable {
  private:
   struct Slot {
     std::atomic<uint64_t> key;
-    std::atomic<uint64_t> meta;   // kind << 32 | stack id
+    std::atomic<uint64_t> meta;  // kind << 32 | stack id
     std::atomic<uint64_t> bytes;
     uint64_t reserved;
   };
   static constexpr uint64_t kEmpty = 0, kTombstone = 1, kBusy = 2;
   static constexpr uint64_t kWindow = 64;
 
-  uint64_t Home(uintptr_t stream) const { return ((stream >> 4) * 0x9E3779B97F4A7C15ull) >> shift_; }
+  uint64_t Home(uintptr_t stream) const {
+    return ((stream >> 4) * 0x9E3779B97F4A7C15ull) >> shift_;
+  }
   Slot* Find(uintptr_t stream) const;
 
   Slot* slots_ = nullptr;

@@ -1,8 +1,8 @@
 #include "unwinder.h"
 
 #define UNW_LOCAL_ONLY
-#include <link.h>  // ElfW()
 #include <libunwind.h>
+#include <link.h>  // ElfW()
 
 #include "options.h"
 
@@ -22,13 +22,14 @@ uintptr_t g_self_end = 0;
 // lock (the first sample may happen inside another thread's dlopen).
 void FindSelf() {
   const auto* ehdr = &__ehdr_start;
-  const auto* phdrs = reinterpret_cast<const ElfW(Phdr)*>(reinterpret_cast<const char*>(ehdr) +
-                                                           ehdr->e_phoff);
+  const auto* phdrs =
+      reinterpret_cast<const ElfW(Phdr)*>(reinterpret_cast<const char*>(ehdr) + ehdr->e_phoff);
   uintptr_t lowest = UINTPTR_MAX, highest = 0;
   for (int i = 0; i < ehdr->e_phnum; ++i) {
     if (phdrs[i].p_type != PT_LOAD) continue;
     if (phdrs[i].p_vaddr < lowest) lowest = phdrs[i].p_vaddr;
-    if (phdrs[i].p_vaddr + phdrs[i].p_memsz > highest) highest = phdrs[i].p_vaddr + phdrs[i].p_memsz;
+    if (phdrs[i].p_vaddr + phdrs[i].p_memsz > highest)
+      highest = phdrs[i].p_vaddr + phdrs[i].p_memsz;
   }
   // __ehdr_start sits at the first PT_LOAD's address, so the bias is its address minus that vaddr.
   uintptr_t bias = reinterpret_cast<uintptr_t>(ehdr) - lowest;

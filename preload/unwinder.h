@@ -17,7 +17,6 @@ void InitUnwinder();
 // from our own code (the static C++ runtime's start-up allocations, before any guard existed):
 // such allocations are the recorder's, not the program's. Must run under a guard: libunwind may
 // allocate.
-bool CaptureStack(const ReentrancyGuard& guard, uint64_t* pcs, uint32_t max_depth,
-                  uint32_t* depth);
+bool CaptureStack(const ReentrancyGuard& guard, uint64_t* pcs, uint32_t max_depth, uint32_t* depth);
 
 }  // namespace leakscope

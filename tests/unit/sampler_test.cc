@@ -17,14 +17,14 @@ TEST(Sampler, MeanIntervalMatchesConfiguredBytes) {
   EXPECT_NEAR(sum / kDraws, 4096.0, 4096.0 * 0.01);
 }
 
-// Drives the sampler exactly as the malloc hook does (countdown, sample on crossing zero, weight
-// the sample) over a mixed workload and checks the weighted sum converges on the true bytes.
+// Drives the sampler exactly as the malloc hook does (count down, sample the allocation that
+// reaches zero, weight it) over a mixed workload; the weighted sum must converge on the truth.
 double EstimateTotal(uint64_t mean, uint64_t seed, uint64_t* true_total, uint64_t* samples) {
   Sampler sampler(mean);
   uint64_t rng = Sampler::Seed(seed);
   std::mt19937_64 sizes(seed);
   std::uniform_int_distribution<int> pick(0, 99);
-  int64_t countdown = sampler.NextInterval(&rng);
+  uint64_t countdown = sampler.NextInterval(&rng);
   double estimate = 0;
   *true_total = 0;
   *samples = 0;
@@ -32,8 +32,9 @@ double EstimateTotal(uint64_t mean, uint64_t seed, uint64_t* true_total, uint64_
     int r = pick(sizes);
     uint64_t size = r < 70 ? 16 + r : r < 95 ? 4000 + 10 * r : 1 << 20;  // small, medium, huge
     *true_total += size;
-    countdown -= static_cast<int64_t>(size);
-    if (countdown <= 0) {
+    if (size < countdown) {
+      countdown -= size;
+    } else {
       estimate += static_cast<double>(sampler.Weight(size));
       ++*samples;
       countdown = sampler.NextInterval(&rng);
@@ -63,7 +64,7 @@ TEST(Sampler, ExactModeSamplesEverythingAtItsSize) {
   Sampler sampler(1);
   uint64_t rng = Sampler::Seed(7);
   EXPECT_TRUE(sampler.exact());
-  EXPECT_EQ(sampler.NextInterval(&rng), 0);
+  EXPECT_EQ(sampler.NextInterval(&rng), 0u);
   EXPECT_EQ(sampler.Weight(12345), 12345u);
   EXPECT_EQ(sampler.Weight(0), 0u);
 }

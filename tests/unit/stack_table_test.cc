@@ -91,9 +91,8 @@ TEST(StackTable, CountersArePerSite) {
   uint32_t id = table.Intern(a.data(), 3);
   table.counters(id).alloc_count.fetch_add(3);
   uint64_t total = 0;
-  table.ForEach([&](uint32_t, const uint64_t*, uint32_t, SiteCounters& c) {
-    total += c.alloc_count.load();
-  });
+  table.ForEach(
+      [&](uint32_t, const uint64_t*, uint32_t, SiteCounters& c) { total += c.alloc_count.load(); });
   EXPECT_EQ(total, 3u);
 }
 
