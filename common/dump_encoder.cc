@@ -18,10 +18,9 @@ namespace {
 // a little-endian machine, which is all the recorder supports.
 static_assert(std::endian::native == std::endian::little);
 
-// The reader rejects deeper stacks (a bound on what a corrupt depth field may make it allocate).
-// Refusing them here surfaces the mistake when the dump is written instead of when it is read.
-// Keep in step with dump_reader.cc.
-constexpr size_t kMaxSiteDepth = 4096;
+// The reader rejects stacks deeper than format::kMaxSiteDepth; refusing them here surfaces the
+// mistake when the dump is written instead of when it is read.
+using format::kMaxSiteDepth;
 
 constexpr size_t kStringPrefixBytes = sizeof(uint32_t);
 

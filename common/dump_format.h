@@ -96,6 +96,9 @@ struct SiteFixed {
 };
 static_assert(sizeof(SiteFixed) == 56);
 inline constexpr uint32_t kOverflowSiteId = 0;
+// Frames per site a reader accepts: a bound on what a corrupt depth field can make it allocate,
+// far above any recorder setting (LEAKSCOPE_DEPTH is at most 256).
+inline constexpr uint32_t kMaxSiteDepth = 4096;
 
 enum class StreamKind : uint32_t { kInflate = 1, kDeflate = 2 };
 

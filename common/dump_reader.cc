@@ -26,10 +26,7 @@ namespace {
 // Fixed structs are read with memcpy: the little-endian layout is the native one.
 static_assert(std::endian::native == std::endian::little);
 
-// An upper bound on frames per site, so a corrupt depth cannot ask for gigabytes even in a large
-// file. Far above any real recorder setting (LEAKSCOPE_DEPTH defaults to 64). Keep in step with
-// dump_encoder.cc.
-constexpr uint64_t kMaxSiteDepth = 4096;
+using format::kMaxSiteDepth;
 
 using format::RecordType;
 

@@ -26,6 +26,8 @@ uint64_t FreshSeed() {
          (static_cast<uint64_t>(getpid()) << 32);
 }
 
+static_assert(kMaxDepth <= format::kMaxSiteDepth, "readers must accept every stack we record");
+
 constexpr uint32_t kOwnAllocation = UINT32_MAX;
 
 // Unwinds, interns the stack and returns its id (the overflow site when the table is full), or
