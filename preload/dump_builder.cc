@@ -73,12 +73,12 @@ bool EncodeDump(const ReentrancyGuard& guard, uint64_t seq, DumpEncoder* encoder
   }
 
   std::vector<LiveTotals> live(r.stacks.capacity() + 1);
-  r.live.ForEach([&](uint64_t size, uint32_t stack_id) {
-    if (stack_id >= live.size()) return;
-    LiveTotals& totals = live[stack_id];
+  r.live.ForEach([&](const LiveTable::Entry& entry) {
+    if (entry.stack_id >= live.size()) return;
+    LiveTotals& totals = live[entry.stack_id];
     totals.count += 1;
-    totals.bytes += size;
-    totals.est_bytes += r.sampler.Weight(size);
+    totals.bytes += entry.size;
+    totals.est_bytes += entry.exact ? entry.size : r.sampler.Weight(entry.size);
   });
 
   std::unordered_map<uint64_t, StreamTotals> streams;

@@ -2,6 +2,13 @@
 // opened it, and forgotten at its End. The real functions are found lazily in whatever zlib the
 // caller uses (real_functions.h); the preload never links libz itself.
 //
+// A stream opened with zlib's default allocator (zalloc, zfree and opaque all null, as the JDK's
+// Inflater.c and Deflater.c leave them) gets ours for its whole life, with opaque pointing at the
+// stream, so every byte it ever allocates is charged exactly to the stack that opened it. Most of
+// a leaked inflate stream is the 32 KiB window allocated later, inside inflate(), by zlib's
+// internal zcalloc: without this it shows up as a second, unnamed site. A caller's own allocator
+// is left alone.
+//
 // zlib's inflateInit_ calls inflateInit2_ (and deflateInit_ deflateInit2_), possibly through the
 // PLT and so through us again: a per-thread flag makes sure only the outer call records.
 #include <zlib.h>
@@ -31,14 +38,51 @@ Fn RealZlib(std::atomic<Fn>& cache, const char* name) {
   return fn;
 }
 
-// Runs the real init and records the stream if it opened, unless we are nested in another init.
+voidpf StreamAlloc(voidpf opaque, uInt items, uInt size) {
+  size_t bytes;
+  if (__builtin_mul_overflow(static_cast<size_t>(items), static_cast<size_t>(size), &bytes)) {
+    return Z_NULL;
+  }
+  return AllocateForStream(opaque, bytes);
+}
+
+void StreamFree(voidpf opaque, voidpf address) { FreeForStream(opaque, address); }
+
+// True for a stream on zlib's default allocator, or on ours from an earlier init of the same
+// struct. `stream_size` is the caller's sizeof(z_stream): if it differs from ours, the layouts
+// may too, and we touch nothing.
+bool CanInstallAllocator(z_streamp stream, int stream_size) {
+  if (stream_size != static_cast<int>(sizeof(z_stream))) return false;
+  bool defaults = stream->zalloc == Z_NULL && stream->zfree == Z_NULL && stream->opaque == Z_NULL;
+  bool ours = stream->zalloc == StreamAlloc && stream->zfree == StreamFree &&
+              stream->opaque == static_cast<voidpf>(stream);
+  return defaults || ours;
+}
+
+// Records the stream, then runs the real init on our allocator where we may install it, unless
+// this is zlib's inflateInit_ calling inflateInit2_ (the outer call already did all of it).
 template <typename Call>
-int OpenStream(z_streamp stream, format::StreamKind kind, Call&& call) {
-  if (t_state.in_zlib_hook) return call();
+int OpenStream(z_streamp stream, int stream_size, format::StreamKind kind, Call&& call) {
+  if (t_state.in_zlib_hook || stream == nullptr) return call();
   t_state.in_zlib_hook = true;
+  // Before the real init: the init itself allocates the stream's state.
+  bool recorded = RecordStreamOpen(stream, kind);
+  bool installed = recorded && CanInstallAllocator(stream, stream_size);
+  if (installed) {
+    stream->zalloc = StreamAlloc;
+    stream->zfree = StreamFree;
+    stream->opaque = stream;
+  }
   int rc = call();
   t_state.in_zlib_hook = false;
-  if (rc == Z_OK && stream != nullptr) RecordStreamOpen(stream, kind);
+  if (rc != Z_OK) {
+    if (recorded) CancelStreamOpen(stream, kind);
+    if (installed) {  // leave the struct as the caller gave it
+      stream->zalloc = Z_NULL;
+      stream->zfree = Z_NULL;
+      stream->opaque = Z_NULL;
+    }
+  }
   return rc;
 }
 
@@ -60,7 +104,7 @@ std::atomic<EndFn> g_deflate_end{nullptr};
 LEAKSCOPE_EXPORT int inflateInit_(z_streamp stream, const char* version, int stream_size) {
   auto real = RealZlib(g_inflate_init, "inflateInit_");
   if (real == nullptr) return Z_STREAM_ERROR;
-  return OpenStream(stream, format::StreamKind::kInflate,
+  return OpenStream(stream, stream_size, format::StreamKind::kInflate,
                     [&] { return real(stream, version, stream_size); });
 }
 
@@ -68,7 +112,7 @@ LEAKSCOPE_EXPORT int inflateInit2_(z_streamp stream, int window_bits, const char
                                    int stream_size) {
   auto real = RealZlib(g_inflate_init2, "inflateInit2_");
   if (real == nullptr) return Z_STREAM_ERROR;
-  return OpenStream(stream, format::StreamKind::kInflate,
+  return OpenStream(stream, stream_size, format::StreamKind::kInflate,
                     [&] { return real(stream, window_bits, version, stream_size); });
 }
 
@@ -76,7 +120,7 @@ LEAKSCOPE_EXPORT int deflateInit_(z_streamp stream, int level, const char* versi
                                   int stream_size) {
   auto real = RealZlib(g_deflate_init, "deflateInit_");
   if (real == nullptr) return Z_STREAM_ERROR;
-  return OpenStream(stream, format::StreamKind::kDeflate,
+  return OpenStream(stream, stream_size, format::StreamKind::kDeflate,
                     [&] { return real(stream, level, version, stream_size); });
 }
 
@@ -85,7 +129,7 @@ LEAKSCOPE_EXPORT int deflateInit2_(z_streamp stream, int level, int method, int 
                                    int stream_size) {
   auto real = RealZlib(g_deflate_init2, "deflateInit2_");
   if (real == nullptr) return Z_STREAM_ERROR;
-  return OpenStream(stream, format::StreamKind::kDeflate, [&] {
+  return OpenStream(stream, stream_size, format::StreamKind::kDeflate, [&] {
     return real(stream, level, method, window_bits, mem_level, strategy, version, stream_size);
   });
 }

@@ -42,7 +42,7 @@ void LiveTable::FilterAdd(uintptr_t address, int delta) {
   }
 }
 
-bool LiveTable::Insert(uintptr_t address, uint64_t size, uint32_t stack_id) {
+bool LiveTable::Insert(uintptr_t address, uint64_t size, uint32_t stack_id, bool exact) {
   if (slots_ == nullptr) {
     dropped_.fetch_add(1, std::memory_order_relaxed);
     return false;
@@ -53,7 +53,7 @@ bool LiveTable::Insert(uintptr_t address, uint64_t size, uint32_t stack_id) {
     uint64_t key = slots_[slot].key.load(std::memory_order_relaxed);
     if (key != kEmpty && key != kTombstone) continue;
     if (!slots_[slot].key.compare_exchange_strong(key, kBusy, std::memory_order_acquire)) continue;
-    slots_[slot].value.store(size << 24 | stack_id, std::memory_order_relaxed);
+    slots_[slot].value.store(Pack(size, stack_id, exact), std::memory_order_relaxed);
     // The pointer is not yet returned to the program, so nobody can free it before this
     // completes; filter order relative to the key does not matter.
     FilterAdd(address, +1);
@@ -76,8 +76,7 @@ bool LiveTable::Take(uintptr_t address, Entry* out) {
       return false;  // someone else took it: a double free in the program
     }
     FilterAdd(address, -1);
-    out->size = value >> 24;
-    out->stack_id = static_cast<uint32_t>(value & 0xffffff);
+    *out = Unpack(value);
     return true;
   }
   return false;

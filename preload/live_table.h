@@ -26,6 +26,7 @@ class LiveTable {
   struct Entry {
     uint64_t size;
     uint32_t stack_id;
+    bool exact;  // recorded unsampled (a zlib stream's memory): weighs its size, not size / p
   };
 
   // Reserves room for max_live entries. False if memory was refused (the table then stays empty
@@ -33,7 +34,7 @@ class LiveTable {
   bool Init(uint64_t max_live);
 
   // False when no slot was free near the address' home slot: the sample is dropped (counted).
-  bool Insert(uintptr_t address, uint64_t size, uint32_t stack_id);
+  bool Insert(uintptr_t address, uint64_t size, uint32_t stack_id, bool exact = false);
 
   // Removes the entry for `address` and returns it. False if the address is not in the table.
   bool Take(uintptr_t address, Entry* out);
@@ -49,14 +50,13 @@ class LiveTable {
     return filter_[FilterIndex(address)].load(std::memory_order_relaxed) != 0;
   }
 
-  // Calls fn(size, stack_id) for every live entry (racy snapshot, for the dumper).
+  // Calls fn(const Entry&) for every live entry (racy snapshot, for the dumper).
   template <typename Fn>
   void ForEach(Fn&& fn) const {
     for (uint64_t i = 0; slots_ != nullptr && i <= slot_mask_; ++i) {
       uint64_t key = slots_[i].key.load(std::memory_order_acquire);
       if (key <= kBusy) continue;
-      uint64_t value = slots_[i].value.load(std::memory_order_relaxed);
-      fn(value >> 24, static_cast<uint32_t>(value & 0xffffff));
+      fn(Unpack(slots_[i].value.load(std::memory_order_relaxed)));
     }
   }
 
@@ -65,14 +65,20 @@ class LiveTable {
   // Fork child, after ResetAllRegions() zeroed the storage.
   void ResetAfterFork() { dropped_.store(0); }
 
-  static constexpr uint64_t kMaxSize = (1ull << 40) - 1;  // sizes above are stored clamped
+  static constexpr uint64_t kMaxSize = (1ull << 39) - 1;  // sizes above are stored clamped
   static constexpr uint32_t kWindow = 32;
 
  private:
   struct Slot {
     std::atomic<uint64_t> key;
-    std::atomic<uint64_t> value;  // size << 24 | stack id
+    std::atomic<uint64_t> value;  // size << 25 | exact << 24 | stack id
   };
+  static uint64_t Pack(uint64_t size, uint32_t stack_id, bool exact) {
+    return size << 25 | static_cast<uint64_t>(exact) << 24 | stack_id;
+  }
+  static Entry Unpack(uint64_t value) {
+    return Entry{value >> 25, static_cast<uint32_t>(value & 0xffffff), ((value >> 24) & 1) != 0};
+  }
   static constexpr uint64_t kEmpty = 0, kTombstone = 1, kBusy = 2;
 
   uint64_t FilterIndex(uintptr_t address) const { return (address >> 8) & filter_mask_; }

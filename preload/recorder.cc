@@ -5,6 +5,7 @@
 #include <x86intrin.h>
 
 #include "raw_log.h"
+#include "real_functions.h"
 #include "region.h"
 #include "unwinder.h"
 
@@ -110,19 +111,28 @@ void Reinsert(void* p, const LiveTable::Entry& entry) {
   g_recorder.live.Insert(reinterpret_cast<uintptr_t>(p), entry.size, entry.stack_id);
 }
 
-void RecordStreamOpen(void* stream, format::StreamKind kind) {
+bool RecordStreamOpen(void* stream, format::StreamKind kind) {
   g_recorder.zlib_calls.fetch_add(1, std::memory_order_relaxed);
   ReentrancyGuard guard;
-  if (!guard.entered() || (!g_recorder.ready() && !EnsureInitialized())) return;
+  if (!guard.entered() || (!g_recorder.ready() && !EnsureInitialized())) return false;
   uint32_t stack_id = CurrentStackId(guard);
-  if (stack_id == kOwnAllocation) return;
+  if (stack_id == kOwnAllocation) return false;
   bool replaced;
   uint32_t k = static_cast<uint32_t>(kind);
   if (!g_recorder.streams.Insert(reinterpret_cast<uintptr_t>(stream), k, stack_id, &replaced)) {
-    return;
+    return false;
   }
   g_recorder.stacks.counters(stack_id).streams_opened[k - 1].fetch_add(1,
                                                                        std::memory_order_relaxed);
+  return true;
+}
+
+void CancelStreamOpen(void* stream, format::StreamKind kind) {
+  StreamTable::Entry entry;
+  if (!g_recorder.streams.Take(reinterpret_cast<uintptr_t>(stream), &entry)) return;
+  g_recorder.stacks.counters(entry.stack_id)
+      .streams_opened[static_cast<uint32_t>(kind) - 1]
+      .fetch_sub(1, std::memory_order_relaxed);
 }
 
 void RecordStreamEnd(void* stream) {
@@ -130,6 +140,37 @@ void RecordStreamEnd(void* stream) {
   if (!g_recorder.ready()) return;
   StreamTable::Entry entry;
   g_recorder.streams.Take(reinterpret_cast<uintptr_t>(stream), &entry);
+}
+
+void* AllocateForStream(void* stream, size_t bytes) {
+  void* p = real::malloc(bytes);  // what zlib's own zcalloc does
+  if (p == nullptr) return nullptr;
+  uint32_t stack_id;
+  // A stream already ended (a copy made with inflateCopy outliving its source) keeps allocating
+  // unrecorded: there is no opening site left to charge.
+  if (!g_recorder.streams.AddBytes(reinterpret_cast<uintptr_t>(stream), static_cast<int64_t>(bytes),
+                                   &stack_id)) {
+    return p;
+  }
+  if (g_recorder.live.Insert(reinterpret_cast<uintptr_t>(p), bytes, stack_id, /*exact=*/true)) {
+    SiteCounters& site = g_recorder.stacks.counters(stack_id);
+    site.alloc_count.fetch_add(1, std::memory_order_relaxed);
+    site.alloc_bytes.fetch_add(bytes, std::memory_order_relaxed);
+    site.alloc_est_bytes.fetch_add(bytes, std::memory_order_relaxed);
+  }
+  return p;
+}
+
+void FreeForStream(void* stream, void* p) {
+  if (p == nullptr) return;
+  LiveTable::Entry entry;
+  // Forget before the real free, as in free(): the address may be reused at once.
+  if (g_recorder.live.Take(reinterpret_cast<uintptr_t>(p), &entry)) {
+    uint32_t unused;
+    g_recorder.streams.AddBytes(reinterpret_cast<uintptr_t>(stream),
+                                -static_cast<int64_t>(entry.size), &unused);
+  }
+  real::free(p);
 }
 
 void ResetRecorderAfterFork(const ReentrancyGuard&) {

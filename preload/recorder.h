@@ -55,9 +55,17 @@ void ForgetIfSampled(void* p);
 bool TakeSampled(void* p, LiveTable::Entry* out);
 void Reinsert(void* p, const LiveTable::Entry& entry);
 
-// zlib streams: every open is recorded with its stack; End removes it.
-void RecordStreamOpen(void* stream, format::StreamKind kind);
+// zlib streams: every open is recorded with its stack (not sampled), End removes it.
+// RecordStreamOpen runs before the real init (which already allocates) and returns whether the
+// stream was recorded; if the init then fails, CancelStreamOpen forgets it again.
+bool RecordStreamOpen(void* stream, format::StreamKind kind);
+void CancelStreamOpen(void* stream, format::StreamKind kind);
 void RecordStreamEnd(void* stream);
+
+// A recorded stream's own allocator, installed as its zalloc/zfree: every byte the stream holds
+// for its whole life (state, window, buffers) is recorded exactly against its opening site.
+void* AllocateForStream(void* stream, size_t bytes);
+void FreeForStream(void* stream, void* p);
 
 // Fork child: wipes every table so the child starts empty.
 void ResetRecorderAfterFork(const ReentrancyGuard& guard);

@@ -52,6 +52,15 @@ bool StreamTable::Insert(uintptr_t stream, uint32_t kind, uint32_t stack_id, boo
   return false;
 }
 
+bool StreamTable::AddBytes(uintptr_t stream, int64_t delta, uint32_t* stack_id) {
+  if (slots_ == nullptr) return false;
+  Slot* slot = Find(stream);
+  if (slot == nullptr) return false;
+  slot->bytes.fetch_add(static_cast<uint64_t>(delta), std::memory_order_relaxed);
+  *stack_id = static_cast<uint32_t>(slot->meta.load(std::memory_order_relaxed));
+  return true;
+}
+
 bool StreamTable::Take(uintptr_t stream, Entry* out) {
   if (slots_ == nullptr) return false;
   Slot* slot = Find(stream);

@@ -26,6 +26,10 @@ class StreamTable {
   // Removes an ended stream. False if it was never recorded.
   bool Take(uintptr_t stream, Entry* out);
 
+  // The opening site of a recorded stream, and the bytes it holds changed by `delta`.
+  // False if the stream is not (or no longer) recorded.
+  bool AddBytes(uintptr_t stream, int64_t delta, uint32_t* stack_id);
+
   // Calls fn(const Entry&) for every open stream (racy snapshot, for the dumper).
   template <typename Fn>
   void ForEach(Fn&& fn) const {

@@ -57,10 +57,15 @@ bool CaptureStack(const ReentrancyGuard&, uint64_t* pcs, uint32_t max_depth, uin
   void* raw[kMaxDepth + kOwnFramesSlack];
   int n = unw_backtrace(raw, static_cast<int>(max_depth) + kOwnFramesSlack);
   // raw[0] is inside unw_backtrace (libunwind), then come our frames, then the program's. Keep
-  // what follows the last of ours among the first few.
-  int first = 0;
-  for (int i = 0; i < n && i < kOwnFramesSlack + 4; ++i) {
-    if (IsOurs(reinterpret_cast<uint64_t>(raw[i]))) first = i + 1;
+  // what follows the first run of ours. Only that run: a program's allocator callback called by
+  // zlib called by our inflateInit2_ hook has our frames further out, and they are its stack.
+  constexpr int kUnwinderFrames = 3;  // at most this many of libunwind's own come first
+  int i = 0;
+  while (i < n && i < kUnwinderFrames && !IsOurs(reinterpret_cast<uint64_t>(raw[i]))) ++i;
+  int first = 0;  // no frame of ours near the top (not expected): keep them all
+  if (i < n && IsOurs(reinterpret_cast<uint64_t>(raw[i]))) {
+    while (i < n && IsOurs(reinterpret_cast<uint64_t>(raw[i]))) ++i;
+    first = i;
   }
   // The outermost of our frames is the hook the program called; anything else means our own code
   // allocated (a failed unwind, n == 0, is still the program's).

@@ -57,6 +57,77 @@ TEST(ZlibStreams, ZlibsOwnBlocksAreSeenByTheMallocHooks) {
   }
 }
 
+// The truth file zlib_window writes: "inflate <bytes>\ndeflate <bytes>\n".
+void ReadWindowTruth(const std::string& path, uint64_t* inflate_bytes, uint64_t* deflate_bytes) {
+  FILE* file = fopen(path.c_str(), "r");
+  ASSERT_NE(file, nullptr) << path;
+  unsigned long long in = 0, de = 0;
+  ASSERT_EQ(fscanf(file, "inflate %llu deflate %llu", &in, &de), 2);
+  fclose(file);
+  *inflate_bytes = in;
+  *deflate_bytes = de;
+}
+
+// Every byte a stream on zlib's default allocator holds, including the window inflate()
+// allocates long after the init, is charged exactly to the stack that opened the stream.
+void ExpectStreamMemoryAtOpeningSite(const RunOptions& options) {
+  TempDir dir;
+  RunOptions run_options = options;
+  run_options.args = {dir.path() + "/truth"};
+  RunResult run = RunIn(dir, Program("zlib_window"), run_options);
+  ASSERT_TRUE(CleanExit(run));
+  Dump dump;
+  ASSERT_TRUE(LoadLastDump(dir.path(), run.pid, &dump));
+  uint64_t inflate_truth, deflate_truth;
+  ReadWindowTruth(dir.path() + "/truth", &inflate_truth, &deflate_truth);
+  ASSERT_GT(inflate_truth, 32u << 10);  // the window is there
+  ASSERT_GT(deflate_truth, 256u << 10);
+  SiteFinder f(dump);
+  const StreamKind kIn = StreamKind::kInflate, kDe = StreamKind::kDeflate;
+  StreamTotals in = f.StreamsOpenedIn("inflate_window_leak", kIn);
+  StreamTotals de = f.StreamsOpenedIn("deflate_window_leak", kDe);
+  EXPECT_EQ(in.open_count, 1u) << f.DescribeSites();
+  EXPECT_EQ(in.open_bytes, inflate_truth);
+  EXPECT_EQ(de.open_count, 1u);
+  EXPECT_EQ(de.open_bytes, deflate_truth);
+  // The same bytes are live allocations of the opening site, exact even when sampling.
+  SiteTotals in_site = f.Through("inflate_window_leak");
+  SiteTotals de_site = f.Through("deflate_window_leak");
+  EXPECT_EQ(in_site.live_bytes, inflate_truth);
+  EXPECT_EQ(in_site.live_est_bytes, inflate_truth);
+  EXPECT_EQ(de_site.live_bytes, deflate_truth);
+  EXPECT_EQ(de_site.live_est_bytes, deflate_truth);
+  // A stream on the program's own allocator is recorded but not attributed.
+  StreamTotals twin = f.StreamsOpenedIn("counted_twin", kIn);
+  EXPECT_EQ(twin.open_count, 1u);
+  EXPECT_EQ(twin.open_bytes, 0u);
+}
+
+TEST(ZlibStreams, StreamMemoryIsChargedExactlyToTheOpeningSite) {
+  ExpectStreamMemoryAtOpeningSite(Exact());
+}
+
+TEST(ZlibStreams, StreamMemoryIsExactEvenWhenSampling) {
+  RunOptions options = Defaults();
+  options.env["LEAKSCOPE_INTERVAL"] = "0";
+  ExpectStreamMemoryAtOpeningSite(options);
+}
+
+TEST(ZlibStreams, ProgramsOwnAllocatorIsLeftAlone) {
+  TempDir dir;
+  RunOptions options = Exact({dir.path() + "/truth"});
+  RunResult run = RunIn(dir, Program("zlib_window"), options);
+  ASSERT_TRUE(CleanExit(run));
+  Dump dump;
+  ASSERT_TRUE(LoadLastDump(dir.path(), run.pid, &dump));
+  uint64_t inflate_truth, deflate_truth;
+  ReadWindowTruth(dir.path() + "/truth", &inflate_truth, &deflate_truth);
+  // The twins' blocks come through counting_alloc -> malloc, seen by the malloc hooks there.
+  SiteFinder f(dump);
+  EXPECT_EQ(f.Through("counting_alloc").live_bytes, inflate_truth + deflate_truth)
+      << f.DescribeSites();
+}
+
 TEST(ZlibDlopen, StreamsOfARtldLocalZlibAreRecorded) {
   TempDir dir;
   Dump dump;

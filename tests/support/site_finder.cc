@@ -123,6 +123,7 @@ StreamTotals SiteFinder::SumStreams(format::StreamKind kind, Match match) const 
     ++t.records;
     t.open_count += s.open_count;
     t.opened_total += s.opened_total;
+    t.open_bytes += s.open_bytes;
   }
   return t;
 }
@@ -142,6 +143,7 @@ StreamTotals SiteFinder::AllStreams(format::StreamKind kind) const {
     ++t.records;
     t.open_count += s.open_count;
     t.opened_total += s.opened_total;
+    t.open_bytes += s.open_bytes;
   }
   return t;
 }

@@ -34,6 +34,7 @@ struct SiteTotals {
 struct StreamTotals {
   uint64_t records = 0;
   uint64_t open_count = 0;
+  uint64_t open_bytes = 0;
   uint64_t opened_total = 0;
 };
 

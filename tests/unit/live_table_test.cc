@@ -22,6 +22,12 @@ TEST(LiveTable, InsertTakeRoundTrip) {
   ASSERT_TRUE(table.Take(0x1000, &entry));
   EXPECT_EQ(entry.size, 77u);
   EXPECT_EQ(entry.stack_id, 5u);
+  EXPECT_FALSE(entry.exact);
+  ASSERT_TRUE(table.Insert(0x1000, 1ull << 38, 0xffffff, /*exact=*/true));
+  ASSERT_TRUE(table.Take(0x1000, &entry));
+  EXPECT_EQ(entry.size, 1ull << 38);
+  EXPECT_EQ(entry.stack_id, 0xffffffu);
+  EXPECT_TRUE(entry.exact);
   EXPECT_FALSE(table.Take(0x1000, &entry));  // a second free finds nothing
   EXPECT_FALSE(table.MaybeContains(0x1000));
 }
@@ -59,7 +65,7 @@ TEST(LiveTable, CrossThreadFreesLoseNothing) {
   }
   for (auto& thread : threads) thread.join();
   int left = 0;
-  table.ForEach([&](uint64_t, uint32_t) { ++left; });
+  table.ForEach([&](const LiveTable::Entry&) { ++left; });
   EXPECT_EQ(left, 0);
   EXPECT_EQ(table.dropped(), 0u);
 }
@@ -71,8 +77,9 @@ TEST(LiveTable, ConcurrentInsertAndTakeOfSameAddressesStaysConsistent) {
   std::atomic<bool> stop{false};
   std::thread scanner([&] {
     while (!stop.load()) {
-      table.ForEach([](uint64_t size, uint32_t stack) {
-        ASSERT_EQ(size, static_cast<uint64_t>(stack) * 10);  // never a torn entry
+      table.ForEach([](const LiveTable::Entry& entry) {
+        ASSERT_EQ(entry.size, static_cast<uint64_t>(entry.stack_id) * 10);  // never torn
+        ASSERT_EQ(entry.exact, entry.stack_id % 2 == 0);
       });
     }
   });
@@ -80,7 +87,9 @@ TEST(LiveTable, ConcurrentInsertAndTakeOfSameAddressesStaysConsistent) {
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
       for (int round = 0; round < 200; ++round) {
-        for (int i = 0; i < 200; ++i) ASSERT_TRUE(table.Insert(Address(t, i), (t + 1) * 10, t + 1));
+        for (int i = 0; i < 200; ++i) {
+          ASSERT_TRUE(table.Insert(Address(t, i), (t + 1) * 10, t + 1, (t + 1) % 2 == 0));
+        }
         for (int i = 0; i < 200; ++i) {
           LiveTable::Entry entry;
           ASSERT_TRUE(table.Take(Address(t, i), &entry));
