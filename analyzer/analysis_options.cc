@@ -1,0 +1,61 @@
+#include "analysis_options.h"
+
+#include <unistd.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace leakscope {
+
+std::vector<OptionSpec> AnalysisOptionSpecs() {
+  return {{"sysroot", 0, true},  {"debug-dir", 0, true}, {"perf-map", 0, true},
+          {"format", 'f', true}, {"output", 'o', true},  {"top", 'n', true},
+          {"quiet", 'q', false}, {"help", 'h', false}};
+}
+
+const char kAnalysisOptionsHelp[] =
+    "  -f, --format FMT   text (default), json, collapsed or pprof (see docs/json.md)\n"
+    "  -o, --output FILE  write to FILE instead of standard output\n"
+    "  -n, --top N        show the N largest entries (text default 25; 0 = all)\n"
+    "      --sysroot DIR  look up module files under DIR (dumps from another machine)\n"
+    "      --debug-dir DIR  also look for debug files in DIR (DIR/.build-id/xx/yyyy.debug and\n"
+    "                     DIR/<module dir>/<debuglink>); repeatable\n"
+    "      --perf-map FILE  name JIT frames from FILE (perf map format); repeatable. Without it\n"
+    "                     /tmp/perf-<pid>.map is used when present\n"
+    "  -q, --quiet        no warnings about modules that cannot be symbolized\n"
+    "  -h, --help         this help\n";
+
+bool ReadAnalysisOptions(const ArgParser& parser, const char* command, size_t default_top_text,
+                         AnalysisOptions* options) {
+  if (auto format = parser.Value("format");
+      format && !ParseOutputFormat(*format, &options->format)) {
+    UsageError(command, absl::StrCat("unknown format '", *format,
+                                     "' (expected text, json, collapsed or pprof)"));
+    return false;
+  }
+  options->output = parser.Value("output").value_or("");
+  options->top = options->format == OutputFormat::kText ? default_top_text : 0;
+  if (auto top = parser.Value("top"); top) {
+    if (!absl::SimpleAtoi(*top, &options->top) ||
+        top->find_first_not_of("0123456789") != std::string::npos) {
+      UsageError(command, absl::StrCat("--top needs a number, not '", *top, "'"));
+      return false;
+    }
+  }
+  if (options->format == OutputFormat::kPprof &&
+      (options->output.empty() || options->output == "-") && isatty(STDOUT_FILENO)) {
+    UsageError(command, "pprof output is binary; use -o FILE or redirect standard output");
+    return false;
+  }
+  options->symbolizer.resolver.sysroot = parser.Value("sysroot").value_or("");
+  while (options->symbolizer.resolver.sysroot.size() > 1 &&
+         options->symbolizer.resolver.sysroot.back() == '/') {
+    options->symbolizer.resolver.sysroot.pop_back();
+  }
+  options->symbolizer.resolver.debug_dirs = parser.Values("debug-dir");
+  options->symbolizer.perf_maps = parser.Values("perf-map");
+  options->symbolizer.warnings = parser.Has("quiet") ? nullptr : stderr;
+  return true;
+}
+
+}  // namespace leakscope

@@ -1,0 +1,211 @@
+#include "cli.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl_compat.h"
+
+namespace leakscope {
+
+const OptionSpec* ArgParser::Find(std::string_view name) const {
+  for (const OptionSpec& spec : specs_) {
+    if (spec.name == name) return &spec;
+  }
+  return nullptr;
+}
+
+const OptionSpec* ArgParser::FindShort(char c) const {
+  for (const OptionSpec& spec : specs_) {
+    if (spec.short_name != 0 && spec.short_name == c) return &spec;
+  }
+  return nullptr;
+}
+
+bool ArgParser::Parse(const std::vector<std::string>& args, std::string* error) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--") {
+      saw_dashdash_ = true;
+      rest_.assign(args.begin() + i + 1, args.end());
+      return true;
+    }
+    const OptionSpec* spec = nullptr;
+    std::optional<std::string> inline_value;
+    if (arg.size() > 2 && arg.compare(0, 2, "--") == 0) {
+      std::string_view body = std::string_view(arg).substr(2);
+      size_t eq = body.find('=');
+      std::string_view name = body.substr(0, eq);
+      if (eq != std::string_view::npos) inline_value = std::string(body.substr(eq + 1));
+      spec = Find(name);
+      if (spec == nullptr) {
+        *error = absl::StrCat("unknown option --", AV(name));
+        return false;
+      }
+      if (!spec->takes_value && inline_value) {
+        *error = absl::StrCat("option --", AV(name), " takes no value");
+        return false;
+      }
+    } else if (arg.size() >= 2 && arg[0] == '-' && arg[1] != '-') {
+      spec = FindShort(arg[1]);
+      if (spec == nullptr) {
+        *error = absl::StrCat("unknown option ", arg);
+        return false;
+      }
+      if (arg.size() > 2) {
+        if (!spec->takes_value) {
+          *error = absl::StrCat("unknown option ", arg);
+          return false;
+        }
+        inline_value = arg.substr(2);
+      }
+    } else {
+      positional_.push_back(arg);
+      continue;
+    }
+    std::string value;
+    if (spec->takes_value) {
+      if (inline_value) {
+        value = *inline_value;
+      } else if (i + 1 < args.size()) {
+        value = args[++i];
+      } else {
+        *error = absl::StrCat("option --", AV(spec->name), " needs a value");
+        return false;
+      }
+    }
+    values_.emplace_back(std::string(spec->name), std::move(value));
+  }
+  return true;
+}
+
+bool ArgParser::Has(std::string_view name) const {
+  for (const auto& [n, v] : values_) {
+    if (n == name) return true;
+  }
+  return false;
+}
+
+std::optional<std::string> ArgParser::Value(std::string_view name) const {
+  std::optional<std::string> result;
+  for (const auto& [n, v] : values_) {
+    if (n == name) result = v;
+  }
+  return result;
+}
+
+std::vector<std::string> ArgParser::Values(std::string_view name) const {
+  std::vector<std::string> result;
+  for (const auto& [n, v] : values_) {
+    if (n == name) result.push_back(v);
+  }
+  return result;
+}
+
+bool ParseByteCount(std::string_view text, uint64_t* out) {
+  // The recorder's spellings: 64K, 64KB, 64KiB (binary units).
+  if (text.ends_with("iB") || text.ends_with("ib")) {
+    text.remove_suffix(2);
+  } else if (text.size() >= 2 && (text.ends_with("B") || text.ends_with("b")) &&
+             std::string_view("kKmMgG").find(text[text.size() - 2]) != std::string_view::npos) {
+    text.remove_suffix(1);
+  }
+  if (text.empty()) return false;
+  uint64_t multiplier = 1;
+  switch (text.back()) {
+    case 'k':
+    case 'K':
+      multiplier = uint64_t{1} << 10;
+      break;
+    case 'm':
+    case 'M':
+      multiplier = uint64_t{1} << 20;
+      break;
+    case 'g':
+    case 'G':
+      multiplier = uint64_t{1} << 30;
+      break;
+    default:
+      break;
+  }
+  if (multiplier != 1) text.remove_suffix(1);
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string_view::npos) {
+    return false;
+  }
+  uint64_t value = 0;
+  if (!absl::SimpleAtoi(AV(text), &value)) return false;
+  if (value > UINT64_MAX / multiplier) return false;
+  *out = value * multiplier;
+  return true;
+}
+
+bool ParseDuration(std::string_view text, uint64_t* out_ns) {
+  struct Unit {
+    std::string_view suffix;
+    uint64_t ns;
+  };
+  // Longest suffixes first so "ms" is not read as "s".
+  static constexpr Unit kUnits[] = {{"min", 60'000'000'000},  {"ms", 1'000'000},
+                                    {"s", 1'000'000'000},     {"m", 60'000'000'000},
+                                    {"h", 3'600'000'000'000}, {"", 1'000'000'000}};
+  for (const Unit& unit : kUnits) {
+    if (text.size() <= unit.suffix.size() || !text.ends_with(unit.suffix)) continue;
+    std::string_view digits = text.substr(0, text.size() - unit.suffix.size());
+    if (digits.find_first_not_of("0123456789") != std::string_view::npos) return false;
+    uint64_t value = 0;
+    if (!absl::SimpleAtoi(AV(digits), &value) || value > UINT64_MAX / unit.ns) return false;
+    *out_ns = value * unit.ns;
+    return true;
+  }
+  return false;
+}
+
+int UsageError(std::string_view command, std::string_view message) {
+  std::string prefix = command.empty() ? "leakscope" : absl::StrCat("leakscope ", AV(command));
+  std::string help = absl::StrCat(prefix, " --help");
+  std::string text = absl::StrCat(prefix, ": ", AV(message), "\nTry '", help, "'.\n");
+  fputs(text.c_str(), stderr);
+  return kExitUsage;
+}
+
+bool Output::Commit() {
+  if (path_.empty() || path_ == "-") {
+    if (fwrite(buffer_.data(), 1, buffer_.size(), stdout) != buffer_.size() ||
+        fflush(stdout) != 0) {
+      fprintf(stderr, "leakscope: writing standard output: %s\n", strerror(errno));
+      return false;
+    }
+    return true;
+  }
+  // Write a temporary file and rename it, so readers never see a partial output.
+  std::string tmp = absl::StrCat(path_, ".tmp.", getpid());
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    fprintf(stderr, "leakscope: %s: %s\n", path_.c_str(), strerror(errno));
+    return false;
+  }
+  size_t done = 0;
+  while (done < buffer_.size()) {
+    ssize_t n = write(fd, buffer_.data() + done, buffer_.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      fprintf(stderr, "leakscope: %s: %s\n", path_.c_str(), strerror(errno));
+      close(fd);
+      unlink(tmp.c_str());
+      return false;
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (close(fd) != 0 || rename(tmp.c_str(), path_.c_str()) != 0) {
+    fprintf(stderr, "leakscope: %s: %s\n", path_.c_str(), strerror(errno));
+    unlink(tmp.c_str());
+    return false;
+  }
+  return true;
+}
+
+}  // namespace leakscope

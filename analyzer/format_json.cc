@@ -1,0 +1,178 @@
+// The JSON report; its fields are documented in docs/json.md and must stay stable.
+#include "absl/strings/str_format.h"
+#include "output_format.h"
+
+namespace leakscope {
+
+void WriteFramesJson(const FrameTable& frames, std::span<const uint32_t> stack, JsonWriter* json) {
+  json->Key("frames");
+  json->BeginArray();
+  for (uint32_t id : stack) {
+    const Frame& frame = frames.Get(id);
+    json->BeginObject(/*inline_=*/true);
+    json->Field("function", frame.DisplayName());
+    json->Field("module", frame.module);
+    json->Key("file");
+    if (frame.file.empty()) {
+      json->Null();
+    } else {
+      json->String(frame.file);
+    }
+    json->Key("line");
+    if (frame.line == 0) {
+      json->Null();
+    } else {
+      json->UInt(frame.line);
+    }
+    json->Field("kind", FrameKindName(frame.kind));
+    json->FieldBool("inlined", frame.inlined);
+    json->FieldBool("allocator", frame.allocator);
+    json->FieldBool("symbolized", !frame.function.empty());
+    json->EndObject();
+  }
+  json->EndArray();
+}
+
+namespace {
+
+void WriteDumpJson(const Report& report, JsonWriter* json) {
+  const format::ProcessFixed& p = report.process.fixed;
+  json->Key("dump");
+  json->BeginObject();
+  json->Field("file", report.file);
+  json->FieldInt("pid", p.pid);
+  json->FieldInt("ppid", p.ppid);
+  json->FieldUInt("seq", p.seq);
+  json->Field("instance_id", absl::StrFormat("%016x", p.instance_id));
+  json->FieldInt("time_unix_ns", p.time_unix_ns);
+  json->FieldInt("time_monotonic_ns", p.time_monotonic_ns);
+  json->FieldInt("start_unix_ns", p.start_unix_ns);
+  json->Field("host", report.process.host);
+  json->Field("executable", report.process.executable);
+  json->Key("args");
+  json->BeginArray(/*inline_=*/true);
+  for (const std::string& arg : report.process.args) json->String(arg);
+  json->EndArray();
+  json->FieldUInt("rss_bytes", report.memory.rss_bytes);
+  json->EndObject();
+
+  const format::SettingsFixed& s = report.settings;
+  json->Key("settings");
+  json->BeginObject();
+  json->FieldUInt("sample_bytes", s.sample_bytes);
+  json->FieldUInt("depth", s.depth);
+  json->FieldUInt("max_stacks", s.max_stacks);
+  json->FieldUInt("max_live", s.max_live);
+  json->FieldUInt("max_streams", s.max_streams);
+  json->FieldUInt("interval_ns", s.interval_ns);
+  json->FieldBool("follow_children", (s.flags & format::kSettingFollowChildren) != 0);
+  json->EndObject();
+}
+
+void WriteMemoryJson(const Report& report, JsonWriter* json) {
+  const format::MemoryFixed& m = report.memory;
+  const MemoryPicture& picture = report.picture;
+  json->Key("memory");
+  json->BeginObject();
+  json->FieldUInt("rss_bytes", m.rss_bytes);
+  json->FieldUInt("rss_peak_bytes", m.rss_peak_bytes);
+  json->FieldUInt("vm_bytes", m.vm_bytes);
+  json->FieldUInt("malloc_heap_bytes", picture.malloc_heap_bytes);
+  json->FieldUInt("malloc_arena_bytes", m.malloc_arena_bytes);
+  json->FieldUInt("malloc_mmap_bytes", m.malloc_mmap_bytes);
+  json->FieldUInt("malloc_in_use_bytes", m.malloc_in_use_bytes);
+  json->FieldUInt("malloc_free_bytes", m.malloc_free_bytes);
+  json->FieldUInt("malloc_arena_count", m.malloc_arena_count);
+  json->FieldUInt("live_bytes", picture.live_bytes);
+  json->FieldUInt("recorder_resident_bytes", m.self_resident_bytes);
+  json->FieldUInt("recorder_reserved_bytes", m.self_reserved_bytes);
+  json->FieldUInt("other_bytes", picture.other_bytes);
+  json->EndObject();
+}
+
+void WriteCountersJson(const Report& report, JsonWriter* json) {
+  const format::CountersFixed& c = report.counters;
+  json->Key("counters");
+  json->BeginObject();
+  json->FieldUInt("sampled_allocs", c.sampled_allocs);
+  json->FieldUInt("dropped_live_full", c.dropped_live_full);
+  json->FieldUInt("dropped_stack_full", c.dropped_stack_full);
+  json->FieldUInt("unwind_failures", c.unwind_failures);
+  json->FieldUInt("zlib_calls", c.zlib_calls);
+  json->FieldUInt("dropped_streams_full", c.dropped_streams_full);
+  json->FieldUInt("zlib_missing_real", c.zlib_missing_real);
+  json->EndObject();
+  json->FieldBool("zlib_intercepted", c.zlib_calls > 0);
+}
+
+void WriteSiteCounters(const SiteSummary& site, JsonWriter* json) {
+  json->FieldUInt("live_bytes", site.live_bytes);
+  json->FieldUInt("live_count", site.live_count);
+  json->FieldUInt("alloc_bytes", site.alloc_bytes);
+  json->FieldUInt("alloc_count", site.alloc_count);
+  json->FieldUInt("sampled_live_bytes", site.sampled_live_bytes);
+  json->FieldUInt("sampled_alloc_bytes", site.sampled_alloc_bytes);
+}
+
+const char* StreamKindJson(uint32_t kind) {
+  switch (static_cast<format::StreamKind>(kind)) {
+    case format::StreamKind::kInflate:
+      return "inflate";
+    case format::StreamKind::kDeflate:
+      return "deflate";
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+void FormatReportJson(const Report& report, const Symbolizer& symbolizer, size_t top,
+                      std::string* out) {
+  const FrameTable& frames = symbolizer.frames();
+  JsonWriter json(out);
+  json.BeginObject();
+  json.FieldUInt("leakscope_json", 1);
+  json.Field("command", "report");
+  WriteDumpJson(report, &json);
+  WriteMemoryJson(report, &json);
+  WriteCountersJson(report, &json);
+
+  json.Key("totals");
+  json.BeginObject();
+  WriteSiteCounters(report.totals, &json);
+  json.FieldUInt("sites", report.sites.size());
+  json.EndObject();
+
+  size_t shown = top == 0 ? report.sites.size() : std::min(top, report.sites.size());
+  json.Key("sites");
+  json.BeginArray();
+  for (size_t i = 0; i < shown; ++i) {
+    const SiteSummary& site = report.sites[i];
+    std::span<const uint32_t> stack = symbolizer.stacks().Get(site.stack);
+    json.BeginObject();
+    json.FieldUInt("rank", i + 1);
+    WriteSiteCounters(site, &json);
+    json.FieldInt("caller_index", CallerIndex(frames, stack));
+    WriteFramesJson(frames, stack, &json);
+    json.EndObject();
+  }
+  json.EndArray();
+
+  json.Key("streams");
+  json.BeginArray();
+  for (const StreamSummary& s : report.streams) {
+    std::span<const uint32_t> stack = symbolizer.stacks().Get(s.stack);
+    json.BeginObject();
+    json.Field("kind", StreamKindJson(s.kind));
+    json.FieldUInt("open_count", s.open_count);
+    json.FieldUInt("open_bytes", s.open_bytes);
+    json.FieldUInt("opened_total", s.opened_total);
+    json.FieldInt("caller_index", CallerIndex(frames, stack));
+    WriteFramesJson(frames, stack, &json);
+    json.EndObject();
+  }
+  json.EndArray();
+  json.EndObject();
+}
+
+}  // namespace leakscope

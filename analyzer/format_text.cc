@@ -1,0 +1,198 @@
+// The text report: what a person reads in a terminal.
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl_compat.h"
+#include "output_format.h"
+#include "units.h"
+
+namespace leakscope {
+
+bool ParseOutputFormat(std::string_view text, OutputFormat* format) {
+  if (text == "text")
+    *format = OutputFormat::kText;
+  else if (text == "json")
+    *format = OutputFormat::kJson;
+  else if (text == "collapsed")
+    *format = OutputFormat::kCollapsed;
+  else if (text == "pprof")
+    *format = OutputFormat::kPprof;
+  else
+    return false;
+  return true;
+}
+
+void AppendStackText(const FrameTable& frames, std::span<const uint32_t> stack,
+                     std::string_view indent, std::string* out) {
+  int caller = CallerIndex(frames, stack);
+  for (size_t i = 0; i < stack.size(); ++i) {
+    const Frame& frame = frames.Get(stack[i]);
+    // Runs of identical frames (unnamed JIT code, interpreter) say nothing more when repeated.
+    size_t run = 1;
+    while (i + run < stack.size() && stack[i + run] == stack[i] &&
+           static_cast<int>(i + run) != caller) {
+      ++run;
+    }
+    absl::StrAppend(out, AV(indent), static_cast<int>(i) == caller ? "> " : "  ", "#", i);
+    if (run > 1) absl::StrAppend(out, "-#", i + run - 1);
+    absl::StrAppend(out, " ", frame.DisplayName());
+    if (std::string location = frame.Location(); !location.empty()) {
+      absl::StrAppend(out, " at ", location);
+    }
+    if (!frame.function.empty() && !frame.module.empty()) {
+      absl::StrAppend(out, " [", AV(Basename(frame.module)), "]");
+    }
+    if (frame.kind == FrameKind::kJava) absl::StrAppend(out, " (java)");
+    if (frame.inlined) absl::StrAppend(out, " (inlined)");
+    out->push_back('\n');
+    i += run - 1;
+  }
+}
+
+namespace {
+
+const char* StreamKindName(uint32_t kind) {
+  switch (static_cast<format::StreamKind>(kind)) {
+    case format::StreamKind::kInflate:
+      return "inflate";
+    case format::StreamKind::kDeflate:
+      return "deflate";
+  }
+  return "unknown";
+}
+
+void AppendRow(std::string_view label, uint64_t bytes, std::string_view note, std::string* out) {
+  absl::StrAppendFormat(out, "  %-40s %12s%s%s\n", label, HumanBytes(bytes),
+                        note.empty() ? "" : "  ", note);
+}
+
+void AppendHeader(const Report& report, std::string* out) {
+  const format::ProcessFixed& p = report.process.fixed;
+  absl::StrAppend(out, "leakscope report: ", report.file, "\n");
+  absl::StrAppend(out, "Process ", p.pid, " (parent ", p.ppid, ") on ", report.process.host,
+                  ", dump #", p.seq, " at ", FormatUnixTime(p.time_unix_ns), ", ",
+                  HumanDuration(p.time_unix_ns - p.start_unix_ns), " after start\n");
+  if (!report.process.args.empty()) {
+    absl::StrAppend(out, "  ", absl::StrJoin(report.process.args, " "), "\n");
+  } else if (!report.process.executable.empty()) {
+    absl::StrAppend(out, "  ", report.process.executable, "\n");
+  }
+  if (report.settings.sample_bytes <= 1) {
+    absl::StrAppend(out, "Sampling: every allocation recorded (exact)\n");
+  } else {
+    absl::StrAppend(out, "Sampling: one sample per ", HumanBytes(report.settings.sample_bytes),
+                    " allocated on average; bytes are estimates, counts are sampled\n");
+  }
+}
+
+void AppendMemory(const Report& report, std::string* out) {
+  const MemoryPicture& m = report.picture;
+  absl::StrAppend(out, "\nMemory\n");
+  AppendRow("RSS", m.rss_bytes, "", out);
+  AppendRow("  malloc heap (arenas + mmap'd blocks)", m.malloc_heap_bytes,
+            Counted(report.memory.malloc_arena_count, "arena"), out);
+  AppendRow("    in use", m.malloc_in_use_bytes, "", out);
+  AppendRow("      live at recorded sites (est.)", m.live_bytes, "", out);
+  AppendRow("    free but held by malloc", m.malloc_free_bytes, "", out);
+  AppendRow("  leakscope recorder", m.recorder_bytes, "", out);
+  AppendRow("  the rest (JVM heap, code, stacks, mmap)", m.other_bytes, "", out);
+  if (m.malloc_heap_bytes > 0 && m.malloc_free_bytes * 2 > m.malloc_heap_bytes) {
+    absl::StrAppend(out,
+                    "  Note: over half of malloc's heap is free but held (allocator retention, "
+                    "not a leak; see MALLOC_ARENA_MAX).\n");
+  }
+}
+
+void AppendSites(const Report& report, const Symbolizer& symbolizer, size_t top, std::string* out) {
+  size_t live_sites = 0;
+  for (const SiteSummary& site : report.sites) live_sites += site.live_count > 0 ? 1 : 0;
+  size_t shown = top == 0 ? live_sites : std::min(top, live_sites);
+  absl::StrAppend(out, "\nLive allocations: ", HumanBytes(report.totals.live_bytes), " in ",
+                  Counted(report.totals.live_count, "allocation"), " at ",
+                  Counted(live_sites, "site"));
+  if (shown < live_sites) absl::StrAppend(out, "; top ", shown);
+  absl::StrAppend(out, "\n");
+  bool exact = report.settings.sample_bytes <= 1;
+  for (size_t i = 0; i < shown; ++i) {
+    const SiteSummary& site = report.sites[i];
+    absl::StrAppend(out, "\n#", i + 1, "  ", HumanBytes(site.live_bytes), " live in ",
+                    Counted(site.live_count, "allocation"));
+    if (!exact) absl::StrAppend(out, " (sampled: ", HumanBytes(site.sampled_live_bytes), ")");
+    absl::StrAppend(out, "; allocated so far: ", HumanBytes(site.alloc_bytes), " in ",
+                    Thousands(site.alloc_count), "\n");
+    AppendStackText(symbolizer.frames(), symbolizer.stacks().Get(site.stack), "    ", out);
+  }
+}
+
+void AppendStreams(const Report& report, const Symbolizer& symbolizer, std::string* out) {
+  const format::CountersFixed& c = report.counters;
+  if (report.streams.empty()) {
+    if (c.zlib_calls == 0) {
+      absl::StrAppend(out,
+                      "\nzlib streams: no zlib call was intercepted. Either the program uses no "
+                      "zlib, or its zlib is linked statically or bundled (e.g. Temurin's "
+                      "libzip.so), so stream attribution was unavailable; the malloc stacks "
+                      "above still show the allocations.\n");
+    } else {
+      absl::StrAppend(out, "\nzlib streams: none open (", Thousands(c.zlib_calls),
+                      " zlib calls intercepted).\n");
+    }
+    return;
+  }
+  uint64_t open = 0, bytes = 0;
+  for (const StreamSummary& s : report.streams) {
+    open += s.open_count;
+    bytes += s.open_bytes;
+  }
+  absl::StrAppend(out, "\nOpen zlib streams: ", Thousands(open), " holding ", HumanBytes(bytes),
+                  " at ", Counted(report.streams.size(), "site"), "\n");
+  for (size_t i = 0; i < report.streams.size(); ++i) {
+    const StreamSummary& s = report.streams[i];
+    absl::StrAppend(out, "\n#", i + 1, "  ", StreamKindName(s.kind), ": ", Thousands(s.open_count),
+                    " open holding ", HumanBytes(s.open_bytes), "; ", Thousands(s.opened_total),
+                    " opened so far\n");
+    AppendStackText(symbolizer.frames(), symbolizer.stacks().Get(s.stack), "    ", out);
+  }
+}
+
+void AppendCounters(const Report& report, std::string* out) {
+  const format::CountersFixed& c = report.counters;
+  absl::StrAppend(out, "\nRecorder: ", Thousands(c.sampled_allocs), " sampled allocations, ",
+                  Thousands(c.zlib_calls), " zlib calls intercepted\n");
+  if (c.dropped_live_full > 0) {
+    absl::StrAppend(out, "  Warning: ", Thousands(c.dropped_live_full),
+                    " sampled allocations not recorded, live table full (raise "
+                    "LEAKSCOPE_MAX_LIVE): live bytes are underestimated.\n");
+  }
+  if (c.dropped_stack_full > 0) {
+    absl::StrAppend(out, "  Warning: ", Thousands(c.dropped_stack_full),
+                    " sampled allocations charged to [stack table full] (raise "
+                    "LEAKSCOPE_MAX_STACKS).\n");
+  }
+  if (c.unwind_failures > 0) {
+    absl::StrAppend(out, "  Note: ", Thousands(c.unwind_failures),
+                    " stacks could not be unwound ([no stack]).\n");
+  }
+  if (c.dropped_streams_full > 0) {
+    absl::StrAppend(out, "  Warning: ", Thousands(c.dropped_streams_full),
+                    " zlib streams not recorded, stream table full (raise "
+                    "LEAKSCOPE_MAX_STREAMS).\n");
+  }
+  if (c.zlib_missing_real > 0) {
+    absl::StrAppend(out, "  Warning: ", Thousands(c.zlib_missing_real),
+                    " zlib calls whose real function could not be found.\n");
+  }
+}
+
+}  // namespace
+
+void FormatReportText(const Report& report, const Symbolizer& symbolizer, size_t top,
+                      std::string* out) {
+  AppendHeader(report, out);
+  AppendMemory(report, out);
+  AppendSites(report, symbolizer, top, out);
+  AppendStreams(report, symbolizer, out);
+  AppendCounters(report, out);
+}
+
+}  // namespace leakscope

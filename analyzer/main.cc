@@ -1,0 +1,67 @@
+// The leakscope command: dispatches to the subcommands.
+#include <unistd.h>
+
+#include <climits>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "cli.h"
+#include "commands.h"
+
+#ifndef LEAKSCOPE_VERSION
+#define LEAKSCOPE_VERSION "unknown"
+#endif
+
+namespace {
+
+constexpr char kHelp[] =
+    "Usage: leakscope COMMAND [options]\n"
+    "\n"
+    "Finds native memory leaks from the dumps libleakscope.so writes.\n"
+    "\n"
+    "Commands:\n"
+    "  report DUMP             live allocations of one dump by call site, memory picture,\n"
+    "                          open zlib streams\n"
+    "  diff OLD NEW            change per call site between two dumps, growth first\n"
+    "  trend DUMP...|DIR...    growth rate per call site across dumps; ranked leak suspects\n"
+    "  run [options] -- CMD    run CMD with the recorder preloaded and say where dumps go\n"
+    "\n"
+    "  leakscope COMMAND --help   options of a command\n"
+    "  leakscope --version        version\n"
+    "\n"
+    "Exit status: 0 success, 1 failure, 2 bad command line or bad input file\n"
+    "(run: the command's own status).\n";
+
+std::string SelfExe() {
+  char buffer[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buffer, sizeof(buffer) - 1);
+  if (n <= 0) return "";
+  return std::string(buffer, static_cast<size_t>(n));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    fputs(kHelp, stderr);
+    return leakscope::kExitUsage;
+  }
+  std::string command = argv[1];
+  std::vector<std::string> args(argv + 2, argv + argc);
+  if (command == "--help" || command == "-h" || command == "help") {
+    fputs(kHelp, stdout);
+    return leakscope::kExitOk;
+  }
+  if (command == "--version" || command == "-V" || command == "version") {
+    printf("leakscope %s\n", LEAKSCOPE_VERSION);
+    return leakscope::kExitOk;
+  }
+  if (command == "report") return leakscope::ReportCommand(args);
+  if (command == "diff") return leakscope::DiffCommand(args);
+  if (command == "trend") return leakscope::TrendCommand(args);
+  if (command == "run") return leakscope::RunCommand(args, SelfExe());
+  if (command.starts_with("-")) return leakscope::UsageError("", "unknown option " + command);
+  return leakscope::UsageError("", "unknown command '" + command + "'");
+}

@@ -1,0 +1,41 @@
+// Output formats of report (and the subset diff and trend support), and helpers to print
+// frames the same way everywhere.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "frame.h"
+#include "json_writer.h"
+#include "report.h"
+#include "symbolizer.h"
+
+namespace leakscope {
+
+enum class OutputFormat { kText, kJson, kCollapsed, kPprof };
+
+bool ParseOutputFormat(std::string_view text, OutputFormat* format);
+
+// Appends one line per frame, innermost first, each starting with `indent`; the allocating
+// caller (first non-allocator frame) is marked with '>'. Runs of one repeated frame (JIT code)
+// print once as "#i-#j".
+void AppendStackText(const FrameTable& frames, std::span<const uint32_t> stack,
+                     std::string_view indent, std::string* out);
+// Writes the "frames" array: one inline object per frame, innermost first.
+void WriteFramesJson(const FrameTable& frames, std::span<const uint32_t> stack, JsonWriter* json);
+
+// `top` limits the number of sites (0 = all).
+void FormatReportText(const Report& report, const Symbolizer& symbolizer, size_t top,
+                      std::string* out);
+void FormatReportJson(const Report& report, const Symbolizer& symbolizer, size_t top,
+                      std::string* out);
+// One line per site with live bytes: "outermost;...;innermost <live bytes>".
+void FormatReportCollapsed(const Report& report, const Symbolizer& symbolizer, size_t top,
+                           std::string* out);
+// Gzipped profile.proto (pprof) with inuse_objects/inuse_space/alloc_objects/alloc_space.
+void FormatReportPprof(const Report& report, const Symbolizer& symbolizer, size_t top,
+                       std::string* out);
+
+}  // namespace leakscope

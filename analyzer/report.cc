@@ -1,0 +1,92 @@
+#include "report.h"
+
+#include <algorithm>
+
+#include "absl/container/flat_hash_map.h"
+
+namespace leakscope {
+
+MemoryPicture ComputeMemoryPicture(const format::MemoryFixed& memory, uint64_t live_bytes) {
+  MemoryPicture picture;
+  picture.rss_bytes = memory.rss_bytes;
+  picture.malloc_heap_bytes = memory.malloc_arena_bytes + memory.malloc_mmap_bytes;
+  picture.malloc_in_use_bytes = memory.malloc_in_use_bytes;
+  picture.malloc_free_bytes = memory.malloc_free_bytes;
+  picture.live_bytes = live_bytes;
+  picture.recorder_bytes = memory.self_resident_bytes;
+  // malloc's heap is address space it obtained, not all of it resident; the rest can only be
+  // estimated this way, and never below zero.
+  uint64_t explained = picture.malloc_heap_bytes + picture.recorder_bytes;
+  picture.other_bytes = memory.rss_bytes > explained ? memory.rss_bytes - explained : 0;
+  return picture;
+}
+
+Report BuildReport(const Dump& dump, const std::string& file, Symbolizer* symbolizer) {
+  Report report;
+  report.file = file;
+  report.process = dump.process;
+  report.settings = dump.settings;
+  report.memory = dump.memory;
+  report.counters = dump.counters;
+
+  Symbolizer::DumpView view = symbolizer->View(dump);
+  absl::flat_hash_map<uint32_t, size_t> by_stack;  // stack id -> index in report.sites
+  absl::flat_hash_map<uint32_t, uint32_t> stack_of_site;
+  for (const SiteInfo& site : dump.sites) {
+    uint32_t stack = symbolizer->StackOf(view, site);
+    stack_of_site.emplace(site.fixed.site_id, stack);
+    auto [it, inserted] = by_stack.try_emplace(stack, report.sites.size());
+    if (inserted) report.sites.push_back(SiteSummary{.stack = stack});
+    SiteSummary& summary = report.sites[it->second];
+    summary.live_bytes += site.live_est_bytes();
+    summary.live_count += site.live_count();
+    summary.alloc_bytes += site.fixed.alloc_est_bytes;
+    summary.alloc_count += site.fixed.alloc_count;
+    summary.sampled_live_bytes += site.live_bytes();
+    summary.sampled_alloc_bytes += site.fixed.alloc_bytes;
+  }
+  for (const SiteSummary& site : report.sites) {
+    report.totals.live_bytes += site.live_bytes;
+    report.totals.live_count += site.live_count;
+    report.totals.alloc_bytes += site.alloc_bytes;
+    report.totals.alloc_count += site.alloc_count;
+    report.totals.sampled_live_bytes += site.sampled_live_bytes;
+    report.totals.sampled_alloc_bytes += site.sampled_alloc_bytes;
+  }
+  // Stable: equal sites keep the dump's order, so output is deterministic.
+  std::stable_sort(report.sites.begin(), report.sites.end(),
+                   [](const SiteSummary& a, const SiteSummary& b) {
+                     if (a.live_bytes != b.live_bytes) return a.live_bytes > b.live_bytes;
+                     if (a.live_count != b.live_count) return a.live_count > b.live_count;
+                     return a.alloc_bytes > b.alloc_bytes;
+                   });
+
+  absl::flat_hash_map<std::pair<uint32_t, uint32_t>, size_t> by_stream;
+  for (const format::StreamsFixed& streams : dump.streams) {
+    uint32_t stack;
+    if (auto it = stack_of_site.find(streams.site_id); it != stack_of_site.end()) {
+      stack = it->second;
+    } else {
+      SiteInfo unknown;  // a stream whose site record is missing: keep its numbers anyway
+      unknown.fixed.site_id = streams.site_id;
+      stack = symbolizer->StackOf(view, unknown);
+    }
+    auto [it, inserted] =
+        by_stream.try_emplace(std::make_pair(stack, streams.kind), report.streams.size());
+    if (inserted) report.streams.push_back(StreamSummary{.stack = stack, .kind = streams.kind});
+    StreamSummary& summary = report.streams[it->second];
+    summary.open_count += streams.open_count;
+    summary.open_bytes += streams.open_bytes;
+    summary.opened_total += streams.opened_total;
+  }
+  std::stable_sort(report.streams.begin(), report.streams.end(),
+                   [](const StreamSummary& a, const StreamSummary& b) {
+                     if (a.open_bytes != b.open_bytes) return a.open_bytes > b.open_bytes;
+                     return a.open_count > b.open_count;
+                   });
+
+  report.picture = ComputeMemoryPicture(dump.memory, report.totals.live_bytes);
+  return report;
+}
+
+}  // namespace leakscope

@@ -1,0 +1,65 @@
+// The analysis of one dump: sites merged by symbolized stack and sorted by estimated live bytes,
+// open zlib streams by opening site and kind, and the process memory picture.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dump.h"
+#include "symbolizer.h"
+
+namespace leakscope {
+
+// Counters of one symbolized stack. Byte figures named *_bytes are the recorder's unbiased
+// estimates of all bytes; sampled_* are the exact bytes of the sampled allocations (equal to the
+// estimates when every allocation is recorded, sample_bytes == 1). Counts are sampled counts.
+struct SiteSummary {
+  uint32_t stack = 0;  // id in the symbolizer's StackTable
+  uint64_t live_bytes = 0;
+  uint64_t live_count = 0;
+  uint64_t alloc_bytes = 0;
+  uint64_t alloc_count = 0;
+  uint64_t sampled_live_bytes = 0;
+  uint64_t sampled_alloc_bytes = 0;
+};
+
+struct StreamSummary {
+  uint32_t stack = 0;
+  uint32_t kind = 0;  // format::StreamKind
+  uint64_t open_count = 0;
+  uint64_t open_bytes = 0;
+  uint64_t opened_total = 0;
+};
+
+// What the process memory is made of, derived from the kMemory record and the live bytes of the
+// sites, so a leak (live bytes growing) can be told from allocator retention (free bytes held).
+struct MemoryPicture {
+  uint64_t rss_bytes = 0;
+  uint64_t malloc_heap_bytes = 0;    // arena + mmap'd blocks: what malloc holds from the kernel
+  uint64_t malloc_in_use_bytes = 0;  // as malloc sees it
+  uint64_t malloc_free_bytes = 0;    // free but held by malloc
+  uint64_t live_bytes = 0;           // accounted for by our sites (estimated)
+  uint64_t recorder_bytes = 0;       // the recorder's own resident memory
+  // RSS not explained by malloc's heap or the recorder: JVM heap, code, thread stacks, mmaps.
+  uint64_t other_bytes = 0;
+};
+
+struct Report {
+  std::string file;
+  ProcessInfo process;
+  format::SettingsFixed settings{};
+  format::MemoryFixed memory{};
+  format::CountersFixed counters{};
+  MemoryPicture picture;
+  std::vector<SiteSummary> sites;      // every site, by live_bytes, live_count, alloc_bytes desc
+  std::vector<StreamSummary> streams;  // by open_bytes, open_count desc
+  SiteSummary totals;                  // sums over all sites (stack unused)
+};
+
+Report BuildReport(const Dump& dump, const std::string& file, Symbolizer* symbolizer);
+
+// Splits RSS into what malloc holds, what our sites account for, the recorder and the rest.
+MemoryPicture ComputeMemoryPicture(const format::MemoryFixed& memory, uint64_t live_bytes);
+
+}  // namespace leakscope

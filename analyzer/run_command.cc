@@ -1,0 +1,183 @@
+// `leakscope run -- CMD ARGS...`: runs a command with the recorder preloaded.
+#include <dirent.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "cli.h"
+#include "commands.h"
+
+namespace leakscope {
+namespace {
+
+constexpr char kRunHelp[] =
+    "Usage: leakscope run [options] -- CMD [ARGS...]\n"
+    "\n"
+    "Runs CMD with libleakscope.so preloaded (prepended to any LD_PRELOAD) and says where its\n"
+    "dumps go. Child processes are recorded too (LEAKSCOPE_FOLLOW_CHILDREN). Returns CMD's exit\n"
+    "status (128+N when it is killed by signal N). LEAKSCOPE_* variables already set are kept\n"
+    "unless an option overrides them.\n"
+    "\n"
+    "Options:\n"
+    "      --dir DIR           where dumps go (default: $LEAKSCOPE_DIR, else the first of\n"
+    "                          $LOG_DIRS, else /tmp/leakscope-<uid>); created if missing\n"
+    "      --interval T        time between dumps: 500ms, 30s, 5m; 0 = only at exit and on\n"
+    "                          demand (touch DIR/leakscope.<pid>.trigger)\n"
+    "      --sample-bytes N    mean bytes between samples (1 = record every allocation); K/M/G\n"
+    "      --lib PATH          the recorder library (default: ../lib/libleakscope.so next to\n"
+    "                          this leakscope binary)\n"
+    "  -h, --help              this help\n";
+
+std::string DefaultDumpDir() {
+  if (const char* dir = getenv("LEAKSCOPE_DIR"); dir != nullptr && *dir != '\0') return dir;
+  if (const char* dirs = getenv("LOG_DIRS"); dirs != nullptr && *dirs != '\0') {
+    std::vector<std::string> parts = absl::StrSplit(dirs, ',', absl::SkipEmpty());
+    if (!parts.empty()) return parts[0];
+  }
+  return absl::StrCat("/tmp/leakscope-", getuid());
+}
+
+pid_t g_child = 0;
+
+void ForwardSignal(int sig) {
+  if (g_child > 0) kill(g_child, sig);
+}
+
+size_t CountDumps(const std::string& dir, pid_t pid) {
+  std::string prefix = absl::StrCat("leakscope.", pid, ".");
+  size_t count = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.starts_with(prefix) && name.ends_with(".dump")) ++count;
+  }
+  return count;
+}
+
+}  // namespace
+
+int RunCommand(const std::vector<std::string>& args, const std::string& self_exe) {
+  ArgParser parser({{"dir", 0, true},
+                    {"interval", 0, true},
+                    {"sample-bytes", 0, true},
+                    {"lib", 0, true},
+                    {"help", 'h', false}});
+  std::string error;
+  if (!parser.Parse(args, &error)) return UsageError("run", error);
+  if (parser.Has("help")) {
+    fputs(kRunHelp, stdout);
+    return kExitOk;
+  }
+  if (!parser.positional().empty()) {
+    return UsageError("run", absl::StrCat("put the command after '--': leakscope run [options] -- ",
+                                          parser.positional()[0], " ..."));
+  }
+  if (parser.rest().empty()) return UsageError("run", "missing the command to run after '--'");
+  // Checked here with the recorder's rules, because the recorder would only warn and use its
+  // default, which is easy to miss in a long job's log.
+  uint64_t value = 0;
+  auto interval = parser.Value("interval");
+  if (interval && (!ParseDuration(*interval, &value) || (value != 0 && value < 100'000'000))) {
+    return UsageError("run", absl::StrCat("--interval needs 0 or a duration of at least 100ms "
+                                          "such as 500ms, 30s or 5m, not '",
+                                          *interval, "'"));
+  }
+  auto sample_bytes = parser.Value("sample-bytes");
+  if (sample_bytes &&
+      (!ParseByteCount(*sample_bytes, &value) || value == 0 || value > (uint64_t{1} << 40))) {
+    return UsageError("run", absl::StrCat("--sample-bytes needs a positive byte count such as 1, "
+                                          "4096 or 128K, not '",
+                                          *sample_bytes, "'"));
+  }
+
+  std::string lib = parser.Value("lib").value_or("");
+  if (lib.empty()) {
+    std::filesystem::path exe(self_exe);
+    lib = (exe.parent_path() / ".." / "lib" / "libleakscope.so").lexically_normal().string();
+  }
+  std::error_code ec;
+  std::string lib_abs = std::filesystem::absolute(lib, ec).lexically_normal().string();
+  if (ec || access(lib_abs.c_str(), R_OK) != 0) {
+    fprintf(stderr,
+            "leakscope run: cannot find the recorder library %s (build it, or pass --lib)\n",
+            lib.c_str());
+    return kExitUsage;
+  }
+
+  std::string dir = parser.Value("dir").value_or(DefaultDumpDir());
+  dir = std::filesystem::absolute(dir, ec).lexically_normal().string();
+  if (!ec) std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    fprintf(stderr, "leakscope run: cannot create the dump directory %s: %s\n", dir.c_str(),
+            ec.message().c_str());
+    return kExitUsage;
+  }
+
+  std::string preload = lib_abs;
+  if (const char* old = getenv("LD_PRELOAD"); old != nullptr && *old != '\0') {
+    preload = absl::StrCat(lib_abs, ":", old);
+  }
+  setenv("LD_PRELOAD", preload.c_str(), 1);
+  setenv("LEAKSCOPE_DIR", dir.c_str(), 1);
+  if (interval) setenv("LEAKSCOPE_INTERVAL", interval->c_str(), 1);
+  if (sample_bytes) setenv("LEAKSCOPE_SAMPLE_BYTES", sample_bytes->c_str(), 1);
+
+  const std::vector<std::string>& command = parser.rest();
+  fprintf(stderr, "leakscope: recording %s; dumps go to %s/leakscope.<pid>.<seq>.dump\n",
+          command[0].c_str(), dir.c_str());
+  fflush(stderr);
+
+  std::vector<char*> argv;
+  for (const std::string& arg : command) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+
+  // Like system(): the terminal's SIGINT/SIGQUIT reach the child directly; we outlive it to
+  // report its status. SIGTERM and SIGHUP sent to us are passed on.
+  struct sigaction ignore {
+  }, forward{}, old_int{}, old_quit{};
+  ignore.sa_handler = SIG_IGN;
+  forward.sa_handler = ForwardSignal;
+  sigaction(SIGINT, &ignore, &old_int);
+  sigaction(SIGQUIT, &ignore, &old_quit);
+  pid_t child = fork();
+  if (child < 0) {
+    fprintf(stderr, "leakscope run: fork: %s\n", strerror(errno));
+    return kExitFailure;
+  }
+  if (child == 0) {
+    sigaction(SIGINT, &old_int, nullptr);
+    sigaction(SIGQUIT, &old_quit, nullptr);
+    execvp(argv[0], argv.data());
+    int err = errno;
+    fprintf(stderr, "leakscope run: %s: %s\n", argv[0], strerror(err));
+    _exit(err == ENOENT ? 127 : 126);
+  }
+  g_child = child;
+  sigaction(SIGTERM, &forward, nullptr);
+  sigaction(SIGHUP, &forward, nullptr);
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0) {
+    if (errno != EINTR) {
+      fprintf(stderr, "leakscope run: waitpid: %s\n", strerror(errno));
+      return kExitFailure;
+    }
+  }
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  size_t dumps = CountDumps(dir, child);
+  fprintf(stderr, "leakscope: %s exited with status %d; %zu dump%s of pid %d in %s\n",
+          command[0].c_str(), code, dumps, dumps == 1 ? "" : "s", child, dir.c_str());
+  fprintf(stderr, "leakscope: analyse with: leakscope trend %s\n", dir.c_str());
+  return code;
+}
+
+}  // namespace leakscope

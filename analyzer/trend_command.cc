@@ -1,0 +1,237 @@
+// `leakscope trend DUMP...|DIR...`: growth per call site across dumps and the leak suspects.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "analysis_options.h"
+#include "commands.h"
+#include "json_writer.h"
+#include "output_format.h"
+#include "trend.h"
+#include "units.h"
+
+namespace leakscope {
+namespace {
+
+constexpr char kTrendHelp[] =
+    "Usage: leakscope trend DUMP...|DIR... [options]\n"
+    "\n"
+    "Reads every dump given (directories: every *.dump below them), groups them by process\n"
+    "(pid and recorder instance) in seq order, and reports per call site its growth rate (a\n"
+    "robust Theil-Sen slope, bytes per minute), the fraction of intervals in which it grew and\n"
+    "its last live bytes. Leak suspects are sites that grow steadily: positive slope, net\n"
+    "growth, shrinking in at most 20% of intervals, growing in at least 2 and still growing in\n"
+    "the second half of the series. Sites that go up and down (caches, per-batch buffers) or\n"
+    "grew once are not suspects. Sites of several processes are matched by symbolized stack.\n"
+    "Unreadable files get one line each on stderr and exit status 2; the others are analysed.\n"
+    "Formats: text, json.\n"
+    "\n"
+    "Options:\n"
+    "      --all          text: also list the sites that are not suspects\n"
+    "      --max-shrink F  a suspect shrank in at most this fraction of intervals (0.2)\n";
+
+std::string Rate(double bytes_per_min) {
+  int64_t rounded =
+      static_cast<int64_t>(bytes_per_min >= 0 ? bytes_per_min + 0.5 : bytes_per_min - 0.5);
+  return absl::StrCat(HumanBytesSigned(rounded), "/min");
+}
+
+void AppendProcessesText(const TrendResult& r, std::string* out) {
+  absl::StrAppend(out, "Processes: ", r.processes.size(), " (", r.dumps_read, " dumps read");
+  if (!r.errors.empty()) absl::StrAppend(out, ", ", r.errors.size(), " unreadable");
+  absl::StrAppend(out, ")\n");
+  for (const ProcessTrend& p : r.processes) {
+    absl::StrAppendFormat(out, "  pid %d (instance %016x) on %s: %d dumps, seq %d..%d over %s; ",
+                          p.pid, p.instance_id, p.host, p.dumps, p.first_seq, p.last_seq,
+                          HumanDuration(p.last_time_ns - p.first_time_ns));
+    absl::StrAppend(out, "RSS ", HumanBytes(p.first_rss), " -> ", HumanBytes(p.last_rss),
+                    ", live at sites ", HumanBytes(p.last_live_bytes), "\n");
+  }
+}
+
+void AppendSiteText(size_t rank, const SuspectTrend& s, const Symbolizer& symbolizer,
+                    size_t process_count, std::string* out) {
+  absl::StrAppend(out, "\n#", rank, "  ", Rate(s.growth_bytes_per_min), ", ",
+                  HumanBytes(s.live_bytes_last), " live in the last dump",
+                  s.processes_seen > 1 ? "s" : "", "; grew in ", s.grew, " of ", s.intervals,
+                  " intervals, shrank in ", s.shrank);
+  if (process_count > 1) {
+    absl::StrAppend(out, "; growing in ", s.processes, " of ", process_count, " processes");
+  }
+  absl::StrAppend(out, "\n");
+  AppendStackText(symbolizer.frames(), symbolizer.stacks().Get(s.stack), "    ", out);
+}
+
+void FormatTrendText(const TrendResult& r, const Symbolizer& symbolizer, size_t top, bool all,
+                     std::string* out) {
+  absl::StrAppend(out, "leakscope trend\n");
+  AppendProcessesText(r, out);
+  size_t shown = top == 0 ? r.suspects.size() : std::min(top, r.suspects.size());
+  absl::StrAppend(out, "\nLeak suspects: ", r.suspects.size(),
+                  r.suspects.size() == 1 ? " site grows" : " sites grow", " steadily");
+  if (shown < r.suspects.size()) absl::StrAppend(out, "; top ", shown);
+  absl::StrAppend(out, "\n");
+  if (r.suspects.empty()) {
+    absl::StrAppend(out, "  (none");
+    if (r.dumps_read < 2 * r.processes.size() || r.processes.empty()) {
+      absl::StrAppend(out, ": trend needs at least two dumps of a process");
+    }
+    absl::StrAppend(out, ")\n");
+  }
+  for (size_t i = 0; i < shown; ++i) {
+    AppendSiteText(i + 1, r.suspects[i], symbolizer, r.processes.size(), out);
+  }
+  if (all) {
+    std::vector<const SuspectTrend*> others;
+    for (const SuspectTrend& s : r.sites) {
+      if (s.processes == 0) others.push_back(&s);
+    }
+    size_t n = top == 0 ? others.size() : std::min(top, others.size());
+    absl::StrAppend(out, "\nOther sites: ", others.size());
+    if (n < others.size()) absl::StrAppend(out, "; top ", n);
+    absl::StrAppend(out, "\n");
+    for (size_t i = 0; i < n; ++i) {
+      AppendSiteText(i + 1, *others[i], symbolizer, r.processes.size(), out);
+    }
+  }
+}
+
+void WriteSiteJson(const SuspectTrend& s, const Symbolizer& symbolizer, JsonWriter* json) {
+  std::span<const uint32_t> stack = symbolizer.stacks().Get(s.stack);
+  json->FieldDouble("growth_bytes_per_min", s.growth_bytes_per_min, 1);
+  json->FieldUInt("live_bytes_last", s.live_bytes_last);
+  json->FieldDouble("monotonic_fraction", s.monotonic_fraction(), 4);
+  json->FieldUInt("intervals", s.intervals);
+  json->FieldUInt("grew_intervals", s.grew);
+  json->FieldUInt("shrank_intervals", s.shrank);
+  json->FieldUInt("processes", s.processes);
+  json->FieldUInt("processes_seen", s.processes_seen);
+  json->FieldInt("caller_index", CallerIndex(symbolizer.frames(), stack));
+  WriteFramesJson(symbolizer.frames(), stack, json);
+}
+
+void FormatTrendJson(const TrendResult& r, const Symbolizer& symbolizer, size_t top,
+                     std::string* out) {
+  JsonWriter json(out);
+  json.BeginObject();
+  json.FieldUInt("leakscope_json", 1);
+  json.Field("command", "trend");
+  json.FieldUInt("dumps_read", r.dumps_read);
+  json.Key("errors");
+  json.BeginArray();
+  for (const std::string& e : r.errors) json.String(e);
+  json.EndArray();
+  json.Key("processes");
+  json.BeginArray();
+  for (const ProcessTrend& p : r.processes) {
+    json.BeginObject(/*inline_=*/true);
+    json.FieldInt("pid", p.pid);
+    json.Field("instance_id", absl::StrFormat("%016x", p.instance_id));
+    json.Field("host", p.host);
+    json.Field("executable", p.executable);
+    json.FieldUInt("dumps", p.dumps);
+    json.FieldUInt("first_seq", p.first_seq);
+    json.FieldUInt("last_seq", p.last_seq);
+    json.FieldInt("duration_ns", p.last_time_ns - p.first_time_ns);
+    json.FieldUInt("first_rss_bytes", p.first_rss);
+    json.FieldUInt("last_rss_bytes", p.last_rss);
+    json.FieldUInt("last_live_bytes", p.last_live_bytes);
+    json.EndObject();
+  }
+  json.EndArray();
+  size_t shown = top == 0 ? r.suspects.size() : std::min(top, r.suspects.size());
+  json.Key("suspects");
+  json.BeginArray();
+  for (size_t i = 0; i < shown; ++i) {
+    json.BeginObject();
+    json.FieldUInt("rank", i + 1);
+    WriteSiteJson(r.suspects[i], symbolizer, &json);
+    json.EndObject();
+  }
+  json.EndArray();
+  size_t sites = top == 0 ? r.sites.size() : std::min(top, r.sites.size());
+  json.Key("sites");
+  json.BeginArray();
+  for (size_t i = 0; i < sites; ++i) {
+    json.BeginObject();
+    json.FieldBool("suspect", r.sites[i].processes > 0);
+    WriteSiteJson(r.sites[i], symbolizer, &json);
+    json.EndObject();
+  }
+  json.EndArray();
+  json.EndObject();
+}
+
+}  // namespace
+
+int TrendCommand(const std::vector<std::string>& args) {
+  std::vector<OptionSpec> specs = AnalysisOptionSpecs();
+  specs.push_back({"all", 0, false});
+  specs.push_back({"max-shrink", 0, true});
+  ArgParser parser(specs);
+  std::string error;
+  if (!parser.Parse(args, &error)) return UsageError("trend", error);
+  if (parser.Has("help")) {
+    fputs(kTrendHelp, stdout);
+    fputs(kAnalysisOptionsHelp, stdout);
+    return kExitOk;
+  }
+  if (parser.positional().empty() || parser.saw_dashdash()) {
+    return UsageError("trend", "expected dumps or directories");
+  }
+  AnalysisOptions options;
+  if (!ReadAnalysisOptions(parser, "trend", 10, &options)) return kExitUsage;
+  if (options.format != OutputFormat::kText && options.format != OutputFormat::kJson) {
+    return UsageError("trend", "trend writes text or json");
+  }
+  TrendOptions trend_options;
+  if (auto value = parser.Value("max-shrink"); value) {
+    if (!absl::SimpleAtod(*value, &trend_options.max_shrink_fraction) ||
+        trend_options.max_shrink_fraction < 0 || trend_options.max_shrink_fraction > 1) {
+      return UsageError(
+          "trend", absl::StrCat("--max-shrink needs a fraction in [0, 1], not '", *value, "'"));
+    }
+  }
+  std::vector<std::string> files;
+  bool bad_path = false;
+  for (const std::string& path : parser.positional()) {
+    if (!ExpandDumpPath(path, &files, &error)) {
+      fprintf(stderr, "leakscope trend: %s\n", error.c_str());
+      bad_path = true;
+    }
+  }
+  if (files.empty()) {
+    if (!bad_path) fprintf(stderr, "leakscope trend: no *.dump files found\n");
+    return kExitUsage;
+  }
+
+  // Progress only for a person watching: after a second, and only on a terminal.
+  const bool tty = isatty(STDERR_FILENO);
+  const auto start = std::chrono::steady_clock::now();
+  bool shown_progress = false;
+  auto progress = [&](size_t done, size_t total) {
+    if (!tty) return;
+    if (std::chrono::steady_clock::now() - start < std::chrono::seconds(1)) return;
+    fprintf(stderr, "\rleakscope trend: read %zu of %zu dumps", done, total);
+    shown_progress = true;
+  };
+  Symbolizer symbolizer(options.symbolizer);
+  TrendResult result = AnalyzeTrend(files, trend_options, &symbolizer, progress);
+  if (shown_progress) fprintf(stderr, "\r\033[K");
+  for (const std::string& e : result.errors) fprintf(stderr, "leakscope trend: %s\n", e.c_str());
+
+  Output output(options.output);
+  if (options.format == OutputFormat::kJson) {
+    FormatTrendJson(result, symbolizer, options.top, &output.buffer());
+  } else {
+    FormatTrendText(result, symbolizer, options.top, parser.Has("all"), &output.buffer());
+  }
+  if (!output.Commit()) return kExitFailure;
+  return result.errors.empty() && !bad_path ? kExitOk : kExitUsage;
+}
+
+}  // namespace leakscope

@@ -1,0 +1,109 @@
+// Small units: slope, perf maps, JSON escaping, demangling, allocator frames, number formats.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+
+#include "allocator_frames.h"
+#include "demangle.h"
+#include "json_writer.h"
+#include "perf_map.h"
+#include "robust_slope.h"
+#include "units.h"
+
+namespace leakscope {
+namespace {
+
+TEST(TheilSenSlope, IgnoresOutliers) {
+  std::vector<double> x, y;
+  for (int i = 0; i < 20; ++i) {
+    x.push_back(i);
+    y.push_back(3.0 * i + 7);
+  }
+  y[4] = 1000;  // a burst of temporary allocations in one dump
+  y[15] = -500;
+  EXPECT_DOUBLE_EQ(TheilSenSlope(x, y), 3.0);
+}
+
+TEST(TheilSenSlope, IsZeroForAStepEarlyInTheSeries) {
+  std::vector<double> x, y;
+  for (int i = 0; i < 10; ++i) {
+    x.push_back(i);
+    y.push_back(i == 0 ? 0 : 100);  // a cache filled at the first interval
+  }
+  EXPECT_DOUBLE_EQ(TheilSenSlope(x, y), 0.0);
+}
+
+TEST(TheilSenSlope, HandlesDegenerateInput) {
+  EXPECT_EQ(TheilSenSlope(std::vector<double>{}, std::vector<double>{}), 0);
+  EXPECT_EQ(TheilSenSlope(std::vector<double>{1}, std::vector<double>{5}), 0);
+  EXPECT_EQ(TheilSenSlope(std::vector<double>{1, 1}, std::vector<double>{5, 9}), 0);
+}
+
+TEST(PerfMap, LaterEntriesOverrideOverlappedOnes) {
+  char path[] = "/tmp/leakscope-perfmap-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  FILE* f = fdopen(fd, "w");
+  fputs(
+      "1000 100 Old::method\n"
+      "garbage line\n"
+      "0x1040 0x20 LNew;::compiled\n"
+      "2000 10 Interpreter with spaces\n",
+      f);
+  fclose(f);
+  PerfMap map;
+  ASSERT_TRUE(map.Load(path));
+  unlink(path);
+  ASSERT_NE(map.Find(0x1000), nullptr);
+  EXPECT_EQ(*map.Find(0x1000), "Old::method");
+  EXPECT_EQ(*map.Find(0x1045), "LNew;::compiled");
+  EXPECT_EQ(*map.Find(0x1060), "Old::method");  // the tail of the overlapped entry survives
+  EXPECT_EQ(*map.Find(0x2005), "Interpreter with spaces");
+  EXPECT_EQ(map.Find(0x1100), nullptr);
+  EXPECT_EQ(map.Find(0xfff), nullptr);
+}
+
+TEST(JsonWriter, EscapesAndNests) {
+  std::string out;
+  JsonWriter json(&out);
+  json.BeginObject();
+  json.Field("s", "a\"b\\c\n\x01");
+  json.Key("list");
+  json.BeginArray(/*inline_=*/true);
+  json.UInt(1);
+  json.Double(2.50);
+  json.Null();
+  json.EndArray();
+  json.EndObject();
+  EXPECT_EQ(out, "{\n  \"s\": \"a\\\"b\\\\c\\n\\u0001\",\n  \"list\": [1, 2.5, null]\n}\n");
+}
+
+TEST(Demangle, DemanglesCxxAndKeepsOtherNames) {
+  EXPECT_EQ(Demangle("_ZN3foo3barEi"), "foo::bar(int)");
+  EXPECT_EQ(Demangle("malloc"), "malloc");
+  EXPECT_EQ(Demangle("_Znot_valid"), "_Znot_valid");
+}
+
+TEST(IsAllocatorFrame, KnowsTheAllocationMachinery) {
+  EXPECT_TRUE(IsAllocatorFrame("/lib/x86_64-linux-gnu/libc.so.6", "malloc"));
+  EXPECT_TRUE(IsAllocatorFrame("/usr/lib/x86_64-linux-gnu/libz.so.1", ""));
+  EXPECT_TRUE(IsAllocatorFrame("/build/lib/libleakscope.so", "anything"));
+  EXPECT_TRUE(IsAllocatorFrame("/usr/lib/libstdc++.so.6", "operator new[](unsigned long)"));
+  EXPECT_TRUE(IsAllocatorFrame("/jdk/lib/libzip.so", "zcalloc"));
+  EXPECT_FALSE(IsAllocatorFrame("/app", "LeakArray<int>(unsigned long)"));
+  EXPECT_FALSE(IsAllocatorFrame("/jdk/lib/libzip.so", "Java_java_util_zip_Inflater_init"));
+  EXPECT_FALSE(IsAllocatorFrame("/app", ""));
+}
+
+TEST(Units, FormatsBytesAndCounts) {
+  EXPECT_EQ(HumanBytes(0), "0 B");
+  EXPECT_EQ(HumanBytes(1023), "1023 B");
+  EXPECT_EQ(HumanBytes(1536), "1.50 KiB");
+  EXPECT_EQ(HumanBytes(uint64_t{300} << 20), "300 MiB");
+  EXPECT_EQ(HumanBytesSigned(-2048), "-2.00 KiB");
+  EXPECT_EQ(Thousands(1234567), "1,234,567");
+  EXPECT_EQ(ThousandsSigned(-1000), "-1,000");
+}
+
+}  // namespace
+}  // namespace leakscope

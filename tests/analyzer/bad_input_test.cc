@@ -1,0 +1,181 @@
+// Corrupt, truncated and foreign files given to the real leakscope binary: exit status 2, one
+// line on stderr naming the file, never a crash or a hang.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "dump_format.h"
+
+namespace leakscope {
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+struct RunResult {
+  int status = -1;  // exit status, or 128 + signal
+  std::string out, err;
+};
+
+RunResult RunLeakscope(const std::string& args, const std::string& dir) {
+  std::string out = dir + "/stdout", err = dir + "/stderr";
+  // `timeout` turns a hang into a failure (status 124) instead of a stuck test.
+  std::string command =
+      std::string("timeout 20 ") + LEAKSCOPE_BIN + " " + args + " >" + out + " 2>" + err;
+  int raw = system(command.c_str());
+  RunResult r;
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+  r.out = ReadFile(out);
+  r.err = ReadFile(err);
+  return r;
+}
+
+class BadInputTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/leakscope-bad-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    good_ = ReadFile(std::string(GOLDEN_DIR) + "/leakscope.4242.5.dump");
+    ASSERT_GT(good_.size(), 100u);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string Write(const std::string& name, const std::string& bytes) {
+    std::string path = dir_ + "/" + name;
+    std::ofstream(path, std::ios::binary) << bytes;
+    return path;
+  }
+
+  // Expects `report` to reject `bytes` with exit 2 and one line "leakscope report: PATH: ...".
+  void ExpectRejected(const std::string& name, const std::string& bytes) {
+    std::string path = Write(name, bytes);
+    RunResult r = RunLeakscope("report -q " + path, dir_);
+    EXPECT_EQ(r.status, 2) << name << ": " << r.err;
+    EXPECT_EQ(r.out, "") << name;
+    EXPECT_TRUE(r.err.starts_with("leakscope report: " + path + ": ")) << name << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << name << ": " << r.err;
+  }
+
+  // Offsets where records start in a valid dump.
+  std::vector<size_t> RecordBoundaries() const {
+    std::vector<size_t> offsets;
+    format::FileHeader header;
+    memcpy(&header, good_.data(), sizeof(header));
+    size_t offset = header.header_bytes;
+    while (offset + sizeof(format::RecordHeader) <= good_.size()) {
+      offsets.push_back(offset);
+      format::RecordHeader record;
+      memcpy(&record, good_.data() + offset, sizeof(record));
+      offset += sizeof(record) + record.payload_bytes;
+    }
+    return offsets;
+  }
+
+  std::string dir_;
+  std::string good_;
+};
+
+TEST_F(BadInputTest, TheGoodDumpIsAccepted) {
+  RunResult r = RunLeakscope("report -q " + Write("good.dump", good_), dir_);
+  EXPECT_EQ(r.status, 0) << r.err;
+}
+
+TEST_F(BadInputTest, TruncatedAtEveryRecordBoundaryAndInside) {
+  std::vector<size_t> boundaries = RecordBoundaries();
+  ASSERT_GE(boundaries.size(), 10u);
+  ExpectRejected("empty.dump", "");
+  ExpectRejected("header-only.dump", good_.substr(0, 8));
+  for (size_t offset : boundaries) {
+    ExpectRejected("cut-at-" + std::to_string(offset) + ".dump", good_.substr(0, offset));
+    ExpectRejected("cut-in-header-" + std::to_string(offset) + ".dump",
+                   good_.substr(0, offset + 8));
+    if (offset + 16 + 4 < good_.size()) {
+      ExpectRejected("cut-in-payload-" + std::to_string(offset) + ".dump",
+                     good_.substr(0, offset + 16 + 4));
+    }
+  }
+  ExpectRejected("minus-one.dump", good_.substr(0, good_.size() - 1));
+}
+
+TEST_F(BadInputTest, ForeignAndAlteredFiles) {
+  std::mt19937 rng(42);
+  std::string random(4096, '\0');
+  for (char& c : random) c = static_cast<char>(rng());
+  ExpectRejected("random.dump", random);
+  ExpectRejected("text.dump", "hello, this is not a dump\n");
+
+  std::string wrong_version = good_;
+  uint32_t version = 99;
+  memcpy(&wrong_version[8], &version, sizeof(version));
+  ExpectRejected("version.dump", wrong_version);
+
+  std::string flipped = good_;
+  flipped[good_.size() / 2] ^= 0x40;
+  ExpectRejected("flipped.dump", flipped);
+
+  // A record claiming an enormous payload must not make the reader allocate or loop.
+  std::string huge = good_;
+  size_t first = RecordBoundaries()[0];
+  uint64_t payload = UINT64_MAX - 7;
+  memcpy(&huge[first + 8], &payload, sizeof(payload));
+  ExpectRejected("huge.dump", huge);
+}
+
+TEST_F(BadInputTest, MissingFileIsOneLine) {
+  RunResult r = RunLeakscope("report " + dir_ + "/absent.dump", dir_);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+TEST_F(BadInputTest, TrendAnalysesTheGoodFilesOfASeries) {
+  std::string golden = GOLDEN_DIR;
+  for (int seq = 0; seq < 6; ++seq) {
+    std::string name = "leakscope.4242." + std::to_string(seq) + ".dump";
+    std::string bytes = ReadFile(golden + "/" + name);
+    if (seq == 3) bytes.resize(bytes.size() / 2);
+    Write(name, bytes);
+  }
+  Write("junk.dump", "junk");
+  RunResult r = RunLeakscope("trend -q " + dir_, dir_);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 2) << r.err;
+  EXPECT_NE(r.out.find("(5 dumps read, 2 unreadable)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("app+0x1100"), std::string::npos) << r.out;
+}
+
+TEST_F(BadInputTest, UsageErrorsExitTwo) {
+  EXPECT_EQ(RunLeakscope("", dir_).status, 2);
+  EXPECT_EQ(RunLeakscope("frobnicate", dir_).status, 2);
+  EXPECT_EQ(RunLeakscope("report", dir_).status, 2);
+  EXPECT_EQ(RunLeakscope("report --format xml x.dump", dir_).status, 2);
+  EXPECT_EQ(RunLeakscope("report --top many x.dump", dir_).status, 2);
+  EXPECT_EQ(RunLeakscope("diff only-one.dump", dir_).status, 2);
+  EXPECT_EQ(RunLeakscope("trend", dir_).status, 2);
+  EXPECT_EQ(RunLeakscope("run --interval soon -- true", dir_).status, 2);
+  EXPECT_EQ(RunLeakscope("run --interval 50ms -- true", dir_).status, 2);
+  EXPECT_EQ(RunLeakscope("run --sample-bytes 0 -- true", dir_).status, 2);
+  EXPECT_EQ(RunLeakscope("run", dir_).status, 2);
+  for (const char* command : {"report", "diff", "trend", "run"}) {
+    RunResult r = RunLeakscope(std::string(command) + " --help", dir_);
+    EXPECT_EQ(r.status, 0) << command;
+    EXPECT_TRUE(r.out.starts_with(std::string("Usage: leakscope ") + command)) << r.out;
+  }
+  RunResult version = RunLeakscope("--version", dir_);
+  EXPECT_EQ(version.status, 0);
+  EXPECT_TRUE(version.out.starts_with("leakscope ")) << version.out;
+}
+
+}  // namespace
+}  // namespace leakscope

@@ -1,0 +1,270 @@
+// Symbolizes return addresses of this very test binary (built with -O2 -g): names, files,
+// lines, inlined frames, and the cases where no name must be given.
+#include "symbolizer.h"
+
+#include <elf.h>
+#include <gtest/gtest.h>
+#include <link.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+namespace leakscope {
+namespace {
+
+volatile uint64_t g_sink;
+int g_line_plain, g_line_inner, g_line_outer;
+
+// Returns its return address and stores `line` (the caller's __LINE__, passed in the same
+// statement as the call, so the two agree however the code is formatted).
+__attribute__((noinline)) uint64_t ReturnAddress(int line, int* line_out) {
+  *line_out = line;
+  return reinterpret_cast<uint64_t>(__builtin_return_address(0));
+}
+
+__attribute__((noinline)) uint64_t PlainCaller() {
+  uint64_t pc = ReturnAddress(__LINE__, &g_line_plain);
+  g_sink = pc + 1;  // keeps the call from becoming a tail call
+  return pc;
+}
+
+inline __attribute__((always_inline)) uint64_t InlinedHelper(int outer_line) {
+  g_line_outer = outer_line;
+  uint64_t pc = ReturnAddress(__LINE__, &g_line_inner);
+  g_sink = pc + 2;
+  return pc;
+}
+
+__attribute__((noinline)) uint64_t InlineOuter() {
+  uint64_t pc = InlinedHelper(__LINE__);
+  g_sink = pc + 3;
+  return pc;
+}
+
+// The main executable's module as the recorder would describe it.
+ModuleInfo SelfModule() {
+  ModuleInfo module;
+  dl_iterate_phdr(
+      [](dl_phdr_info* info, size_t, void* data) {
+        auto* m = static_cast<ModuleInfo*>(data);
+        if (info->dlpi_name != nullptr && info->dlpi_name[0] != '\0') return 0;
+        uint64_t lo = UINT64_MAX, hi = 0;
+        for (int i = 0; i < info->dlpi_phnum; ++i) {
+          const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+          if (ph.p_type == PT_LOAD) {
+            lo = std::min<uint64_t>(lo, ph.p_vaddr);
+            hi = std::max<uint64_t>(hi, ph.p_vaddr + ph.p_memsz);
+          }
+          if (ph.p_type == PT_NOTE) {
+            const char* p = reinterpret_cast<const char*>(info->dlpi_addr + ph.p_vaddr);
+            const char* end = p + ph.p_memsz;
+            while (p + sizeof(ElfW(Nhdr)) <= end) {
+              auto* note = reinterpret_cast<const ElfW(Nhdr)*>(p);
+              const char* name = p + sizeof(*note);
+              const char* desc = name + ((note->n_namesz + 3) & ~3u);
+              if (note->n_type == NT_GNU_BUILD_ID && note->n_namesz == 4 &&
+                  memcmp(name, "GNU", 4) == 0) {
+                m->build_id.assign(desc, note->n_descsz);
+              }
+              p = desc + ((note->n_descsz + 3) & ~3u);
+            }
+          }
+        }
+        m->fixed.start = info->dlpi_addr + lo;
+        m->fixed.end = info->dlpi_addr + hi;
+        m->fixed.bias = info->dlpi_addr;
+        m->fixed.flags = format::kModuleMain;
+        return 1;
+      },
+      &module);
+  char path[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+  module.path.assign(path, n > 0 ? n : 0);
+  return module;
+}
+
+struct Symbolized {
+  std::vector<Frame> frames;
+  std::string warnings;
+};
+
+Symbolized Symbolize(const ModuleInfo& module, std::vector<uint64_t> pcs,
+                     SymbolizerOptions options = {}) {
+  Dump dump;
+  dump.modules.push_back(module);
+  SiteInfo site;
+  site.fixed.site_id = 1;
+  site.pcs = std::move(pcs);
+  dump.sites.push_back(site);
+  FILE* warnings = tmpfile();
+  options.warnings = warnings;
+  Symbolizer symbolizer(options);
+  Symbolizer::DumpView view = symbolizer.View(dump);
+  Symbolized result;
+  for (int round = 0; round < 2; ++round) {  // the second round must come from the cache
+    uint32_t stack = symbolizer.StackOf(view, dump.sites[0]);
+    result.frames.clear();
+    for (uint32_t id : symbolizer.stacks().Get(stack)) {
+      result.frames.push_back(symbolizer.frames().Get(id));
+    }
+  }
+  rewind(warnings);
+  char line[512];
+  while (fgets(line, sizeof(line), warnings) != nullptr) result.warnings += line;
+  fclose(warnings);
+  return result;
+}
+
+TEST(Symbolizer, NamesFunctionFileAndLine) {
+  uint64_t pc = PlainCaller();
+  Symbolized s = Symbolize(SelfModule(), {pc});
+  ASSERT_EQ(s.frames.size(), 1u);
+  EXPECT_EQ(s.frames[0].function, "leakscope::(anonymous namespace)::PlainCaller()");
+  EXPECT_TRUE(s.frames[0].file.ends_with("tests/analyzer/symbolizer_test.cc")) << s.frames[0].file;
+  EXPECT_EQ(s.frames[0].line, static_cast<uint32_t>(g_line_plain));
+  EXPECT_FALSE(s.frames[0].inlined);
+  EXPECT_EQ(s.warnings, "");
+}
+
+TEST(Symbolizer, ExpandsInlinedFrames) {
+  uint64_t pc = InlineOuter();
+  Symbolized s = Symbolize(SelfModule(), {pc});
+  ASSERT_EQ(s.frames.size(), 2u);
+  // Inlined functions are named from DWARF: qualified, without parameters when DWARF has no
+  // linkage name for them.
+  EXPECT_TRUE(s.frames[0].function.starts_with("leakscope::(anonymous namespace)::InlinedHelper"))
+      << s.frames[0].function;
+  EXPECT_EQ(s.frames[0].line, static_cast<uint32_t>(g_line_inner));
+  EXPECT_TRUE(s.frames[0].inlined);
+  EXPECT_EQ(s.frames[1].function, "leakscope::(anonymous namespace)::InlineOuter()");
+  EXPECT_EQ(s.frames[1].line, static_cast<uint32_t>(g_line_outer));
+  EXPECT_TRUE(s.frames[1].file.ends_with("symbolizer_test.cc"));
+  EXPECT_FALSE(s.frames[1].inlined);
+}
+
+TEST(Symbolizer, AddressOutsideEverySymbolHasNoName) {
+  ModuleInfo self = SelfModule();
+  // The ELF header lies in the first PT_LOAD segment but in no function.
+  uint64_t pc = self.fixed.bias + 0x11;
+  ASSERT_GE(pc - 1, self.fixed.start);
+  Symbolized s = Symbolize(self, {pc});
+  ASSERT_EQ(s.frames.size(), 1u);
+  EXPECT_EQ(s.frames[0].function, "");
+  std::string base = self.path.substr(self.path.rfind('/') + 1);
+  EXPECT_EQ(s.frames[0].DisplayName(), base + "+0x11");
+}
+
+TEST(Symbolizer, BuildIdMismatchGivesOffsetsAndOneWarning) {
+  ModuleInfo self = SelfModule();
+  ASSERT_FALSE(self.build_id.empty());
+  self.build_id[0] ^= 0x5a;
+  uint64_t a = PlainCaller(), b = InlineOuter();
+  Symbolized s = Symbolize(self, {a, b, a});
+  ASSERT_EQ(s.frames.size(), 3u);
+  std::string base = self.path.substr(self.path.rfind('/') + 1);
+  char expected[64];
+  snprintf(expected, sizeof(expected), "+0x%llx",
+           static_cast<unsigned long long>(a - self.fixed.bias));
+  EXPECT_EQ(s.frames[0].DisplayName(), base + expected);
+  EXPECT_EQ(s.frames[0].function, "");
+  EXPECT_EQ(s.frames[1].function, "");
+  EXPECT_NE(s.warnings.find("build-id mismatch"), std::string::npos) << s.warnings;
+  EXPECT_EQ(std::count(s.warnings.begin(), s.warnings.end(), '\n'), 1) << s.warnings;
+}
+
+TEST(Symbolizer, MissingFileGivesOffsetsAndOneWarning) {
+  ModuleInfo module;
+  module.path = "/nonexistent/dir/libgone.so";
+  module.build_id = "\x01\x02\x03\x04";
+  module.fixed.start = 0x7f0000000000;
+  module.fixed.end = 0x7f0000100000;
+  module.fixed.bias = 0x7f0000000000;
+  Symbolized s = Symbolize(module, {0x7f0000001235, 0x7f0000002000});
+  ASSERT_EQ(s.frames.size(), 2u);
+  EXPECT_EQ(s.frames[0].DisplayName(), "libgone.so+0x1235");
+  EXPECT_EQ(s.frames[1].DisplayName(), "libgone.so+0x2000");
+  EXPECT_EQ(s.warnings,
+            "leakscope: warning: /nonexistent/dir/libgone.so: not found (nor a debug file for its "
+            "build-id); its frames are shown as libgone.so+0xOFFSET\n");
+}
+
+TEST(Symbolizer, PcInNoModuleIsJit) {
+  ModuleInfo self = SelfModule();
+  Symbolized s = Symbolize(self, {0x10});
+  ASSERT_EQ(s.frames.size(), 1u);
+  EXPECT_EQ(s.frames[0].DisplayName(), "[jit]");
+  EXPECT_EQ(s.frames[0].module, "[jit]");
+}
+
+TEST(Symbolizer, FindsFilesUnderSysrootAndDebugInfoInDebugDir) {
+  if (system("command -v objcopy >/dev/null") != 0) GTEST_SKIP() << "objcopy not installed";
+  ModuleInfo self = SelfModule();
+  char tmpl[] = "/tmp/leakscope-sysroot-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string root = tmpl;
+  // As on an analysis machine: the binary (without DWARF) under the sysroot at its recorded
+  // path, its DWARF in a separate debug directory named by build-id.
+  std::string binary = root + "/sysroot" + self.path;
+  std::string hex;
+  for (unsigned char c : self.build_id) {
+    char byte[3];
+    snprintf(byte, sizeof(byte), "%02x", c);
+    hex += byte;
+  }
+  std::string debug =
+      root + "/debug/.build-id/" + hex.substr(0, 2) + "/" + hex.substr(2) + ".debug";
+  std::filesystem::create_directories(std::filesystem::path(binary).parent_path());
+  std::filesystem::create_directories(std::filesystem::path(debug).parent_path());
+  ASSERT_EQ(system(("objcopy --strip-debug " + self.path + " " + binary).c_str()), 0);
+  ASSERT_EQ(system(("objcopy --only-keep-debug " + self.path + " " + debug).c_str()), 0);
+  uint64_t pc = PlainCaller();
+
+  SymbolizerOptions sysroot_only;
+  sysroot_only.resolver.sysroot = root + "/sysroot";
+  // Only the build-id directory under the sysroot and /usr/lib/debug are searched: the symbol
+  // table still names the function, but there is no line.
+  Symbolized names = Symbolize(self, {pc}, sysroot_only);
+  ASSERT_EQ(names.frames.size(), 1u);
+  EXPECT_EQ(names.frames[0].function, "leakscope::(anonymous namespace)::PlainCaller()");
+  EXPECT_EQ(names.frames[0].file, "");
+
+  SymbolizerOptions with_debug = sysroot_only;
+  with_debug.resolver.debug_dirs = {root + "/debug"};
+  Symbolized lines = Symbolize(self, {pc}, with_debug);
+  ASSERT_EQ(lines.frames.size(), 1u);
+  EXPECT_EQ(lines.frames[0].function, "leakscope::(anonymous namespace)::PlainCaller()");
+  EXPECT_EQ(lines.frames[0].line, static_cast<uint32_t>(g_line_plain));
+  EXPECT_EQ(lines.warnings, "");
+
+  // A file at the build-id path whose own build-id differs is not used.
+  std::filesystem::copy_file("/bin/sh", debug, std::filesystem::copy_options::overwrite_existing);
+  Symbolized impostor = Symbolize(self, {pc}, with_debug);
+  ASSERT_EQ(impostor.frames.size(), 1u);
+  EXPECT_EQ(impostor.frames[0].function, "leakscope::(anonymous namespace)::PlainCaller()");
+  EXPECT_EQ(impostor.frames[0].file, "");
+  std::filesystem::remove_all(root);
+}
+
+TEST(Symbolizer, NamesJitFramesFromAPerfMap) {
+  char path[] = "/tmp/leakscope-perf-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  const char text[] = "10000 100 Ljava/util/zip/Inflater;::inflate\n";
+  ASSERT_EQ(write(fd, text, sizeof(text) - 1), static_cast<ssize_t>(sizeof(text) - 1));
+  close(fd);
+  SymbolizerOptions options;
+  options.perf_maps = {path};
+  Symbolized s = Symbolize(SelfModule(), {0x10010, 0x20000}, options);
+  unlink(path);
+  ASSERT_EQ(s.frames.size(), 2u);
+  EXPECT_EQ(s.frames[0].DisplayName(), "Ljava/util/zip/Inflater;::inflate");
+  EXPECT_EQ(s.frames[0].module, "[jit]");
+  EXPECT_EQ(s.frames[1].DisplayName(), "[jit]");
+}
+
+}  // namespace
+}  // namespace leakscope

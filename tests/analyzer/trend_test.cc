@@ -1,0 +1,163 @@
+// Trend on synthetic series written with the shared encoder.
+#include "trend.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+
+namespace leakscope {
+namespace {
+
+class TrendTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/leakscope-trend-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  static constexpr uint64_t kBase = 0x7f0000000000;
+
+  // Site pcs are offsets in one missing module, so stacks print as app+0x...
+  static void AddSite(Dump* dump, uint32_t id, uint64_t offset, uint64_t live_bytes,
+                      uint64_t alloc_bytes) {
+    SiteInfo site;
+    site.fixed.site_id = id;
+    site.pcs = {kBase + offset, kBase + 0x9000};
+    site.fixed.depth = 2;
+    site.fixed.alloc_count = alloc_bytes / 64;
+    site.fixed.alloc_bytes = site.fixed.alloc_est_bytes = alloc_bytes;
+    site.fixed.free_count = (alloc_bytes - live_bytes) / 64;
+    site.fixed.free_bytes = site.fixed.free_est_bytes = alloc_bytes - live_bytes;
+    dump->sites.push_back(site);
+  }
+
+  std::string Write(int64_t pid, uint64_t seq, int64_t seconds,
+                    const std::function<void(Dump*)>& fill) {
+    Dump dump;
+    dump.process.fixed.pid = pid;
+    dump.process.fixed.instance_id = 1000 + pid;
+    dump.process.fixed.seq = seq;
+    dump.process.fixed.time_monotonic_ns = seconds * 1'000'000'000;
+    dump.process.fixed.time_unix_ns = 1'700'000'000'000'000'000 + seconds * 1'000'000'000;
+    dump.settings.sample_bytes = 1;
+    ModuleInfo module;
+    module.path = "/nonexistent/app";
+    module.fixed.start = kBase;
+    module.fixed.end = kBase + 0x100000;
+    module.fixed.bias = kBase;
+    dump.modules.push_back(module);
+    fill(&dump);
+    StringSink sink;
+    EXPECT_TRUE(WriteDump(dump, &sink));
+    std::string path =
+        dir_ + "/leakscope." + std::to_string(pid) + "." + std::to_string(seq) + ".dump";
+    FILE* f = fopen(path.c_str(), "wb");
+    fwrite(sink.bytes().data(), 1, sink.bytes().size(), f);
+    fclose(f);
+    return path;
+  }
+
+  TrendResult Analyze() {
+    std::vector<std::string> files;
+    std::string error;
+    EXPECT_TRUE(ExpandDumpPath(dir_, &files, &error)) << error;
+    SymbolizerOptions options;
+    options.warnings = nullptr;
+    symbolizer_ = std::make_unique<Symbolizer>(options);
+    return AnalyzeTrend(files, TrendOptions{}, symbolizer_.get(), nullptr);
+  }
+
+  std::string TopFrame(uint32_t stack) {
+    return symbolizer_->frames().Get(symbolizer_->stacks().Get(stack)[0]).DisplayName();
+  }
+
+  std::string dir_;
+  std::unique_ptr<Symbolizer> symbolizer_;
+};
+
+// A leak of 100 KiB per dump every 30 s (200 KiB/min) beside a site that churns, one that grew
+// once, a stable one, and a slowly growing cache that is trimmed every fourth dump.
+TEST_F(TrendTest, RanksTheSteadyLeakFirstWithTheRightSlope) {
+  constexpr uint64_t kLeak = 100 * 1024;
+  for (uint64_t i = 0; i < 12; ++i) {
+    Write(7, i, 100 + 30 * int64_t(i), [&](Dump* d) {
+      AddSite(d, 1, 0x1000, kLeak * (i + 1), kLeak * (i + 1));
+      AddSite(d, 2, 0x2000, i % 2 == 0 ? 3'000'000 : 200'000, 10'000'000 * (i + 1));
+      AddSite(d, 3, 0x3000, i == 0 ? 0 : 5'000'000, 5'000'000);
+      AddSite(d, 4, 0x4000, 1'000'000, 1'000'000);
+      AddSite(d, 5, 0x5000, (i % 4 == 3 ? 100'000 : 400'000) + 10'000 * i, 9'000'000);
+    });
+  }
+  TrendResult r = Analyze();
+  ASSERT_EQ(r.processes.size(), 1u);
+  EXPECT_EQ(r.dumps_read, 12u);
+  EXPECT_TRUE(r.errors.empty());
+  ASSERT_EQ(r.suspects.size(), 1u);
+  EXPECT_EQ(TopFrame(r.suspects[0].stack), "app+0x1000");
+  EXPECT_NEAR(r.suspects[0].growth_bytes_per_min, 200.0 * 1024, 0.1 * 200 * 1024);
+  EXPECT_EQ(r.suspects[0].live_bytes_last, 12 * kLeak);
+  EXPECT_DOUBLE_EQ(r.suspects[0].monotonic_fraction(), 1.0);
+  EXPECT_EQ(r.suspects[0].processes, 1u);
+  for (const SuspectTrend& s : r.sites) {
+    if (TopFrame(s.stack) != "app+0x1000") {
+      EXPECT_EQ(s.processes, 0u) << TopFrame(s.stack);
+    }
+  }
+}
+
+TEST_F(TrendTest, KeepsTheSlopeWhenThinningLongSeries) {
+  // 150 dumps: more than kMaxPoints, so the kept points are thinned.
+  for (uint64_t i = 0; i < 150; ++i) {
+    Write(8, i, 60 * int64_t(i), [&](Dump* d) {
+      AddSite(d, 1, 0x1000, 4096 * (i + 1), 4096 * (i + 1));
+      AddSite(d, 2, 0x2000, i % 3 == 0 ? 50'000 : 10'000, 100'000 * (i + 1));
+    });
+  }
+  TrendResult r = Analyze();
+  ASSERT_EQ(r.suspects.size(), 1u);
+  EXPECT_EQ(TopFrame(r.suspects[0].stack), "app+0x1000");
+  EXPECT_NEAR(r.suspects[0].growth_bytes_per_min, 4096, 1e-6);
+  EXPECT_EQ(r.suspects[0].intervals, 149u);
+}
+
+TEST_F(TrendTest, MatchesSitesAcrossProcessesAndOrdersBySeq) {
+  // Written out of order; two processes leak at the same site, one does not.
+  for (int64_t pid : {11, 12, 13}) {
+    for (uint64_t i : {3, 0, 2, 1}) {
+      Write(pid, i, 10 * int64_t(i), [&](Dump* d) {
+        AddSite(d, 1, 0x1000, pid == 13 ? 6000 : 6000 * (i + 1), 6000 * (i + 1));
+      });
+    }
+  }
+  TrendResult r = Analyze();
+  ASSERT_EQ(r.processes.size(), 3u);
+  ASSERT_EQ(r.suspects.size(), 1u);
+  EXPECT_EQ(r.suspects[0].processes, 2u);
+  EXPECT_EQ(r.suspects[0].processes_seen, 3u);
+  EXPECT_NEAR(r.suspects[0].growth_bytes_per_min, 2 * 36000.0, 1e-6);
+}
+
+TEST_F(TrendTest, AnalysesTheOtherFilesWhenOneIsCorrupt) {
+  for (uint64_t i = 0; i < 4; ++i) {
+    std::string path = Write(9, i, 60 * int64_t(i), [&](Dump* d) {
+      AddSite(d, 1, 0x1000, 1000 * (i + 1), 1000 * (i + 1));
+    });
+    if (i == 2) truncate(path.c_str(), 100);
+  }
+  FILE* f = fopen((dir_ + "/random.dump").c_str(), "wb");
+  fputs("definitely not a dump", f);
+  fclose(f);
+  TrendResult r = Analyze();
+  EXPECT_EQ(r.errors.size(), 2u);
+  EXPECT_EQ(r.dumps_read, 3u);
+  ASSERT_EQ(r.suspects.size(), 1u);
+  EXPECT_EQ(r.suspects[0].intervals, 2u);
+}
+
+}  // namespace
+}  // namespace leakscope

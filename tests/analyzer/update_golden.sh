@@ -1,0 +1,15 @@
+#!/bin/sh
+# Regenerates the golden dumps and expected outputs after an intended change.
+# Usage: tests/analyzer/update_golden.sh BUILD_DIR   (e.g. build; needs make_golden_dumps built)
+# Review the result with `git diff tests/analyzer/golden` before committing.
+set -eu
+build=$(cd "${1:?usage: update_golden.sh BUILD_DIR}" && pwd)
+cd "$(dirname "$0")"
+rm -f golden/*.dump
+"$build/bin/make_golden_dumps" golden
+grep -v '^#' golden/cases.txt | while read -r name args; do
+  [ -n "$name" ] || continue
+  # shellcheck disable=SC2086
+  "$build/bin/leakscope" $args > "golden/$name.out" 2> "golden/$name.err"
+done
+echo "updated $(ls golden/*.out | wc -l) golden outputs in $(pwd)/golden"
