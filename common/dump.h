@@ -37,6 +37,7 @@ struct SiteInfo {
   uint64_t live_count() const { return fixed.alloc_count - fixed.free_count; }
   uint64_t live_bytes() const { return fixed.alloc_bytes - fixed.free_bytes; }
   uint64_t live_est_bytes() const { return fixed.alloc_est_bytes - fixed.free_est_bytes; }
+  uint64_t live_est_count() const { return fixed.alloc_est_count - fixed.free_est_count; }
 };
 
 struct Dump {

@@ -81,9 +81,10 @@ inline constexpr uint32_t kModuleMain = 1u << 0;      // the executable itself
 inline constexpr uint32_t kModuleUnloaded = 1u << 1;  // dlclose'd before this dump
 
 // Fixed part of kSite; followed by `depth` u64 PCs, innermost first. Every PC is a return address
-// (the analyzer looks up pc - 1). Counters cover sampled allocations only; *_est_bytes are the
-// unbiased estimates of all bytes (each sample weighted by the inverse of its sampling chance).
-// Live = alloc - free. Site id 0 is the overflow site: allocations whose stack did not fit.
+// (the analyzer looks up pc - 1). *_count and *_bytes cover sampled allocations only; *_est_*
+// are the unbiased estimates of all allocations (each sample weighted by the inverse of its
+// sampling chance). Live = alloc - free. Site id 0 is the overflow site: allocations whose stack
+// did not fit.
 struct SiteFixed {
   uint32_t site_id;
   uint32_t depth;
@@ -93,8 +94,10 @@ struct SiteFixed {
   uint64_t free_count;
   uint64_t free_bytes;
   uint64_t free_est_bytes;
+  uint64_t alloc_est_count;  // estimated number of allocations, rounded
+  uint64_t free_est_count;
 };
-static_assert(sizeof(SiteFixed) == 56);
+static_assert(sizeof(SiteFixed) == 72);
 inline constexpr uint32_t kOverflowSiteId = 0;
 // Frames per site a reader accepts: a bound on what a corrupt depth field can make it allocate,
 // far above any recorder setting (LEAKSCOPE_DEPTH is at most 256).

@@ -39,6 +39,7 @@ struct LiveTotals {
   uint64_t count = 0;
   uint64_t bytes = 0;
   uint64_t est_bytes = 0;
+  uint64_t est_count_x256 = 0;
 };
 
 struct StreamTotals {
@@ -79,6 +80,7 @@ bool EncodeDump(const ReentrancyGuard& guard, uint64_t seq, DumpEncoder* encoder
     totals.count += 1;
     totals.bytes += entry.size;
     totals.est_bytes += entry.exact ? entry.size : r.sampler.Weight(entry.size);
+    totals.est_count_x256 += entry.exact ? 256 : r.sampler.CountWeightX256(entry.size);
   });
 
   std::unordered_map<uint64_t, StreamTotals> streams;
@@ -92,9 +94,14 @@ bool EncodeDump(const ReentrancyGuard& guard, uint64_t seq, DumpEncoder* encoder
     site.alloc_bytes = std::max(c.alloc_bytes.load(std::memory_order_relaxed), now.bytes);
     site.alloc_est_bytes =
         std::max(c.alloc_est_bytes.load(std::memory_order_relaxed), now.est_bytes);
+    uint64_t alloc_est_count_x256 =
+        std::max(c.alloc_est_count_x256.load(std::memory_order_relaxed), now.est_count_x256);
     site.free_count = site.alloc_count - now.count;
     site.free_bytes = site.alloc_bytes - now.bytes;
     site.free_est_bytes = site.alloc_est_bytes - now.est_bytes;
+    // Rounded once each, so live = alloc - free stays the rounded live estimate.
+    site.alloc_est_count = (alloc_est_count_x256 + 128) / 256;
+    site.free_est_count = site.alloc_est_count - (now.est_count_x256 + 128) / 256;
     sampled_allocs += site.alloc_count;
     for (uint32_t kind = 1; kind <= 2; ++kind) {
       uint64_t opened = c.streams_opened[kind - 1].load(std::memory_order_relaxed);

@@ -48,6 +48,8 @@ void CountAllocated(uint32_t stack_id, uint64_t size) {
   site.alloc_count.fetch_add(1, std::memory_order_relaxed);
   site.alloc_bytes.fetch_add(size, std::memory_order_relaxed);
   site.alloc_est_bytes.fetch_add(g_recorder.sampler.Weight(size), std::memory_order_relaxed);
+  site.alloc_est_count_x256.fetch_add(g_recorder.sampler.CountWeightX256(size),
+                                      std::memory_order_relaxed);
 }
 
 }  // namespace
@@ -157,6 +159,7 @@ void* AllocateForStream(void* stream, size_t bytes) {
     site.alloc_count.fetch_add(1, std::memory_order_relaxed);
     site.alloc_bytes.fetch_add(bytes, std::memory_order_relaxed);
     site.alloc_est_bytes.fetch_add(bytes, std::memory_order_relaxed);
+    site.alloc_est_count_x256.fetch_add(256, std::memory_order_relaxed);
   }
   return p;
 }

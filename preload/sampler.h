@@ -31,6 +31,14 @@ class Sampler {
     return static_cast<uint64_t>(s / p + 0.5);
   }
 
+  // The number of allocations a sample of `size` bytes stands for, 1 / p(size), in units of
+  // 1/256 (fixed point, so per-site sums stay integers).
+  uint64_t CountWeightX256(uint64_t size) const {
+    if (exact() || size == 0) return 256;
+    double p = -std::expm1(-static_cast<double>(size) / static_cast<double>(mean_bytes_));
+    return static_cast<uint64_t>(256.0 / p + 0.5);
+  }
+
   // Draws the next countdown from *rng_state, which the caller seeds once (Seed()): the next
   // allocation of at least that many bytes (counting down) is sampled. Exact mode returns 0:
   // every allocation is sampled.

@@ -24,7 +24,8 @@ struct alignas(64) SiteCounters {
   std::atomic<uint64_t> alloc_count;
   std::atomic<uint64_t> alloc_bytes;
   std::atomic<uint64_t> alloc_est_bytes;
-  std::atomic<uint64_t> streams_opened[2];  // by StreamKind - 1
+  std::atomic<uint64_t> alloc_est_count_x256;  // fixed point: 256 = one allocation
+  std::atomic<uint64_t> streams_opened[2];     // by StreamKind - 1
 };
 static_assert(sizeof(SiteCounters) == 64);
 

@@ -46,6 +46,8 @@ void AddSite(Dump* dump, uint32_t id, std::vector<uint64_t> pcs, uint64_t alloc_
   site.fixed.free_count = free_count;
   site.fixed.free_bytes = free_bytes;
   site.fixed.free_est_bytes = static_cast<uint64_t>(free_bytes * est_factor);
+  site.fixed.alloc_est_count = static_cast<uint64_t>(alloc_count * est_factor);
+  site.fixed.free_est_count = static_cast<uint64_t>(free_count * est_factor);
   site.pcs = std::move(pcs);
   dump->sites.push_back(site);
 }

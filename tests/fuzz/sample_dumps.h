@@ -67,7 +67,9 @@ inline Dump RichSampleDump() {
                     .alloc_est_bytes = 655360,
                     .free_count = 1,
                     .free_bytes = 1000,
-                    .free_est_bytes = 131072};
+                    .free_est_bytes = 131072,
+                    .alloc_est_count = 640,
+                    .free_est_count = 128};
   SiteInfo& one = dump.sites.emplace_back();
   one.fixed = {.site_id = 1,
                .depth = 3,
@@ -76,7 +78,9 @@ inline Dump RichSampleDump() {
                .alloc_est_bytes = 3276800,
                .free_count = 40,
                .free_bytes = 1310720,
-               .free_est_bytes = 1310720};
+               .free_est_bytes = 1310720,
+               .alloc_est_count = 100,
+               .free_est_count = 40};
   one.pcs = {0x7ffff7a05123, 0x7ffff7a0a456, 0x555555554789};
   SiteInfo& deep = dump.sites.emplace_back();
   deep.fixed = {.site_id = 77,
@@ -86,7 +90,9 @@ inline Dump RichSampleDump() {
                 .alloc_est_bytes = 2,
                 .free_count = 0,
                 .free_bytes = 0,
-                .free_est_bytes = 0};
+                .free_est_bytes = 0,
+                .alloc_est_count = UINT64_MAX,
+                .free_est_count = 0};
   for (uint64_t i = 0; i < 64; ++i) deep.pcs.push_back(0x7f0000000000ULL + i * 0x1010);
 
   dump.streams.push_back({.site_id = 1,
