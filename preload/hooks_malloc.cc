@@ -1,5 +1,6 @@
-// The malloc family. Each hook: real call, then the inline fast path (hot_path.h); frees forget
-// the pointer before the real free. Pointers from the bootstrap buffer never reach glibc.
+// The malloc family. Each allocation hook decides first (hot_path.h): unsampled, it tail-calls
+// the real function; sampled, it calls it and records the result. Frees forget the pointer
+// before the real free. Pointers from the bootstrap buffer never reach glibc.
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,8 +13,9 @@
 using namespace leakscope;
 
 LEAKSCOPE_EXPORT void* malloc(size_t size) {
+  if (__builtin_expect(!ShouldSample(size), 1)) return real::malloc(size);
   void* p = real::malloc(size);
-  AfterAllocation(p, size);
+  SampleAllocation(p, size);
   return p;
 }
 
@@ -24,21 +26,23 @@ LEAKSCOPE_EXPORT void free(void* p) {
 }
 
 LEAKSCOPE_EXPORT void* calloc(size_t count, size_t size) {
-  void* p = real::calloc(count, size);
   size_t total;
-  // On overflow glibc has already returned NULL with ENOMEM; nothing to record.
-  if (!__builtin_mul_overflow(count, size, &total)) AfterAllocation(p, total);
+  // On overflow glibc returns NULL with ENOMEM; nothing to record.
+  if (__builtin_mul_overflow(count, size, &total) || !ShouldSample(total)) {
+    return real::calloc(count, size);
+  }
+  void* p = real::calloc(count, size);
+  SampleAllocation(p, total);
   return p;
 }
 
 LEAKSCOPE_EXPORT void* realloc(void* old, size_t size) {
   if (old == nullptr) return malloc(size);
   if (bootstrap::Owns(old)) {
-    void* p = real::malloc(size);
+    void* p = malloc(size);
     if (p != nullptr) {
       size_t old_size = bootstrap::SizeOf(old);
       memcpy(p, old, old_size < size ? old_size : size);
-      AfterAllocation(p, size);
     }
     return p;
   }
@@ -48,7 +52,7 @@ LEAKSCOPE_EXPORT void* realloc(void* old, size_t size) {
   void* p = real::realloc(old, size);
   // realloc(p, 0) frees p and returns NULL; any other NULL means p is still there.
   if (was_sampled && p == nullptr && size != 0) Reinsert(old, entry);
-  if (p != nullptr) AfterAllocation(p, size);
+  if (p != nullptr && ShouldSample(size)) SampleAllocation(p, size);
   return p;
 }
 
@@ -63,34 +67,38 @@ LEAKSCOPE_EXPORT void* reallocarray(void* old, size_t count, size_t size) {
 
 LEAKSCOPE_EXPORT int posix_memalign(void** out, size_t alignment, size_t size) {
   int rc = real::posix_memalign(out, alignment, size);
-  if (rc == 0) AfterAllocation(*out, size);
+  if (rc == 0 && ShouldSample(size)) SampleAllocation(*out, size);
   return rc;
 }
 
 LEAKSCOPE_EXPORT void* aligned_alloc(size_t alignment, size_t size) {
+  if (!ShouldSample(size)) return real::aligned_alloc(alignment, size);
   void* p = real::aligned_alloc(alignment, size);
-  AfterAllocation(p, size);
+  SampleAllocation(p, size);
   return p;
 }
 
 LEAKSCOPE_EXPORT void* memalign(size_t alignment, size_t size) {
+  if (!ShouldSample(size)) return real::memalign(alignment, size);
   void* p = real::memalign(alignment, size);
-  AfterAllocation(p, size);
+  SampleAllocation(p, size);
   return p;
 }
 
 LEAKSCOPE_EXPORT void* valloc(size_t size) {
+  if (!ShouldSample(size)) return real::valloc(size);
   void* p = real::valloc(size);
-  AfterAllocation(p, size);
+  SampleAllocation(p, size);
   return p;
 }
 
 LEAKSCOPE_EXPORT void* pvalloc(size_t size) {
-  void* p = real::pvalloc(size);
   // pvalloc rounds the request up to whole pages (at least one): that is what the block holds.
   size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   size_t rounded = size == 0 ? page : (size + page - 1) & ~(page - 1);
-  AfterAllocation(p, rounded);
+  if (!ShouldSample(rounded)) return real::pvalloc(size);
+  void* p = real::pvalloc(size);
+  SampleAllocation(p, rounded);
   return p;
 }
 

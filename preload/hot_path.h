@@ -1,9 +1,10 @@
 // The per-call cost of every hook, inline.
 //
-// Budget for an unsampled allocation: one initial-exec TLS subtract and a predictable branch on
-// top of the real malloc (no lock, no system call, no allocation, no shared write). For a free:
-// one load from the live table's filter (a small, read-mostly array) and a branch. Everything
-// else is in the never-inlined slow paths of recorder.cc.
+// Budget for an unsampled allocation: a compare and a subtract on an initial-exec TLS counter,
+// then a tail jump to the real malloc (no lock, no system call, no allocation, no shared write,
+// no stack frame of ours). For a free: one load from the live table's filter (read-mostly, and
+// local to the freed address) and a branch. Everything else is in the never-inlined slow paths
+// of recorder.cc.
 #pragma once
 
 #include <cstddef>
@@ -14,13 +15,15 @@
 
 namespace leakscope {
 
-inline void AfterAllocation(void* p, size_t size) {
+// Counts `size` against this thread's countdown; true when this allocation is to be sampled
+// (the caller then passes its result to SampleAllocation).
+inline bool ShouldSample(size_t size) {
   ThreadState& t = t_state;
   if (__builtin_expect(size < t.bytes_until_sample, 1)) {
     t.bytes_until_sample -= size;
-    return;
+    return false;
   }
-  SampleAllocation(p, size);
+  return true;
 }
 
 // Must run before the real free: once the block is back in malloc, another thread may get the
