@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "dump_format.h"
@@ -40,6 +41,15 @@ struct SiteInfo {
   uint64_t live_est_count() const { return fixed.alloc_est_count - fixed.free_est_count; }
 };
 
+struct JavaMethodRecord {
+  format::JavaMethodFixed fixed{};  // fixed.line_count == lines.size()
+  std::string class_signature;
+  std::string name;
+  std::string signature;
+  std::string source_file;
+  std::vector<std::pair<uint32_t, uint32_t>> lines;  // (start bci, line)
+};
+
 struct Dump {
   uint32_t version = format::kVersion;
   ProcessInfo process;
@@ -49,6 +59,8 @@ struct Dump {
   std::vector<format::StreamsFixed> streams;
   format::MemoryFixed memory{};
   format::CountersFixed counters{};
+  std::vector<JavaMethodRecord> java_methods;
+  format::JavaFixed java{};  // all zero when the dump has no kJava record
 };
 
 // Where encoded bytes go. Write returns false on failure; the encoder then stops writing.
@@ -105,6 +117,11 @@ class DumpEncoder {
   bool Streams(const format::StreamsFixed& streams);
   bool Memory(const format::MemoryFixed& memory);
   bool Counters(const format::CountersFixed& counters);
+  // `fixed.line_count` is taken from lines.size().
+  bool JavaMethod(const format::JavaMethodFixed& fixed, std::string_view class_signature,
+                  std::string_view name, std::string_view signature, std::string_view source_file,
+                  std::span<const std::pair<uint32_t, uint32_t>> lines);
+  bool Java(const format::JavaFixed& java);
   bool Finish();
 
  private:
@@ -121,5 +138,12 @@ bool ParseDump(std::string_view bytes, Dump* out, std::string* error);
 
 // Reads and parses a file. *error is "<path>: <what broke>" on failure.
 bool ReadDumpFile(const std::string& path, Dump* out, std::string* error);
+
+// Reads only a file's header and its process record (who and which seq), to order a series of
+// dumps before reading each in full. Checks what it reads as ReadDumpFile does, with the same
+// messages, but not the rest of the file (no checksum): a file it accepts may still fail
+// ReadDumpFile. Reads the first 4 KiB in the usual case (the recorder writes the process record
+// first). *error is "<path>: <what broke>" on failure.
+bool ReadDumpProcess(const std::string& path, ProcessInfo* out, std::string* error);
 
 }  // namespace leakscope

@@ -155,6 +155,37 @@ bool DumpEncoder::Counters(const format::CountersFixed& counters) {
   return state_ != nullptr && state_->FixedRecord(format::RecordType::kCounters, counters);
 }
 
+bool DumpEncoder::JavaMethod(const format::JavaMethodFixed& fixed, std::string_view class_signature,
+                             std::string_view name, std::string_view signature,
+                             std::string_view source_file,
+                             std::span<const std::pair<uint32_t, uint32_t>> lines) {
+  if (state_ == nullptr) return false;
+  for (std::string_view s : {class_signature, name, signature, source_file}) {
+    if (!FitsU32(s.size())) return state_->Reject();
+  }
+  if (!FitsU32(lines.size())) return state_->Reject();
+  format::JavaMethodFixed header = fixed;
+  header.line_count = static_cast<uint32_t>(lines.size());
+  uint64_t payload = sizeof(header) + 4 * kStringPrefixBytes + class_signature.size() +
+                     name.size() + signature.size() + source_file.size() +
+                     lines.size() * 2 * sizeof(uint32_t);
+  if (!state_->Start(format::RecordType::kJavaMethod, payload) ||
+      !state_->Put(&header, sizeof(header)) || !state_->PutString(class_signature) ||
+      !state_->PutString(name) || !state_->PutString(signature) ||
+      !state_->PutString(source_file)) {
+    return false;
+  }
+  for (const auto& [bci, line] : lines) {
+    uint32_t pair[2] = {bci, line};
+    if (!state_->Put(pair, sizeof(pair))) return false;
+  }
+  return true;
+}
+
+bool DumpEncoder::Java(const format::JavaFixed& java) {
+  return state_ != nullptr && state_->FixedRecord(format::RecordType::kJava, java);
+}
+
 bool DumpEncoder::Finish() {
   if (state_ == nullptr || state_->phase != State::Phase::kOpen) return false;
   // The checksum covers everything before this header, so it is taken before writing it.
@@ -183,6 +214,13 @@ bool WriteDump(const Dump& dump, ByteSink* sink) {
   for (const format::StreamsFixed& streams : dump.streams) {
     if (!encoder.Streams(streams)) return false;
   }
+  for (const JavaMethodRecord& method : dump.java_methods) {
+    if (!encoder.JavaMethod(method.fixed, method.class_signature, method.name, method.signature,
+                            method.source_file, method.lines)) {
+      return false;
+    }
+  }
+  if (dump.java.flags != 0 && !encoder.Java(dump.java)) return false;
   return encoder.Memory(dump.memory) && encoder.Counters(dump.counters) && encoder.Finish();
 }
 

@@ -27,18 +27,20 @@ struct FileHeader {
 static_assert(sizeof(FileHeader) == 16);
 
 enum class RecordType : uint32_t {
-  kProcess = 1,   // who and when: pid, seq, times, host, executable, command line
-  kSettings = 2,  // the recorder's options in force
-  kModule = 3,    // one loaded (or since unloaded) ELF module
-  kSite = 4,      // one call stack with its allocation counters
-  kStreams = 5,   // open zlib streams of one site and kind
-  kMemory = 6,    // process memory picture and the recorder's own overhead
-  kCounters = 7,  // drops, failures and interception status
+  kProcess = 1,     // who and when: pid, seq, times, host, executable, command line
+  kSettings = 2,    // the recorder's options in force
+  kModule = 3,      // one loaded (or since unloaded) ELF module
+  kSite = 4,        // one call stack with its allocation counters
+  kStreams = 5,     // open zlib streams of one site and kind
+  kMemory = 6,      // process memory picture and the recorder's own overhead
+  kCounters = 7,    // drops, failures and interception status
+  kJavaMethod = 8,  // a Java method seen in stacks: names and line table
+  kJava = 9,        // the JVMTI agent's state and Java stack walk counters
   kEnd = 0x7fffffff,
 };
 
 struct RecordHeader {
-  uint32_t type;  // RecordType
+  uint32_t type;      // RecordType
   uint32_t reserved;  // 0
   uint64_t payload_bytes;
 };
@@ -48,11 +50,11 @@ static_assert(sizeof(RecordHeader) == 16);
 struct ProcessFixed {
   int64_t pid;
   int64_t ppid;
-  uint64_t seq;              // 0, 1, 2 ... per process
-  uint64_t instance_id;      // random per recorder start: tells an exec'd image from its parent
-  int64_t time_unix_ns;      // CLOCK_REALTIME when the dump was taken
-  int64_t time_monotonic_ns; // CLOCK_MONOTONIC when the dump was taken
-  int64_t start_unix_ns;     // CLOCK_REALTIME when the recorder started
+  uint64_t seq;               // 0, 1, 2 ... per process
+  uint64_t instance_id;       // random per recorder start: tells an exec'd image from its parent
+  int64_t time_unix_ns;       // CLOCK_REALTIME when the dump was taken
+  int64_t time_monotonic_ns;  // CLOCK_MONOTONIC when the dump was taken
+  int64_t start_unix_ns;      // CLOCK_REALTIME when the recorder started
 };
 static_assert(sizeof(ProcessFixed) == 56);
 
@@ -61,9 +63,9 @@ struct SettingsFixed {
   uint64_t max_stacks;
   uint64_t max_live;
   uint64_t max_streams;
-  uint64_t interval_ns;   // 0 = dumps only at exit and on demand
-  uint32_t depth;         // maximum native frames per stack
-  uint32_t flags;         // kSettingFollowChildren | ...
+  uint64_t interval_ns;  // 0 = dumps only at exit and on demand
+  uint32_t depth;        // maximum native frames per stack
+  uint32_t flags;        // kSettingFollowChildren | ...
 };
 static_assert(sizeof(SettingsFixed) == 48);
 inline constexpr uint32_t kSettingFollowChildren = 1u << 0;
@@ -103,6 +105,28 @@ inline constexpr uint32_t kOverflowSiteId = 0;
 // far above any recorder setting (LEAKSCOPE_DEPTH is at most 256).
 inline constexpr uint32_t kMaxSiteDepth = 4096;
 
+// Java frames. A site's PCs may end with Java frames (innermost first), captured with
+// AsyncGetCallTrace on a Java thread; the analyzer splices them where the native stack enters the
+// JVM. A Java frame is tagged in its top four bits (no user-space PC has them set): the method's
+// jmethodID (8-byte aligned, below 2^47) in the low 44 bits, shifted right by 3, and bci + 1 in
+// the next 16 bits (0: no bci, e.g. a native method). kJavaMethod records name the method ids.
+inline constexpr uint64_t kJavaFrameTag = 0xFull << 60;
+inline constexpr uint64_t kJavaMethodBits = 44;
+constexpr bool IsJavaFrame(uint64_t pc) { return (pc >> 60) == 0xF; }
+constexpr bool CanEncodeJavaMethod(uint64_t method_id) {
+  return (method_id & 7) == 0 && (method_id >> (kJavaMethodBits + 3)) == 0;
+}
+constexpr uint64_t EncodeJavaFrame(uint64_t method_id, int32_t bci) {
+  uint64_t stored_bci = (bci < 0 || bci >= 0xFFFF) ? 0 : static_cast<uint64_t>(bci) + 1;
+  return kJavaFrameTag | stored_bci << kJavaMethodBits | method_id >> 3;
+}
+constexpr uint64_t JavaFrameMethod(uint64_t frame) {
+  return (frame & ((1ull << kJavaMethodBits) - 1)) << 3;
+}
+constexpr int32_t JavaFrameBci(uint64_t frame) {
+  return static_cast<int32_t>((frame >> kJavaMethodBits) & 0xFFFF) - 1;
+}
+
 enum class StreamKind : uint32_t { kInflate = 1, kDeflate = 2 };
 
 struct StreamsFixed {
@@ -129,16 +153,42 @@ struct MemoryFixed {
 static_assert(sizeof(MemoryFixed) == 80);
 
 struct CountersFixed {
-  uint64_t sampled_allocs;         // allocations recorded, since start
-  uint64_t dropped_live_full;      // sampled allocations not recorded: live table full
-  uint64_t dropped_stack_full;     // sampled allocations charged to the overflow site
-  uint64_t unwind_failures;        // stacks that came back empty
-  uint64_t zlib_calls;             // zlib init/end calls intercepted
-  uint64_t dropped_streams_full;   // zlib streams not recorded: stream table full
-  uint64_t zlib_missing_real;      // zlib calls whose real function could not be found
+  uint64_t sampled_allocs;        // allocations recorded, since start
+  uint64_t dropped_live_full;     // sampled allocations not recorded: live table full
+  uint64_t dropped_stack_full;    // sampled allocations charged to the overflow site
+  uint64_t unwind_failures;       // stacks that came back empty
+  uint64_t zlib_calls;            // zlib init/end calls intercepted
+  uint64_t dropped_streams_full;  // zlib streams not recorded: stream table full
+  uint64_t zlib_missing_real;     // zlib calls whose real function could not be found
   uint64_t reserved;
 };
 static_assert(sizeof(CountersFixed) == 64);
+
+// Fixed part of kJavaMethod; followed by strings class_signature ("Ljava/util/zip/Inflater;"),
+// name, signature ("(Z)V") and source_file (may be empty), then line_count pairs of u32
+// (start bci, line), ascending by bci: a frame's line is the entry with the largest start <= bci.
+struct JavaMethodFixed {
+  uint64_t method_id;  // as in encoded Java frames (JavaFrameMethod)
+  uint32_t flags;      // kJavaMethodResolved
+  uint32_t line_count;
+};
+static_assert(sizeof(JavaMethodFixed) == 16);
+inline constexpr uint32_t kJavaMethodResolved = 1u << 0;  // 0: the class was gone when asked
+
+// kJava: present when the recorder ran inside a JVM with the agent loaded.
+struct JavaFixed {
+  uint32_t flags;  // kJavaAgentLoaded | kJavaFramesOn
+  uint32_t reserved;
+  // Stack walks by AsyncGetCallTrace's result: [0] returned frames; [1 + n] returned code -n:
+  // [1] no Java frame, [2] no class load, [3] GC active, [4] unknown not Java, [5] not walkable
+  // not Java, [6] unknown Java, [7] not walkable Java, [8] unknown state, [9] thread exit,
+  // [10] deoptimization, [11] safepoint (or any other code).
+  uint64_t walks[12];
+  uint64_t unencodable;  // walks dropped for a method id that could not be tagged
+};
+static_assert(sizeof(JavaFixed) == 112);
+inline constexpr uint32_t kJavaAgentLoaded = 1u << 0;
+inline constexpr uint32_t kJavaFramesOn = 1u << 1;  // AsyncGetCallTrace found and used
 
 struct EndFixed {
   uint64_t record_count;  // records before kEnd

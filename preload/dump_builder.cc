@@ -8,6 +8,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "java_methods.h"
+#include "java_stacks.h"
 #include "module_registry.h"
 #include "process_info.h"
 #include "recorder.h"
@@ -56,6 +58,7 @@ uint64_t StreamKey(uint32_t site_id, uint32_t kind) {
 
 bool EncodeDump(const ReentrancyGuard& guard, uint64_t seq, DumpEncoder* encoder) {
   Recorder& r = g_recorder;
+  java::ResolveMethodsBeforeDump();  // names for the Java frames this dump will hold
   ProcessInfo process;
   process.fixed.pid = getpid();
   process.fixed.ppid = getppid();
@@ -128,6 +131,23 @@ bool EncodeDump(const ReentrancyGuard& guard, uint64_t seq, DumpEncoder* encoder
     record.opened_total =
         totals.opened_total > totals.open_count ? totals.opened_total : totals.open_count;
     ok = ok && encoder->Streams(record);
+  }
+
+  if (uint32_t flags = java::AgentFlags(); flags != 0) {
+    for (const java::MethodInfo& method : java::CachedMethods(guard)) {
+      format::JavaMethodFixed fixed{};
+      fixed.method_id = method.method_id;
+      fixed.flags = method.resolved ? format::kJavaMethodResolved : 0;
+      ok = ok && encoder->JavaMethod(fixed, method.class_signature, method.name, method.signature,
+                                     method.source_file, method.lines);
+    }
+    format::JavaFixed java{};
+    java.flags = flags;
+    for (int i = 0; i < java::kReasons; ++i) {
+      java.walks[i] = java::g_java_counters.by_reason[i].load(std::memory_order_relaxed);
+    }
+    java.unencodable = java::g_java_counters.unencodable.load(std::memory_order_relaxed);
+    ok = ok && encoder->Java(java);
   }
 
   format::MemoryFixed memory = ReadProcessMemory(guard);

@@ -126,6 +126,8 @@ constexpr OptionSpec kSpecs[] = {
     {"LEAKSCOPE_FOLLOW_CHILDREN", Kind::kBool, &Options::follow_children, nullptr, 0, 0,
      "0: children do not inherit the preload"},
     {"LEAKSCOPE_LOG", Kind::kLogLevel, nullptr, nullptr, 0, 0, "warn (default) or info"},
+    {"LEAKSCOPE_JAVA_STACKS", Kind::kBool, &Options::java_stacks, nullptr, 0, 0,
+     "0: no Java frames even with the JVMTI agent loaded"},
 };
 
 void Warn(const OptionSpec& spec, const char* value, const char* expected) {

@@ -19,6 +19,7 @@ struct Options {
   const char* dir = nullptr;              // LEAKSCOPE_DIR (points into environ)
   bool follow_children = true;            // LEAKSCOPE_FOLLOW_CHILDREN
   bool log_info = false;                  // LEAKSCOPE_LOG=info
+  bool java_stacks = true;                // LEAKSCOPE_JAVA_STACKS (with the JVMTI agent loaded)
 };
 
 // Limits enforced on the options (values outside are a bad value).

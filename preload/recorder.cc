@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <x86intrin.h>
 
+#include "java_stacks.h"
 #include "raw_log.h"
 #include "real_functions.h"
 #include "region.h"
@@ -27,19 +28,23 @@ uint64_t FreshSeed() {
          (static_cast<uint64_t>(getpid()) << 32);
 }
 
-static_assert(kMaxDepth <= format::kMaxSiteDepth, "readers must accept every stack we record");
+static_assert(kMaxDepth + java::kMaxFrames <= format::kMaxSiteDepth,
+              "readers must accept every stack we record");
 
 constexpr uint32_t kOwnAllocation = UINT32_MAX;
 
 // Unwinds, interns the stack and returns its id (the overflow site when the table is full), or
 // kOwnAllocation when the call came from the recorder itself rather than through a hook.
 uint32_t CurrentStackId(const ReentrancyGuard& guard) {
-  uint64_t pcs[kMaxDepth];
+  uint64_t pcs[kMaxDepth + java::kMaxFrames];
   uint32_t depth = 0;
   if (!CaptureStack(guard, pcs, static_cast<uint32_t>(g_recorder.options.depth), &depth)) {
     return kOwnAllocation;
   }
   if (depth == 0) g_recorder.unwind_failures.fetch_add(1, std::memory_order_relaxed);
+  // Java frames go after the native ones; the analyzer splices them where the native stack
+  // enters the JVM.
+  if (java::CanCapture()) depth += java::CaptureFrames(guard, pcs + depth, java::kMaxFrames);
   return g_recorder.stacks.Intern(pcs, depth);
 }
 

@@ -25,6 +25,9 @@ bool StackTable::Init(uint64_t max_stacks, uint32_t max_depth) {
   max_stacks_ = max_stacks;
   uint64_t slots = NextPowerOfTwo(max_stacks * 2);
   index_mask_ = slots - 1;
+  // Room for every stack at full native depth; Java frames, when there are any, take the place
+  // of the many native frames of short stacks (a table full of deep mixed stacks overflows into
+  // the overflow site, as any full table does).
   arena_bytes_ = 8 + max_stacks * (sizeof(Record) + 8ull * max_depth);
   index_ = static_cast<std::atomic<uint64_t>*>(ReserveRegion(slots * 8, "stack index"));
   offsets_ =

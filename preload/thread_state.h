@@ -16,6 +16,7 @@ struct ThreadState {
   bool in_recorder;   // re-entrancy flag: set while our own code runs (see ReentrancyGuard)
   bool resolving;     // set while dlsym looks up the real functions (bootstrap allocator)
   bool in_zlib_hook;  // zlib's inflateInit_ calls inflateInit2_: record the outer call only
+  void* java_env;     // this thread's JNIEnv while the JVMTI agent knows it as a Java thread
 };
 
 extern __thread ThreadState t_state __attribute__((tls_model("initial-exec")));
