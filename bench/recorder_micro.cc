@@ -1,0 +1,352 @@
+// recorder_micro: the recorder's pieces timed in isolation with Google Benchmark (issue 5, part 3),
+// so that an end-to-end overhead can be explained piece by piece and a change to one piece shows
+// up here before it is diluted in a workload.
+//
+//   Countdown          the sampler's per-allocation fast path: hot_path.h's ShouldSample on the
+//                      TLS countdown, with the occasional crossing that draws the next interval
+//   NextInterval       drawing one interval (a log(); the slow path pays it once per sample)
+//   MaybeContains      free()'s fast path: one filter byte. hot: 4096 addresses in 256 KiB of
+//                      heap; cold: random addresses over the filter's whole 1 GiB span, its pages
+//                      made resident first, so nearly every read misses the cache
+//   InsertTake         one sampled allocation's live-table entry and its free, in an empty table
+//                      and in one holding 200,000 other entries
+//   InternHit/D        StackTable::Intern of a known stack of D frames (cycling over 1024 of them)
+//   InternMiss/D       ... of a new stack (fixed iterations, so the table never fills)
+//   Unwind/D           unw_backtrace walking D frames: recursion makes the stack D frames deep
+//                      in all (the benchmark harness's own frames included), and the walk is
+//                      capped at D, since the harness alone is deeper than 8; the counter
+//                      `frames` says how many it walked
+//   SampledPath/D      the slow path's work minus the hook plumbing: unwind + intern (hit) +
+//                      insert into the busy live table, then the take of the free
+//
+// The tables come from leakscope_recorder_core (preload/); the unwinder is not in that library,
+// so Unwind calls libunwind directly the way unwinder.cc does. Region reservations are limited
+// (region.cc), so every table is created once and shared by the runs of a benchmark.
+//
+// Usage: recorder_micro [Google Benchmark flags], e.g. --benchmark_filter=Intern
+//        --benchmark_repetitions=5 --benchmark_format=json
+
+#define UNW_LOCAL_ONLY
+#include <benchmark/benchmark.h>
+#include <libunwind.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <vector>
+
+#include "hot_path.h"
+#include "live_table.h"
+#include "options.h"
+#include "sampler.h"
+#include "stack_table.h"
+#include "thread_state.h"
+
+namespace leakscope {
+// The recorder defines this in recorder.cc, which is not in leakscope_recorder_core; defined
+// here the same way, so ShouldSample below pays the same initial-exec TLS access as in the hook.
+// (hot_path.h's other inline functions refer to g_recorder; they are not used, so not linked.)
+__thread ThreadState t_state __attribute__((tls_model("initial-exec")));
+}  // namespace leakscope
+
+namespace {
+
+using leakscope::LiveTable;
+using leakscope::Sampler;
+using leakscope::StackTable;
+
+constexpr uint64_t kDefaultSampleBytes = leakscope::Options{}.sample_bytes;
+constexpr uint32_t kMaxDepth = 64;  // LEAKSCOPE_DEPTH's default
+constexpr int kOwnFramesSlack = 8;  // as unwinder.cc: room for the recorder's own frames
+
+[[noreturn]] void Fail(const char* what) {
+  fprintf(stderr, "recorder_micro: %s\n", what);
+  exit(1);
+}
+
+// Heap-like addresses: 16-byte aligned, as malloc returns them.
+std::vector<uintptr_t> RandomAddresses(size_t count, uintptr_t base, uint64_t span, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<uintptr_t> out(count);
+  for (uintptr_t& a : out) a = base + (rng() % span & ~uint64_t{15});
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sampler.
+
+Sampler g_sampler(kDefaultSampleBytes);
+uint64_t g_samples = 0;
+
+// Stands in for SampleAllocation: only what it does to the countdown (draw the next interval).
+__attribute__((noinline)) void CrossedCountdown() {
+  leakscope::ThreadState& t = leakscope::t_state;
+  if (t.rng == 0) t.rng = Sampler::Seed(42);
+  t.bytes_until_sample = g_sampler.NextInterval(&t.rng);
+  ++g_samples;
+}
+
+void BM_Countdown(benchmark::State& state) {
+  // Sizes as churn draws them (16 B-4 KiB), so the crossings come at the real rate.
+  std::mt19937_64 rng(1);
+  std::vector<uint64_t> sizes(4096);
+  for (uint64_t& s : sizes) s = 16 + rng() % 4081;
+  uint64_t samples_before = g_samples;
+  size_t i = 0;
+  for (auto _ : state) {
+    uint64_t size = sizes[i++ & 4095];
+    benchmark::DoNotOptimize(size);
+    if (__builtin_expect(leakscope::ShouldSample(size), 0)) CrossedCountdown();
+  }
+  state.counters["samples_per_1M"] = 1e6 * static_cast<double>(g_samples - samples_before) /
+                                     static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_Countdown);
+
+void BM_NextInterval(benchmark::State& state) {
+  uint64_t rng = Sampler::Seed(7);
+  for (auto _ : state) benchmark::DoNotOptimize(g_sampler.NextInterval(&rng));
+}
+BENCHMARK(BM_NextInterval);
+
+// ---------------------------------------------------------------------------------------------
+// Live table.
+
+constexpr uint64_t kDefaultMaxLive = leakscope::Options{}.max_live;
+constexpr uintptr_t kHeapBase = uintptr_t{0x5555'0000'0000};
+constexpr uint64_t kFilterSpan = uint64_t{1} << 30;  // 2^22 granules of 256 bytes
+
+LiveTable* EmptyLiveTable() {
+  static LiveTable* table = [] {
+    auto* t = new LiveTable;
+    if (!t->Init(kDefaultMaxLive)) Fail("cannot reserve a live table");
+    return t;
+  }();
+  return table;
+}
+
+// A default-sized table holding 200,000 entries spread over the filter's whole span, so every
+// filter page is resident (unwritten pages would all read the one shared zero page, which is
+// always cached and would flatter the cold case).
+LiveTable* BusyLiveTable() {
+  static LiveTable* table = [] {
+    auto* t = new LiveTable;
+    if (!t->Init(kDefaultMaxLive)) Fail("cannot reserve a live table");
+    uintptr_t base = kHeapBase + (uint64_t{1} << 40);
+    for (uintptr_t a : RandomAddresses(200'000, base, kFilterSpan, 3)) {
+      t->Insert(a, 32, 1);  // a duplicate address just takes another slot: harmless here
+    }
+    return t;
+  }();
+  return table;
+}
+
+void BM_MaybeContainsHot(benchmark::State& state) {
+  const LiveTable* table = BusyLiveTable();
+  std::vector<uintptr_t> addresses = RandomAddresses(4096, kHeapBase, 256 << 10, 4);
+  size_t i = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(table->MaybeContains(addresses[i++ & 4095]));
+}
+BENCHMARK(BM_MaybeContainsHot);
+
+void BM_MaybeContainsCold(benchmark::State& state) {
+  const LiveTable* table = BusyLiveTable();
+  constexpr size_t kCount = size_t{1} << 20;
+  std::vector<uintptr_t> addresses = RandomAddresses(kCount, kHeapBase, kFilterSpan, 5);
+  size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(table->MaybeContains(addresses[i++ & (kCount - 1)]));
+  }
+}
+BENCHMARK(BM_MaybeContainsCold);
+
+// Arg: 0 = empty table, 1 = 200,000 other entries.
+void BM_InsertTake(benchmark::State& state) {
+  LiveTable* table = state.range(0) == 0 ? EmptyLiveTable() : BusyLiveTable();
+  constexpr size_t kCount = size_t{1} << 16;
+  // Away from the busy table's addresses, so every Take finds the entry just inserted.
+  std::vector<uintptr_t> addresses = RandomAddresses(kCount, kHeapBase, 64 << 20, 6);
+  size_t i = 0;
+  uint64_t failed = 0;
+  for (auto _ : state) {
+    uintptr_t a = addresses[i++ & (kCount - 1)];
+    LiveTable::Entry entry;
+    if (!table->Insert(a, 32, 7) || !table->Take(a, &entry)) ++failed;
+  }
+  if (failed != 0) state.SkipWithError("an Insert or Take failed");
+}
+BENCHMARK(BM_InsertTake)->Arg(0)->Arg(1)->ArgName("busy");
+
+// ---------------------------------------------------------------------------------------------
+// Stack table.
+
+// Return-address-like values: a few modules' text, 16-byte steps.
+uint64_t FakePc(std::mt19937_64& rng) {
+  return 0x7f00'0000'0000 + (rng() % 8) * 0x100'0000 + (rng() % 200'000) * 16 + 5;
+}
+
+void BM_InternHit(benchmark::State& state) {
+  static StackTable* table = [] {
+    auto* t = new StackTable;
+    if (!t->Init(leakscope::Options{}.max_stacks, kMaxDepth)) Fail("cannot reserve a stack table");
+    return t;
+  }();
+  uint32_t depth = static_cast<uint32_t>(state.range(0));
+  constexpr size_t kStacks = 1024;
+  std::mt19937_64 rng(depth);
+  std::vector<uint64_t> pcs(kStacks * depth);
+  for (uint64_t& pc : pcs) pc = FakePc(rng);
+  for (size_t s = 0; s < kStacks; ++s) table->Intern(&pcs[s * depth], depth);
+  size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(table->Intern(&pcs[(i++ & (kStacks - 1)) * depth], depth));
+  }
+}
+BENCHMARK(BM_InternHit)->Arg(8)->Arg(32)->Arg(64)->ArgName("depth");
+
+// Fixed, so that every repetition of every depth fits in the table below: 3 depths x 30,000 x
+// up to 5 repetitions = 450,000 of its 524,288 stacks.
+constexpr uint64_t kMissIterations = 30'000;
+
+void BM_InternMiss(benchmark::State& state) {
+  // Not much larger than needed: a new stack touches a random index slot, and a vastly larger
+  // index than the default's 1 MiB would turn most inserts into page faults.
+  static StackTable* table = [] {
+    auto* t = new StackTable;
+    if (!t->Init(uint64_t{1} << 19, kMaxDepth)) Fail("cannot reserve a stack table");
+    return t;
+  }();
+  static uint64_t serial = 0;
+  uint32_t depth = static_cast<uint32_t>(state.range(0));
+  std::mt19937_64 rng(depth + 100);
+  std::vector<uint64_t> pcs(depth);
+  for (uint64_t& pc : pcs) pc = FakePc(rng);
+  bool overflow = false;
+  for (auto _ : state) {
+    pcs[0] = 0x5000'0000'0000 + 16 * ++serial;  // a stack never seen before
+    overflow |= table->Intern(pcs.data(), depth) == 0;
+  }
+  if (overflow) state.SkipWithError("the stack table filled up: fewer repetitions");
+}
+BENCHMARK(BM_InternMiss)->Arg(8)->Arg(32)->Arg(64)->ArgName("depth")->Iterations(kMissIterations);
+
+// ---------------------------------------------------------------------------------------------
+// Unwinding and the sampled path.
+
+// Calls body() from `depth` frames further down. noinline and the barrier after the call keep
+// each level a real frame (no inlining, no tail call).
+template <typename Body>
+__attribute__((noinline)) void Descend(int depth, Body& body) {
+  if (depth <= 0) {
+    body();
+  } else {
+    Descend(depth - 1, body);
+  }
+  asm volatile("" ::: "memory");
+}
+
+void InitUnwinderOnce() {
+  static bool done = [] {
+    // As InitUnwinder(): per-thread caches, no lock on the unwind path.
+    unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+    return true;
+  }();
+  (void)done;
+}
+
+// Frames unw_backtrace walks when called from `body` run by Descend(0, ...) here: the harness's
+// own (benchmark runner, main, libc start-up), so the recursion can make up the rest.
+template <typename Body>
+__attribute__((always_inline)) inline int HarnessFrames(Body& body) {
+  body.probe = true;
+  Descend(0, body);
+  body.probe = false;
+  return body.frames;
+}
+
+// The benchmark loop at the bottom of the recursion. In probe mode it only counts the frames.
+// The walk is capped at the wanted depth: the harness alone is deeper than 8 frames, and a walk
+// cut short costs what a walk to a stack's end costs, frame for frame.
+struct UnwindBody {
+  benchmark::State* state;
+  int cap;
+  bool probe = false;
+  int frames = 0;
+  __attribute__((noinline)) void operator()() {
+    void* raw[kMaxDepth + kOwnFramesSlack];
+    if (probe) {
+      frames = unw_backtrace(raw, kMaxDepth + kOwnFramesSlack);
+      return;
+    }
+    for (auto _ : *state) {
+      frames = unw_backtrace(raw, cap);
+      benchmark::DoNotOptimize(raw);
+    }
+  }
+};
+
+// Arg: frames on the stack in all, the harness's included.
+void BM_Unwind(benchmark::State& state) {
+  InitUnwinderOnce();
+  UnwindBody body{&state, static_cast<int>(state.range(0))};
+  int levels = static_cast<int>(state.range(0)) - HarnessFrames(body);
+  Descend(levels > 0 ? levels : 0, body);
+  state.counters["frames"] = body.frames;
+}
+BENCHMARK(BM_Unwind)->Arg(8)->Arg(32)->Arg(64)->ArgName("depth");
+
+// The same from the sampled path's point of view: unwind, intern (a hit after the first call),
+// insert into the busy live table and take out again.
+struct SampledBody {
+  benchmark::State* state;
+  int cap;
+  StackTable* stacks;
+  LiveTable* live;
+  const std::vector<uintptr_t>* addresses;
+  bool probe = false;
+  int frames = 0;
+  uint64_t failed = 0;
+  __attribute__((noinline)) void operator()() {
+    void* raw[kMaxDepth + kOwnFramesSlack];
+    if (probe) {
+      frames = unw_backtrace(raw, kMaxDepth + kOwnFramesSlack);
+      return;
+    }
+    size_t i = 0;
+    size_t mask = addresses->size() - 1;
+    for (auto _ : *state) {
+      int n = unw_backtrace(raw, cap);
+      uint64_t pcs[kMaxDepth];
+      uint32_t depth = 0;
+      for (int f = 0; f < n && depth < kMaxDepth; ++f) {
+        pcs[depth++] = reinterpret_cast<uintptr_t>(raw[f]);
+      }
+      uint32_t id = stacks->Intern(pcs, depth);
+      uintptr_t a = (*addresses)[i++ & mask];
+      LiveTable::Entry entry;
+      if (!live->Insert(a, 32, id) || !live->Take(a, &entry)) ++failed;
+      frames = n;
+    }
+  }
+};
+
+void BM_SampledPath(benchmark::State& state) {
+  InitUnwinderOnce();
+  static StackTable* stacks = [] {
+    auto* t = new StackTable;
+    if (!t->Init(leakscope::Options{}.max_stacks, kMaxDepth)) Fail("cannot reserve a stack table");
+    return t;
+  }();
+  std::vector<uintptr_t> addresses = RandomAddresses(size_t{1} << 16, kHeapBase, 64 << 20, 8);
+  SampledBody body{&state, static_cast<int>(state.range(0)), stacks, BusyLiveTable(), &addresses};
+  int levels = static_cast<int>(state.range(0)) - HarnessFrames(body);
+  Descend(levels > 0 ? levels : 0, body);
+  state.counters["frames"] = body.frames;
+  if (body.failed != 0) state.SkipWithError("an Insert or Take failed");
+}
+BENCHMARK(BM_SampledPath)->Arg(8)->Arg(32)->Arg(64)->ArgName("depth");
+
+}  // namespace
+
+BENCHMARK_MAIN();
