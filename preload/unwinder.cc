@@ -70,9 +70,15 @@ bool CaptureStack(const ReentrancyGuard&, uint64_t* pcs, uint32_t max_depth, uin
   // The outermost of our frames is the hook the program called; anything else means our own code
   // allocated (a failed unwind, n == 0, is still the program's).
   if (first > 0 && !IsHookFrame(reinterpret_cast<uint64_t>(raw[first - 1]))) return false;
+  // A walk through frames without unwind information (JIT code) can end in garbage such as
+  // 0xffffffffffffffff. No user-space return address is 0 or at or above 2^47: stop there, so a
+  // stored native PC can never look like a tagged Java frame (format::IsJavaFrame).
+  constexpr uint64_t kUserSpaceEnd = 1ull << 47;
   uint32_t depth = 0;
   for (int i = first; i < n && depth < max_depth; ++i) {
-    pcs[depth++] = reinterpret_cast<uint64_t>(raw[i]);
+    uint64_t pc = reinterpret_cast<uint64_t>(raw[i]);
+    if (pc == 0 || pc >= kUserSpaceEnd) break;
+    pcs[depth++] = pc;
   }
   *depth_out = depth;
   return true;
