@@ -69,3 +69,22 @@ jvm_test(jvm_safety_xcomp JAVA ${JVM_OPENJDK17} MODE safety TIMEOUT 150
          ARGS ${JVM_SAFETY_ARGS} --jvm-opt=-Xcomp)
 jvm_test(jvm_safety_temurin25 JAVA ${JVM_TEMURIN25} MODE safety
          ARGS ${JVM_SAFETY_ARGS} --jvm-opt=-XX:+UseG1GC)
+
+# The JVMTI agent (issue 6): the same library as -agentpath, Java frames captured with
+# AsyncGetCallTrace on every sample, under AgentStress (8 threads allocating native memory while
+# the JIT compiles, the GC runs and classes are loaded and unloaded). No crash, no hang, the same
+# output as without the preload. scripts/soak-jvm --agent runs this 20 times per configuration.
+set(JVM_AGENT_ARGS --agent --main AgentStress --sample-bytes 4096 --interval 200ms
+                   "--job-args=8 150")
+jvm_test(jvm_agent_g1 JAVA ${JVM_OPENJDK17} MODE safety
+         ARGS ${JVM_AGENT_ARGS} --jvm-opt=-XX:+UseG1GC)
+jvm_test(jvm_agent_g1_pfp JAVA ${JVM_OPENJDK17} MODE safety
+         ARGS ${JVM_AGENT_ARGS} --jvm-opt=-XX:+UseG1GC --jvm-opt=-XX:+PreserveFramePointer)
+jvm_test(jvm_agent_parallel JAVA ${JVM_OPENJDK17} MODE safety
+         ARGS ${JVM_AGENT_ARGS} --jvm-opt=-XX:+UseParallelGC)
+jvm_test(jvm_agent_xcomp JAVA ${JVM_OPENJDK17} MODE safety TIMEOUT 150
+         ARGS ${JVM_AGENT_ARGS} --jvm-opt=-Xcomp)
+jvm_test(jvm_agent_temurin25 JAVA ${JVM_TEMURIN25} MODE safety
+         ARGS ${JVM_AGENT_ARGS} --jvm-opt=-XX:+UseG1GC)
+jvm_test(jvm_agent_temurin25_xcomp JAVA ${JVM_TEMURIN25} MODE safety TIMEOUT 150
+         ARGS ${JVM_AGENT_ARGS} --jvm-opt=-Xcomp)

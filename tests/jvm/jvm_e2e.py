@@ -20,6 +20,7 @@ import os
 import re
 import shlex
 import shutil
+import struct
 import subprocess
 import sys
 
@@ -86,13 +87,16 @@ def run_job(args, jvm_opts, job_args, dump_dir, env_extra, preload, timeout):
     for key in list(env):
         if key.startswith("LEAKSCOPE_") or key == "LD_PRELOAD":
             del env[key]
+    agent = []
     if preload:
         env["LD_PRELOAD"] = args.preload
         env["LEAKSCOPE_DIR"] = dump_dir
         env.update(env_extra)
+        if getattr(args, "agent", False):
+            agent = [f"-agentpath:{args.preload}"]  # the same library, as the JVMTI agent
     # hs_err files land in the work dir, where a crash is looked for.
-    command = [args.java, f"-XX:ErrorFile={args.workdir}/hs_err_%p.log", *jvm_opts, "-cp",
-               args.classes, "StreamingJob", *job_args]
+    command = [args.java, f"-XX:ErrorFile={args.workdir}/hs_err_%p.log", *jvm_opts, *agent,
+               "-cp", args.classes, getattr(args, "main", "StreamingJob"), *job_args]
     try:
         proc = subprocess.run(command, env=env, cwd=args.workdir, capture_output=True, text=True,
                               timeout=timeout)
@@ -331,6 +335,29 @@ def check_ranking(checks, args, report, trend, truth):
 # ------------------------------------------------------------------------------------- safety
 
 
+def java_record(path):
+    """The kJava record of a dump (docs/dump-format.md) and its number of kJavaMethod records,
+    read directly: the JVMTI agent's evidence that Java frames were captured and named."""
+    with open(path, "rb") as f:
+        data = f.read()
+    pos, methods, java = 16, 0, None
+    while pos + 16 <= len(data):
+        kind, _, length = struct.unpack_from("<IIQ", data, pos)
+        payload = pos + 16
+        if kind == 8:
+            methods += 1
+        elif kind == 9 and length >= 112:
+            flags = struct.unpack_from("<I", data, payload)[0]
+            walks = list(struct.unpack_from("<12Q", data, payload + 8))
+            java = {"flags": flags, "walks": walks}
+        elif kind == 0x7FFFFFFF:
+            break
+        pos = payload + length
+    if java is not None:
+        java["methods"] = methods
+    return java
+
+
 def safety(args):
     require_inputs(args)
     fresh_dir(args.workdir)
@@ -373,6 +400,16 @@ def safety(args):
         checks.check("last dump readable", report["totals"]["sites"] > 0,
                      f"{report['totals']['sites']} sites, unwind_failures "
                      f"{counters['unwind_failures']}, sampled_allocs {counters['sampled_allocs']}")
+        if args.agent:
+            java = java_record(dumps[-1])
+            walked = java is not None and java["flags"] & 3 == 3 and java["walks"][0] > 0
+            checks.check("java frames", walked,
+                         f"agent flags {java['flags']}, {java['walks'][0]} walks with frames, "
+                         f"failures by reason {java['walks'][1:]}, {java['methods']} methods named"
+                         if java else "no kJava record: the agent did not run")
+            if java:
+                checks.check("java methods named", java["methods"] > 0,
+                             f"{java['methods']} kJavaMethod records")
     if not same:
         return MISMATCH
     return FAILED if checks.failed else 0
@@ -409,6 +446,10 @@ def main():
                         "leaking natives, however many sites, before any other suspect)")
     p = sub.choices["safety"]
     p.add_argument("--expected", help="the job's output without the preload (else: run it)")
+    p.add_argument("--agent", action="store_true",
+                   help="also load the preload as a JVMTI agent (-agentpath): Java frames")
+    p.add_argument("--main", default="StreamingJob",
+                   help="the main class (AgentStress: threads, JIT, GC, class unloading)")
     args = parser.parse_args()
     for name in ("workdir", "classes", "preload", "leakscope", "expected"):
         if getattr(args, name, None):
