@@ -10,4 +10,7 @@ namespace leakscope {
 // `module` is the module path (may be empty), `function` the demangled name (may be empty).
 bool IsAllocatorFrame(std::string_view module, std::string_view function);
 
+// A zlib function, exported or internal (`inflate`, `updatewindow`, `zcalloc`, ...).
+bool IsZlibFunction(std::string_view function);
+
 }  // namespace leakscope

@@ -5,6 +5,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <system_error>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -162,6 +164,31 @@ bool ParseDuration(std::string_view text, uint64_t* out_ns) {
     return true;
   }
   return false;
+}
+
+bool CheckRecorderInterval(std::string_view text, std::string* error) {
+  uint64_t ns = 0;
+  if (ParseDuration(text, &ns) && (ns == 0 || ns >= 100'000'000)) return true;
+  *error = absl::StrCat(
+      "--interval needs 0 or a duration of at least 100ms such as 500ms, 30s or 5m, not '",
+      AV(text), "'");
+  return false;
+}
+
+bool CheckRecorderSampleBytes(std::string_view text, std::string* error) {
+  uint64_t bytes = 0;
+  if (ParseByteCount(text, &bytes) && bytes > 0 && bytes <= (uint64_t{1} << 40)) return true;
+  *error = absl::StrCat("--sample-bytes needs a positive byte count such as 1, 4096 or 128K, not '",
+                        AV(text), "'");
+  return false;
+}
+
+std::string DefaultRecorderLibrary(const std::string& self_exe) {
+  std::filesystem::path exe(self_exe);
+  std::error_code ec;
+  std::filesystem::path lib = exe.parent_path() / ".." / "lib" / "libleakscope.so";
+  std::filesystem::path absolute = std::filesystem::absolute(lib, ec);
+  return (ec ? lib : absolute).lexically_normal().string();
 }
 
 int UsageError(std::string_view command, std::string_view message) {

@@ -60,6 +60,16 @@ bool ParseByteCount(std::string_view text, uint64_t* out);
 // seconds, as the recorder reads LEAKSCOPE_INTERVAL.
 bool ParseDuration(std::string_view text, uint64_t* out_ns);
 
+// The recorder's LEAKSCOPE_INTERVAL and LEAKSCOPE_SAMPLE_BYTES as `run` and `spark-conf` accept
+// them: checked here because the recorder would only warn and use its default, which is easy to
+// miss in a long job's log. On a bad value returns false with *error saying what is expected.
+bool CheckRecorderInterval(std::string_view text, std::string* error);
+bool CheckRecorderSampleBytes(std::string_view text, std::string* error);
+
+// The recorder library of this installation: ../lib/libleakscope.so next to the leakscope
+// binary `self_exe`, absolute and normalized.
+std::string DefaultRecorderLibrary(const std::string& self_exe);
+
 // Prints "leakscope <command>: <message>" and a hint to stderr; returns kExitUsage.
 int UsageError(std::string_view command, std::string_view message);
 

@@ -12,5 +12,7 @@ int DiffCommand(const std::vector<std::string>& args);
 int TrendCommand(const std::vector<std::string>& args);
 // `self_exe` is the path of the running leakscope binary (to find ../lib/libleakscope.so).
 int RunCommand(const std::vector<std::string>& args, const std::string& self_exe);
+int SparkConfCommand(const std::vector<std::string>& args, const std::string& self_exe);
+int UnpackCommand(const std::vector<std::string>& args);
 
 }  // namespace leakscope

@@ -25,15 +25,19 @@ DiffResult BuildDiff(Report old_report, Report new_report) {
     DiffRow& r = row(site.stack);
     r.old_live_bytes = site.live_bytes;
     r.old_live_count = site.live_count;
+    r.old_sampled_live_count = site.sampled_live_count;
     r.alloc_bytes_change -= static_cast<int64_t>(site.alloc_bytes);
     r.alloc_count_change -= static_cast<int64_t>(site.alloc_count);
+    r.sampled_alloc_count_change -= static_cast<int64_t>(site.sampled_alloc_count);
   }
   for (const SiteSummary& site : new_report.sites) {
     DiffRow& r = row(site.stack);
     r.new_live_bytes = site.live_bytes;
     r.new_live_count = site.live_count;
+    r.new_sampled_live_count = site.sampled_live_count;
     r.alloc_bytes_change += static_cast<int64_t>(site.alloc_bytes);
     r.alloc_count_change += static_cast<int64_t>(site.alloc_count);
+    r.sampled_alloc_count_change += static_cast<int64_t>(site.sampled_alloc_count);
   }
   std::erase_if(diff.rows, [](const DiffRow& r) {
     return r.live_bytes_change() == 0 && r.live_count_change() == 0;
@@ -62,11 +66,24 @@ void MemoryRow(std::string_view label, uint64_t before, uint64_t after, std::str
       HumanBytesSigned(static_cast<int64_t>(after) - static_cast<int64_t>(before)));
 }
 
-void AppendRowText(size_t rank, const DiffRow& r, const Symbolizer& symbolizer, std::string* out) {
+// `exact`: both dumps recorded every allocation. `same_process`: the allocation counters of the
+// two dumps run from the same start, so their difference is what was allocated in between.
+void AppendRowText(size_t rank, const DiffRow& r, bool exact, bool same_process,
+                   const Symbolizer& symbolizer, std::string* out) {
   absl::StrAppend(out, "\n#", rank, "  ", HumanBytesSigned(r.live_bytes_change()), " (",
-                  ThousandsSigned(r.live_count_change()),
-                  " allocations): ", HumanBytes(r.old_live_bytes), " -> ",
-                  HumanBytes(r.new_live_bytes), " live\n");
+                  ThousandsSigned(r.live_count_change()), " allocations");
+  if (!exact) {
+    absl::StrAppend(out, "; sampled ",
+                    ThousandsSigned(static_cast<int64_t>(r.new_sampled_live_count) -
+                                    static_cast<int64_t>(r.old_sampled_live_count)));
+  }
+  absl::StrAppend(out, "): ", HumanBytes(r.old_live_bytes), " -> ", HumanBytes(r.new_live_bytes),
+                  " live");
+  if (same_process) {
+    absl::StrAppend(out, "; allocated in between: ", HumanBytesSigned(r.alloc_bytes_change), " in ",
+                    ThousandsSigned(r.alloc_count_change));
+  }
+  absl::StrAppend(out, "\n");
   AppendStackText(symbolizer.frames(), symbolizer.stacks().Get(r.stack), "    ", out);
 }
 
@@ -87,6 +104,12 @@ void FormatDiffText(const DiffResult& diff, const Symbolizer& symbolizer, size_t
   } else if (b.process.fixed.seq < a.process.fixed.seq) {
     absl::StrAppend(out, "Note: NEW was taken before OLD; changes are negated.\n");
   }
+  const bool exact = a.settings.sample_bytes <= 1 && b.settings.sample_bytes <= 1;
+  if (!exact) {
+    absl::StrAppend(out,
+                    "Sampling: bytes and counts are estimates; the change in sampled live "
+                    "allocations is in parentheses.\n");
+  }
   absl::StrAppendFormat(out, "\nMemory %30s %12s %12s %14s\n", "", "old", "new", "change");
   MemoryRow("RSS", a.picture.rss_bytes, b.picture.rss_bytes, out);
   MemoryRow("malloc heap", a.picture.malloc_heap_bytes, b.picture.malloc_heap_bytes, out);
@@ -104,7 +127,8 @@ void FormatDiffText(const DiffResult& diff, const Symbolizer& symbolizer, size_t
     absl::StrAppend(out, "\n", title, ": ", Counted(rows.size(), "site"));
     if (shown < rows.size()) absl::StrAppend(out, "; top ", shown);
     absl::StrAppend(out, "\n");
-    for (size_t i = 0; i < shown; ++i) AppendRowText(i + 1, *rows[i], symbolizer, out);
+    for (size_t i = 0; i < shown; ++i)
+      AppendRowText(i + 1, *rows[i], exact, diff.same_process, symbolizer, out);
   };
   section("Growing", growing);
   section("Shrinking", shrinking);
@@ -146,8 +170,11 @@ void FormatDiffJson(const DiffResult& diff, const Symbolizer& symbolizer, size_t
     json.FieldUInt("new_live_bytes", r.new_live_bytes);
     json.FieldUInt("old_live_count", r.old_live_count);
     json.FieldUInt("new_live_count", r.new_live_count);
+    json.FieldUInt("old_sampled_live_count", r.old_sampled_live_count);
+    json.FieldUInt("new_sampled_live_count", r.new_sampled_live_count);
     json.FieldInt("alloc_bytes_change", r.alloc_bytes_change);
     json.FieldInt("alloc_count_change", r.alloc_count_change);
+    json.FieldInt("sampled_alloc_count_change", r.sampled_alloc_count_change);
     json.FieldInt("caller_index", CallerIndex(symbolizer.frames(), stack));
     WriteFramesJson(symbolizer.frames(), stack, &json);
     json.EndObject();

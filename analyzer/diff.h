@@ -10,12 +10,16 @@
 
 namespace leakscope {
 
+// Bytes and counts are estimates of all allocations, as in SiteSummary; *_sampled_* are the
+// sampled counts the estimates rest on.
 struct DiffRow {
   uint32_t stack = 0;
   uint64_t old_live_bytes = 0, new_live_bytes = 0;
   uint64_t old_live_count = 0, new_live_count = 0;
+  uint64_t old_sampled_live_count = 0, new_sampled_live_count = 0;
   int64_t alloc_bytes_change = 0;
   int64_t alloc_count_change = 0;
+  int64_t sampled_alloc_count_change = 0;
 
   int64_t live_bytes_change() const {
     return static_cast<int64_t>(new_live_bytes) - static_cast<int64_t>(old_live_bytes);

@@ -72,6 +72,25 @@ bool ElfFile::HasSymtab() const {
   return scn != nullptr && header.sh_type == SHT_SYMTAB && header.sh_size > header.sh_entsize;
 }
 
+std::vector<std::string> ElfFile::Needed() const {
+  std::vector<std::string> needed;
+  for (Elf_Scn* scn = elf_nextscn(elf_, nullptr); scn != nullptr; scn = elf_nextscn(elf_, scn)) {
+    GElf_Shdr header;
+    if (gelf_getshdr(scn, &header) == nullptr || header.sh_type != SHT_DYNAMIC) continue;
+    Elf_Data* data = elf_getdata(scn, nullptr);
+    if (data == nullptr || header.sh_entsize == 0) continue;
+    for (size_t i = 0; i < header.sh_size / header.sh_entsize; ++i) {
+      GElf_Dyn dyn;
+      if (gelf_getdyn(data, static_cast<int>(i), &dyn) == nullptr) break;
+      if (dyn.d_tag == DT_NULL) break;
+      if (dyn.d_tag != DT_NEEDED) continue;
+      const char* name = elf_strptr(elf_, header.sh_link, dyn.d_un.d_val);
+      if (name != nullptr) needed.emplace_back(name);
+    }
+  }
+  return needed;
+}
+
 std::vector<std::pair<uint64_t, uint64_t>> ElfFile::ExecutableRanges() const {
   std::vector<std::pair<uint64_t, uint64_t>> ranges;
   size_t count = 0;

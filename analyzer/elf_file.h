@@ -28,6 +28,9 @@ class ElfFile {
   bool HasDwarf() const;
   // True when the file has a .symtab with symbols.
   bool HasSymtab() const;
+  // The DT_NEEDED entries of the dynamic section (shared libraries the loader must find), in
+  // file order; empty for a static file.
+  std::vector<std::string> Needed() const;
   // [start, end) virtual address ranges of the executable PT_LOAD segments.
   std::vector<std::pair<uint64_t, uint64_t>> ExecutableRanges() const;
 

@@ -103,6 +103,8 @@ void WriteCountersJson(const Report& report, JsonWriter* json) {
   json->FieldUInt("zlib_missing_real", c.zlib_missing_real);
   json->EndObject();
   json->FieldBool("zlib_intercepted", c.zlib_calls > 0);
+  json->Field("zlib_status", ZlibStatusName(report.zlib.status));
+  json->Field("zlib_module", report.zlib.module);
 }
 
 void WriteSiteCounters(const SiteSummary& site, JsonWriter* json) {
@@ -111,7 +113,9 @@ void WriteSiteCounters(const SiteSummary& site, JsonWriter* json) {
   json->FieldUInt("alloc_bytes", site.alloc_bytes);
   json->FieldUInt("alloc_count", site.alloc_count);
   json->FieldUInt("sampled_live_bytes", site.sampled_live_bytes);
+  json->FieldUInt("sampled_live_count", site.sampled_live_count);
   json->FieldUInt("sampled_alloc_bytes", site.sampled_alloc_bytes);
+  json->FieldUInt("sampled_alloc_count", site.sampled_alloc_count);
 }
 
 const char* StreamKindJson(uint32_t kind) {

@@ -81,7 +81,8 @@ void AppendHeader(const Report& report, std::string* out) {
     absl::StrAppend(out, "Sampling: every allocation recorded (exact)\n");
   } else {
     absl::StrAppend(out, "Sampling: one sample per ", HumanBytes(report.settings.sample_bytes),
-                    " allocated on average; bytes are estimates, counts are sampled\n");
+                    " allocated on average; bytes and counts are estimates (sampled figures in "
+                    "parentheses)\n");
   }
 }
 
@@ -104,8 +105,9 @@ void AppendMemory(const Report& report, std::string* out) {
 }
 
 void AppendSites(const Report& report, const Symbolizer& symbolizer, size_t top, std::string* out) {
+  // Sites with a live sample; sites whose memory was all freed sort last and are not shown.
   size_t live_sites = 0;
-  for (const SiteSummary& site : report.sites) live_sites += site.live_count > 0 ? 1 : 0;
+  for (const SiteSummary& site : report.sites) live_sites += site.sampled_live_count > 0 ? 1 : 0;
   size_t shown = top == 0 ? live_sites : std::min(top, live_sites);
   absl::StrAppend(out, "\nLive allocations: ", HumanBytes(report.totals.live_bytes), " in ",
                   Counted(report.totals.live_count, "allocation"), " at ",
@@ -117,9 +119,14 @@ void AppendSites(const Report& report, const Symbolizer& symbolizer, size_t top,
     const SiteSummary& site = report.sites[i];
     absl::StrAppend(out, "\n#", i + 1, "  ", HumanBytes(site.live_bytes), " live in ",
                     Counted(site.live_count, "allocation"));
-    if (!exact) absl::StrAppend(out, " (sampled: ", HumanBytes(site.sampled_live_bytes), ")");
+    if (!exact) {
+      absl::StrAppend(out, " (sampled: ", HumanBytes(site.sampled_live_bytes), " in ",
+                      Thousands(site.sampled_live_count), ")");
+    }
     absl::StrAppend(out, "; allocated so far: ", HumanBytes(site.alloc_bytes), " in ",
-                    Thousands(site.alloc_count), "\n");
+                    Thousands(site.alloc_count));
+    if (!exact) absl::StrAppend(out, " (sampled: ", Thousands(site.sampled_alloc_count), ")");
+    absl::StrAppend(out, "\n");
     AppendStackText(symbolizer.frames(), symbolizer.stacks().Get(site.stack), "    ", out);
   }
 }
@@ -127,12 +134,22 @@ void AppendSites(const Report& report, const Symbolizer& symbolizer, size_t top,
 void AppendStreams(const Report& report, const Symbolizer& symbolizer, std::string* out) {
   const format::CountersFixed& c = report.counters;
   if (report.streams.empty()) {
-    if (c.zlib_calls == 0) {
+    const ZlibFinding& zlib = report.zlib;
+    if (zlib.status == ZlibStatus::kBundled) {
+      absl::StrAppend(
+          out, "\nzlib streams: attribution unavailable. zlib is built into ", zlib.module,
+          " (as in Temurin's JDK), so its calls never reach the recorder and streams cannot be "
+          "charged to the stacks that opened them. The malloc stacks above still show their "
+          "memory: look for Java_java_util_zip_Inflater_* and Deflater_* callers and zlib "
+          "frames (inflate, updatewindow, deflateInit2_) in ",
+          AV(Basename(zlib.module)), ".\n");
+    } else if (zlib.status == ZlibStatus::kNoCalls) {
+      absl::StrAppend(out, "\nzlib streams: none; ", zlib.module,
+                      " is loaded but no stream was opened.\n");
+    } else if (c.zlib_calls == 0) {
       absl::StrAppend(out,
-                      "\nzlib streams: no zlib call was intercepted. Either the program uses no "
-                      "zlib, or its zlib is linked statically or bundled (e.g. Temurin's "
-                      "libzip.so), so stream attribution was unavailable; the malloc stacks "
-                      "above still show the allocations.\n");
+                      "\nzlib streams: none; no zlib library is loaded (a zlib linked "
+                      "statically into the program would not be seen either).\n");
     } else {
       absl::StrAppend(out, "\nzlib streams: none open (", Thousands(c.zlib_calls),
                       " zlib calls intercepted).\n");

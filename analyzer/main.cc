@@ -27,6 +27,8 @@ constexpr char kHelp[] =
     "  diff OLD NEW            change per call site between two dumps, growth first\n"
     "  trend DUMP...|DIR...    growth rate per call site across dumps; ranked leak suspects\n"
     "  run [options] -- CMD    run CMD with the recorder preloaded and say where dumps go\n"
+    "  spark-conf [--yarn|--k8s]  spark-submit options that record every Spark executor\n"
+    "  unpack INPUT... -o DIR  extract the dumps from `yarn logs` output\n"
     "\n"
     "  leakscope COMMAND --help   options of a command\n"
     "  leakscope --version        version\n"
@@ -62,6 +64,8 @@ int main(int argc, char** argv) {
   if (command == "diff") return leakscope::DiffCommand(args);
   if (command == "trend") return leakscope::TrendCommand(args);
   if (command == "run") return leakscope::RunCommand(args, SelfExe());
+  if (command == "spark-conf") return leakscope::SparkConfCommand(args, SelfExe());
+  if (command == "unpack") return leakscope::UnpackCommand(args);
   if (command.starts_with("-")) return leakscope::UsageError("", "unknown option " + command);
   return leakscope::UsageError("", "unknown command '" + command + "'");
 }

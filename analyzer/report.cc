@@ -6,6 +6,17 @@
 
 namespace leakscope {
 
+void SiteSummary::Add(const SiteSummary& other) {
+  live_bytes += other.live_bytes;
+  live_count += other.live_count;
+  alloc_bytes += other.alloc_bytes;
+  alloc_count += other.alloc_count;
+  sampled_live_bytes += other.sampled_live_bytes;
+  sampled_live_count += other.sampled_live_count;
+  sampled_alloc_bytes += other.sampled_alloc_bytes;
+  sampled_alloc_count += other.sampled_alloc_count;
+}
+
 MemoryPicture ComputeMemoryPicture(const format::MemoryFixed& memory, uint64_t live_bytes) {
   MemoryPicture picture;
   picture.rss_bytes = memory.rss_bytes;
@@ -37,22 +48,18 @@ Report BuildReport(const Dump& dump, const std::string& file, Symbolizer* symbol
     stack_of_site.emplace(site.fixed.site_id, stack);
     auto [it, inserted] = by_stack.try_emplace(stack, report.sites.size());
     if (inserted) report.sites.push_back(SiteSummary{.stack = stack});
-    SiteSummary& summary = report.sites[it->second];
-    summary.live_bytes += site.live_est_bytes();
-    summary.live_count += site.live_count();
-    summary.alloc_bytes += site.fixed.alloc_est_bytes;
-    summary.alloc_count += site.fixed.alloc_count;
-    summary.sampled_live_bytes += site.live_bytes();
-    summary.sampled_alloc_bytes += site.fixed.alloc_bytes;
+    report.sites[it->second].Add(SiteSummary{
+        .live_bytes = site.live_est_bytes(),
+        .live_count = site.live_est_count(),
+        .alloc_bytes = site.fixed.alloc_est_bytes,
+        .alloc_count = site.fixed.alloc_est_count,
+        .sampled_live_bytes = site.live_bytes(),
+        .sampled_live_count = site.live_count(),
+        .sampled_alloc_bytes = site.fixed.alloc_bytes,
+        .sampled_alloc_count = site.fixed.alloc_count,
+    });
   }
-  for (const SiteSummary& site : report.sites) {
-    report.totals.live_bytes += site.live_bytes;
-    report.totals.live_count += site.live_count;
-    report.totals.alloc_bytes += site.alloc_bytes;
-    report.totals.alloc_count += site.alloc_count;
-    report.totals.sampled_live_bytes += site.sampled_live_bytes;
-    report.totals.sampled_alloc_bytes += site.sampled_alloc_bytes;
-  }
+  for (const SiteSummary& site : report.sites) report.totals.Add(site);
   // Stable: equal sites keep the dump's order, so output is deterministic.
   std::stable_sort(report.sites.begin(), report.sites.end(),
                    [](const SiteSummary& a, const SiteSummary& b) {
@@ -86,6 +93,9 @@ Report BuildReport(const Dump& dump, const std::string& file, Symbolizer* symbol
                    });
 
   report.picture = ComputeMemoryPicture(dump.memory, report.totals.live_bytes);
+  std::vector<uint32_t> stacks;
+  for (const SiteSummary& site : report.sites) stacks.push_back(site.stack);
+  report.zlib = FindZlibStatus(dump, stacks, *symbolizer);
   return report;
 }
 

@@ -8,12 +8,14 @@
 
 #include "dump.h"
 #include "symbolizer.h"
+#include "zlib_status.h"
 
 namespace leakscope {
 
-// Counters of one symbolized stack. Byte figures named *_bytes are the recorder's unbiased
-// estimates of all bytes; sampled_* are the exact bytes of the sampled allocations (equal to the
-// estimates when every allocation is recorded, sample_bytes == 1). Counts are sampled counts.
+// Counters of one symbolized stack. live_* and alloc_* are the recorder's unbiased estimates of
+// all allocations (bytes and counts); sampled_* are the exact figures of the sampled allocations
+// alone. The two agree when every allocation is recorded (sample_bytes == 1). With sampling, the
+// sampled count says how many observations an estimate rests on.
 struct SiteSummary {
   uint32_t stack = 0;  // id in the symbolizer's StackTable
   uint64_t live_bytes = 0;
@@ -21,7 +23,12 @@ struct SiteSummary {
   uint64_t alloc_bytes = 0;
   uint64_t alloc_count = 0;
   uint64_t sampled_live_bytes = 0;
+  uint64_t sampled_live_count = 0;
   uint64_t sampled_alloc_bytes = 0;
+  uint64_t sampled_alloc_count = 0;
+
+  // Adds another site's counters (stack unused).
+  void Add(const SiteSummary& other);
 };
 
 struct StreamSummary {
@@ -55,6 +62,7 @@ struct Report {
   std::vector<SiteSummary> sites;      // every site, by live_bytes, live_count, alloc_bytes desc
   std::vector<StreamSummary> streams;  // by open_bytes, open_count desc
   SiteSummary totals;                  // sums over all sites (stack unused)
+  ZlibFinding zlib;                    // why streams are (not) attributed
 };
 
 Report BuildReport(const Dump& dump, const std::string& file, Symbolizer* symbolizer);

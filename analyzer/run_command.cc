@@ -28,6 +28,14 @@ constexpr char kRunHelp[] =
     "status (128+N when it is killed by signal N). LEAKSCOPE_* variables already set are kept\n"
     "unless an option overrides them.\n"
     "\n"
+    "Dumps: DIR/leakscope.<pid>.<seq>.dump, one series per process (children have their own\n"
+    "pid), seq counting from 0: one every --interval, one when DIR/leakscope.<pid>.trigger\n"
+    "appears (touch it; checked once a second), and always one at exit. Each is written to a\n"
+    "temporary name and renamed, mode 0600. A process that exec()s keeps its pid: the new\n"
+    "image numbers its dumps on after those already in DIR, under a new recorder instance id,\n"
+    "which `trend` tells apart.\n"
+    "Analyse them with `leakscope trend DIR` (or `report` one dump).\n"
+    "\n"
     "Options:\n"
     "      --dir DIR           where dumps go (default: $LEAKSCOPE_DIR, else the first of\n"
     "                          $LOG_DIRS, else /tmp/leakscope-<uid>); created if missing\n"
@@ -83,28 +91,15 @@ int RunCommand(const std::vector<std::string>& args, const std::string& self_exe
                                           parser.positional()[0], " ..."));
   }
   if (parser.rest().empty()) return UsageError("run", "missing the command to run after '--'");
-  // Checked here with the recorder's rules, because the recorder would only warn and use its
-  // default, which is easy to miss in a long job's log.
-  uint64_t value = 0;
   auto interval = parser.Value("interval");
-  if (interval && (!ParseDuration(*interval, &value) || (value != 0 && value < 100'000'000))) {
-    return UsageError("run", absl::StrCat("--interval needs 0 or a duration of at least 100ms "
-                                          "such as 500ms, 30s or 5m, not '",
-                                          *interval, "'"));
-  }
+  if (interval && !CheckRecorderInterval(*interval, &error)) return UsageError("run", error);
   auto sample_bytes = parser.Value("sample-bytes");
-  if (sample_bytes &&
-      (!ParseByteCount(*sample_bytes, &value) || value == 0 || value > (uint64_t{1} << 40))) {
-    return UsageError("run", absl::StrCat("--sample-bytes needs a positive byte count such as 1, "
-                                          "4096 or 128K, not '",
-                                          *sample_bytes, "'"));
+  if (sample_bytes && !CheckRecorderSampleBytes(*sample_bytes, &error)) {
+    return UsageError("run", error);
   }
 
   std::string lib = parser.Value("lib").value_or("");
-  if (lib.empty()) {
-    std::filesystem::path exe(self_exe);
-    lib = (exe.parent_path() / ".." / "lib" / "libleakscope.so").lexically_normal().string();
-  }
+  if (lib.empty()) lib = DefaultRecorderLibrary(self_exe);
   std::error_code ec;
   std::string lib_abs = std::filesystem::absolute(lib, ec).lexically_normal().string();
   if (ec || access(lib_abs.c_str(), R_OK) != 0) {

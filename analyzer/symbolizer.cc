@@ -190,7 +190,13 @@ void Symbolizer::SymbolizeStack(const DumpView& view, std::span<const uint64_t> 
       if (mapping == nullptr || (mapping->unloaded && !it->unloaded)) mapping = &*it;
     }
     if (mapping == nullptr) {
-      out->push_back(JitFrame(view, pc));
+      uint32_t frame = JitFrame(view, pc);
+      // A run of unnamed JIT frames is one frame: how many there are depends on what the JIT
+      // had inlined when the stack was taken, which changes as it recompiles. Counting them
+      // would split one call path into several sites over a process's life, each growing for
+      // a while only, and hide a steady leak from `trend`.
+      if (!out->empty() && out->back() == frame && frames_.Get(frame).function.empty()) continue;
+      out->push_back(frame);
       continue;
     }
     Range range = Resolve(mapping->module, lookup - mapping->bias, pc - mapping->bias);

@@ -8,7 +8,6 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "dump_peek.h"
 #include "robust_slope.h"
 
 namespace leakscope {
@@ -20,7 +19,15 @@ struct Series {
   std::vector<double> values;  // at the process's kept points
   uint64_t previous = 0;       // at the previous dump read
   uint64_t first = 0, last = 0, max = 0, mid = 0;
+  uint64_t last_count = 0, last_sampled_count = 0;  // live allocations at the last dump
   uint32_t grew = 0, shrank = 0;
+};
+
+// A site's live figures in the dump being added.
+struct Live {
+  uint64_t bytes = 0;  // estimated
+  uint64_t count = 0;  // estimated
+  uint64_t sampled_count = 0;
 };
 
 struct Entry {
@@ -36,7 +43,7 @@ class ProcessSeries {
   // `attempt` is the index of the file in the process's series (read or not).
   void Add(const Dump& dump, size_t attempt) {
     Symbolizer::DumpView view = symbolizer_->View(dump);
-    current_.assign(series_.size(), 0);
+    current_.assign(series_.size(), Live{});
     for (const SiteInfo& site : dump.sites) {
       size_t hash = std::hash<std::string_view>{}(
           std::string_view(reinterpret_cast<const char*>(site.pcs.data()), site.pcs.size() * 8));
@@ -48,7 +55,9 @@ class ProcessSeries {
         local = LocalSeries(symbolizer_->StackOf(view, site));
         site_cache_[site.fixed.site_id] = {hash, local};
       }
-      current_[local] += site.live_est_bytes();
+      current_[local].bytes += site.live_est_bytes();
+      current_[local].count += site.live_est_count();
+      current_[local].sampled_count += site.live_count();
     }
 
     double minutes = static_cast<double>(dump.process.fixed.time_monotonic_ns) / 60e9;
@@ -65,7 +74,9 @@ class ProcessSeries {
     mid_taken_ = mid_taken_ || at_mid;
     for (size_t i = 0; i < series_.size(); ++i) {
       Series& s = series_[i];
-      uint64_t value = current_[i];
+      uint64_t value = current_[i].bytes;
+      s.last_count = current_[i].count;
+      s.last_sampled_count = current_[i].sampled_count;
       if (keep) s.values.push_back(static_cast<double>(value));
       if (read_ == 0) {
         s.first = value;
@@ -105,6 +116,8 @@ class ProcessSeries {
       t.shrank = s.shrank;
       t.first_live_bytes = s.first;
       t.last_live_bytes = s.last;
+      t.last_live_count = s.last_count;
+      t.last_sampled_live_count = s.last_sampled_count;
       t.max_live_bytes = s.max;
       t.grew_late = s.last > s.mid;
       t.suspect = intervals >= 1 && t.slope_bytes_per_min > 0 &&
@@ -128,7 +141,7 @@ class ProcessSeries {
       // Before its first appearance the site held nothing.
       s.values.assign(times_.size(), 0.0);
       series_.push_back(std::move(s));
-      current_.push_back(0);
+      current_.push_back(Live{});
     }
     return it->second;
   }
@@ -143,7 +156,7 @@ class ProcessSeries {
   size_t mid_index_;
   bool mid_taken_ = false;
   std::vector<Series> series_;
-  std::vector<uint64_t> current_;
+  std::vector<Live> current_;
   absl::flat_hash_map<uint32_t, uint32_t> local_of_stack_;
   // site id -> (hash of its PCs, local series): skips symbolizing a stack seen in earlier dumps.
   absl::flat_hash_map<uint32_t, std::pair<size_t, uint32_t>> site_cache_;
@@ -193,7 +206,7 @@ TrendResult AnalyzeTrend(const std::vector<std::string>& files, const TrendOptio
   for (const std::string& path : files) {
     Entry entry{path, {}};
     std::string error;
-    if (!PeekProcess(path, &entry.process, &error)) {
+    if (!ReadDumpProcess(path, &entry.process, &error)) {
       result.errors.push_back(error);
       continue;
     }
@@ -236,7 +249,11 @@ TrendResult AnalyzeTrend(const std::vector<std::string>& files, const TrendOptio
         process.last_time_ns = p.time_monotonic_ns;
         process.last_rss = dump.memory.rss_bytes;
         process.last_live_bytes = 0;
-        for (const SiteInfo& site : dump.sites) process.last_live_bytes += site.live_est_bytes();
+        process.last_live_count = 0;
+        for (const SiteInfo& site : dump.sites) {
+          process.last_live_bytes += site.live_est_bytes();
+          process.last_live_count += site.live_est_count();
+        }
         ++result.dumps_read;
       }
       ++done;
@@ -250,6 +267,8 @@ TrendResult AnalyzeTrend(const std::vector<std::string>& files, const TrendOptio
       SuspectTrend& s = result.sites[it->second];
       s.growth_bytes_per_min += t.slope_bytes_per_min;
       s.live_bytes_last += t.last_live_bytes;
+      s.live_count_last += t.last_live_count;
+      s.sampled_live_count_last += t.last_sampled_live_count;
       s.intervals += t.intervals;
       s.grew += t.grew;
       s.shrank += t.shrank;

@@ -34,6 +34,8 @@ struct SiteTrend {
   uint32_t shrank = 0;             // ... and shrank
   uint64_t first_live_bytes = 0;
   uint64_t last_live_bytes = 0;
+  uint64_t last_live_count = 0;          // estimated, at the last dump
+  uint64_t last_sampled_live_count = 0;  // sampled, at the last dump
   uint64_t max_live_bytes = 0;
   bool grew_late = false;  // still grew in the second half of the series
   bool suspect = false;
@@ -50,7 +52,8 @@ struct ProcessTrend {
   uint64_t first_seq = 0, last_seq = 0;
   int64_t first_time_ns = 0, last_time_ns = 0;  // CLOCK_MONOTONIC
   uint64_t first_rss = 0, last_rss = 0;
-  uint64_t last_live_bytes = 0;
+  uint64_t last_live_bytes = 0;  // estimated, all sites, last dump
+  uint64_t last_live_count = 0;  // estimated, all sites, last dump
   std::vector<SiteTrend> sites;  // sites live at some point; by slope descending
 };
 
@@ -59,6 +62,8 @@ struct SuspectTrend {
   uint32_t stack = 0;
   double growth_bytes_per_min = 0;               // summed over the processes where it is a suspect
   uint64_t live_bytes_last = 0;                  // summed over those processes' last dumps
+  uint64_t live_count_last = 0;                  // estimated, summed likewise
+  uint64_t sampled_live_count_last = 0;          // sampled, summed likewise
   uint32_t intervals = 0, grew = 0, shrank = 0;  // pooled over those processes
   uint32_t processes = 0;                        // processes where the site is a suspect
   uint32_t processes_seen = 0;                   // processes where the site had live bytes

@@ -49,16 +49,17 @@ void AppendProcessesText(const TrendResult& r, std::string* out) {
                           p.pid, p.instance_id, p.host, p.dumps, p.first_seq, p.last_seq,
                           HumanDuration(p.last_time_ns - p.first_time_ns));
     absl::StrAppend(out, "RSS ", HumanBytes(p.first_rss), " -> ", HumanBytes(p.last_rss),
-                    ", live at sites ", HumanBytes(p.last_live_bytes), "\n");
+                    ", live at sites ", HumanBytes(p.last_live_bytes), " in ",
+                    Counted(p.last_live_count, "allocation"), "\n");
   }
 }
 
 void AppendSiteText(size_t rank, const SuspectTrend& s, const Symbolizer& symbolizer,
                     size_t process_count, std::string* out) {
   absl::StrAppend(out, "\n#", rank, "  ", Rate(s.growth_bytes_per_min), ", ",
-                  HumanBytes(s.live_bytes_last), " live in the last dump",
-                  s.processes_seen > 1 ? "s" : "", "; grew in ", s.grew, " of ", s.intervals,
-                  " intervals, shrank in ", s.shrank);
+                  HumanBytes(s.live_bytes_last), " in ", Counted(s.live_count_last, "allocation"),
+                  " live in the last dump", s.processes_seen > 1 ? "s" : "", "; grew in ", s.grew,
+                  " of ", s.intervals, " intervals, shrank in ", s.shrank);
   if (process_count > 1) {
     absl::StrAppend(out, "; growing in ", s.processes, " of ", process_count, " processes");
   }
@@ -104,6 +105,8 @@ void WriteSiteJson(const SuspectTrend& s, const Symbolizer& symbolizer, JsonWrit
   std::span<const uint32_t> stack = symbolizer.stacks().Get(s.stack);
   json->FieldDouble("growth_bytes_per_min", s.growth_bytes_per_min, 1);
   json->FieldUInt("live_bytes_last", s.live_bytes_last);
+  json->FieldUInt("live_count_last", s.live_count_last);
+  json->FieldUInt("sampled_live_count_last", s.sampled_live_count_last);
   json->FieldDouble("monotonic_fraction", s.monotonic_fraction(), 4);
   json->FieldUInt("intervals", s.intervals);
   json->FieldUInt("grew_intervals", s.grew);
@@ -140,6 +143,7 @@ void FormatTrendJson(const TrendResult& r, const Symbolizer& symbolizer, size_t 
     json.FieldUInt("first_rss_bytes", p.first_rss);
     json.FieldUInt("last_rss_bytes", p.last_rss);
     json.FieldUInt("last_live_bytes", p.last_live_bytes);
+    json.FieldUInt("last_live_count", p.last_live_count);
     json.EndObject();
   }
   json.EndArray();
@@ -205,7 +209,11 @@ int TrendCommand(const std::vector<std::string>& args) {
     }
   }
   if (files.empty()) {
-    if (!bad_path) fprintf(stderr, "leakscope trend: no *.dump files found\n");
+    if (!bad_path) {
+      fprintf(stderr,
+              "leakscope trend: no *.dump files found (dumps inside `yarn logs` output: "
+              "extract them with leakscope unpack)\n");
+    }
     return kExitUsage;
   }
 

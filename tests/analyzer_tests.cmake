@@ -13,8 +13,11 @@ add_executable(analyzer_unit_tests
   ${ANALYZER_TEST_DIR}/bad_input_test.cc
   ${ANALYZER_TEST_DIR}/cli_test.cc
   ${ANALYZER_TEST_DIR}/formats_test.cc
+  ${ANALYZER_TEST_DIR}/spark_conf_test.cc
   ${ANALYZER_TEST_DIR}/symbolizer_test.cc
   ${ANALYZER_TEST_DIR}/trend_test.cc
+  ${ANALYZER_TEST_DIR}/unpack_test.cc
+  ${ANALYZER_TEST_DIR}/zlib_status_test.cc
 )
 target_link_libraries(analyzer_unit_tests PRIVATE leakscope_analyzer GTest::gtest_main)
 target_compile_definitions(analyzer_unit_tests PRIVATE
@@ -26,6 +29,13 @@ set_source_files_properties(${ANALYZER_TEST_DIR}/symbolizer_test.cc PROPERTIES
 add_dependencies(analyzer_unit_tests leakscope)
 include(GoogleTest)
 gtest_discover_tests(analyzer_unit_tests TEST_PREFIX "analyzer." DISCOVERY_MODE PRE_TEST
+                     PROPERTIES LABELS analyzer)
+
+# ReadDumpProcess, the reader trend uses to order a series (common/dump_reader.cc).
+add_executable(dump_process_tests ${CMAKE_CURRENT_LIST_DIR}/unit/dump_process_test.cc)
+target_include_directories(dump_process_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/fuzz)
+target_link_libraries(dump_process_tests PRIVATE leakscope_dumpfmt GTest::gmock GTest::gtest_main)
+gtest_discover_tests(dump_process_tests TEST_PREFIX "dump_format." DISCOVERY_MODE PRE_TEST
                      PROPERTIES LABELS analyzer)
 
 # Golden files: one test per line of golden/cases.txt.
@@ -54,7 +64,8 @@ set_tests_properties(analyzer_golden_dumps_reproducible PROPERTIES LABELS analyz
 add_test(NAME analyzer_pprof_go_tool
          COMMAND ${ANALYZER_TEST_DIR}/skip_unless.sh program go -- ${CMAKE_COMMAND} -DLEAKSCOPE=$<TARGET_FILE:leakscope>
                  -DDUMP=${ANALYZER_GOLDEN_DIR}/leakscope.4242.5.dump
-                 -DOUT=${CMAKE_CURRENT_BINARY_DIR}/golden.pb.gz
+                 -DSAMPLED_DUMP=${ANALYZER_GOLDEN_DIR}/leakscope.5151.3.dump
+                 -DOUT_DIR=${CMAKE_CURRENT_BINARY_DIR}
                  -P ${ANALYZER_TEST_DIR}/pprof_go_tool.cmake)
 set_tests_properties(analyzer_pprof_go_tool PROPERTIES LABELS analyzer SKIP_RETURN_CODE 77)
 
@@ -76,7 +87,18 @@ add_test(NAME analyzer_e2e_batch_trend
                  -DPROGRAM=$<TARGET_FILE:batch_leaker> -DPRELOAD=${ANALYZER_PRELOAD}
                  -DWORKDIR=${CMAKE_CURRENT_BINARY_DIR}/e2e_batch_trend
                  -P ${ANALYZER_TEST_DIR}/run_batch_trend.cmake)
-set_tests_properties(analyzer_e2e_leaky_sites analyzer_e2e_batch_trend PROPERTIES
+# Spark: spark-conf's output parsed back as a shell reads it, and a simulated YARN container
+# running batch_leaker with exactly those settings (dumps in the container log directory, trend
+# over them, and back through `yarn logs` output and `leakscope unpack`).
+add_test(NAME analyzer_spark_conf_parse_back
+         COMMAND ${skip_without_preload} sh ${ANALYZER_TEST_DIR}/spark_conf_parse_back.sh
+                 $<TARGET_FILE:leakscope> ${CMAKE_CURRENT_BINARY_DIR}/spark_conf)
+add_test(NAME analyzer_e2e_yarn_container
+         COMMAND ${skip_without_preload} sh ${ANALYZER_TEST_DIR}/yarn_container_test.sh
+                 $<TARGET_FILE:leakscope> $<TARGET_FILE:batch_leaker>
+                 ${CMAKE_CURRENT_BINARY_DIR}/yarn_container)
+set_tests_properties(analyzer_e2e_leaky_sites analyzer_e2e_batch_trend
+                     analyzer_spark_conf_parse_back analyzer_e2e_yarn_container PROPERTIES
                      LABELS "analyzer;e2e" SKIP_RETURN_CODE 77)
 
 # Scale: `trend` over 20 dumps of 20,000 stacks must finish well within the timeout and rank

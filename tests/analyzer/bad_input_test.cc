@@ -155,6 +155,21 @@ TEST_F(BadInputTest, TrendAnalysesTheGoodFilesOfASeries) {
   EXPECT_NE(r.out.find("app+0x1100"), std::string::npos) << r.out;
 }
 
+TEST_F(BadInputTest, UnpackReportsInputsWithoutDumps) {
+  Write("stdout", "LogType:stdout\nLogContents:\nhello\n");
+  RunResult r = RunLeakscope("unpack " + dir_ + "/stdout -o " + dir_ + "/out", dir_);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "leakscope unpack: no dumps found in 1 file\n");
+  // A truncated dump inside: named with its offset; the good one is still written.
+  Write("mixed", "x\n" + good_ + "y\n" + good_.substr(0, good_.size() / 2));
+  r = RunLeakscope("unpack " + dir_ + "/mixed -o " + dir_ + "/out", dir_);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("/mixed: dump at offset " + std::to_string(good_.size() + 4) + ": "),
+            std::string::npos)
+      << r.err;
+  EXPECT_TRUE(std::filesystem::exists(dir_ + "/out/mixed/leakscope.4242.5.dump"));
+}
+
 TEST_F(BadInputTest, UsageErrorsExitTwo) {
   EXPECT_EQ(RunLeakscope("", dir_).status, 2);
   EXPECT_EQ(RunLeakscope("frobnicate", dir_).status, 2);
@@ -167,7 +182,8 @@ TEST_F(BadInputTest, UsageErrorsExitTwo) {
   EXPECT_EQ(RunLeakscope("run --interval 50ms -- true", dir_).status, 2);
   EXPECT_EQ(RunLeakscope("run --sample-bytes 0 -- true", dir_).status, 2);
   EXPECT_EQ(RunLeakscope("run", dir_).status, 2);
-  for (const char* command : {"report", "diff", "trend", "run"}) {
+  EXPECT_EQ(RunLeakscope("unpack " + dir_, dir_).status, 2);  // no -o
+  for (const char* command : {"report", "diff", "trend", "run", "spark-conf", "unpack"}) {
     RunResult r = RunLeakscope(std::string(command) + " --help", dir_);
     EXPECT_EQ(r.status, 0) << command;
     EXPECT_TRUE(r.out.starts_with(std::string("Usage: leakscope ") + command)) << r.out;

@@ -12,10 +12,10 @@ namespace {
 
 class FormatsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { Load("leakscope.4242.5.dump"); }
+  void Load(const std::string& name) {
     std::string error;
-    ASSERT_TRUE(ReadDumpFile(std::string(GOLDEN_DIR) + "/leakscope.4242.5.dump", &dump_, &error))
-        << error;
+    ASSERT_TRUE(ReadDumpFile(std::string(GOLDEN_DIR) + "/" + name, &dump_, &error)) << error;
     SymbolizerOptions options;
     options.warnings = nullptr;
     symbolizer_ = std::make_unique<Symbolizer>(options);
@@ -80,6 +80,54 @@ TEST_F(FormatsTest, PprofIsGzippedProtobuf) {
        {"inuse_objects", "inuse_space", "alloc_objects", "alloc_space", "app+0x1100"}) {
     EXPECT_NE(body.find(name), std::string::npos) << name;
   }
+}
+
+// Process 5151 is sampled: each sample stands for 1.25 allocations. Counts everywhere are the
+// estimates; the sampled counts stay available beside them.
+class SampledFormatsTest : public FormatsTest {
+ protected:
+  void SetUp() override { Load("leakscope.5151.3.dump"); }
+};
+
+TEST_F(SampledFormatsTest, CountsAreEstimatesWithSampledCountsBeside) {
+  ASSERT_EQ(report_.sites.size(), 2u);
+  const SiteSummary& leak = report_.sites[0];
+  EXPECT_EQ(leak.live_bytes, 2621440u);
+  EXPECT_EQ(leak.live_count, 40u);
+  EXPECT_EQ(leak.sampled_live_bytes, 2097152u);
+  EXPECT_EQ(leak.sampled_live_count, 32u);
+  EXPECT_EQ(leak.alloc_count, 40u);
+  EXPECT_EQ(leak.sampled_alloc_count, 32u);
+  const SiteSummary& churn = report_.sites[1];
+  EXPECT_EQ(churn.live_count, 2u);  // 250 estimated allocations - 248 estimated frees
+  EXPECT_EQ(churn.sampled_live_count, 1u);
+  EXPECT_EQ(churn.alloc_count, 250u);
+  EXPECT_EQ(churn.sampled_alloc_count, 200u);
+  EXPECT_EQ(report_.totals.live_count, 42u);
+  EXPECT_EQ(report_.totals.sampled_live_count, 33u);
+  EXPECT_EQ(report_.totals.alloc_count, 290u);
+  EXPECT_EQ(report_.totals.sampled_alloc_count, 232u);
+}
+
+TEST_F(SampledFormatsTest, JsonCarriesEstimatedAndSampledCounts) {
+  std::string out;
+  FormatReportJson(report_, *symbolizer_, 1, &out);
+  for (const char* field :
+       {"\"live_count\": 40,", "\"sampled_live_count\": 32,", "\"alloc_count\": 40,",
+        "\"sampled_alloc_count\": 32,", "\"live_count\": 42,", "\"sampled_live_count\": 33,"}) {
+    EXPECT_NE(out.find(field), std::string::npos) << field << " in\n" << out;
+  }
+}
+
+TEST_F(SampledFormatsTest, TextShowsEstimatedCountsAndSampledInParentheses) {
+  std::string out;
+  FormatReportText(report_, *symbolizer_, 0, &out);
+  EXPECT_NE(out.find("Live allocations: 2.58 MiB in 42 allocations at 2 sites"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("#1  2.50 MiB live in 40 allocations (sampled: 2.00 MiB in 32); allocated "
+                     "so far: 2.50 MiB in 40 (sampled: 32)"),
+            std::string::npos)
+      << out;
 }
 
 }  // namespace

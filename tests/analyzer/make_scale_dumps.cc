@@ -51,9 +51,9 @@ int main(int argc, char** argv) {
       site.fixed.site_id = s + 1;
       site.pcs = pcs[s];
       uint64_t live = s % 100 == 0 ? 4096 * uint64_t(i + 1) : 4096 * (1 + (rng() % 8));
-      site.fixed.alloc_count = 1000 * (i + 1);
+      site.fixed.alloc_count = site.fixed.alloc_est_count = 1000 * (i + 1);
       site.fixed.alloc_bytes = site.fixed.alloc_est_bytes = 10'000'000ull * (i + 1) + live;
-      site.fixed.free_count = site.fixed.alloc_count - live / 4096;
+      site.fixed.free_count = site.fixed.free_est_count = site.fixed.alloc_count - live / 4096;
       site.fixed.free_bytes = site.fixed.free_est_bytes = site.fixed.alloc_bytes - live;
       dump.sites.push_back(std::move(site));
     }

@@ -200,6 +200,19 @@ TEST(Symbolizer, PcInNoModuleIsJit) {
   EXPECT_EQ(s.frames[0].module, "[jit]");
 }
 
+TEST(Symbolizer, ARunOfUnnamedJitFramesIsOneFrame) {
+  // The same call path before and after the JIT recompiled it with more inlining: one stack.
+  ModuleInfo self = SelfModule();
+  uint64_t caller = reinterpret_cast<uint64_t>(&Symbolize) + 1;
+  Symbolized before = Symbolize(self, {0x10, 0x20, caller});
+  Symbolized after = Symbolize(self, {0x30, 0x40, 0x50, 0x60, caller});
+  ASSERT_EQ(before.frames.size(), 2u);
+  EXPECT_EQ(before.frames[0].DisplayName(), "[jit]");
+  ASSERT_EQ(after.frames.size(), 2u);
+  EXPECT_EQ(after.frames[0], before.frames[0]);
+  EXPECT_EQ(after.frames[1], before.frames[1]);
+}
+
 TEST(Symbolizer, FindsFilesUnderSysrootAndDebugInfoInDebugDir) {
   if (system("command -v objcopy >/dev/null") != 0) GTEST_SKIP() << "objcopy not installed";
   ModuleInfo self = SelfModule();
@@ -258,12 +271,14 @@ TEST(Symbolizer, NamesJitFramesFromAPerfMap) {
   close(fd);
   SymbolizerOptions options;
   options.perf_maps = {path};
-  Symbolized s = Symbolize(SelfModule(), {0x10010, 0x20000}, options);
+  Symbolized s = Symbolize(SelfModule(), {0x10010, 0x10020, 0x20000, 0x20010}, options);
   unlink(path);
-  ASSERT_EQ(s.frames.size(), 2u);
+  // Named frames stay one each; the unnamed ones after them are one run.
+  ASSERT_EQ(s.frames.size(), 3u);
   EXPECT_EQ(s.frames[0].DisplayName(), "Ljava/util/zip/Inflater;::inflate");
   EXPECT_EQ(s.frames[0].module, "[jit]");
-  EXPECT_EQ(s.frames[1].DisplayName(), "[jit]");
+  EXPECT_EQ(s.frames[1].DisplayName(), "Ljava/util/zip/Inflater;::inflate");
+  EXPECT_EQ(s.frames[2].DisplayName(), "[jit]");
 }
 
 }  // namespace

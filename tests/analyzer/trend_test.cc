@@ -22,9 +22,10 @@ class TrendTest : public ::testing::Test {
 
   static constexpr uint64_t kBase = 0x7f0000000000;
 
-  // Site pcs are offsets in one missing module, so stacks print as app+0x...
+  // Site pcs are offsets in one missing module, so stacks print as app+0x... Allocations are
+  // 64 bytes; each sampled one stands for `weight` allocations in the estimated counts.
   static void AddSite(Dump* dump, uint32_t id, uint64_t offset, uint64_t live_bytes,
-                      uint64_t alloc_bytes) {
+                      uint64_t alloc_bytes, uint64_t weight = 1) {
     SiteInfo site;
     site.fixed.site_id = id;
     site.pcs = {kBase + offset, kBase + 0x9000};
@@ -33,6 +34,8 @@ class TrendTest : public ::testing::Test {
     site.fixed.alloc_bytes = site.fixed.alloc_est_bytes = alloc_bytes;
     site.fixed.free_count = (alloc_bytes - live_bytes) / 64;
     site.fixed.free_bytes = site.fixed.free_est_bytes = alloc_bytes - live_bytes;
+    site.fixed.alloc_est_count = site.fixed.alloc_count * weight;
+    site.fixed.free_est_count = site.fixed.free_count * weight;
     dump->sites.push_back(site);
   }
 
@@ -108,6 +111,23 @@ TEST_F(TrendTest, RanksTheSteadyLeakFirstWithTheRightSlope) {
       EXPECT_EQ(s.processes, 0u) << TopFrame(s.stack);
     }
   }
+}
+
+TEST_F(TrendTest, ReportsEstimatedAndSampledLiveCountsOfTheLastDumps) {
+  // Two processes leak 64-byte blocks; every sampled block stands for 3 estimated ones.
+  for (int64_t pid : {21, 22}) {
+    for (uint64_t i = 0; i < 4; ++i) {
+      Write(pid, i, 60 * int64_t(i),
+            [&](Dump* d) { AddSite(d, 1, 0x1000, 6400 * (i + 1), 6400 * (i + 1), /*weight=*/3); });
+    }
+  }
+  TrendResult r = Analyze();
+  ASSERT_EQ(r.suspects.size(), 1u);
+  EXPECT_EQ(r.suspects[0].live_bytes_last, 2u * 25600);
+  EXPECT_EQ(r.suspects[0].sampled_live_count_last, 2u * 400);
+  EXPECT_EQ(r.suspects[0].live_count_last, 2u * 1200);
+  ASSERT_EQ(r.processes.size(), 2u);
+  EXPECT_EQ(r.processes[0].last_live_count, 1200u);
 }
 
 TEST_F(TrendTest, KeepsTheSlopeWhenThinningLongSeries) {

@@ -1,0 +1,35 @@
+// Dumps embedded in other files: `yarn logs` output (one file per container with -out, or its
+// standard output), where each collected file is wrapped in text headers ("Container: <id> on
+// <node>", "LogType:<name>", "LogLength:<n>", "LogContents:") and concatenated, or any other
+// concatenation of dumps.
+//
+// The scan does not depend on the wrapper's format: it looks for the dump magic, follows the
+// record headers to the end record to learn the dump's length, and validates the candidate in
+// full (checksum included) before accepting it. Text before a dump names its container when it
+// holds a "Container: <id> on" line. Memory stays at one dump plus a small window, whatever the
+// input's size.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "dump.h"
+
+namespace leakscope {
+
+struct EmbeddedDump {
+  std::string container;  // from the nearest "Container: <id> on" line before it; may be empty
+  uint64_t offset = 0;    // where the dump starts in the input
+  std::string bytes;      // the whole dump, validated
+  ProcessInfo process;
+};
+
+// Calls `found` for each valid dump in `path`, in file order. A candidate that fails
+// validation adds "<path>: dump at offset N: <what broke>" to *errors and the scan goes on after
+// its magic. Returns false (with one line in *errors) only when `path` cannot be read.
+bool ScanEmbeddedDumps(const std::string& path, const std::function<void(EmbeddedDump&&)>& found,
+                       std::vector<std::string>* errors);
+
+}  // namespace leakscope

@@ -1,0 +1,143 @@
+// Dumps found inside other files: `yarn logs` output, plain concatenations, damaged candidates
+// and dumps cut by the scan's chunk boundaries.
+#include "unpack.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <cstdio>
+#include <filesystem>
+
+namespace leakscope {
+namespace {
+
+std::string EncodedDump(int64_t pid, uint64_t seq, size_t sites) {
+  Dump dump;
+  dump.process.fixed.pid = pid;
+  dump.process.fixed.seq = seq;
+  dump.process.host = "node-1";
+  for (size_t i = 0; i < sites; ++i) {
+    SiteInfo site;
+    site.fixed.site_id = static_cast<uint32_t>(i + 1);
+    site.pcs.assign(16, 0x400000 + i);
+    site.fixed.depth = 16;
+    dump.sites.push_back(site);
+  }
+  StringSink sink;
+  EXPECT_TRUE(WriteDump(dump, &sink));
+  return sink.bytes();
+}
+
+// One collected file as Hadoop's `yarn logs` prints it.
+std::string YarnWrapped(const std::string& container, const std::string& name,
+                        const std::string& bytes) {
+  std::string header = "Container: " + container + " on node-1.example:8041";
+  return header + "\nLogAggregationType: AGGREGATED\n" + std::string(header.size(), '=') +
+         "\nLogType:" + name + "\nLogLastModifiedTime:Tue Nov 14 22:13:20 +0000 2023\nLogLength:" +
+         std::to_string(bytes.size()) + "\nLogContents:\n" + bytes + "\nEnd of LogType:" + name +
+         "\n" + std::string(70, '*') + "\n\n";
+}
+
+class UnpackTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = ::testing::TempDir() + "leakscope-unpack-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::vector<EmbeddedDump> Scan(const std::string& bytes, std::vector<std::string>* errors) {
+    std::string path = dir_ + "/input";
+    FILE* f = fopen(path.c_str(), "wb");
+    fwrite(bytes.data(), 1, bytes.size(), f);
+    fclose(f);
+    std::vector<EmbeddedDump> found;
+    EXPECT_TRUE(ScanEmbeddedDumps(
+        path, [&](EmbeddedDump&& dump) { found.push_back(std::move(dump)); }, errors));
+    return found;
+  }
+
+  std::string dir_;
+};
+
+TEST_F(UnpackTest, FindsEveryDumpOfYarnLogsOutputWithItsContainer) {
+  std::string a0 = EncodedDump(100, 0, 3), a1 = EncodedDump(100, 1, 4), b0 = EncodedDump(7, 0, 2);
+  std::string input = YarnWrapped("container_1_0001_01_000002", "stdout", "batch 1 done\n") +
+                      YarnWrapped("container_1_0001_01_000002", "leakscope.100.0.dump", a0) +
+                      YarnWrapped("container_1_0001_01_000002", "leakscope.100.1.dump", a1) +
+                      YarnWrapped("container_1_0001_01_000003", "leakscope.7.0.dump", b0);
+  std::vector<std::string> errors;
+  std::vector<EmbeddedDump> found = Scan(input, &errors);
+  EXPECT_TRUE(errors.empty()) << errors[0];
+  ASSERT_EQ(found.size(), 3u);
+  EXPECT_EQ(found[0].bytes, a0);
+  EXPECT_EQ(found[0].container, "container_1_0001_01_000002");
+  EXPECT_EQ(found[0].process.fixed.pid, 100);
+  EXPECT_EQ(found[1].bytes, a1);
+  EXPECT_EQ(found[1].process.fixed.seq, 1u);
+  EXPECT_EQ(found[2].bytes, b0);
+  EXPECT_EQ(found[2].container, "container_1_0001_01_000003");
+  EXPECT_EQ(input.substr(found[2].offset, b0.size()), b0);
+}
+
+TEST_F(UnpackTest, ReadsPlainConcatenationsWithoutContainerNames) {
+  std::string a = EncodedDump(1, 0, 1), b = EncodedDump(1, 1, 1);
+  std::vector<std::string> errors;
+  std::vector<EmbeddedDump> found = Scan(a + b, &errors);
+  EXPECT_TRUE(errors.empty());
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_EQ(found[0].container, "");
+  EXPECT_EQ(found[1].offset, a.size());
+}
+
+TEST_F(UnpackTest, ReportsADamagedDumpAndKeepsTheOthers) {
+  std::string good = EncodedDump(1, 0, 2), bad = EncodedDump(1, 1, 2), last = EncodedDump(1, 2, 2);
+  bad[bad.size() / 2] ^= 0x40;  // caught by the checksum
+  std::string cut = EncodedDump(1, 3, 2);
+  cut.resize(cut.size() - 20);  // no end record
+  std::vector<std::string> errors;
+  std::vector<EmbeddedDump> found =
+      Scan(YarnWrapped("c1", "a", good) + YarnWrapped("c1", "b", bad) +
+               YarnWrapped("c1", "c", last) + YarnWrapped("c1", "d", cut),
+           &errors);
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_EQ(found[0].process.fixed.seq, 0u);
+  EXPECT_EQ(found[1].process.fixed.seq, 2u);
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_NE(errors[0].find(": dump at offset "), std::string::npos) << errors[0];
+  EXPECT_NE(errors[0].find("checksum"), std::string::npos) << errors[0];
+  // What follows the cut dump reads as garbage record headers; the candidate is rejected.
+  EXPECT_NE(errors[1].find(": dump at offset "), std::string::npos) << errors[1];
+}
+
+TEST_F(UnpackTest, FindsDumpsAcrossChunkBoundaries) {
+  // Dumps larger than the 1 MiB scan chunk, and padding that puts magics and container lines
+  // across chunk boundaries.
+  std::vector<std::string> dumps;
+  std::string input;
+  for (uint64_t seq = 0; seq < 4; ++seq) {
+    dumps.push_back(EncodedDump(9, seq, seq % 2 == 0 ? 9000 : 10));
+    input += std::string(seq * 300'001 % (1 << 20), ' ');
+    input +=
+        YarnWrapped("container_9", "leakscope.9." + std::to_string(seq) + ".dump", dumps.back());
+  }
+  ASSERT_GT(input.size(), 2u << 20);
+  std::vector<std::string> errors;
+  std::vector<EmbeddedDump> found = Scan(input, &errors);
+  EXPECT_TRUE(errors.empty());
+  ASSERT_EQ(found.size(), 4u);
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(found[i].bytes, dumps[i]) << i;
+    EXPECT_EQ(found[i].container, "container_9") << i;
+  }
+}
+
+TEST_F(UnpackTest, FindsNothingInText) {
+  std::vector<std::string> errors;
+  EXPECT_TRUE(Scan(YarnWrapped("c", "stdout", "LKSCDUM no dump here\n"), &errors).empty());
+  EXPECT_TRUE(errors.empty());
+}
+
+}  // namespace
+}  // namespace leakscope
