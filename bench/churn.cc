@@ -23,6 +23,8 @@
 #include <thread>
 #include <vector>
 
+#include "parse_count.h"
+
 namespace {
 
 struct Options {
@@ -84,15 +86,7 @@ __attribute__((noinline)) uint64_t Churn(uint64_t steps, uint64_t window, uint64
   return checksum;
 }
 
-bool ParseCount(const char* text, uint64_t* out) {
-  if (text == nullptr || *text < '0' || *text > '9') return false;
-  char* end = nullptr;
-  errno = 0;
-  unsigned long long value = strtoull(text, &end, 10);
-  if (errno != 0 || *end != '\0') return false;
-  *out = value;
-  return true;
-}
+using leakscope::bench::ParseCount;
 
 [[noreturn]] void Usage(const char* why) {
   fprintf(

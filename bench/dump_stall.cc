@@ -49,6 +49,8 @@
 #include <utility>
 #include <vector>
 
+#include "parse_count.h"
+
 namespace {
 
 struct Options {
@@ -368,15 +370,7 @@ std::pair<long, long> ThreadSwitches(pid_t tid) {
 
 // ---------------------------------------------------------------------------------------------
 
-bool ParseCount(const char* text, uint64_t* out) {
-  if (text == nullptr || *text < '0' || *text > '9') return false;
-  char* end = nullptr;
-  errno = 0;
-  unsigned long long value = strtoull(text, &end, 10);
-  if (errno != 0 || *end != '\0') return false;
-  *out = value;
-  return true;
-}
+using leakscope::bench::ParseCount;
 
 [[noreturn]] void Usage(const char* why) {
   fprintf(stderr,

@@ -22,6 +22,8 @@
 #include <cstring>
 #include <vector>
 
+#include "parse_count.h"
+
 namespace {
 
 // Frames below the recursion when the malloc is called: Loop, Run, main,
@@ -78,15 +80,7 @@ __attribute__((noinline)) void Run(const Options& options, std::vector<double>* 
   asm volatile("" ::: "memory");
 }
 
-bool ParseCount(const char* text, uint64_t* out) {
-  if (text == nullptr || *text < '0' || *text > '9') return false;
-  char* end = nullptr;
-  errno = 0;
-  unsigned long long value = strtoull(text, &end, 10);
-  if (errno != 0 || *end != '\0') return false;
-  *out = value;
-  return true;
-}
+using leakscope::bench::ParseCount;
 
 [[noreturn]] void Usage(const char* why) {
   fprintf(stderr,

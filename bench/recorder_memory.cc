@@ -14,17 +14,11 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "parse_count.h"
+
 namespace {
 
-bool ParseCount(const char* text, uint64_t* out) {
-  if (text == nullptr || *text < '0' || *text > '9') return false;
-  char* end = nullptr;
-  errno = 0;
-  unsigned long long value = strtoull(text, &end, 10);
-  if (errno != 0 || *end != '\0') return false;
-  *out = value;
-  return true;
-}
+using leakscope::bench::ParseCount;
 
 // All blocks come from this one function, so the stack table holds one site and the figure is
 // the cost of the live table alone.
