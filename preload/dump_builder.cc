@@ -88,17 +88,16 @@ bool EncodeDump(const ReentrancyGuard& guard, uint64_t seq, DumpEncoder* encoder
 
   std::unordered_map<uint64_t, StreamTotals> streams;
   uint64_t sampled_allocs = 0;
-  r.stacks.ForEach([&](uint32_t id, const uint64_t* pcs, uint32_t depth, SiteCounters& c) {
+  r.stacks.ForEach([&](uint32_t id, const uint64_t* pcs, uint32_t depth) {
+    SiteTotals c = r.stacks.Totals(id);
     format::SiteFixed site{};
     site.site_id = id;
     const LiveTotals& now = live[id];
     // Read after the scan, so an allocation racing the dump adds to these, never to live only.
-    site.alloc_count = std::max(c.alloc_count.load(std::memory_order_relaxed), now.count);
-    site.alloc_bytes = std::max(c.alloc_bytes.load(std::memory_order_relaxed), now.bytes);
-    site.alloc_est_bytes =
-        std::max(c.alloc_est_bytes.load(std::memory_order_relaxed), now.est_bytes);
-    uint64_t alloc_est_count_x256 =
-        std::max(c.alloc_est_count_x256.load(std::memory_order_relaxed), now.est_count_x256);
+    site.alloc_count = std::max(c.alloc_count, now.count);
+    site.alloc_bytes = std::max(c.alloc_bytes, now.bytes);
+    site.alloc_est_bytes = std::max(c.alloc_est_bytes, now.est_bytes);
+    uint64_t alloc_est_count_x256 = std::max(c.alloc_est_count_x256, now.est_count_x256);
     site.free_count = site.alloc_count - now.count;
     site.free_bytes = site.alloc_bytes - now.bytes;
     site.free_est_bytes = site.alloc_est_bytes - now.est_bytes;
@@ -107,7 +106,7 @@ bool EncodeDump(const ReentrancyGuard& guard, uint64_t seq, DumpEncoder* encoder
     site.free_est_count = site.alloc_est_count - (now.est_count_x256 + 128) / 256;
     sampled_allocs += site.alloc_count;
     for (uint32_t kind = 1; kind <= 2; ++kind) {
-      uint64_t opened = c.streams_opened[kind - 1].load(std::memory_order_relaxed);
+      uint64_t opened = c.streams_opened[kind - 1];
       if (opened != 0) streams[StreamKey(id, kind)].opened_total = opened;
     }
     bool idle = site.alloc_count == 0 && streams.count(StreamKey(id, 1)) == 0 &&

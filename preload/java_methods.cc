@@ -26,7 +26,7 @@ std::vector<uint64_t> UnresolvedMethodIds(const ReentrancyGuard&) {
   // Every stack, every pass: at most LEAKSCOPE_MAX_STACKS stacks of tagged words to test, a few
   // milliseconds a second at worst, and no bookkeeping that a racing insert could fool.
   std::unordered_set<uint64_t> seen;
-  g_recorder.stacks.ForEach([&](uint32_t, const uint64_t* pcs, uint32_t depth, SiteCounters&) {
+  g_recorder.stacks.ForEach([&](uint32_t, const uint64_t* pcs, uint32_t depth) {
     for (uint32_t i = 0; i < depth; ++i) {
       if (format::IsJavaFrame(pcs[i])) seen.insert(format::JavaFrameMethod(pcs[i]));
     }

@@ -48,8 +48,19 @@ uint32_t CurrentStackId(const ReentrancyGuard& guard) {
   return g_recorder.stacks.Intern(pcs, depth);
 }
 
+std::atomic<uint32_t> g_next_shard{0};
+
+// Threads take the shards in turn, so up to kCounterShards threads never share one.
+uint32_t CounterShard() {
+  if (t_state.counter_shard == 0) {
+    t_state.counter_shard = static_cast<uint8_t>(
+        1 + g_next_shard.fetch_add(1, std::memory_order_relaxed) % kCounterShards);
+  }
+  return t_state.counter_shard - 1u;
+}
+
 void CountAllocated(uint32_t stack_id, uint64_t size) {
-  SiteCounters& site = g_recorder.stacks.counters(stack_id);
+  SiteCounters& site = g_recorder.stacks.counters(stack_id, CounterShard());
   site.alloc_count.fetch_add(1, std::memory_order_relaxed);
   site.alloc_bytes.fetch_add(size, std::memory_order_relaxed);
   site.alloc_est_bytes.fetch_add(g_recorder.sampler.Weight(size), std::memory_order_relaxed);
@@ -129,15 +140,16 @@ bool RecordStreamOpen(void* stream, format::StreamKind kind) {
   if (!g_recorder.streams.Insert(reinterpret_cast<uintptr_t>(stream), k, stack_id, &replaced)) {
     return false;
   }
-  g_recorder.stacks.counters(stack_id).streams_opened[k - 1].fetch_add(1,
-                                                                       std::memory_order_relaxed);
+  g_recorder.stacks.counters(stack_id, CounterShard())
+      .streams_opened[k - 1]
+      .fetch_add(1, std::memory_order_relaxed);
   return true;
 }
 
 void CancelStreamOpen(void* stream, format::StreamKind kind) {
   StreamTable::Entry entry;
   if (!g_recorder.streams.Take(reinterpret_cast<uintptr_t>(stream), &entry)) return;
-  g_recorder.stacks.counters(entry.stack_id)
+  g_recorder.stacks.counters(entry.stack_id, CounterShard())
       .streams_opened[static_cast<uint32_t>(kind) - 1]
       .fetch_sub(1, std::memory_order_relaxed);
 }
@@ -160,7 +172,7 @@ void* AllocateForStream(void* stream, size_t bytes) {
     return p;
   }
   if (g_recorder.live.Insert(reinterpret_cast<uintptr_t>(p), bytes, stack_id, /*exact=*/true)) {
-    SiteCounters& site = g_recorder.stacks.counters(stack_id);
+    SiteCounters& site = g_recorder.stacks.counters(stack_id, CounterShard());
     site.alloc_count.fetch_add(1, std::memory_order_relaxed);
     site.alloc_bytes.fetch_add(bytes, std::memory_order_relaxed);
     site.alloc_est_bytes.fetch_add(bytes, std::memory_order_relaxed);

@@ -34,8 +34,23 @@ bool StackTable::Init(uint64_t max_stacks, uint32_t max_depth) {
       static_cast<std::atomic<uint64_t>*>(ReserveRegion((max_stacks + 1) * 8, "stack offsets"));
   arena_ = static_cast<char*>(ReserveRegion(arena_bytes_, "stack arena"));
   counters_ = static_cast<SiteCounters*>(
-      ReserveRegion((max_stacks + 1) * sizeof(SiteCounters), "site counters"));
+      ReserveRegion(kCounterShards * (max_stacks + 1) * sizeof(SiteCounters), "site counters"));
   return index_ && offsets_ && arena_ && counters_;
+}
+
+SiteTotals StackTable::Totals(uint32_t id) const {
+  SiteTotals totals;
+  for (uint32_t shard = 0; shard < kCounterShards; ++shard) {
+    const SiteCounters& c = counters_[shard * (max_stacks_ + 1) + id];
+    totals.alloc_count += c.alloc_count.load(std::memory_order_relaxed);
+    totals.alloc_bytes += c.alloc_bytes.load(std::memory_order_relaxed);
+    totals.alloc_est_bytes += c.alloc_est_bytes.load(std::memory_order_relaxed);
+    totals.alloc_est_count_x256 += c.alloc_est_count_x256.load(std::memory_order_relaxed);
+    for (int kind = 0; kind < 2; ++kind) {
+      totals.streams_opened[kind] += c.streams_opened[kind].load(std::memory_order_relaxed);
+    }
+  }
+  return totals;
 }
 
 bool StackTable::Matches(uint32_t id, uint64_t hash, const uint64_t* pcs, uint32_t depth) const {

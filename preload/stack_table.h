@@ -4,7 +4,9 @@
 //   index_    open-addressing slots, 2x max_stacks, each (hash tag << 32 | id); 0 = empty
 //   offsets_  id -> byte offset of the stack's record in arena_
 //   arena_    records {hash, depth, published, pcs[depth]}, bump-allocated, variable length
-//   counters_ id -> SiteCounters, one cache line each (exact mode updates them on every call)
+//   counters_ [shard][id] -> SiteCounters, one cache line each: exact mode updates them on every
+//             call, so each thread writes its own shard's line (threads allocating at one site
+//             would otherwise bounce it between cores) and readers sum the shards
 // Insert: claim an id and arena space, write the record, then publish it with one CAS on an index
 // slot. Two threads racing to insert the same new stack both write a record; the CAS loser adopts
 // the winner's id and its own record stays unpublished (ids are wasted only under such races).
@@ -20,6 +22,8 @@ namespace leakscope {
 // Cumulative counts only: what is live is read from the live table at dump time, so frees never
 // touch a shared counter (in exact mode two threads freeing at one site would otherwise bounce
 // this cache line on every call).
+inline constexpr uint32_t kCounterShards = 8;
+
 struct alignas(64) SiteCounters {
   std::atomic<uint64_t> alloc_count;
   std::atomic<uint64_t> alloc_bytes;
@@ -28,6 +32,15 @@ struct alignas(64) SiteCounters {
   std::atomic<uint64_t> streams_opened[2];     // by StreamKind - 1
 };
 static_assert(sizeof(SiteCounters) == 64);
+
+// One site's counters summed over the shards.
+struct SiteTotals {
+  uint64_t alloc_count = 0;
+  uint64_t alloc_bytes = 0;
+  uint64_t alloc_est_bytes = 0;
+  uint64_t alloc_est_count_x256 = 0;
+  uint64_t streams_opened[2] = {0, 0};
+};
 
 class StackTable {
  public:
@@ -38,13 +51,19 @@ class StackTable {
   // table is full (counted in dropped()). Lock-free; never blocks, never allocates.
   uint32_t Intern(const uint64_t* pcs, uint32_t depth);
 
-  SiteCounters& counters(uint32_t id) { return counters_[id]; }
+  // The counters a thread updates: `shard` is the thread's, below kCounterShards.
+  SiteCounters& counters(uint32_t id, uint32_t shard) {
+    return counters_[shard * (max_stacks_ + 1) + id];
+  }
 
-  // Calls fn(id, pcs, depth, counters) for the overflow site and every published stack.
+  // A site's counters summed over every shard (relaxed loads: a racy snapshot).
+  SiteTotals Totals(uint32_t id) const;
+
+  // Calls fn(id, pcs, depth) for the overflow site and every published stack.
   // Safe while other threads insert (new stacks may or may not be seen).
   template <typename Fn>
   void ForEach(Fn&& fn) {
-    fn(0u, static_cast<const uint64_t*>(nullptr), 0u, counters_[0]);
+    fn(0u, static_cast<const uint64_t*>(nullptr), 0u);
     uint32_t end = next_id_.load(std::memory_order_acquire);
     if (end > max_stacks_ + 1) end = static_cast<uint32_t>(max_stacks_ + 1);
     for (uint32_t id = 1; id < end; ++id) {
@@ -52,7 +71,7 @@ class StackTable {
       if (offset == 0) continue;
       const Record* record = RecordAt(offset);
       if (!record->published.load(std::memory_order_acquire)) continue;
-      fn(id, record->pcs, record->depth, counters_[id]);
+      fn(id, record->pcs, record->depth);
     }
   }
 

@@ -12,11 +12,12 @@ struct ThreadState {
   // (0, the start state, sends the next allocation to the slow path). Unsigned, so a failed
   // request of nearly SIZE_MAX bytes cannot wind the countdown back.
   uint64_t bytes_until_sample;
-  uint64_t rng;       // xorshift state of this thread's sampler; 0 = not seeded yet
-  bool in_recorder;   // re-entrancy flag: set while our own code runs (see ReentrancyGuard)
-  bool resolving;     // set while dlsym looks up the real functions (bootstrap allocator)
-  bool in_zlib_hook;  // zlib's inflateInit_ calls inflateInit2_: record the outer call only
-  void* java_env;     // this thread's JNIEnv while the JVMTI agent knows it as a Java thread
+  uint64_t rng;           // xorshift state of this thread's sampler; 0 = not seeded yet
+  bool in_recorder;       // re-entrancy flag: set while our own code runs (see ReentrancyGuard)
+  bool resolving;         // set while dlsym looks up the real functions (bootstrap allocator)
+  bool in_zlib_hook;      // zlib's inflateInit_ calls inflateInit2_: record the outer call only
+  void* java_env;         // this thread's JNIEnv while the JVMTI agent knows it as a Java thread
+  uint8_t counter_shard;  // 1 + this thread's shard of the site counters; 0 = not chosen yet
 };
 
 extern __thread ThreadState t_state __attribute__((tls_model("initial-exec")));

@@ -62,7 +62,7 @@ TEST(StackTable, DeduplicatesUnderConcurrentInsert) {
 
   // Every published stack comes back once, with its frames.
   std::map<uint32_t, std::vector<uint64_t>> seen;
-  table.ForEach([&](uint32_t id, const uint64_t* pcs, uint32_t depth, SiteCounters&) {
+  table.ForEach([&](uint32_t id, const uint64_t* pcs, uint32_t depth) {
     if (id == format::kOverflowSiteId) return;
     EXPECT_TRUE(seen.emplace(id, std::vector<uint64_t>(pcs, pcs + depth)).second);
   });
@@ -84,16 +84,23 @@ TEST(StackTable, FullTableChargesOverflowSiteAndCountsDrops) {
   EXPECT_NE(table.Intern(known.data(), 4), format::kOverflowSiteId);  // old stacks still found
 }
 
-TEST(StackTable, CountersArePerSite) {
+TEST(StackTable, CountersArePerSiteAndSummedOverShards) {
   StackTable table;
   ASSERT_TRUE(table.Init(64, 8));
-  auto a = MakeStack(1, 3);
-  uint32_t id = table.Intern(a.data(), 3);
-  table.counters(id).alloc_count.fetch_add(3);
-  uint64_t total = 0;
-  table.ForEach(
-      [&](uint32_t, const uint64_t*, uint32_t, SiteCounters& c) { total += c.alloc_count.load(); });
-  EXPECT_EQ(total, 3u);
+  auto a = MakeStack(1, 3), b = MakeStack(2, 3);
+  uint32_t ia = table.Intern(a.data(), 3), ib = table.Intern(b.data(), 3);
+  table.counters(ia, 0).alloc_count.fetch_add(3);
+  table.counters(ia, kCounterShards - 1).alloc_count.fetch_add(4);
+  table.counters(ia, 2).streams_opened[1].fetch_add(2);
+  table.counters(ib, 1).alloc_bytes.fetch_add(100);
+  EXPECT_EQ(table.Totals(ia).alloc_count, 7u);
+  EXPECT_EQ(table.Totals(ia).streams_opened[1], 2u);
+  EXPECT_EQ(table.Totals(ia).alloc_bytes, 0u);
+  EXPECT_EQ(table.Totals(ib).alloc_bytes, 100u);
+  EXPECT_EQ(table.Totals(ib).alloc_count, 0u);
+  // Shards of different sites never alias.
+  EXPECT_NE(&table.counters(ia, 1), &table.counters(ib, 0));
+  EXPECT_NE(&table.counters(64, 0), &table.counters(0, 1));
 }
 
 }  // namespace
