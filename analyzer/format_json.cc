@@ -1,5 +1,6 @@
 // The JSON report; its fields are documented in docs/json.md and must stay stable.
 #include "absl/strings/str_format.h"
+#include "java_frames.h"
 #include "output_format.h"
 
 namespace leakscope {
@@ -105,6 +106,19 @@ void WriteCountersJson(const Report& report, JsonWriter* json) {
   json->FieldBool("zlib_intercepted", c.zlib_calls > 0);
   json->Field("zlib_status", ZlibStatusName(report.zlib.status));
   json->Field("zlib_module", report.zlib.module);
+  // Only when the JVMTI agent was loaded, so reports of other programs keep their shape.
+  const format::JavaFixed& j = report.java;
+  if ((j.flags & format::kJavaAgentLoaded) == 0) return;
+  json->Key("java");
+  json->BeginObject();
+  json->FieldBool("agent_loaded", true);
+  json->FieldBool("frames_on", (j.flags & format::kJavaFramesOn) != 0);
+  json->Key("walks");
+  json->BeginObject(/*inline_=*/true);
+  for (size_t i = 0; i < kJavaWalkKinds; ++i) json->FieldUInt(JavaWalkName(i), j.walks[i]);
+  json->EndObject();
+  json->FieldUInt("unencodable", j.unencodable);
+  json->EndObject();
 }
 
 void WriteSiteCounters(const SiteSummary& site, JsonWriter* json) {

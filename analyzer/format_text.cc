@@ -3,6 +3,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl_compat.h"
+#include "java_frames.h"
 #include "output_format.h"
 #include "units.h"
 
@@ -35,14 +36,17 @@ void AppendStackText(const FrameTable& frames, std::span<const uint32_t> stack,
     }
     absl::StrAppend(out, AV(indent), static_cast<int>(i) == caller ? "> " : "  ", "#", i);
     if (run > 1) absl::StrAppend(out, "-#", i + run - 1);
-    absl::StrAppend(out, " ", frame.DisplayName());
-    if (std::string location = frame.Location(); !location.empty()) {
-      absl::StrAppend(out, " at ", location);
+    if (frame.kind == FrameKind::kJava) {
+      absl::StrAppend(out, " ", frame.JavaText());
+    } else {
+      absl::StrAppend(out, " ", frame.DisplayName());
+      if (std::string location = frame.Location(); !location.empty()) {
+        absl::StrAppend(out, " at ", location);
+      }
+      if (!frame.function.empty() && !frame.module.empty()) {
+        absl::StrAppend(out, " [", AV(Basename(frame.module)), "]");
+      }
     }
-    if (!frame.function.empty() && !frame.module.empty()) {
-      absl::StrAppend(out, " [", AV(Basename(frame.module)), "]");
-    }
-    if (frame.kind == FrameKind::kJava) absl::StrAppend(out, " (java)");
     if (frame.inlined) absl::StrAppend(out, " (inlined)");
     out->push_back('\n');
     i += run - 1;
@@ -172,10 +176,37 @@ void AppendStreams(const Report& report, const Symbolizer& symbolizer, std::stri
   }
 }
 
+void AppendJava(const Report& report, std::string* out) {
+  const format::JavaFixed& j = report.java;
+  if ((j.flags & format::kJavaAgentLoaded) == 0) return;
+  if ((j.flags & format::kJavaFramesOn) == 0) {
+    absl::StrAppend(out,
+                    "Java: JVMTI agent loaded, but AsyncGetCallTrace was not found: no Java "
+                    "frames.\n");
+    return;
+  }
+  uint64_t total = j.unencodable;
+  for (uint64_t walks : j.walks) total += walks;
+  absl::StrAppend(out, "Java: JVMTI agent loaded; Java frames on ", Thousands(j.walks[0]), " of ",
+                  Counted(total, "stack walk"));
+  std::string failed;
+  for (size_t i = 1; i < kJavaWalkKinds; ++i) {
+    if (j.walks[i] == 0) continue;
+    absl::StrAppend(&failed, failed.empty() ? "" : ", ", Thousands(j.walks[i]), " ",
+                    JavaWalkName(i));
+  }
+  if (j.unencodable > 0) {
+    absl::StrAppend(&failed, failed.empty() ? "" : ", ", Thousands(j.unencodable), " unencodable");
+  }
+  if (!failed.empty()) absl::StrAppend(out, "; no frames: ", failed);
+  absl::StrAppend(out, "\n");
+}
+
 void AppendCounters(const Report& report, std::string* out) {
   const format::CountersFixed& c = report.counters;
   absl::StrAppend(out, "\nRecorder: ", Thousands(c.sampled_allocs), " sampled allocations, ",
                   Thousands(c.zlib_calls), " zlib calls intercepted\n");
+  AppendJava(report, out);
   if (c.dropped_live_full > 0) {
     absl::StrAppend(out, "  Warning: ", Thousands(c.dropped_live_full),
                     " sampled allocations not recorded, live table full (raise "

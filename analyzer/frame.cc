@@ -14,6 +14,7 @@ std::string_view Basename(std::string_view path) {
 
 std::string Frame::DisplayName() const {
   if (!function.empty()) return function;
+  if (kind == FrameKind::kJava) return absl::StrFormat("[java method 0x%x]", address);
   if (module == "[jit]") return "[jit]";
   if (module.empty()) return "??";
   return absl::StrFormat("%s+0x%x", Basename(module), address);
@@ -23,6 +24,13 @@ std::string Frame::Location() const {
   if (file.empty()) return "";
   if (line == 0) return file;
   return absl::StrCat(file, ":", line);
+}
+
+std::string Frame::JavaText() const {
+  if (function.empty()) return DisplayName();
+  if (native_method) return absl::StrCat(function, "(Native Method)");
+  if (file.empty()) return absl::StrCat(function, "(Unknown Source)");
+  return absl::StrCat(function, "(", Location(), ")");
 }
 
 uint32_t FrameTable::Intern(const Frame& frame) {

@@ -12,42 +12,52 @@
 
 namespace leakscope {
 
-// "native" frames come from machine code (ELF modules, JIT code); "java" frames will come from
-// the JVMTI agent (class, method, source line) once dumps carry them.
+// "native" frames come from machine code (ELF modules, JIT code); "java" frames come from the
+// recorder's JVMTI agent: a method (named by the dump's kJavaMethod records) and a source line.
 enum class FrameKind : uint8_t { kNative = 0, kJava = 1 };
 
 const char* FrameKindName(FrameKind kind);
 
 struct Frame {
   FrameKind kind = FrameKind::kNative;
-  // Demangled function name; empty when the address is in no known symbol.
+  // Demangled function name; empty when the address is in no known symbol. Java frames:
+  // "java.util.zip.Inflater.<init>", empty when the dump does not name the method.
   std::string function;
-  // Module path as recorded in the dump; "[jit]" for code in no module; empty for pseudo frames.
+  // Module path as recorded in the dump; "[jit]" for code in no module; empty for pseudo frames
+  // and Java frames.
   std::string module;
   std::string file;  // source file, empty when unknown
   uint32_t line = 0;
   // Module-relative address (ELF virtual address) of the return address when the function is
   // unknown, which is what identifies such a frame; 0 for named frames, so that two return
   // addresses on the same source line are the same frame. 0 for [jit] frames too: a JIT
-  // address means nothing outside its process.
+  // address means nothing outside its process. Java frames: the method id when the method is
+  // not named, else 0 (the bci is not kept: lines identify Java frames, as they do native ones).
   uint64_t address = 0;
-  bool inlined = false;    // inlined into the next (outer) frame
-  bool allocator = false;  // malloc family, zlib or the recorder: not the allocating caller
+  bool inlined = false;        // inlined into the next (outer) frame
+  bool allocator = false;      // malloc family, zlib or the recorder: not the allocating caller
+  bool native_method = false;  // a Java frame of a method declared `native` (no bci, no line)
 
-  // The function name, else "<module basename>+0x<address>", else "[jit]".
+  // The function name, else "<module basename>+0x<address>", else "[jit]"; Java frames whose
+  // method is not named: "[java method 0x<id>]".
   std::string DisplayName() const;
   // "file:line", "file" or "" when unknown.
   std::string Location() const;
+  // A Java frame as Java prints it: "java.util.zip.Inflater.<init>(Inflater.java:79)", with
+  // "(Native Method)", "(Inflater.java)" (no line) or "(Unknown Source)"; unnamed methods
+  // "[java method 0x<id>]".
+  std::string JavaText() const;
 
   friend bool operator==(const Frame& a, const Frame& b) {
     return a.kind == b.kind && a.function == b.function && a.module == b.module &&
            a.file == b.file && a.line == b.line && a.address == b.address &&
-           a.inlined == b.inlined && a.allocator == b.allocator;
+           a.inlined == b.inlined && a.allocator == b.allocator &&
+           a.native_method == b.native_method;
   }
   template <typename H>
   friend H AbslHashValue(H h, const Frame& f) {
     return H::combine(std::move(h), f.kind, f.function, f.module, f.file, f.line, f.address,
-                      f.inlined, f.allocator);
+                      f.inlined, f.allocator, f.native_method);
   }
 };
 

@@ -39,6 +39,7 @@ Report BuildReport(const Dump& dump, const std::string& file, Symbolizer* symbol
   report.settings = dump.settings;
   report.memory = dump.memory;
   report.counters = dump.counters;
+  report.java = dump.java;
 
   Symbolizer::DumpView view = symbolizer->View(dump);
   absl::flat_hash_map<uint32_t, size_t> by_stack;  // stack id -> index in report.sites

@@ -58,6 +58,7 @@ struct Report {
   format::SettingsFixed settings{};
   format::MemoryFixed memory{};
   format::CountersFixed counters{};
+  format::JavaFixed java{};  // all zero when the dump has no kJava record (no JVMTI agent)
   MemoryPicture picture;
   std::vector<SiteSummary> sites;      // every site, by live_bytes, live_count, alloc_bytes desc
   std::vector<StreamSummary> streams;  // by open_bytes, open_count desc

@@ -17,6 +17,13 @@ constexpr char kReportHelp[] =
     "allocating caller, the first frame outside malloc, zlib and the recorder). Above the sites,\n"
     "the process memory picture; below, the open zlib streams by opening site.\n"
     "\n"
+    "Java frames (the recorder also loaded as a JVMTI agent, -agentpath:libleakscope.so) print\n"
+    "as Java does, 'java.util.zip.Inflater.<init>(Inflater.java:131)'. They replace the native\n"
+    "stack from its first interpreter/JIT frame (code in no module) on, JVM frames down to the\n"
+    "thread start included; the native frames above (allocator, zlib, the JNI native) stay. A\n"
+    "stack whose native frames hold no JVM code gets its Java frames after them. The last\n"
+    "line says how many stack walks gave Java frames and why the others did not.\n"
+    "\n"
     "Options:\n";
 
 }  // namespace

@@ -36,6 +36,13 @@ constexpr char kRunHelp[] =
     "which `trend` tells apart.\n"
     "Analyse them with `leakscope trend DIR` (or `report` one dump).\n"
     "\n"
+    "When CMD is a JVM (named java: on PATH or a path to it), -agentpath:LIB is inserted\n"
+    "right after it, so the same library also runs as a JVMTI agent and stacks get Java frames\n"
+    "(class, method, line). An argument rather than JAVA_TOOL_OPTIONS, which makes the JVM\n"
+    "print \"Picked up JAVA_TOOL_OPTIONS\" on stderr. A JVM started by a script (spark-submit,\n"
+    "a launcher) gets no agent this way: pass -agentpath:LIB in its JVM options yourself. Not\n"
+    "added when the command already has -agentpath:...libleakscope....\n"
+    "\n"
     "Options:\n"
     "      --dir DIR           where dumps go (default: $LEAKSCOPE_DIR, else the first of\n"
     "                          $LOG_DIRS, else /tmp/leakscope-<uid>); created if missing\n"
@@ -44,6 +51,7 @@ constexpr char kRunHelp[] =
     "      --sample-bytes N    mean bytes between samples (1 = record every allocation); K/M/G\n"
     "      --lib PATH          the recorder library (default: ../lib/libleakscope.so next to\n"
     "                          this leakscope binary)\n"
+    "      --no-java-frames    do not add -agentpath to a java command\n"
     "  -h, --help              this help\n";
 
 std::string DefaultDumpDir() {
@@ -72,6 +80,21 @@ size_t CountDumps(const std::string& dir, pid_t pid) {
   return count;
 }
 
+// A JVM launcher: `java` found on PATH, or a path to one (/usr/lib/jvm/.../bin/java).
+bool IsJavaCommand(const std::string& command) {
+  return std::filesystem::path(command).filename() == "java";
+}
+
+// The command line loads the recorder as an agent already (a second copy would not help).
+bool HasRecorderAgent(const std::vector<std::string>& command) {
+  for (const std::string& arg : command) {
+    if (arg.starts_with("-agentpath:") && arg.find("libleakscope") != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 int RunCommand(const std::vector<std::string>& args, const std::string& self_exe) {
@@ -79,6 +102,7 @@ int RunCommand(const std::vector<std::string>& args, const std::string& self_exe
                     {"interval", 0, true},
                     {"sample-bytes", 0, true},
                     {"lib", 0, true},
+                    {"no-java-frames", 0, false},
                     {"help", 'h', false}});
   std::string error;
   if (!parser.Parse(args, &error)) return UsageError("run", error);
@@ -127,9 +151,12 @@ int RunCommand(const std::vector<std::string>& args, const std::string& self_exe
   if (interval) setenv("LEAKSCOPE_INTERVAL", interval->c_str(), 1);
   if (sample_bytes) setenv("LEAKSCOPE_SAMPLE_BYTES", sample_bytes->c_str(), 1);
 
-  const std::vector<std::string>& command = parser.rest();
-  fprintf(stderr, "leakscope: recording %s; dumps go to %s/leakscope.<pid>.<seq>.dump\n",
-          command[0].c_str(), dir.c_str());
+  std::vector<std::string> command = parser.rest();
+  bool agent =
+      IsJavaCommand(command[0]) && !parser.Has("no-java-frames") && !HasRecorderAgent(command);
+  if (agent) command.insert(command.begin() + 1, absl::StrCat("-agentpath:", lib_abs));
+  fprintf(stderr, "leakscope: recording %s%s; dumps go to %s/leakscope.<pid>.<seq>.dump\n",
+          command[0].c_str(), agent ? " with Java frames (-agentpath)" : "", dir.c_str());
   fflush(stderr);
 
   std::vector<char*> argv;

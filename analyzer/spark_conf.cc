@@ -51,6 +51,17 @@ std::string NeedsSentence(const SparkConfOptions& options, const char* where,
                       ShellQuote(library), " /bin/true (silent when all is well).");
 }
 
+// The executors' JVM loads the preloaded library again as its JVMTI agent (the loader returns
+// the copy already mapped), from the same path LD_PRELOAD names.
+void AddJavaAgent(const SparkConfOptions& options, const std::string& library, SparkConf* conf) {
+  if (!options.java_frames) return;
+  conf->conf.emplace_back("spark.executor.extraJavaOptions", "-agentpath:" + library);
+  conf->about.push_back(
+      "The executors' JVM also loads it as a JVMTI agent (-agentpath), so stacks carry Java "
+      "frames. This replaces any spark.executor.extraJavaOptions you set before it: if you have "
+      "one, add the -agentpath option to your value instead (or use --no-java-frames).");
+}
+
 void AddRecorderSettings(const SparkConfOptions& options, SparkConf* conf) {
   conf->conf.emplace_back(absl::StrCat(kEnv, "LEAKSCOPE_INTERVAL"), options.interval);
   conf->conf.emplace_back(absl::StrCat(kEnv, "LEAKSCOPE_SAMPLE_BYTES"), options.sample_bytes);
@@ -72,6 +83,10 @@ void BuildYarn(const SparkConfOptions& options, SparkConf* conf) {
     conf->about.push_back(absl::StrCat("Executors preload ", options.installed_library,
                                        ", which must exist on every node."));
   }
+  AddJavaAgent(options,
+               options.installed_library.empty() ? "./" + Basename(options.local_library)
+                                                 : options.installed_library,
+               conf);
   std::string library =
       options.installed_library.empty() ? options.local_library : options.installed_library;
   if (std::string needs = NeedsSentence(options, "Every node", library); !needs.empty()) {
@@ -135,6 +150,7 @@ void BuildKubernetes(const SparkConfOptions& options, SparkConf* conf) {
   conf->conf.emplace_back(HostPathKey("leakscope", "mount.path"), kK8sDumpMount);
   conf->conf.emplace_back(HostPathKey("leakscope", "options.path"), host_dir);
   conf->conf.emplace_back(absl::StrCat(kEnv, "LD_PRELOAD"), library);
+  AddJavaAgent(options, library, conf);
   // Kubernetes expands $(VAR) from variables defined before this one; Spark defines both ids
   // ahead of spark.executorEnv.*. The recorder creates this one directory level itself.
   conf->conf.emplace_back(

@@ -40,6 +40,9 @@ struct SparkConfOptions {
   // whether they are known (false when --lib names a file that is not on this machine).
   std::vector<std::string> needed;
   bool needed_known = true;
+  // Also load the library as a JVMTI agent (spark.executor.extraJavaOptions=-agentpath:...), so
+  // stacks carry Java frames. That setting replaces any extraJavaOptions given before it.
+  bool java_frames = true;
   // How to invoke this leakscope in the printed commands.
   std::string leakscope = "leakscope";
 };

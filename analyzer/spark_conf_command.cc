@@ -35,6 +35,9 @@ constexpr char kSparkConfHelp[] =
     "                          (default /var/log/leakscope)\n"
     "      --interval T        time between dumps: 500ms, 30s, 5m (default 60s)\n"
     "      --sample-bytes N    mean bytes between samples; 1 = every allocation (default 128K)\n"
+    "      --no-java-frames    leave out spark.executor.extraJavaOptions=-agentpath:LIB (the\n"
+    "                          recorder as a JVMTI agent, for Java frames); it replaces any\n"
+    "                          extraJavaOptions of yours: then add -agentpath to your value\n"
     "  -f, --format FMT        submit (default): spark-submit options; properties:\n"
     "                          spark-defaults.conf lines; json (docs/json.md)\n"
     "      --properties        the same as --format properties\n"
@@ -51,6 +54,7 @@ int SparkConfCommand(const std::vector<std::string>& args, const std::string& se
                     {"sample-bytes", 0, true},
                     {"format", 'f', true},
                     {"properties", 0, false},
+                    {"no-java-frames", 0, false},
                     {"help", 'h', false}});
   std::string error;
   if (!parser.Parse(args, &error)) return UsageError("spark-conf", error);
@@ -85,6 +89,7 @@ int SparkConfCommand(const std::vector<std::string>& args, const std::string& se
     if (!CheckRecorderSampleBytes(*value, &error)) return UsageError("spark-conf", error);
     options.sample_bytes = *value;
   }
+  options.java_frames = !parser.Has("no-java-frames");
   if (auto value = parser.Value("dir"); value) {
     // Resolved on the nodes, so it must not depend on where this command runs.
     if (!value->starts_with("/")) {

@@ -10,6 +10,7 @@
 #include "demangle.h"
 #include "dwarf_info.h"
 #include "elf_file.h"
+#include "java_frames.h"
 #include "perf_map.h"
 
 namespace leakscope {
@@ -69,6 +70,9 @@ Symbolizer::DumpView Symbolizer::View(const Dump& dump) {
     bool unloaded = (info.fixed.flags & format::kModuleUnloaded) != 0;
     view.mappings_.push_back(
         DumpView::Mapping{info.fixed.start, info.fixed.end, info.fixed.bias, it->second, unloaded});
+  }
+  for (const JavaMethodRecord& method : dump.java_methods) {
+    view.java_methods_.try_emplace(method.fixed.method_id, &method);
   }
   std::sort(view.mappings_.begin(), view.mappings_.end(),
             [](const DumpView::Mapping& a, const DumpView::Mapping& b) {
@@ -174,8 +178,9 @@ uint32_t Symbolizer::JitFrame(const DumpView& view, uint64_t pc) {
   return frames_.Intern(frame);
 }
 
-void Symbolizer::SymbolizeStack(const DumpView& view, std::span<const uint64_t> pcs,
-                                std::vector<uint32_t>* out) {
+size_t Symbolizer::SymbolizeNative(const DumpView& view, std::span<const uint64_t> pcs,
+                                   std::vector<uint32_t>* out) {
+  size_t jvm_begin = std::string::npos;
   for (uint64_t pc : pcs) {
     // Return addresses point after the call; pc - 1 is inside it.
     uint64_t lookup = pc == 0 ? 0 : pc - 1;
@@ -190,6 +195,7 @@ void Symbolizer::SymbolizeStack(const DumpView& view, std::span<const uint64_t> 
       if (mapping == nullptr || (mapping->unloaded && !it->unloaded)) mapping = &*it;
     }
     if (mapping == nullptr) {
+      if (jvm_begin == std::string::npos) jvm_begin = out->size();
       uint32_t frame = JitFrame(view, pc);
       // A run of unnamed JIT frames is one frame: how many there are depends on what the JIT
       // had inlined when the stack was taken, which changes as it recompiles. Counting them
@@ -202,6 +208,29 @@ void Symbolizer::SymbolizeStack(const DumpView& view, std::span<const uint64_t> 
     Range range = Resolve(mapping->module, lookup - mapping->bias, pc - mapping->bias);
     out->insert(out->end(), pool_.begin() + range.begin, pool_.begin() + range.begin + range.count);
   }
+  return jvm_begin == std::string::npos ? out->size() : jvm_begin;
+}
+
+void Symbolizer::SymbolizeStack(const DumpView& view, std::span<const uint64_t> pcs,
+                                std::vector<uint32_t>* out) {
+  // Java frames follow the native PCs (the recorder appends them); find where they start.
+  size_t native_count = pcs.size();
+  while (native_count > 0 && format::IsJavaFrame(pcs[native_count - 1])) --native_count;
+  size_t jvm_begin = SymbolizeNative(view, pcs.first(native_count), out);
+  if (native_count == pcs.size()) return;
+
+  java_scratch_.clear();
+  for (uint64_t pc : pcs.subspan(native_count)) {
+    uint64_t method_id = format::JavaFrameMethod(pc);
+    auto it = view.java_methods_.find(method_id);
+    const JavaMethodRecord* method = it == view.java_methods_.end() ? nullptr : it->second;
+    java_scratch_.push_back(
+        frames_.Intern(MakeJavaFrame(method, method_id, format::JavaFrameBci(pc))));
+  }
+  // Everything from the first JVM code frame on is replaced (symbolizer.h says why the frames
+  // after the last one go too); with no JVM code frame, jvm_begin == out->size().
+  out->erase(out->begin() + jvm_begin, out->end());
+  out->insert(out->end(), java_scratch_.begin(), java_scratch_.end());
 }
 
 uint32_t Symbolizer::StackOf(const DumpView& view, const SiteInfo& site) {

@@ -6,10 +6,20 @@
 // Addresses are module-relative, so stacks of different processes of the same binaries get the
 // same frames and can be matched.
 //
-// Java frames (issue 6) are meant to enter here: once dumps carry Java method records and mark
-// Java entries among a site's PCs, SymbolizeStack resolves those entries from the dump's method
-// table into frames of kind kJava (class.method, source file, line) instead of looking them up
-// in modules; everything downstream (reports, matching, formats) already handles FrameKind.
+// Java frames: a site's PCs may end with Java frames (method id + bci, innermost first) that
+// the recorder's JVMTI agent captured. SymbolizeStack names them from the dump's kJavaMethod
+// records (java_frames.h) and splices them into the native stack where it runs Java code:
+//   - the native frames before the first frame in no module (interpreter or JIT code: what
+//     the Java frames stand for) stay, e.g. malloc ... Java_java_util_zip_Inflater_init;
+//   - the Java frames replace that frame and every frame after it. The JVM's own frames below
+//     the Java code (JavaCalls::call_helper ... thread start) go too: the native unwinder
+//     reaches them only while it can walk the interpreter frames, not once the code is compiled
+//     without frame pointers, so keeping them would split one call path into two sites as the
+//     JIT warms up (the outermost Java frame, Thread.run or main, says which thread it is).
+// A stack with Java frames but no frame in no module gets its Java frames after the native
+// ones. Native frames between two stretches of Java code (a JNI upcall) fall in the replaced
+// range and are not shown. Sites then match by this spliced stack, so recompilation (a
+// different mix of JIT and interpreter frames) no longer splits a site.
 #pragma once
 
 #include <cstdint>
@@ -43,7 +53,8 @@ class Symbolizer {
   Symbolizer(const Symbolizer&) = delete;
   Symbolizer& operator=(const Symbolizer&) = delete;
 
-  // The module map of one dump, ready for lookups. Cheap; keep it while symbolizing that dump.
+  // The module map and Java methods of one dump, ready for lookups. Cheap; keep it (and the
+  // dump) while symbolizing that dump.
   class DumpView {
    private:
     friend class Symbolizer;
@@ -55,13 +66,16 @@ class Symbolizer {
       bool unloaded;    // dlclose'd before the dump
     };
     std::vector<Mapping> mappings_;  // sorted by start
+    // The dump's Java methods by method id; points into the dump, which must outlive the view.
+    absl::flat_hash_map<uint64_t, const JavaMethodRecord*> java_methods_;
     int64_t pid_ = 0;
     int64_t start_unix_ns_ = 0;
   };
   DumpView View(const Dump& dump);
 
-  // Appends the frame ids of `pcs` (return addresses, innermost first) to *out, innermost first;
-  // inlined functions expand to several frames.
+  // Appends the frame ids of `pcs` (return addresses, innermost first, then any Java frames) to
+  // *out, innermost first; inlined functions expand to several frames; Java frames are spliced
+  // in as described above.
   void SymbolizeStack(const DumpView& view, std::span<const uint64_t> pcs,
                       std::vector<uint32_t>* out);
   // The interned symbolized stack of a site. Sites without PCs get a pseudo frame saying why.
@@ -78,6 +92,10 @@ class Symbolizer {
   };
   Range Resolve(uint32_t module, uint64_t vaddr, uint64_t return_vaddr);
   uint32_t JitFrame(const DumpView& view, uint64_t pc);
+  // Appends the frames of native PCs to *out; returns the index in *out of the first frame in
+  // no module (JVM code), or out->size() when there is none.
+  size_t SymbolizeNative(const DumpView& view, std::span<const uint64_t> pcs,
+                         std::vector<uint32_t>* out);
   void Open(Module* module);
   PerfMap* PerfMapFor(const DumpView& view);
 
@@ -92,6 +110,7 @@ class Symbolizer {
   std::unique_ptr<PerfMap> explicit_perf_map_;
   absl::flat_hash_map<int64_t, std::unique_ptr<PerfMap>> pid_perf_maps_;  // null: none found
   std::vector<uint32_t> scratch_;
+  std::vector<uint32_t> java_scratch_;
 };
 
 }  // namespace leakscope

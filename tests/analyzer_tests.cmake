@@ -8,11 +8,17 @@ set(ANALYZER_GOLDEN_DIR ${ANALYZER_TEST_DIR}/golden)
 add_executable(make_golden_dumps ${ANALYZER_TEST_DIR}/make_golden_dumps.cc)
 target_link_libraries(make_golden_dumps PRIVATE leakscope_dumpfmt)
 
+# The JVM's golden dumps (Java frames) live in golden_java/, beside golden/, so that the
+# `trend golden` cases (which read directories recursively) keep their input.
+add_executable(make_java_golden_dumps ${ANALYZER_TEST_DIR}/make_java_golden_dumps.cc)
+target_link_libraries(make_java_golden_dumps PRIVATE leakscope_dumpfmt)
+
 add_executable(analyzer_unit_tests
   ${ANALYZER_TEST_DIR}/analyzer_units_test.cc
   ${ANALYZER_TEST_DIR}/bad_input_test.cc
   ${ANALYZER_TEST_DIR}/cli_test.cc
   ${ANALYZER_TEST_DIR}/formats_test.cc
+  ${ANALYZER_TEST_DIR}/java_frames_test.cc
   ${ANALYZER_TEST_DIR}/spark_conf_test.cc
   ${ANALYZER_TEST_DIR}/symbolizer_test.cc
   ${ANALYZER_TEST_DIR}/trend_test.cc
@@ -58,6 +64,12 @@ add_test(NAME analyzer_golden_dumps_reproducible
                  -DGOLDEN_DIR=${ANALYZER_GOLDEN_DIR} -DOUT_DIR=${CMAKE_CURRENT_BINARY_DIR}/golden_dumps
                  -P ${ANALYZER_TEST_DIR}/compare_golden_dumps.cmake)
 set_tests_properties(analyzer_golden_dumps_reproducible PROPERTIES LABELS analyzer)
+add_test(NAME analyzer_golden_java_dumps_reproducible
+         COMMAND ${CMAKE_COMMAND} -DGENERATOR=$<TARGET_FILE:make_java_golden_dumps>
+                 -DGOLDEN_DIR=${ANALYZER_TEST_DIR}/golden_java
+                 -DOUT_DIR=${CMAKE_CURRENT_BINARY_DIR}/golden_java_dumps
+                 -P ${ANALYZER_TEST_DIR}/compare_golden_dumps.cmake)
+set_tests_properties(analyzer_golden_java_dumps_reproducible PROPERTIES LABELS analyzer)
 
 # pprof output read back by Go's pprof (skipped when go is not installed).
 # CMake 3.25 scripts cannot choose their exit status: skip_unless.sh returns 77 (skipped).
@@ -112,3 +124,9 @@ add_test(NAME analyzer_trend_scale
                  -DWORKDIR=${CMAKE_CURRENT_BINARY_DIR}/trend_scale
                  -P ${ANALYZER_TEST_DIR}/run_trend_scale.cmake)
 set_tests_properties(analyzer_trend_scale PROPERTIES LABELS analyzer TIMEOUT 60)
+
+# `leakscope run` adds -agentpath to a java command (a fake bin/java: no JDK needed).
+add_test(NAME analyzer_run_java_args
+         COMMAND sh ${ANALYZER_TEST_DIR}/run_java_args.sh $<TARGET_FILE:leakscope>
+                 ${CMAKE_CURRENT_BINARY_DIR}/run_java_args)
+set_tests_properties(analyzer_run_java_args PROPERTIES LABELS analyzer)

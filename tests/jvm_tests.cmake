@@ -88,3 +88,22 @@ jvm_test(jvm_agent_temurin25 JAVA ${JVM_TEMURIN25} MODE safety
          ARGS ${JVM_AGENT_ARGS} --jvm-opt=-XX:+UseG1GC)
 jvm_test(jvm_agent_temurin25_xcomp JAVA ${JVM_TEMURIN25} MODE safety TIMEOUT 150
          ARGS ${JVM_AGENT_ARGS} --jvm-opt=-Xcomp)
+
+# Java frames in the analyzer (issue 6): StreamingJob under the preload and the agent, every
+# allocation recorded; `leakscope trend --format json` must name the leaking Java methods
+# (DataFileWriter.newCompressor, TableMetadataCache.open) and the JDK classes between them and
+# the natives (Deflater.<init>, Inflater.<init>, GZIPInputStream.<init>) with source lines.
+foreach(jdk openjdk17 temurin25)
+  string(TOUPPER ${jdk} jdk_var)
+  set(name jvm_java_frames_${jdk})
+  if(JVM_PYTHON3)
+    set(command ${JVM_PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/jvm/jvm_java_frames.py
+                --java ${JVM_${jdk_var}} --classes ${CMAKE_BINARY_DIR}/examples/java
+                --preload $<TARGET_FILE:leakscope_preload> --leakscope $<TARGET_FILE:leakscope>
+                --workdir ${CMAKE_CURRENT_BINARY_DIR}/jvm/${name})
+  else()
+    set(command sh -c "echo 'python3 not found: JVM test skipped'; exit 77")
+  endif()
+  add_test(NAME ${name} COMMAND ${command})
+  set_tests_properties(${name} PROPERTIES LABELS jvm SKIP_RETURN_CODE 77 TIMEOUT 90)
+endforeach()

@@ -56,6 +56,7 @@ check_submit() {
             case $volume in
               *[!a-z0-9-]* | -* | *-) fail "$name: volume name '$volume' is not a DNS label" ;;
             esac ;;
+          spark.executor.extraJavaOptions) ;;  # checked against LD_PRELOAD below
           *) fail "$name: $key is not a key leakscope sets" ;;
         esac
         grep -q "^$key=" "$work/$name.conf" && fail "$name: $key given twice"
@@ -71,6 +72,12 @@ check_submit() {
     fail "$name: LEAKSCOPE_SAMPLE_BYTES is not $sample"
   preload=$(conf spark.executorEnv.LD_PRELOAD)
   [ -n "$preload" ] || fail "$name: no LD_PRELOAD"
+  # The JVM loads the same library as its JVMTI agent, unless --no-java-frames.
+  agent=$(conf spark.executor.extraJavaOptions)
+  case " $* " in
+    *" --no-java-frames "*) [ -z "$agent" ] || fail "$name: extraJavaOptions despite --no-java-frames" ;;
+    *) [ "$agent" = "-agentpath:$preload" ] || fail "$name: extraJavaOptions is '$agent', not -agentpath:$preload" ;;
+  esac
   # Every volume has both ends.
   for volume in $(sed -n 's/^spark\.kubernetes\.executor\.volumes\.hostPath\.\([^.]*\)\..*/\1/p' \
                     "$work/$name.conf" | sort -u); do
@@ -114,6 +121,7 @@ check_submit yarn-lib 60s 128K --lib "$lib" --dir /var/tmp/leakscope
 check_submit k8s 60s 128K --k8s
 check_submit k8s-options 5m 64K --k8s --dir /data/leakscope --interval 5m --sample-bytes 64K
 check_submit k8s-lib 60s 128K --k8s --lib "$lib"
+check_submit yarn-no-java 60s 128K --no-java-frames
 
 # The YARN default leaves LEAKSCOPE_DIR unset (the container log directory is used); Kubernetes
 # gives each executor its own directory on the volume.

@@ -7,6 +7,9 @@ build=$(cd "${1:?usage: update_golden.sh BUILD_DIR}" && pwd)
 cd "$(dirname "$0")"
 rm -f golden/*.dump
 "$build/bin/make_golden_dumps" golden
+mkdir -p golden_java
+rm -f golden_java/*.dump
+"$build/bin/make_java_golden_dumps" golden_java
 grep -v '^#' golden/cases.txt | while read -r name args; do
   [ -n "$name" ] || continue
   # shellcheck disable=SC2086

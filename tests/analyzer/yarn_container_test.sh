@@ -37,6 +37,8 @@ while IFS= read -r arg; do
     --conf)
       case $arg in
         spark.executorEnv.*) set -- "$@" "${arg#spark.executorEnv.}" ;;
+        # The JVMTI agent, for a JVM's Java frames: no JVM in this container.
+        spark.executor.extraJavaOptions=-agentpath:./*) ;;
         *) fail "unexpected --conf $arg for YARN" ;;
       esac
       expect=option ;;
