@@ -14,5 +14,6 @@ int TrendCommand(const std::vector<std::string>& args);
 int RunCommand(const std::vector<std::string>& args, const std::string& self_exe);
 int SparkConfCommand(const std::vector<std::string>& args, const std::string& self_exe);
 int UnpackCommand(const std::vector<std::string>& args);
+int HtmlCommand(const std::vector<std::string>& args);
 
 }  // namespace leakscope

@@ -29,6 +29,8 @@ constexpr char kHelp[] =
     "  run [options] -- CMD    run CMD with the recorder preloaded and say where dumps go\n"
     "  spark-conf [--yarn|--k8s]  spark-submit options that record every Spark executor\n"
     "  unpack INPUT... -o DIR  extract the dumps from `yarn logs` output\n"
+    "  html DUMP...|DIR... -o FILE  one self-contained HTML report: suspects over time,\n"
+    "                          memory picture, flame graphs, zlib streams\n"
     "\n"
     "  leakscope COMMAND --help   options of a command\n"
     "  leakscope --version        version\n"
@@ -66,6 +68,7 @@ int main(int argc, char** argv) {
   if (command == "run") return leakscope::RunCommand(args, SelfExe());
   if (command == "spark-conf") return leakscope::SparkConfCommand(args, SelfExe());
   if (command == "unpack") return leakscope::UnpackCommand(args);
+  if (command == "html") return leakscope::HtmlCommand(args);
   if (command.starts_with("-")) return leakscope::UsageError("", "unknown option " + command);
   return leakscope::UsageError("", "unknown command '" + command + "'");
 }

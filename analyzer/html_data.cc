@@ -1,0 +1,364 @@
+#include "html_data.h"
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "dump.h"
+#include "flame_tree.h"
+#include "json_writer.h"
+#include "output_format.h"
+#include "report.h"
+
+namespace leakscope {
+namespace {
+
+// One dump of a process, as the page draws it.
+struct Point {
+  uint64_t seq = 0;
+  int64_t time_monotonic_ns = 0;
+  int64_t time_unix_ns = 0;
+  MemoryPicture picture;
+};
+
+// A zlib opening site (stack, kind) in one process: one value per dump of the process.
+struct StreamSeries {
+  std::vector<uint64_t> open_count;
+  std::vector<uint64_t> open_bytes;
+  uint64_t opened_total = 0;  // at the last dump
+  uint64_t max_open_bytes = 0, max_open_count = 0;
+};
+
+struct ProcessData {
+  int64_t pid = 0;
+  uint64_t instance_id = 0;
+  uint64_t sample_bytes = 0;
+  std::vector<Point> points;
+  std::vector<std::vector<uint64_t>> suspect_live;                // [suspect][point]
+  std::map<std::pair<uint32_t, uint32_t>, StreamSeries> streams;  // (stack, kind)
+};
+
+struct Entry {
+  std::string path;
+  ProcessInfo process;
+};
+
+using StreamKey = std::pair<uint32_t, uint32_t>;
+
+// Reads one process's dumps in seq order, skipping what trend skipped (its errors are already
+// reported), and adds the last dump's live bytes and the growth since the first to the trees.
+ProcessData ReadProcess(const std::vector<Entry>& entries,
+                        const absl::flat_hash_map<uint32_t, size_t>& suspect_of_stack,
+                        size_t suspects, Symbolizer* symbolizer, FlameTree* live,
+                        FlameTree* growth) {
+  ProcessData data;
+  data.pid = entries[0].process.fixed.pid;
+  data.instance_id = entries[0].process.fixed.instance_id;
+  data.suspect_live.resize(suspects);
+  absl::flat_hash_map<uint32_t, uint64_t> first_live;
+  std::vector<SiteSummary> last_sites;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (i > 0 && entries[i].process.fixed.seq == entries[i - 1].process.fixed.seq) continue;
+    Dump dump;
+    std::string error;
+    if (!ReadDumpFile(entries[i].path, &dump, &error)) continue;
+    Report report = BuildReport(dump, entries[i].path, symbolizer);
+    data.sample_bytes = report.settings.sample_bytes;
+    data.points.push_back(Point{.seq = report.process.fixed.seq,
+                                .time_monotonic_ns = report.process.fixed.time_monotonic_ns,
+                                .time_unix_ns = report.process.fixed.time_unix_ns,
+                                .picture = report.picture});
+    size_t n = data.points.size();
+    for (std::vector<uint64_t>& series : data.suspect_live) series.push_back(0);
+    for (const SiteSummary& site : report.sites) {
+      if (auto it = suspect_of_stack.find(site.stack); it != suspect_of_stack.end()) {
+        data.suspect_live[it->second].back() = site.live_bytes;
+      }
+    }
+    for (const StreamSummary& s : report.streams) {
+      StreamSeries& series = data.streams[{s.stack, s.kind}];
+      // A site first seen now had no open streams before.
+      series.open_count.resize(n - 1, 0);
+      series.open_bytes.resize(n - 1, 0);
+      series.open_count.push_back(s.open_count);
+      series.open_bytes.push_back(s.open_bytes);
+      series.opened_total = s.opened_total;
+      series.max_open_bytes = std::max(series.max_open_bytes, s.open_bytes);
+      series.max_open_count = std::max(series.max_open_count, s.open_count);
+    }
+    for (auto& [key, series] : data.streams) {
+      series.open_count.resize(n, 0);
+      series.open_bytes.resize(n, 0);
+    }
+    if (n == 1) {
+      for (const SiteSummary& site : report.sites) first_live[site.stack] = site.live_bytes;
+    }
+    last_sites = std::move(report.sites);
+  }
+  for (const SiteSummary& site : last_sites) {
+    std::span<const uint32_t> stack = symbolizer->stacks().Get(site.stack);
+    live->Add(stack, site.live_bytes);
+    auto first = first_live.find(site.stack);
+    uint64_t before = first == first_live.end() ? 0 : first->second;
+    if (site.live_bytes > before) growth->Add(stack, site.live_bytes - before);
+  }
+  return data;
+}
+
+void WriteUIntArray(std::string_view key, const std::vector<uint64_t>& values, JsonWriter* json) {
+  json->Key(key);
+  json->BeginArray(/*inline_=*/true);
+  for (uint64_t v : values) json->UInt(v);
+  json->EndArray();
+}
+
+template <typename F>
+void WritePointArray(std::string_view key, const std::vector<Point>& points, F get,
+                     JsonWriter* json) {
+  json->Key(key);
+  json->BeginArray(/*inline_=*/true);
+  for (const Point& p : points) json->Int(static_cast<int64_t>(get(p)));
+  json->EndArray();
+}
+
+void WriteProcess(const ProcessData& data, const ProcessTrend* trend, JsonWriter* json) {
+  json->BeginObject();
+  json->FieldInt("pid", data.pid);
+  json->Field("instance_id", absl::StrFormat("%016x", data.instance_id));
+  if (trend != nullptr) {
+    // The same fields as `trend --format json`.
+    json->Field("host", trend->host);
+    json->Field("executable", trend->executable);
+    json->FieldUInt("dumps", trend->dumps);
+    json->FieldUInt("first_seq", trend->first_seq);
+    json->FieldUInt("last_seq", trend->last_seq);
+    json->FieldInt("duration_ns", trend->last_time_ns - trend->first_time_ns);
+    json->FieldUInt("first_rss_bytes", trend->first_rss);
+    json->FieldUInt("last_rss_bytes", trend->last_rss);
+    json->FieldUInt("last_live_bytes", trend->last_live_bytes);
+    json->FieldUInt("last_live_count", trend->last_live_count);
+  }
+  json->FieldUInt("sample_bytes", data.sample_bytes);
+  json->Key("points");
+  json->BeginObject();
+  const int64_t t0 = data.points.empty() ? 0 : data.points[0].time_monotonic_ns;
+  WritePointArray(
+      "seq", data.points, [](const Point& p) { return p.seq; }, json);
+  WritePointArray(
+      "time_ns", data.points, [t0](const Point& p) { return p.time_monotonic_ns - t0; }, json);
+  WritePointArray(
+      "time_unix_ns", data.points, [](const Point& p) { return p.time_unix_ns; }, json);
+  WritePointArray(
+      "rss_bytes", data.points, [](const Point& p) { return p.picture.rss_bytes; }, json);
+  WritePointArray(
+      "live_bytes", data.points, [](const Point& p) { return p.picture.live_bytes; }, json);
+  WritePointArray(
+      "malloc_in_use_bytes", data.points,
+      [](const Point& p) { return p.picture.malloc_in_use_bytes; }, json);
+  WritePointArray(
+      "malloc_free_bytes", data.points, [](const Point& p) { return p.picture.malloc_free_bytes; },
+      json);
+  WritePointArray(
+      "malloc_heap_bytes", data.points, [](const Point& p) { return p.picture.malloc_heap_bytes; },
+      json);
+  WritePointArray(
+      "recorder_bytes", data.points, [](const Point& p) { return p.picture.recorder_bytes; }, json);
+  WritePointArray(
+      "other_bytes", data.points, [](const Point& p) { return p.picture.other_bytes; }, json);
+  json->EndObject();
+  json->EndObject();
+}
+
+// The fields of a ranked site, named as in `trend --format json`.
+void WriteSuspectFields(const SuspectTrend& s, const Symbolizer& symbolizer, JsonWriter* json) {
+  std::span<const uint32_t> stack = symbolizer.stacks().Get(s.stack);
+  json->FieldDouble("growth_bytes_per_min", s.growth_bytes_per_min, 1);
+  json->FieldUInt("live_bytes_last", s.live_bytes_last);
+  json->FieldUInt("live_count_last", s.live_count_last);
+  json->FieldUInt("sampled_live_count_last", s.sampled_live_count_last);
+  json->FieldDouble("monotonic_fraction", s.monotonic_fraction(), 4);
+  json->FieldUInt("intervals", s.intervals);
+  json->FieldUInt("grew_intervals", s.grew);
+  json->FieldUInt("shrank_intervals", s.shrank);
+  json->FieldUInt("processes", s.processes);
+  json->FieldUInt("processes_seen", s.processes_seen);
+  json->FieldInt("caller_index", CallerIndex(symbolizer.frames(), stack));
+  WriteFramesJson(symbolizer.frames(), stack, json);
+}
+
+const char* StreamKindName(uint32_t kind) {
+  switch (static_cast<format::StreamKind>(kind)) {
+    case format::StreamKind::kInflate:
+      return "inflate";
+    case format::StreamKind::kDeflate:
+      return "deflate";
+  }
+  return "unknown";
+}
+
+void WriteFlame(std::string_view key, const FlameTree& tree, size_t max_nodes,
+                const std::function<uint32_t(uint32_t)>& frame_index, JsonWriter* json) {
+  uint64_t min_value = tree.ThresholdFor(max_nodes);
+  json->Key(key);
+  json->BeginObject();
+  json->FieldUInt("total", tree.total());
+  json->FieldUInt("nodes", tree.size());
+  json->FieldUInt("min_value", min_value);
+  json->Key("tree");
+  tree.WriteJson(min_value, frame_index, json);
+  json->EndObject();
+}
+
+}  // namespace
+
+size_t BuildHtmlData(const std::vector<std::string>& files, const HtmlOptions& options,
+                     Symbolizer* symbolizer, std::string* out, std::vector<std::string>* errors) {
+  TrendResult trend = AnalyzeTrend(files, options.trend, symbolizer, {});
+  *errors = trend.errors;
+
+  size_t shown =
+      options.top == 0 ? trend.suspects.size() : std::min(options.top, trend.suspects.size());
+  absl::flat_hash_map<uint32_t, size_t> suspect_of_stack;
+  for (size_t i = 0; i < shown; ++i) suspect_of_stack[trend.suspects[i].stack] = i;
+
+  // The second pass, for what trend does not keep: the same grouping and order as AnalyzeTrend.
+  std::map<std::pair<int64_t, uint64_t>, std::vector<Entry>> groups;
+  for (const std::string& path : files) {
+    Entry entry{path, {}};
+    std::string error;
+    if (!ReadDumpProcess(path, &entry.process, &error)) continue;
+    groups[{entry.process.fixed.pid, entry.process.fixed.instance_id}].push_back(std::move(entry));
+  }
+  FlameTree live, growth;
+  std::vector<ProcessData> processes;
+  for (auto& [key, entries] : groups) {
+    std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+      return a.process.fixed.seq < b.process.fixed.seq;
+    });
+    ProcessData data = ReadProcess(entries, suspect_of_stack, shown, symbolizer, &live, &growth);
+    if (!data.points.empty()) processes.push_back(std::move(data));
+  }
+
+  // Opening sites by the most bytes (then streams) they held open at any dump of any process.
+  std::map<StreamKey, std::pair<uint64_t, uint64_t>> stream_peaks;
+  for (const ProcessData& p : processes) {
+    for (const auto& [key, series] : p.streams) {
+      auto& peak = stream_peaks[key];
+      peak.first = std::max(peak.first, series.max_open_bytes);
+      peak.second = std::max(peak.second, series.max_open_count);
+    }
+  }
+  std::vector<std::pair<StreamKey, std::pair<uint64_t, uint64_t>>> streams(stream_peaks.begin(),
+                                                                           stream_peaks.end());
+  std::stable_sort(streams.begin(), streams.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  if (options.max_streams != 0 && streams.size() > options.max_streams) {
+    streams.resize(options.max_streams);
+  }
+
+  const Symbolizer& sym = *symbolizer;
+  JsonWriter json(out);
+  json.BeginObject();
+  json.FieldUInt("leakscope_json", 1);
+  json.Field("command", "html");
+  json.FieldUInt("dumps_read", trend.dumps_read);
+  json.Key("errors");
+  json.BeginArray();
+  for (const std::string& e : trend.errors) json.String(e);
+  json.EndArray();
+
+  json.Key("processes");
+  json.BeginArray();
+  for (const ProcessData& p : processes) {
+    const ProcessTrend* match = nullptr;
+    for (const ProcessTrend& t : trend.processes) {
+      if (t.pid == p.pid && t.instance_id == p.instance_id) match = &t;
+    }
+    WriteProcess(p, match, &json);
+  }
+  json.EndArray();
+
+  json.FieldUInt("suspect_count", trend.suspects.size());
+  json.Key("suspects");
+  json.BeginArray();
+  for (size_t i = 0; i < shown; ++i) {
+    json.BeginObject();
+    json.FieldUInt("rank", i + 1);
+    WriteSuspectFields(trend.suspects[i], sym, &json);
+    json.Key("series");
+    json.BeginArray();
+    for (size_t p = 0; p < processes.size(); ++p) {
+      const std::vector<uint64_t>& values = processes[p].suspect_live[i];
+      if (std::all_of(values.begin(), values.end(), [](uint64_t v) { return v == 0; })) continue;
+      json.BeginObject(/*inline_=*/true);
+      json.FieldUInt("process", p);
+      WriteUIntArray("live_bytes", values, &json);
+      json.EndObject();
+    }
+    json.EndArray();
+    json.EndObject();
+  }
+  json.EndArray();
+
+  json.Key("streams");
+  json.BeginArray();
+  for (const auto& [key, peak] : streams) {
+    std::span<const uint32_t> stack = sym.stacks().Get(key.first);
+    json.BeginObject();
+    json.Field("kind", StreamKindName(key.second));
+    json.FieldUInt("max_open_bytes", peak.first);
+    json.FieldUInt("max_open_count", peak.second);
+    json.FieldInt("caller_index", CallerIndex(sym.frames(), stack));
+    WriteFramesJson(sym.frames(), stack, &json);
+    json.Key("series");
+    json.BeginArray();
+    for (size_t p = 0; p < processes.size(); ++p) {
+      auto it = processes[p].streams.find(key);
+      if (it == processes[p].streams.end()) continue;
+      json.BeginObject(/*inline_=*/true);
+      json.FieldUInt("process", p);
+      json.FieldUInt("opened_total", it->second.opened_total);
+      WriteUIntArray("open_count", it->second.open_count, &json);
+      WriteUIntArray("open_bytes", it->second.open_bytes, &json);
+      json.EndObject();
+    }
+    json.EndArray();
+    json.EndObject();
+  }
+  json.EndArray();
+
+  // The trees refer to frames by index into one table, written after them and holding only
+  // the frames they use.
+  std::vector<uint32_t> used;
+  absl::flat_hash_map<uint32_t, uint32_t> index_of;
+  auto frame_index = [&](uint32_t id) {
+    auto [it, inserted] = index_of.try_emplace(id, static_cast<uint32_t>(used.size()));
+    if (inserted) used.push_back(id);
+    return it->second;
+  };
+  json.Key("flame");
+  json.BeginObject();
+  WriteFlame("live", live, options.max_flame_nodes, frame_index, &json);
+  WriteFlame("growth", growth, options.max_flame_nodes, frame_index, &json);
+  json.Key("frames");
+  json.BeginArray();
+  for (uint32_t id : used) {
+    const Frame& f = sym.frames().Get(id);
+    json.BeginArray(/*inline_=*/true);
+    json.String(f.DisplayName());
+    json.String(Basename(f.module));
+    json.String(FrameKindName(f.kind));
+    json.String(f.Location());
+    json.Bool(f.allocator);
+    json.EndArray();
+  }
+  json.EndArray();
+  json.EndObject();
+  json.EndObject();
+  return trend.dumps_read;
+}
+
+}  // namespace leakscope

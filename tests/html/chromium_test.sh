@@ -1,0 +1,130 @@
+#!/bin/bash
+# Opens the HTML report of the golden dumps in headless Chromium and checks what a person would
+# see: the page rendered with no JavaScript error, the top suspect of `leakscope trend` by its
+# allocating caller, its chart, the memory chart and the flame graph; and that opening it makes
+# no network request. Saves a screenshot as BUILD_DIR/html_report.png.
+#   chromium_test.sh LEAKSCOPE GOLDEN_DIR BUILD_DIR
+# Exits 77 (skipped) when Chromium is not installed (Debian: apt-get install chromium).
+set -u
+leakscope=$1 golden=$2 build=$3
+here=$(cd "$(dirname "$0")" && pwd)
+
+browser=""
+for candidate in chromium chromium-browser; do
+  if command -v "$candidate" >/dev/null; then
+    browser=$candidate
+    break
+  fi
+done
+if [ -z "$browser" ]; then
+  echo "chromium not found (Debian package: chromium; scripts/install-deps installs it); skipped"
+  exit 77
+fi
+
+work="$build/html_chromium"
+rm -rf "$work"
+mkdir -p "$work"
+failed=0
+fail() {
+  echo "FAIL: $*"
+  failed=1
+}
+
+"$leakscope" html -q "$golden" -o "$work/report.html" || { echo "leakscope html failed"; exit 1; }
+"$leakscope" trend -q --format json "$golden" >"$work/trend.json"
+top=$(cmake -DJSON_FILE="$work/trend.json" -P "$here/top_suspect.cmake")
+[ -n "$top" ] || { echo "no top suspect in trend output"; exit 1; }
+
+# A fresh profile per run; the blocked proxy (port 9, discard) keeps any request on the
+# machine, and the net log records every request the page starts.
+run_browser() {  # NAME PAGE EXTRA-ARGS...
+  local name=$1 page=$2
+  shift 2
+  timeout 90 "$browser" --headless --no-sandbox --disable-gpu --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --user-data-dir="$work/profile-$name" --proxy-server=127.0.0.1:9 \
+    --enable-logging=stderr --v=0 --log-net-log="$work/netlog-$name.json" \
+    "$@" "file://$page" 2>"$work/browser-$name.log"
+}
+
+# Requests made for the page (not the browser's own): their network isolation key is the
+# page's origin, file://.
+page_requests() {  # NETLOG
+  grep '"network_isolation_key":"file://' "$1" | grep -o '"url":"[^"]*"' | sed 's/^/  /'
+}
+
+run_browser dom "$work/report.html" --window-size=1280,1600 --dump-dom >"$work/dom.html" ||
+  fail "chromium --dump-dom exited with $?"
+# What the page drew: the DOM without the script blocks (which hold the data and the code).
+perl -0777 -pe 's{<script\b.*?</script>}{}gs' "$work/dom.html" >"$work/rendered.html"
+
+grep -q '<body data-rendered="true">' "$work/rendered.html" || fail "the page script did not finish"
+if ! grep -q '<pre id="errors"></pre>' "$work/rendered.html"; then
+  fail "JavaScript errors: $(grep -o '<pre id="errors">[^<]*' "$work/rendered.html")"
+fi
+grep -q "<td class=\"fn mono\">$top" "$work/rendered.html" ||
+  fail "the top suspect's caller $top is not in the suspects table"
+grep -q '<svg class="spark" id="suspect-chart-1"' "$work/rendered.html" ||
+  fail "no chart for the top suspect"
+grep -q '<svg class="memory" id="memory-chart-0"' "$work/rendered.html" || fail "no memory chart"
+grep -q '<svg id="flamegraph" class="flamegraph" width="[0-9]*" height="[0-9]*"' \
+  "$work/rendered.html" || fail "no flame graph"
+grep -q "<g data-n=\"[0-9]*\"><rect [^>]*></rect><text [^>]*>$top<" "$work/rendered.html" ||
+  fail "the flame graph has no frame $top"
+grep -q '<table id="stream-table">' "$work/rendered.html" || fail "no zlib stream table"
+if grep -q ':CONSOLE' "$work/browser-dom.log"; then
+  fail "console messages: $(grep ':CONSOLE' "$work/browser-dom.log")"
+fi
+requests=$(page_requests "$work/netlog-dom.json")
+[ -z "$requests" ] || fail "the page made network requests:
+$requests"
+[ -s "$work/netlog-dom.json" ] || fail "chromium wrote no net log"
+
+# A link into the report opens the top suspect's stack and searches the flame graph for its
+# caller: the same code as a click on its row and typing into the search box. In the golden
+# dumps the caller holds 8.50 MiB of the 16.3 MiB live in the last dumps.
+encoded=$(printf '%s' "$top" | sed 's/+/%2B/g')
+run_browser link "$work/report.html#suspect=1&search=$encoded" --window-size=1280,1600 \
+  --dump-dom >"$work/dom-link.html" || fail "chromium --dump-dom (link) exited with $?"
+perl -0777 -pe 's{<script\b.*?</script>}{}gs' "$work/dom-link.html" >"$work/rendered-link.html"
+grep -q '<pre id="errors"></pre>' "$work/rendered-link.html" ||
+  fail "JavaScript errors (link): $(grep -o '<pre id="errors">[^<]*' "$work/rendered-link.html")"
+grep -q '<tr class="site" id="suspect-1" aria-expanded="true">' "$work/rendered-link.html" ||
+  fail "#suspect=1 did not open the top suspect's stack"
+perl -0777 -ne 'exit(m{id="suspect-1" aria-expanded="true">.*?</tr><tr class="detail"><td [^>]*><ol class="stack">.*?<span class="fname">\Q'"$top"'\E</span>}s ? 0 : 1)' \
+  "$work/rendered-link.html" || fail "the open stack does not show $top"
+grep -q '<span id="flame-match">matched 8.50 MiB (52.1%)</span>' "$work/rendered-link.html" ||
+  fail "search: $(grep -o '<span id="flame-match">[^<]*' "$work/rendered-link.html")"
+grep -q 'fill="#d63cf0"></rect><text [^>]*>'"$top"'<' "$work/rendered-link.html" ||
+  fail "the flame graph does not highlight $top"
+
+# The growth flame graph: the caller grew by 5 MiB in pid 4242 and 1.88 MiB in pid 5151, of
+# 10.1 MiB of growth in all.
+run_browser growth "$work/report.html#flame=growth&search=$encoded" --window-size=1280,1600 \
+  --dump-dom >"$work/dom-growth.html" || fail "chromium --dump-dom (growth) exited with $?"
+perl -0777 -pe 's{<script\b.*?</script>}{}gs' "$work/dom-growth.html" >"$work/rendered-growth.html"
+grep -q '<pre id="errors"></pre>' "$work/rendered-growth.html" ||
+  fail "JavaScript errors (growth): $(grep -o '<pre id="errors">[^<]*' "$work/rendered-growth.html")"
+grep -q '<button id="flame-growth" class="on">' "$work/rendered-growth.html" ||
+  fail "#flame=growth did not show the growth flame graph"
+grep -q '<span id="flame-match">matched 6.88 MiB (68.2%)</span>' "$work/rendered-growth.html" ||
+  fail "growth search: $(grep -o '<span id="flame-match">[^<]*' "$work/rendered-growth.html")"
+
+# The net log check must be able to fail: the same page without its Content-Security-Policy and
+# with an image from the network shows up in the net log.
+sed -e '/Content-Security-Policy/d' \
+  -e 's|<footer>|<footer><img src="http://192.0.2.1/leakscope-test.png">|' \
+  "$work/report.html" >"$work/fetching.html"
+run_browser control "$work/fetching.html" --dump-dom >/dev/null
+page_requests "$work/netlog-control.json" | grep -q '192.0.2.1/leakscope-test.png' ||
+  fail "the net log check does not see a page's request (did Chromium's net log format change?)"
+
+run_browser shot "$work/report.html" --window-size=1280,1600 --hide-scrollbars \
+  --screenshot="$build/html_report.png" >/dev/null || fail "chromium --screenshot exited with $?"
+[ -s "$build/html_report.png" ] || fail "no screenshot"
+
+if [ "$failed" -ne 0 ]; then
+  echo "(files in $work)"
+  exit 1
+fi
+echo "rendered without errors or requests; top suspect $top; screenshot $build/html_report.png"
