@@ -193,4 +193,20 @@ void FormatReportJson(const Report& report, const Symbolizer& symbolizer, size_t
   json.EndObject();
 }
 
+void WriteTrendSiteJson(const SuspectTrend& s, const Symbolizer& symbolizer, JsonWriter* json) {
+  std::span<const uint32_t> stack = symbolizer.stacks().Get(s.stack);
+  json->FieldDouble("growth_bytes_per_min", s.growth_bytes_per_min, 1);
+  json->FieldUInt("live_bytes_last", s.live_bytes_last);
+  json->FieldUInt("live_count_last", s.live_count_last);
+  json->FieldUInt("sampled_live_count_last", s.sampled_live_count_last);
+  json->FieldDouble("monotonic_fraction", s.monotonic_fraction(), 4);
+  json->FieldUInt("intervals", s.intervals);
+  json->FieldUInt("grew_intervals", s.grew);
+  json->FieldUInt("shrank_intervals", s.shrank);
+  json->FieldUInt("processes", s.processes);
+  json->FieldUInt("processes_seen", s.processes_seen);
+  json->FieldInt("caller_index", CallerIndex(symbolizer.frames(), stack));
+  WriteFramesJson(symbolizer.frames(), stack, json);
+}
+
 }  // namespace leakscope

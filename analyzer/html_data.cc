@@ -172,23 +172,6 @@ void WriteProcess(const ProcessData& data, const ProcessTrend* trend, JsonWriter
   json->EndObject();
 }
 
-// The fields of a ranked site, named as in `trend --format json`.
-void WriteSuspectFields(const SuspectTrend& s, const Symbolizer& symbolizer, JsonWriter* json) {
-  std::span<const uint32_t> stack = symbolizer.stacks().Get(s.stack);
-  json->FieldDouble("growth_bytes_per_min", s.growth_bytes_per_min, 1);
-  json->FieldUInt("live_bytes_last", s.live_bytes_last);
-  json->FieldUInt("live_count_last", s.live_count_last);
-  json->FieldUInt("sampled_live_count_last", s.sampled_live_count_last);
-  json->FieldDouble("monotonic_fraction", s.monotonic_fraction(), 4);
-  json->FieldUInt("intervals", s.intervals);
-  json->FieldUInt("grew_intervals", s.grew);
-  json->FieldUInt("shrank_intervals", s.shrank);
-  json->FieldUInt("processes", s.processes);
-  json->FieldUInt("processes_seen", s.processes_seen);
-  json->FieldInt("caller_index", CallerIndex(symbolizer.frames(), stack));
-  WriteFramesJson(symbolizer.frames(), stack, json);
-}
-
 const char* StreamKindName(uint32_t kind) {
   switch (static_cast<format::StreamKind>(kind)) {
     case format::StreamKind::kInflate:
@@ -287,7 +270,7 @@ size_t BuildHtmlData(const std::vector<std::string>& files, const HtmlOptions& o
   for (size_t i = 0; i < shown; ++i) {
     json.BeginObject();
     json.FieldUInt("rank", i + 1);
-    WriteSuspectFields(trend.suspects[i], sym, &json);
+    WriteTrendSiteJson(trend.suspects[i], sym, &json);
     json.Key("series");
     json.BeginArray();
     for (size_t p = 0; p < processes.size(); ++p) {

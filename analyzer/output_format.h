@@ -11,6 +11,7 @@
 #include "json_writer.h"
 #include "report.h"
 #include "symbolizer.h"
+#include "trend.h"
 
 namespace leakscope {
 
@@ -25,6 +26,10 @@ void AppendStackText(const FrameTable& frames, std::span<const uint32_t> stack,
                      std::string_view indent, std::string* out);
 // Writes the "frames" array: one inline object per frame, innermost first.
 void WriteFramesJson(const FrameTable& frames, std::span<const uint32_t> stack, JsonWriter* json);
+
+// The fields of one ranked site of a trend, as `trend --format json` writes them (docs/json.md);
+// the HTML report embeds the same.
+void WriteTrendSiteJson(const SuspectTrend& site, const Symbolizer& symbolizer, JsonWriter* json);
 
 // `top` limits the number of sites (0 = all).
 void FormatReportText(const Report& report, const Symbolizer& symbolizer, size_t top,

@@ -101,22 +101,6 @@ void FormatTrendText(const TrendResult& r, const Symbolizer& symbolizer, size_t 
   }
 }
 
-void WriteSiteJson(const SuspectTrend& s, const Symbolizer& symbolizer, JsonWriter* json) {
-  std::span<const uint32_t> stack = symbolizer.stacks().Get(s.stack);
-  json->FieldDouble("growth_bytes_per_min", s.growth_bytes_per_min, 1);
-  json->FieldUInt("live_bytes_last", s.live_bytes_last);
-  json->FieldUInt("live_count_last", s.live_count_last);
-  json->FieldUInt("sampled_live_count_last", s.sampled_live_count_last);
-  json->FieldDouble("monotonic_fraction", s.monotonic_fraction(), 4);
-  json->FieldUInt("intervals", s.intervals);
-  json->FieldUInt("grew_intervals", s.grew);
-  json->FieldUInt("shrank_intervals", s.shrank);
-  json->FieldUInt("processes", s.processes);
-  json->FieldUInt("processes_seen", s.processes_seen);
-  json->FieldInt("caller_index", CallerIndex(symbolizer.frames(), stack));
-  WriteFramesJson(symbolizer.frames(), stack, json);
-}
-
 void FormatTrendJson(const TrendResult& r, const Symbolizer& symbolizer, size_t top,
                      std::string* out) {
   JsonWriter json(out);
@@ -153,7 +137,7 @@ void FormatTrendJson(const TrendResult& r, const Symbolizer& symbolizer, size_t 
   for (size_t i = 0; i < shown; ++i) {
     json.BeginObject();
     json.FieldUInt("rank", i + 1);
-    WriteSiteJson(r.suspects[i], symbolizer, &json);
+    WriteTrendSiteJson(r.suspects[i], symbolizer, &json);
     json.EndObject();
   }
   json.EndArray();
@@ -163,7 +147,7 @@ void FormatTrendJson(const TrendResult& r, const Symbolizer& symbolizer, size_t 
   for (size_t i = 0; i < sites; ++i) {
     json.BeginObject();
     json.FieldBool("suspect", r.sites[i].processes > 0);
-    WriteSiteJson(r.sites[i], symbolizer, &json);
+    WriteTrendSiteJson(r.sites[i], symbolizer, &json);
     json.EndObject();
   }
   json.EndArray();
