@@ -16,6 +16,7 @@
 
 #include "dump.h"
 #include "sample_dumps.h"
+#include "temp_file_fixture.h"
 
 namespace leakscope {
 namespace {
@@ -56,24 +57,8 @@ bool SameProcess(const ProcessInfo& a, const ProcessInfo& b) {
          a.executable == b.executable && a.args == b.args;
 }
 
-class DumpProcessTest : public ::testing::Test {
+class DumpProcessTest : public TempFileTest {
  protected:
-  void SetUp() override {
-    std::string pattern = ::testing::TempDir() + "leakscope-process-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  std::string WriteFile(const std::string& name, std::string_view bytes) {
-    std::string path = dir_ + "/" + name;
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    EXPECT_GE(fd, 0);
-    EXPECT_EQ(::write(fd, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
-    ::close(fd);
-    return path;
-  }
-
   // The error of ReadDumpProcess, which must be one line and equal ReadDumpFile's.
   std::string RejectedLikeReadDumpFile(const std::string& path) {
     ProcessInfo process;
@@ -86,8 +71,6 @@ class DumpProcessTest : public ::testing::Test {
     EXPECT_EQ(error, full_error);
     return error;
   }
-
-  std::string dir_;
 };
 
 TEST_F(DumpProcessTest, ReadsEveryFieldOfTheProcessRecord) {

@@ -17,6 +17,7 @@
 
 #include "dump.h"
 #include "sample_dumps.h"
+#include "temp_file_fixture.h"
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -394,32 +395,14 @@ TEST(DumpReader, LeavesOutputUntouchedOnFailure) {
 
 // --- ReadDumpFile ---
 
-class ReadDumpFileTest : public ::testing::Test {
+class ReadDumpFileTest : public TempFileTest {
  protected:
-  void SetUp() override {
-    std::string pattern = ::testing::TempDir() + "leakscope-read-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  std::string WriteFile(const std::string& name, std::string_view bytes) {
-    std::string path = dir_ + "/" + name;
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    EXPECT_GE(fd, 0);
-    EXPECT_EQ(::write(fd, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
-    ::close(fd);
-    return path;
-  }
-
   std::string Rejected(const std::string& path) {
     Dump dump;
     std::string error;
     EXPECT_FALSE(ReadDumpFile(path, &dump, &error));
     return error;
   }
-
-  std::string dir_;
 };
 
 TEST_F(ReadDumpFileTest, ReadsAValidFile) {
