@@ -120,21 +120,22 @@ constexpr uint64_t kFilterSpan = uint64_t{1} << 30;  // 2^22 granules of 256 byt
 LiveTable* EmptyLiveTable() {
   static LiveTable* table = [] {
     auto* t = new LiveTable;
-    if (!t->Init(kDefaultMaxLive)) Fail("cannot reserve a live table");
+    if (!t->Init(kDefaultMaxLive, kDefaultSampleBytes)) Fail("cannot reserve a live table");
     return t;
   }();
   return table;
 }
 
-// A default-sized table holding 200,000 entries spread over the filter's whole span, so every
-// filter page is resident (unwritten pages would all read the one shared zero page, which is
-// always cached and would flatter the cold case).
+// A default-sized table holding 200,000 entries spread over 32 GiB (one sample per 160 KiB, as
+// dense as default sampling makes them), so every filter page is resident (unwritten pages
+// would all read the one shared zero page, which is always cached and would flatter the cold
+// case).
 LiveTable* BusyLiveTable() {
   static LiveTable* table = [] {
     auto* t = new LiveTable;
-    if (!t->Init(kDefaultMaxLive)) Fail("cannot reserve a live table");
+    if (!t->Init(kDefaultMaxLive, kDefaultSampleBytes)) Fail("cannot reserve a live table");
     uintptr_t base = kHeapBase + (uint64_t{1} << 40);
-    for (uintptr_t a : RandomAddresses(200'000, base, kFilterSpan, 3)) {
+    for (uintptr_t a : RandomAddresses(200'000, base, uint64_t{32} << 30, 3)) {
       t->Insert(a, 32, 1);  // a duplicate address just takes another slot: harmless here
     }
     return t;

@@ -14,7 +14,7 @@ int Log2Ceil(uint64_t v) {
 }
 }  // namespace
 
-bool LiveTable::Init(uint64_t max_live) {
+bool LiveTable::Init(uint64_t max_live, uint64_t mean_sample_bytes) {
   // Half full at most, so a kWindow neighbourhood almost never fills up.
   int slot_bits = Log2Ceil(max_live * 2);
   // 2^22 granules = 1 GiB of address space before two granules share a counter. Only counters
@@ -26,7 +26,11 @@ bool LiveTable::Init(uint64_t max_live) {
   if (slots == nullptr || filter == nullptr) return false;
   slots_ = slots;
   slot_mask_ = (1ull << slot_bits) - 1;
+  slot_bits_ = slot_bits;
   slot_shift_ = 64 - slot_bits;
+  // Granules of mean / 32 bytes (see the header); for means under 512 bytes, hash instead.
+  int granule_shift = 63 - __builtin_clzll(mean_sample_bytes | 1) - 5;
+  granule_shift_ = granule_shift >= 4 ? granule_shift : 0;
   filter_mask_ = (1ull << filter_bits) - 1;
   filter_ = filter;
   return true;

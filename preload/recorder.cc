@@ -86,7 +86,7 @@ bool EnsureInitialized() {
   r.sampler = Sampler(r.options.sample_bytes);
   InitUnwinder();
   if (!r.stacks.Init(r.options.max_stacks, static_cast<uint32_t>(r.options.depth)) ||
-      !r.live.Init(r.options.max_live) || !r.streams.Init(r.options.max_streams)) {
+      !r.live.Init(r.options.max_live, r.options.sample_bytes) || !r.streams.Init(r.options.max_streams)) {
     RawLog(LogLevel::kWarn, "cannot reserve memory for the recorder's tables; recording is off");
     r.phase.store(kDisabled, std::memory_order_release);
     return false;

@@ -18,7 +18,9 @@ struct Region {
   void* address;
   size_t bytes;
 };
-constexpr int kMaxRegions = 32;
+// The recorder reserves 8; unit tests build many short-lived tables (never unmapped: the recorder's
+// own tables must outlive every thread, so they have no destructor).
+constexpr int kMaxRegions = 256;
 Region g_regions[kMaxRegions];
 std::atomic<int> g_region_count{0};
 
