@@ -82,8 +82,10 @@ bool EncodeDump(const ReentrancyGuard& guard, uint64_t seq, DumpEncoder* encoder
     LiveTotals& totals = live[entry.stack_id];
     totals.count += 1;
     totals.bytes += entry.size;
-    totals.est_bytes += entry.exact ? entry.size : r.sampler.Weight(entry.size);
-    totals.est_count_x256 += entry.exact ? 256 : r.sampler.CountWeightX256(entry.size);
+    Sampler::Weights weights = entry.exact ? Sampler::Weights{entry.size, 256}
+                                           : r.sampler.Weigh(entry.size);
+    totals.est_bytes += weights.bytes;
+    totals.est_count_x256 += weights.count_x256;
   });
 
   std::unordered_map<uint64_t, StreamTotals> streams;

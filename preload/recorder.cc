@@ -45,7 +45,19 @@ uint32_t CurrentStackId(const ReentrancyGuard& guard) {
   // Java frames go after the native ones; the analyzer splices them where the native stack
   // enters the JVM.
   if (java::CanCapture()) depth += java::CaptureFrames(guard, pcs + depth, java::kMaxFrames);
-  return g_recorder.stacks.Intern(pcs, depth);
+  uint64_t hash = StackTable::Hash(pcs, depth);
+  // A thread tends to sample the same stack again and again (a loop that allocates). Knowing its
+  // last one skips the table's index slot, offset and record: three cache lines, cold after the
+  // program's own work between two samples. The same 64-bit hash, depth and innermost frame from
+  // a different stack is a 2^-64 event.
+  LastStack& last = t_state.last_stack;
+  if (last.id != 0 && last.hash == hash && last.depth == depth && depth != 0 &&
+      last.innermost == pcs[0]) {
+    return last.id;
+  }
+  uint32_t id = g_recorder.stacks.Intern(pcs, depth, hash);
+  if (id != format::kOverflowSiteId && depth != 0) last = LastStack{hash, pcs[0], depth, id};
+  return id;
 }
 
 std::atomic<uint32_t> g_next_shard{0};
@@ -60,12 +72,12 @@ uint32_t CounterShard() {
 }
 
 void CountAllocated(uint32_t stack_id, uint64_t size) {
+  Sampler::Weights weights = g_recorder.sampler.Weigh(size);
   SiteCounters& site = g_recorder.stacks.counters(stack_id, CounterShard());
   site.alloc_count.fetch_add(1, std::memory_order_relaxed);
   site.alloc_bytes.fetch_add(size, std::memory_order_relaxed);
-  site.alloc_est_bytes.fetch_add(g_recorder.sampler.Weight(size), std::memory_order_relaxed);
-  site.alloc_est_count_x256.fetch_add(g_recorder.sampler.CountWeightX256(size),
-                                      std::memory_order_relaxed);
+  site.alloc_est_bytes.fetch_add(weights.bytes, std::memory_order_relaxed);
+  site.alloc_est_count_x256.fetch_add(weights.count_x256, std::memory_order_relaxed);
 }
 
 }  // namespace
@@ -202,6 +214,7 @@ void ResetRecorderAfterFork(const ReentrancyGuard&) {
   r.unwind_failures.store(0);
   r.zlib_calls.store(0);
   r.zlib_missing_real.store(0);
+  t_state.last_stack = LastStack{};  // the child's one thread: its ids are gone with the table
   r.instance_id = FreshSeed() * 0x9E3779B97F4A7C15ull;
   r.start_unix_ns = NowUnixNs();
 }

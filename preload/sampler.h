@@ -23,20 +23,17 @@ class Sampler {
   uint64_t mean_bytes() const { return mean_bytes_; }
   bool exact() const { return mean_bytes_ <= 1; }
 
-  // The bytes a sample of `size` bytes stands for: size / p(size), rounded.
-  uint64_t Weight(uint64_t size) const {
-    if (exact() || size == 0) return size;
+  // What a sample of `size` bytes stands for: size / p(size) bytes, and 1 / p(size) allocations
+  // in units of 1/256 (fixed point, so per-site sums stay integers); both rounded.
+  struct Weights {
+    uint64_t bytes;
+    uint64_t count_x256;
+  };
+  Weights Weigh(uint64_t size) const {
+    if (exact() || size == 0) return Weights{size, 256};
     double s = static_cast<double>(size);
     double p = -std::expm1(-s / static_cast<double>(mean_bytes_));
-    return static_cast<uint64_t>(s / p + 0.5);
-  }
-
-  // The number of allocations a sample of `size` bytes stands for, 1 / p(size), in units of
-  // 1/256 (fixed point, so per-site sums stay integers).
-  uint64_t CountWeightX256(uint64_t size) const {
-    if (exact() || size == 0) return 256;
-    double p = -std::expm1(-static_cast<double>(size) / static_cast<double>(mean_bytes_));
-    return static_cast<uint64_t>(256.0 / p + 0.5);
+    return Weights{static_cast<uint64_t>(s / p + 0.5), static_cast<uint64_t>(256.0 / p + 0.5)};
   }
 
   // Draws the next countdown from *rng_state, which the caller seeds once (Seed()): the next

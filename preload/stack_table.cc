@@ -61,8 +61,11 @@ bool StackTable::Matches(uint32_t id, uint64_t hash, const uint64_t* pcs, uint32
          std::memcmp(record->pcs, pcs, depth * sizeof(uint64_t)) == 0;
 }
 
-uint32_t StackTable::Intern(const uint64_t* pcs, uint32_t depth) {
-  uint64_t hash = XXH3_64bits(pcs, depth * sizeof(uint64_t));
+uint64_t StackTable::Hash(const uint64_t* pcs, uint32_t depth) {
+  return XXH3_64bits(pcs, depth * sizeof(uint64_t));
+}
+
+uint32_t StackTable::Intern(const uint64_t* pcs, uint32_t depth, uint64_t hash) {
   uint64_t slot = hash & index_mask_;
   uint32_t claimed_id = 0;  // set once we have written our own record
   for (uint64_t probes = 0; probes <= index_mask_; ++probes, slot = (slot + 1) & index_mask_) {

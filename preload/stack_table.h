@@ -48,8 +48,13 @@ class StackTable {
   bool Init(uint64_t max_stacks, uint32_t max_depth);
 
   // Returns the id of the stack `pcs[0..depth)`, inserting it if new, or kOverflowSiteId when the
-  // table is full (counted in dropped()). Lock-free; never blocks, never allocates.
-  uint32_t Intern(const uint64_t* pcs, uint32_t depth);
+  // table is full (counted in dropped()). Lock-free; never blocks, never allocates. `hash` is
+  // Hash(pcs, depth), for callers that already have it.
+  uint32_t Intern(const uint64_t* pcs, uint32_t depth) { return Intern(pcs, depth, Hash(pcs, depth)); }
+  uint32_t Intern(const uint64_t* pcs, uint32_t depth, uint64_t hash);
+
+  // The table's key for a stack (XXH3 of its PCs).
+  static uint64_t Hash(const uint64_t* pcs, uint32_t depth);
 
   // The counters a thread updates: `shard` is the thread's, below kCounterShards.
   SiteCounters& counters(uint32_t id, uint32_t shard) {

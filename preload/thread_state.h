@@ -7,6 +7,14 @@
 
 namespace leakscope {
 
+// The stack this thread sampled last and its id in the stack table (see CurrentStackId).
+struct LastStack {
+  uint64_t hash;       // StackTable::Hash of its PCs
+  uint64_t innermost;  // its first PC, checked too
+  uint32_t depth;
+  uint32_t id;  // 0: nothing remembered
+};
+
 struct ThreadState {
   // Bytes left before the next sample: an allocation of at least this many bytes is sampled
   // (0, the start state, sends the next allocation to the slow path). Unsigned, so a failed
@@ -18,6 +26,7 @@ struct ThreadState {
   bool in_zlib_hook;      // zlib's inflateInit_ calls inflateInit2_: record the outer call only
   void* java_env;         // this thread's JNIEnv while the JVMTI agent knows it as a Java thread
   uint8_t counter_shard;  // 1 + this thread's shard of the site counters; 0 = not chosen yet
+  LastStack last_stack;
 };
 
 extern __thread ThreadState t_state __attribute__((tls_model("initial-exec")));
