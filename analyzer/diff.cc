@@ -97,6 +97,7 @@ void FormatDiffText(const DiffResult& diff, const Symbolizer& symbolizer, size_t
   absl::StrAppend(out, "Old: ", DumpLabel(a), "\nNew: ", DumpLabel(b), " (",
                   HumanDuration(b.process.fixed.time_unix_ns - a.process.fixed.time_unix_ns),
                   " later)\n");
+  AppendJavaWalksText(b.java, "", out);  // the counters run from the start: the newer dump's
   if (!diff.same_process) {
     absl::StrAppend(out,
                     "Note: the dumps come from different processes; sites are matched by "

@@ -176,37 +176,11 @@ void AppendStreams(const Report& report, const Symbolizer& symbolizer, std::stri
   }
 }
 
-void AppendJava(const Report& report, std::string* out) {
-  const format::JavaFixed& j = report.java;
-  if ((j.flags & format::kJavaAgentLoaded) == 0) return;
-  if ((j.flags & format::kJavaFramesOn) == 0) {
-    absl::StrAppend(out,
-                    "Java: JVMTI agent loaded, but AsyncGetCallTrace was not found: no Java "
-                    "frames.\n");
-    return;
-  }
-  uint64_t total = j.unencodable;
-  for (uint64_t walks : j.walks) total += walks;
-  absl::StrAppend(out, "Java: JVMTI agent loaded; Java frames on ", Thousands(j.walks[0]), " of ",
-                  Counted(total, "stack walk"));
-  std::string failed;
-  for (size_t i = 1; i < kJavaWalkKinds; ++i) {
-    if (j.walks[i] == 0) continue;
-    absl::StrAppend(&failed, failed.empty() ? "" : ", ", Thousands(j.walks[i]), " ",
-                    JavaWalkName(i));
-  }
-  if (j.unencodable > 0) {
-    absl::StrAppend(&failed, failed.empty() ? "" : ", ", Thousands(j.unencodable), " unencodable");
-  }
-  if (!failed.empty()) absl::StrAppend(out, "; no frames: ", failed);
-  absl::StrAppend(out, "\n");
-}
-
 void AppendCounters(const Report& report, std::string* out) {
   const format::CountersFixed& c = report.counters;
   absl::StrAppend(out, "\nRecorder: ", Thousands(c.sampled_allocs), " sampled allocations, ",
                   Thousands(c.zlib_calls), " zlib calls intercepted\n");
-  AppendJava(report, out);
+  AppendJavaWalksText(report.java, "", out);
   if (c.dropped_live_full > 0) {
     absl::StrAppend(out, "  Warning: ", Thousands(c.dropped_live_full),
                     " sampled allocations not recorded, live table full (raise "
@@ -233,6 +207,33 @@ void AppendCounters(const Report& report, std::string* out) {
 }
 
 }  // namespace
+
+void AppendJavaWalksText(const format::JavaFixed& j, std::string_view indent, std::string* out) {
+  if ((j.flags & format::kJavaAgentLoaded) == 0) return;
+  if ((j.flags & format::kJavaFramesOn) == 0) {
+    out->append(indent);
+    absl::StrAppend(out,
+                    "Java: JVMTI agent loaded, but AsyncGetCallTrace was not found: no Java "
+                    "frames.\n");
+    return;
+  }
+  uint64_t total = j.unencodable;
+  for (uint64_t walks : j.walks) total += walks;
+  out->append(indent);
+  absl::StrAppend(out, "Java: JVMTI agent loaded; Java frames on ", Thousands(j.walks[0]), " of ",
+                  Counted(total, "stack walk"));
+  std::string failed;
+  for (size_t i = 1; i < kJavaWalkKinds; ++i) {
+    if (j.walks[i] == 0) continue;
+    absl::StrAppend(&failed, failed.empty() ? "" : ", ", Thousands(j.walks[i]), " ",
+                    JavaWalkName(i));
+  }
+  if (j.unencodable > 0) {
+    absl::StrAppend(&failed, failed.empty() ? "" : ", ", Thousands(j.unencodable), " unencodable");
+  }
+  if (!failed.empty()) absl::StrAppend(out, "; no frames: ", failed);
+  absl::StrAppend(out, "\n");
+}
 
 void FormatReportText(const Report& report, const Symbolizer& symbolizer, size_t top,
                       std::string* out) {

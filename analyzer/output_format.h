@@ -31,6 +31,11 @@ void WriteFramesJson(const FrameTable& frames, std::span<const uint32_t> stack, 
 // the HTML report embeds the same.
 void WriteTrendSiteJson(const SuspectTrend& site, const Symbolizer& symbolizer, JsonWriter* json);
 
+// The summary of the JVMTI agent's Java stack walks (a dump's kJava record) as report, diff and
+// trend print it: "Java: JVMTI agent loaded; Java frames on N of M stack walks; no frames: ..."
+// after `indent`, with a newline. Nothing when the dump has no kJava record (no agent).
+void AppendJavaWalksText(const format::JavaFixed& java, std::string_view indent, std::string* out);
+
 // `top` limits the number of sites (0 = all).
 void FormatReportText(const Report& report, const Symbolizer& symbolizer, size_t top,
                       std::string* out);

@@ -52,9 +52,10 @@ struct ProcessTrend {
   uint64_t first_seq = 0, last_seq = 0;
   int64_t first_time_ns = 0, last_time_ns = 0;  // CLOCK_MONOTONIC
   uint64_t first_rss = 0, last_rss = 0;
-  uint64_t last_live_bytes = 0;  // estimated, all sites, last dump
-  uint64_t last_live_count = 0;  // estimated, all sites, last dump
-  std::vector<SiteTrend> sites;  // sites live at some point; by slope descending
+  uint64_t last_live_bytes = 0;   // estimated, all sites, last dump
+  uint64_t last_live_count = 0;   // estimated, all sites, last dump
+  format::JavaFixed last_java{};  // the last dump's kJava record; all zero without the agent
+  std::vector<SiteTrend> sites;   // sites live at some point; by slope descending
 };
 
 // A site across processes, matched by symbolized stack.

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include <atomic>
+#include <vector>
 
 #include "dump_format.h"
 #include "export.h"
@@ -31,9 +32,9 @@ void* g_async_get_call_trace_fn = nullptr;
 std::atomic<bool> g_vm_dead{false};
 std::atomic<bool> g_frames_were_on{false};  // for dumps after VMDeath turned capture off
 
-// The resolver waits here; the dumper wakes it before a dump and waits for the pass to finish.
+// A dump asks the resolver for a pass (g_requested_passes, then the doorbell) and waits on
+// g_resolver_done until the pass has finished. First sightings ring the doorbell alone.
 pthread_mutex_t g_resolver_mutex = PTHREAD_MUTEX_INITIALIZER;
-pthread_cond_t g_resolver_wake = PTHREAD_COND_INITIALIZER;
 pthread_cond_t g_resolver_done = PTHREAD_COND_INITIALIZER;
 uint64_t g_requested_passes = 0;
 uint64_t g_finished_passes = 0;
@@ -102,33 +103,50 @@ MethodInfo Resolve(JNIEnv* jni, uint64_t id) {
   return info;
 }
 
-void ResolvePass(JNIEnv* jni) {
-  ReentrancyGuard guard;
-  for (uint64_t id : UnresolvedMethodIds(guard)) {
+void ResolveIds(JNIEnv* jni, const ReentrancyGuard& guard, const std::vector<uint64_t>& ids) {
+  for (uint64_t id : ids) {
     if (jni->PushLocalFrame(16) != JNI_OK) break;
     StoreMethod(guard, Resolve(jni, id));
     jni->PopLocalFrame(nullptr);
   }
 }
 
+// Every method id in the recorded stacks that has no name yet.
+void ResolvePass(JNIEnv* jni) {
+  ReentrancyGuard guard;
+  ResolveIds(jni, guard, UnresolvedMethodIds(guard));
+}
+
+// The resolver names each method id as soon as a stack walk first sees it (the doorbell), while
+// its class is surely still loaded, instead of at the next dump, when it may be gone. Before a
+// dump it also scans every stack (a safety net for ids the seen table had no room for).
 void JNICALL ResolverMain(jvmtiEnv*, JNIEnv* jni, void*) {
   t_state.java_env = jni;
+  timespec last_scan{};
   for (;;) {
-    pthread_mutex_lock(&g_resolver_mutex);
-    timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += 1;
-    while (g_requested_passes == g_finished_passes && !g_vm_dead.load()) {
-      if (pthread_cond_timedwait(&g_resolver_wake, &g_resolver_mutex, &deadline) != 0) break;
-    }
-    uint64_t pass = g_requested_passes;
-    pthread_mutex_unlock(&g_resolver_mutex);
+    uint32_t doorbell = DoorbellValue();
     if (g_vm_dead.load()) return;
-    ResolvePass(jni);
     pthread_mutex_lock(&g_resolver_mutex);
-    if (g_finished_passes < pass) g_finished_passes = pass;
-    pthread_cond_broadcast(&g_resolver_done);
+    uint64_t pass = g_requested_passes;
+    bool requested = g_finished_passes < pass;
     pthread_mutex_unlock(&g_resolver_mutex);
+    {
+      ReentrancyGuard guard;
+      ResolveIds(jni, guard, TakeFreshMethodIds(guard));
+    }
+    timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (requested || (SeenTableFull() && now.tv_sec != last_scan.tv_sec)) {
+      ResolvePass(jni);
+      last_scan = now;
+    }
+    if (requested) {
+      pthread_mutex_lock(&g_resolver_mutex);
+      if (g_finished_passes < pass) g_finished_passes = pass;
+      pthread_cond_broadcast(&g_resolver_done);
+      pthread_mutex_unlock(&g_resolver_mutex);
+    }
+    WaitForDoorbell(doorbell, 1000);
   }
 }
 
@@ -167,8 +185,8 @@ void JNICALL OnVMDeath(jvmtiEnv*, JNIEnv* jni) {
   EnableCapture(nullptr);  // no walks while the VM tears down
   ResolvePass(jni);        // the last names, for the exit dump
   g_vm_dead.store(true);
+  RingDoorbell();  // the resolver sees the VM gone and returns
   pthread_mutex_lock(&g_resolver_mutex);
-  pthread_cond_broadcast(&g_resolver_wake);
   pthread_cond_broadcast(&g_resolver_done);
   pthread_mutex_unlock(&g_resolver_mutex);
 }
@@ -263,7 +281,7 @@ void ResolveMethodsBeforeDump() {
   if (g_jvmti == nullptr || g_vm_dead.load()) return;
   pthread_mutex_lock(&g_resolver_mutex);
   uint64_t pass = ++g_requested_passes;
-  pthread_cond_signal(&g_resolver_wake);
+  RingDoorbell();
   timespec deadline;
   clock_gettime(CLOCK_REALTIME, &deadline);
   deadline.tv_nsec += 500'000'000;  // a dump does not wait longer than this for names

@@ -5,6 +5,7 @@
 #include <ucontext.h>
 
 #include "dump_format.h"
+#include "java_methods.h"
 
 namespace leakscope::java {
 
@@ -31,7 +32,7 @@ void EnableCapture(void* async_get_call_trace) {
   g_async_get_call_trace.store(async_get_call_trace, std::memory_order_release);
 }
 
-uint32_t CaptureFrames(const ReentrancyGuard&, uint64_t* out, uint32_t max) {
+uint32_t CaptureFrames(const ReentrancyGuard& guard, uint64_t* out, uint32_t max) {
   auto walk =
       reinterpret_cast<AsyncGetCallTraceFn>(g_async_get_call_trace.load(std::memory_order_acquire));
   if (walk == nullptr || max == 0) return 0;
@@ -62,6 +63,9 @@ uint32_t CaptureFrames(const ReentrancyGuard&, uint64_t* out, uint32_t max) {
     }
     out[n++] = format::EncodeJavaFrame(method, frames[i].bci);
   }
+  // Names must be asked for while the classes are loaded: the first sighting of a method wakes
+  // the resolver now rather than at the next dump.
+  for (uint32_t i = 0; i < n; ++i) NoteMethod(guard, format::JavaFrameMethod(out[i]));
   g_java_counters.by_reason[0].fetch_add(1, std::memory_order_relaxed);
   return n;
 }

@@ -89,21 +89,33 @@ jvm_test(jvm_agent_temurin25 JAVA ${JVM_TEMURIN25} MODE safety
 jvm_test(jvm_agent_temurin25_xcomp JAVA ${JVM_TEMURIN25} MODE safety TIMEOUT 150
          ARGS ${JVM_AGENT_ARGS} --jvm-opt=-Xcomp)
 
-# Java frames in the analyzer (issue 6): StreamingJob under the preload and the agent, every
-# allocation recorded; `leakscope trend --format json` must name the leaking Java methods
-# (DataFileWriter.newCompressor, TableMetadataCache.open) and the JDK classes between them and
-# the natives (Deflater.<init>, Inflater.<init>, GZIPInputStream.<init>) with source lines.
+# Java frames in the analyzer (issue 6), tests/jvm/jvm_java_frames.py, every allocation recorded:
+# - jvm_java_frames_*: StreamingJob under the preload and the agent (-agentpath); `leakscope
+#   trend --format json` must name the leaking Java methods (DataFileWriter.newCompressor,
+#   TableMetadataCache.open) and the JDK classes between them and the natives (Deflater.<init>,
+#   Inflater.<init>, GZIPInputStream.<init>) with source lines.
+# - jvm_java_attach_*: the same job under LD_PRELOAD alone, the agent loaded into the running JVM
+#   with `jcmd PID JVMTI.agent_load` (Agent_OnAttach) after the leaking classes were loaded: the
+#   leaks opened afterwards name the same methods; the job's output stays clean.
+# - jvm_java_unload_*: a class loaded through its own class loader leaks Deflaters from its own
+#   method, then is unloaded before the first dump: the dumps still name that method and line.
 foreach(jdk openjdk17 temurin25)
   string(TOUPPER ${jdk} jdk_var)
-  set(name jvm_java_frames_${jdk})
-  if(JVM_PYTHON3)
-    set(command ${JVM_PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/jvm/jvm_java_frames.py
-                --java ${JVM_${jdk_var}} --classes ${CMAKE_BINARY_DIR}/examples/java
-                --preload $<TARGET_FILE:leakscope_preload> --leakscope $<TARGET_FILE:leakscope>
-                --workdir ${CMAKE_CURRENT_BINARY_DIR}/jvm/${name})
-  else()
-    set(command sh -c "echo 'python3 not found: JVM test skipped'; exit 77")
-  endif()
-  add_test(NAME ${name} COMMAND ${command})
-  set_tests_properties(${name} PROPERTIES LABELS jvm SKIP_RETURN_CODE 77 TIMEOUT 90)
+  foreach(mode agentpath attach unload)
+    if(mode STREQUAL agentpath)
+      set(name jvm_java_frames_${jdk})
+    else()
+      set(name jvm_java_${mode}_${jdk})
+    endif()
+    if(JVM_PYTHON3)
+      set(command ${JVM_PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/jvm/jvm_java_frames.py --mode ${mode}
+                  --java ${JVM_${jdk_var}} --classes ${CMAKE_BINARY_DIR}/examples/java
+                  --preload $<TARGET_FILE:leakscope_preload> --leakscope $<TARGET_FILE:leakscope>
+                  --workdir ${CMAKE_CURRENT_BINARY_DIR}/jvm/${name})
+    else()
+      set(command sh -c "echo 'python3 not found: JVM test skipped'; exit 77")
+    endif()
+    add_test(NAME ${name} COMMAND ${command})
+    set_tests_properties(${name} PROPERTIES LABELS jvm SKIP_RETURN_CODE 77 TIMEOUT 90)
+  endforeach()
 endforeach()

@@ -1,10 +1,13 @@
+import java.util.function.IntFunction;
 import java.util.zip.Deflater;
 
 /**
- * Loaded through throw-away class loaders by {@link AgentStress}: its methods appear in recorded
- * stacks and its class is unloaded afterwards. Allocates native memory (a Deflater, ended).
+ * Loaded through throw-away class loaders, so its class is unloaded once the loader is dropped:
+ * {@link AgentStress} runs {@link #compress} (a Deflater, ended) while stacks naming it are
+ * recorded; {@link ClassUnloadJob} calls {@link #apply}, which leaks a Deflater from
+ * {@link #leak}, and unloads the class before any dump names the method.
  */
-public final class Unloadable {
+public final class Unloadable implements IntFunction<Deflater> {
   public int compress(int seed) {
     byte[] data = new byte[8192];
     for (int i = 0; i < data.length; i++) data[i] = (byte) (i * seed);
@@ -15,5 +18,15 @@ public final class Unloadable {
     int n = deflater.deflate(out);
     deflater.end();
     return n;
+  }
+
+  /** A Deflater never ended: its native zlib stream lives as long as the caller keeps it. */
+  public Deflater leak(int level) {
+    return new Deflater(level);
+  }
+
+  @Override
+  public Deflater apply(int level) {
+    return leak(level);
   }
 }
