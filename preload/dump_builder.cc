@@ -76,7 +76,9 @@ bool EncodeDump(const ReentrancyGuard& guard, uint64_t seq, DumpEncoder* encoder
     ok = ok && encoder->Module(module.fixed, module.path, module.build_id);
   }
 
-  std::vector<LiveTotals> live(r.stacks.capacity() + 1);
+  // Sized by the ids in use, not the table's capacity: zeroing 64 k entries at every dump would
+  // fault in 2 MiB for a process with a handful of sites.
+  std::vector<LiveTotals> live(r.stacks.id_limit());
   r.live.ForEach([&](const LiveTable::Entry& entry) {
     if (entry.stack_id >= live.size()) return;
     LiveTotals& totals = live[entry.stack_id];
@@ -94,7 +96,9 @@ bool EncodeDump(const ReentrancyGuard& guard, uint64_t seq, DumpEncoder* encoder
     SiteTotals c = r.stacks.Totals(id);
     format::SiteFixed site{};
     site.site_id = id;
-    const LiveTotals& now = live[id];
+    // A stack interned after the live scan has nothing live in it yet.
+    static constexpr LiveTotals kNothingLive{};
+    const LiveTotals& now = id < live.size() ? live[id] : kNothingLive;
     // Read after the scan, so an allocation racing the dump adds to these, never to live only.
     site.alloc_count = std::max(c.alloc_count, now.count);
     site.alloc_bytes = std::max(c.alloc_bytes, now.bytes);

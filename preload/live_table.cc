@@ -1,7 +1,5 @@
 #include "live_table.h"
 
-#include "region.h"
-
 namespace leakscope {
 
 std::atomic<uint8_t> LiveTable::kEmptyFilter[1] = {};
@@ -20,24 +18,33 @@ bool LiveTable::Init(uint64_t max_live, uint64_t mean_sample_bytes) {
   // 2^22 granules = 1 GiB of address space before two granules share a counter. Only counters
   // of granules holding a sample are ever written, so little of it becomes resident.
   constexpr int filter_bits = 22;
-  auto* slots = static_cast<Slot*>(ReserveRegion(sizeof(Slot) << slot_bits, "live table"));
-  auto* filter =
-      static_cast<std::atomic<uint8_t>*>(ReserveRegion(1ull << filter_bits, "live filter"));
-  if (slots == nullptr || filter == nullptr) return false;
-  slots_ = slots;
+  if (!slots_region_.Reserve(sizeof(Slot) << slot_bits, "live table") ||
+      !filter_region_.Reserve(1ull << filter_bits, "live filter")) {
+    return false;
+  }
+  slots_ = reinterpret_cast<Slot*>(slots_region_.base());
   slot_mask_ = (1ull << slot_bits) - 1;
-  slot_bits_ = slot_bits;
   slot_shift_ = 64 - slot_bits;
   // Granules of mean / 32 bytes (see the header); for means under 512 bytes, hash instead.
   int granule_shift = 63 - __builtin_clzll(mean_sample_bytes | 1) - 5;
-  granule_shift_ = granule_shift >= 4 ? granule_shift : 0;
+  if (granule_shift >= 4) {
+    granule_shift_ = granule_shift;
+    chunk_shift_ = slot_bits;
+    place_mask_ = ~0ull;
+  } else {
+    granule_shift_ = 4;  // malloc's alignment: 16-byte granules never share an address
+    chunk_shift_ = 0;
+    place_mask_ = 0;
+  }
   filter_mask_ = (1ull << filter_bits) - 1;
-  filter_ = filter;
+  filter_ = reinterpret_cast<std::atomic<uint8_t>*>(filter_region_.base());
   return true;
 }
 
 void LiveTable::FilterAdd(uintptr_t address, int delta) {
   std::atomic<uint8_t>& counter = filter_[FilterIndex(address)];
+  // Take's decrement follows an Insert's increment, which marked the page already.
+  if (delta > 0) filter_region_.NoteWrite(&counter);
   uint8_t current = counter.load(std::memory_order_relaxed);
   for (;;) {
     if (current == 255) return;  // saturated: stays "maybe" for good
@@ -56,6 +63,7 @@ bool LiveTable::Insert(uintptr_t address, uint64_t size, uint32_t stack_id, bool
   for (uint32_t i = 0; i < kWindow; ++i, slot = (slot + 1) & slot_mask_) {
     uint64_t key = slots_[slot].key.load(std::memory_order_relaxed);
     if (key != kEmpty && key != kTombstone) continue;
+    slots_region_.NoteWrite(&slots_[slot]);
     if (!slots_[slot].key.compare_exchange_strong(key, kBusy, std::memory_order_acquire)) continue;
     slots_[slot].value.store(Pack(size, stack_id, exact), std::memory_order_relaxed);
     // The pointer is not yet returned to the program, so nobody can free it before this

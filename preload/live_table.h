@@ -32,6 +32,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "region.h"
+
 namespace leakscope {
 
 class LiveTable {
@@ -56,7 +58,13 @@ class LiveTable {
   // Starts loading the address' home slot, so the miss overlaps the stack walk that comes before
   // Insert (the table is large and its slots random: a miss is otherwise certain).
   void Prefetch(uintptr_t address) const {
-    if (slots_ != nullptr) __builtin_prefetch(&slots_[HomeSlot(address)], 1);
+    if (slots_ == nullptr) return;
+    const Slot* slot = &slots_[HomeSlot(address)];
+    // GCC 12 silently deletes a __builtin_prefetch whose address takes a few variable shifts to
+    // compute (it did here, and exact mode lost 15 %); an empty asm makes the address opaque, so
+    // the prefetch stays. tests/recorder_tests.cmake checks the built library for it.
+    asm volatile("" : "+r"(slot));
+    __builtin_prefetch(slot, 1);
   }
 
   // Fast path of free(): false means "certainly not sampled". No atomics beyond one relaxed load.
@@ -64,13 +72,20 @@ class LiveTable {
     return filter_[FilterIndex(address)].load(std::memory_order_relaxed) != 0;
   }
 
-  // Calls fn(const Entry&) for every live entry (racy snapshot, for the dumper).
+  // Calls fn(const Entry&) for every live entry (racy snapshot, for the dumper). Reads only the
+  // pages an insert has written.
   template <typename Fn>
   void ForEach(Fn&& fn) const {
-    for (uint64_t i = 0; slots_ != nullptr && i <= slot_mask_; ++i) {
-      uint64_t key = slots_[i].key.load(std::memory_order_acquire);
-      if (key <= kBusy) continue;
-      fn(Unpack(slots_[i].value.load(std::memory_order_relaxed)));
+    if (slots_ == nullptr) return;
+    uint64_t per_page = slots_region_.page_bytes() / sizeof(Slot);
+    for (size_t page = 0; page < slots_region_.pages(); ++page) {
+      if (!slots_region_.PageWritten(page)) continue;
+      uint64_t end = (page + 1) * per_page;
+      for (uint64_t i = page * per_page; i < end && i <= slot_mask_; ++i) {
+        uint64_t key = slots_[i].key.load(std::memory_order_acquire);
+        if (key <= kBusy) continue;
+        fn(Unpack(slots_[i].value.load(std::memory_order_relaxed)));
+      }
     }
   }
 
@@ -87,6 +102,7 @@ class LiveTable {
     std::atomic<uint64_t> key;
     std::atomic<uint64_t> value;  // size << 25 | exact << 24 | stack id
   };
+  static_assert(sizeof(Slot) == 16, "slots never straddle a page (Region::NoteWrite)");
   static uint64_t Pack(uint64_t size, uint32_t stack_id, bool exact) {
     return size << 25 | static_cast<uint64_t>(exact) << 24 | stack_id;
   }
@@ -96,23 +112,29 @@ class LiveTable {
   static constexpr uint64_t kEmpty = 0, kTombstone = 1, kBusy = 2;
 
   uint64_t FilterIndex(uintptr_t address) const { return (address >> 8) & filter_mask_; }
+  // One formula for both layouts, without a branch: slot = the granule's place in its chunk +
+  // the chunk's rotation.
+  //   sampled: granule = address >> G, chunk = granule >> slot bits, place = granule
+  //   exact:   granule = address >> 4, chunk = granule (so the rotation is a hash), place = 0
   static constexpr uint64_t kMix = 0xC2B2AE3D27D4EB4Full;
   uint64_t HomeSlot(uintptr_t address) const {
-    if (granule_shift_ == 0) return ((address >> 4) * kMix) >> slot_shift_;
     uint64_t granule = address >> granule_shift_;
-    uint64_t chunk_rotation = ((granule >> slot_bits_) * kMix) >> slot_shift_;
-    return (granule + chunk_rotation) & slot_mask_;
+    uint64_t chunk_rotation = ((granule >> chunk_shift_) * kMix) >> slot_shift_;
+    return ((granule & place_mask_) + chunk_rotation) & slot_mask_;
   }
   void FilterAdd(uintptr_t address, int delta);
 
   // Before Init: a one-bucket filter that is always zero, so free() works from the first call.
   static std::atomic<uint8_t> kEmptyFilter[1];
 
+  Region slots_region_;
+  Region filter_region_;
   Slot* slots_ = nullptr;
   uint64_t slot_mask_ = 0;
-  int slot_bits_ = 1;
   int slot_shift_ = 63;
-  int granule_shift_ = 0;  // 0: hashed home slots (exact mode)
+  int granule_shift_ = 4;
+  int chunk_shift_ = 0;
+  uint64_t place_mask_ = 0;
   std::atomic<uint8_t>* filter_ = kEmptyFilter;
   uint64_t filter_mask_ = 0;
   std::atomic<uint64_t> dropped_{0};

@@ -1,9 +1,5 @@
 #include "region.h"
 
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -14,88 +10,109 @@
 namespace leakscope {
 namespace {
 
-struct Region {
-  void* address;
-  size_t bytes;
-};
-// The recorder reserves 8; unit tests build many short-lived tables (never unmapped: the recorder's
-// own tables must outlive every thread, so they have no destructor).
+// The recorder reserves 8; unit tests build many short-lived tables (never unmapped: the
+// recorder's own tables must outlive every thread, so they have no destructor).
 constexpr int kMaxRegions = 256;
+// Copies: a Region is an immutable view once reserved, and its memory is never unmapped, so the
+// registry stays valid whoever owned the original.
 Region g_regions[kMaxRegions];
 std::atomic<int> g_region_count{0};
 
+// Page bitmaps come from here while it lasts (32 KiB: the pages of 1 GiB of tables; the default
+// tables need ~3 KiB), so the bitmaps of every region share a few cache lines and one page near
+// the recorder's other globals: marking a write then adds no page to a sample's TLB footprint
+// (a bitmap beside each table did, and cost exact mode ~8 %). Bigger tables get theirs at the
+// end of their own mapping.
+constexpr size_t kPoolWords = 4096;
+constinit std::atomic<uint64_t> g_bitmap_pool[kPoolWords];
+std::atomic<size_t> g_pool_used{0};
+
 size_t PageSize() { return static_cast<size_t>(sysconf(_SC_PAGESIZE)); }
+
+void* MapZeroed(void* at, size_t bytes) {
+  // MAP_NORESERVE: the reservation is an upper bound; only written pages cost memory.
+  int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | (at != nullptr ? MAP_FIXED : 0);
+  void* p = mmap(at, bytes, PROT_READ | PROT_WRITE, flags, -1, 0);
+  if (p == MAP_FAILED) return nullptr;
+  // Transparent huge pages would make one written entry cost 2 MiB of RSS: keep growth per page.
+  madvise(p, bytes, MADV_NOHUGEPAGE);
+  return p;
+}
 
 }  // namespace
 
-void* ReserveRegion(size_t bytes, const char* what) {
+bool Region::Reserve(size_t bytes, const char* what) {
   size_t page = PageSize();
-  bytes = (bytes + page - 1) & ~(page - 1);
   int index = g_region_count.load();
   if (index >= kMaxRegions) {
     RawLog(LogLevel::kWarn, "too many regions; %s disabled", what);
-    return nullptr;
+    return false;
   }
-  // MAP_NORESERVE: the reservation is an upper bound; only touched pages cost memory.
-  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (p == MAP_FAILED) {
-    RawLog(LogLevel::kWarn, "cannot reserve %zu bytes for the %s: %m; it is disabled", bytes, what);
-    return nullptr;
+  size_t pages = (bytes + page - 1) / page;
+  size_t words = (pages + 63) / 64;
+  size_t data_bytes = pages * page;
+  size_t pool_start = g_pool_used.load();
+  bool from_pool = pool_start + words <= kPoolWords;
+  size_t mapped = data_bytes + (from_pool ? 0 : (words * 8 + page - 1) / page * page);
+  void* p = MapZeroed(nullptr, mapped);
+  if (p == nullptr) {
+    RawLog(LogLevel::kWarn, "cannot reserve %zu bytes for the %s: %m; it is disabled", mapped,
+           what);
+    return false;
   }
-  // Transparent huge pages would make one touched entry cost 2 MiB of RSS: keep growth per 4 KiB.
-  madvise(p, bytes, MADV_NOHUGEPAGE);
-  g_regions[index] = {p, bytes};
+  base_ = static_cast<char*>(p);
+  pages_ = pages;
+  page_shift_ = __builtin_ctzll(page);
+  if (from_pool) {
+    written_ = &g_bitmap_pool[pool_start];
+    g_pool_used.store(pool_start + words);
+  } else {
+    written_ = reinterpret_cast<std::atomic<uint64_t>*>(base_ + data_bytes);
+  }
+  data_bytes_ = data_bytes;
+  mapped_bytes_ = mapped;
+  g_regions[index] = *this;
   g_region_count.store(index + 1, std::memory_order_release);
-  return p;
+  return true;
+}
+
+uint64_t Region::ReservedBytes() const { return mapped_bytes_; }
+
+uint64_t Region::WrittenBytes() const {
+  if (base_ == nullptr) return 0;
+  size_t page = page_bytes();
+  size_t words = (pages_ + 63) / 64;
+  size_t words_per_page = page / 8;
+  uint64_t bytes = 0;
+  for (size_t first = 0; first < words; first += words_per_page) {
+    bool page_written = false;  // a bitmap page in our mapping holding any bit was written too
+    for (size_t w = first; w < words && w < first + words_per_page; ++w) {
+      uint64_t bits = written_[w].load(std::memory_order_relaxed);
+      bytes += static_cast<uint64_t>(__builtin_popcountll(bits)) * page;
+      page_written |= bits != 0;
+    }
+    if (page_written && !bitmap_in_pool()) bytes += page;
+  }
+  return bytes;
 }
 
 void ResetAllRegions() {
   int count = g_region_count.load(std::memory_order_acquire);
   for (int i = 0; i < count; ++i) {
-    // MAP_FIXED atomically swaps in zero pages at the same address: pointers stay valid.
-    mmap(g_regions[i].address, g_regions[i].bytes, PROT_READ | PROT_WRITE,
-         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
-    madvise(g_regions[i].address, g_regions[i].bytes, MADV_NOHUGEPAGE);
+    // MAP_FIXED atomically swaps in zero pages at the same address (bitmap included): pointers
+    // stay valid.
+    MapZeroed(g_regions[i].base(), g_regions[i].ReservedBytes());
   }
+  for (size_t w = 0; w < kPoolWords; ++w) g_bitmap_pool[w].store(0, std::memory_order_relaxed);
 }
 
-// Resident bytes come from /proc/self/smaps, not mincore(): pages that were only read map the
-// shared zero page, which mincore() calls resident but which costs no memory (the dumper scans
-// whole tables, and free() reads the filter).
 RegionUsage MeasureRegions() {
   RegionUsage usage{0, 0};
   int count = g_region_count.load(std::memory_order_acquire);
-  for (int i = 0; i < count; ++i) usage.reserved_bytes += g_regions[i].bytes;
-  int fd = open("/proc/self/smaps", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return usage;
-  char buffer[8192];
-  size_t used = 0;
-  bool ours = false;  // the mapping whose fields we are reading overlaps one of our regions
-  for (;;) {
-    ssize_t n = read(fd, buffer + used, sizeof(buffer) - used - 1);
-    if (n <= 0) break;
-    used += static_cast<size_t>(n);
-    buffer[used] = '\0';
-    char* line = buffer;
-    while (char* newline = strchr(line, '\n')) {
-      *newline = '\0';
-      uintptr_t start, end;
-      if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
-        ours = false;
-        for (int i = 0; i < count; ++i) {
-          uintptr_t begin = reinterpret_cast<uintptr_t>(g_regions[i].address);
-          ours |= start < begin + g_regions[i].bytes && begin < end;
-        }
-      } else if (ours && strncmp(line, "Rss:", 4) == 0) {
-        usage.resident_bytes += strtoull(line + 4, nullptr, 10) * 1024;
-      }
-      line = newline + 1;
-    }
-    used = strlen(line);
-    memmove(buffer, line, used);
+  for (int i = 0; i < count; ++i) {
+    usage.reserved_bytes += g_regions[i].ReservedBytes();
+    usage.resident_bytes += g_regions[i].WrittenBytes();
   }
-  close(fd);
   return usage;
 }
 

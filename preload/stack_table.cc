@@ -6,7 +6,6 @@
 #include <xxhash.h>
 
 #include "dump_format.h"
-#include "region.h"
 
 namespace leakscope {
 namespace {
@@ -29,13 +28,18 @@ bool StackTable::Init(uint64_t max_stacks, uint32_t max_depth) {
   // of the many native frames of short stacks (a table full of deep mixed stacks overflows into
   // the overflow site, as any full table does).
   arena_bytes_ = 8 + max_stacks * (sizeof(Record) + 8ull * max_depth);
-  index_ = static_cast<std::atomic<uint64_t>*>(ReserveRegion(slots * 8, "stack index"));
-  offsets_ =
-      static_cast<std::atomic<uint64_t>*>(ReserveRegion((max_stacks + 1) * 8, "stack offsets"));
-  arena_ = static_cast<char*>(ReserveRegion(arena_bytes_, "stack arena"));
-  counters_ = static_cast<SiteCounters*>(
-      ReserveRegion(kCounterShards * (max_stacks + 1) * sizeof(SiteCounters), "site counters"));
-  return index_ && offsets_ && arena_ && counters_;
+  if (!index_region_.Reserve(slots * 8, "stack index") ||
+      !offsets_region_.Reserve((max_stacks + 1) * 8, "stack offsets") ||
+      !arena_region_.Reserve(arena_bytes_, "stack arena") ||
+      !counters_region_.Reserve(kCounterShards * (max_stacks + 1) * sizeof(SiteCounters),
+                                "site counters")) {
+    return false;
+  }
+  index_ = reinterpret_cast<std::atomic<uint64_t>*>(index_region_.base());
+  offsets_ = reinterpret_cast<std::atomic<uint64_t>*>(offsets_region_.base());
+  arena_ = arena_region_.base();
+  counters_ = reinterpret_cast<SiteCounters*>(counters_region_.base());
+  return true;
 }
 
 SiteTotals StackTable::Totals(uint32_t id) const {
@@ -82,12 +86,15 @@ uint32_t StackTable::Intern(const uint64_t* pcs, uint32_t depth, uint64_t hash) 
           return format::kOverflowSiteId;
         }
         Record* record = RecordAt(offset);
+        arena_region_.NoteWrite(record, bytes);
         record->hash = hash;
         record->depth = depth;
         std::memcpy(record->pcs, pcs, depth * sizeof(uint64_t));
+        offsets_region_.NoteWrite(&offsets_[id]);
         offsets_[id].store(offset, std::memory_order_release);
         claimed_id = id;
       }
+      index_region_.NoteWrite(&index_[slot]);
       if (index_[slot].compare_exchange_strong(entry, Pack(hash, claimed_id),
                                                std::memory_order_acq_rel)) {
         RecordAt(offsets_[claimed_id].load(std::memory_order_relaxed))

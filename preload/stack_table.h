@@ -17,6 +17,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "region.h"
+
 namespace leakscope {
 
 // Cumulative counts only: what is live is read from the live table at dump time, so frees never
@@ -56,9 +58,17 @@ class StackTable {
   // The table's key for a stack (XXH3 of its PCs).
   static uint64_t Hash(const uint64_t* pcs, uint32_t depth);
 
-  // The counters a thread updates: `shard` is the thread's, below kCounterShards.
+  // The counters a thread updates (and so writes): `shard` is the thread's, below kCounterShards.
   SiteCounters& counters(uint32_t id, uint32_t shard) {
-    return counters_[shard * (max_stacks_ + 1) + id];
+    SiteCounters& c = counters_[shard * (max_stacks_ + 1) + id];
+    counters_region_.NoteWrite(&c);
+    return c;
+  }
+
+  // Every id handed out so far is below this.
+  uint32_t id_limit() const {
+    uint32_t end = next_id_.load(std::memory_order_acquire);
+    return end > max_stacks_ + 1 ? static_cast<uint32_t>(max_stacks_ + 1) : end;
   }
 
   // A site's counters summed over every shard (relaxed loads: a racy snapshot).
@@ -69,8 +79,7 @@ class StackTable {
   template <typename Fn>
   void ForEach(Fn&& fn) {
     fn(0u, static_cast<const uint64_t*>(nullptr), 0u);
-    uint32_t end = next_id_.load(std::memory_order_acquire);
-    if (end > max_stacks_ + 1) end = static_cast<uint32_t>(max_stacks_ + 1);
+    uint32_t end = id_limit();
     for (uint32_t id = 1; id < end; ++id) {
       uint64_t offset = offsets_[id].load(std::memory_order_acquire);
       if (offset == 0) continue;
@@ -104,6 +113,10 @@ class StackTable {
   uint64_t max_stacks_ = 0;
   uint64_t index_mask_ = 0;
   uint64_t arena_bytes_ = 0;
+  Region index_region_;
+  Region offsets_region_;
+  Region arena_region_;
+  Region counters_region_;
   std::atomic<uint64_t>* index_ = nullptr;
   std::atomic<uint64_t>* offsets_ = nullptr;
   char* arena_ = nullptr;

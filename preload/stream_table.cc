@@ -1,16 +1,15 @@
 #include "stream_table.h"
 
-#include "region.h"
-
 namespace leakscope {
 
 bool StreamTable::Init(uint64_t max_streams) {
   int bits = 7;  // at least 2 x kWindow slots
   while ((1ull << bits) < max_streams * 2) ++bits;
-  slots_ = static_cast<Slot*>(ReserveRegion(sizeof(Slot) << bits, "zlib stream table"));
+  if (!region_.Reserve(sizeof(Slot) << bits, "zlib stream table")) return false;
+  slots_ = reinterpret_cast<Slot*>(region_.base());
   mask_ = (1ull << bits) - 1;
   shift_ = 64 - bits;
-  return slots_ != nullptr;
+  return true;
 }
 
 StreamTable::Slot* StreamTable::Find(uintptr_t stream) const {
@@ -42,6 +41,7 @@ bool StreamTable::Insert(uintptr_t stream, uint32_t kind, uint32_t stack_id, boo
   for (uint64_t i = 0; i < kWindow; ++i, slot = (slot + 1) & mask_) {
     uint64_t key = slots_[slot].key.load(std::memory_order_relaxed);
     if (key != kEmpty && key != kTombstone) continue;
+    region_.NoteWrite(&slots_[slot]);
     if (!slots_[slot].key.compare_exchange_strong(key, kBusy, std::memory_order_acquire)) continue;
     slots_[slot].meta.store(meta, std::memory_order_relaxed);
     slots_[slot].bytes.store(0, std::memory_order_relaxed);

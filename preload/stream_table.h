@@ -7,6 +7,8 @@
 #include <atomic>
 #include <cstdint>
 
+#include "region.h"
+
 namespace leakscope {
 
 class StreamTable {
@@ -31,14 +33,21 @@ class StreamTable {
   bool AddBytes(uintptr_t stream, int64_t delta, uint32_t* stack_id);
 
   // Calls fn(const Entry&) for every open stream (racy snapshot, for the dumper).
+  // Reads only the pages an insert has written.
   template <typename Fn>
   void ForEach(Fn&& fn) const {
-    for (uint64_t i = 0; slots_ != nullptr && i <= mask_; ++i) {
-      uint64_t key = slots_[i].key.load(std::memory_order_acquire);
-      if (key <= kBusy) continue;
-      uint64_t meta = slots_[i].meta.load(std::memory_order_relaxed);
-      fn(Entry{static_cast<uint32_t>(meta >> 32), static_cast<uint32_t>(meta),
-               slots_[i].bytes.load(std::memory_order_relaxed)});
+    if (slots_ == nullptr) return;
+    uint64_t per_page = region_.page_bytes() / sizeof(Slot);
+    for (size_t page = 0; page < region_.pages(); ++page) {
+      if (!region_.PageWritten(page)) continue;
+      uint64_t end = (page + 1) * per_page;
+      for (uint64_t i = page * per_page; i < end && i <= mask_; ++i) {
+        uint64_t key = slots_[i].key.load(std::memory_order_acquire);
+        if (key <= kBusy) continue;
+        uint64_t meta = slots_[i].meta.load(std::memory_order_relaxed);
+        fn(Entry{static_cast<uint32_t>(meta >> 32), static_cast<uint32_t>(meta),
+                 slots_[i].bytes.load(std::memory_order_relaxed)});
+      }
     }
   }
 
@@ -54,6 +63,7 @@ class StreamTable {
     std::atomic<uint64_t> bytes;
     uint64_t reserved;
   };
+  static_assert(sizeof(Slot) == 32, "slots never straddle a page (Region::NoteWrite)");
   static constexpr uint64_t kEmpty = 0, kTombstone = 1, kBusy = 2;
   static constexpr uint64_t kWindow = 64;
 
@@ -62,6 +72,7 @@ class StreamTable {
   }
   Slot* Find(uintptr_t stream) const;
 
+  Region region_;
   Slot* slots_ = nullptr;
   uint64_t mask_ = 0;
   int shift_ = 63;

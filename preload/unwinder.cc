@@ -51,11 +51,8 @@ void InitUnwinder() {
   unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
 }
 
-bool CaptureStack(const ReentrancyGuard&, uint64_t* pcs, uint32_t max_depth, uint32_t* depth_out) {
-  // Room for our own frames (hook, slow path, recorder) on top of what the caller wants kept.
-  constexpr int kOwnFramesSlack = 8;
-  void* raw[kMaxDepth + kOwnFramesSlack];
-  int n = unw_backtrace(raw, static_cast<int>(max_depth) + kOwnFramesSlack);
+bool KeepProgramFrames(void* const* raw, int n, uint64_t* pcs, uint32_t max_depth,
+                       uint32_t* depth_out) {
   // raw[0] is inside unw_backtrace (libunwind), then come our frames, then the program's. Keep
   // what follows the first run of ours. Only that run: a program's allocator callback called by
   // zlib called by our inflateInit2_ hook has our frames further out, and they are its stack.
