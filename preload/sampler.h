@@ -11,8 +11,9 @@
 // weight == size.
 #pragma once
 
-#include <cmath>
 #include <cstdint>
+
+#include "sampler_math.h"
 
 namespace leakscope {
 
@@ -32,7 +33,7 @@ class Sampler {
   Weights Weigh(uint64_t size) const {
     if (exact() || size == 0) return Weights{size, 256};
     double s = static_cast<double>(size);
-    double p = -std::expm1(-s / static_cast<double>(mean_bytes_));
+    double p = sampler_math::OneMinusExpNeg(s / static_cast<double>(mean_bytes_));
     return Weights{static_cast<uint64_t>(s / p + 0.5), static_cast<uint64_t>(256.0 / p + 0.5)};
   }
 
@@ -49,7 +50,7 @@ class Sampler {
     *rng_state = x;
     uint64_t bits = (x * 0x2545F4914F6CDD1Dull) >> 11;         // 53 random bits
     double u = (static_cast<double>(bits) + 1.0) * 0x1.0p-53;  // (0, 1]
-    double interval = -std::log(u) * static_cast<double>(mean_bytes_);
+    double interval = -sampler_math::Log(u) * static_cast<double>(mean_bytes_);
     if (interval > 0x1.0p62) interval = 0x1.0p62;
     return static_cast<uint64_t>(interval) + 1;
   }

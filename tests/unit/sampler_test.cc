@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <random>
 
@@ -83,6 +84,32 @@ TEST(Sampler, ExactModeSamplesEverythingAtItsSize) {
   EXPECT_EQ(sampler.Weigh(12345).bytes, 12345u);
   EXPECT_EQ(sampler.Weigh(12345).count_x256, 256u);
   EXPECT_EQ(sampler.Weigh(0).bytes, 0u);
+}
+
+// The sampler's own log and 1 - e^-x against libm, over every input they can get.
+TEST(SamplerMath, LogMatchesLibmWithin2e8) {
+  double worst = 0;
+  // Uniform variates as NextInterval makes them, (k + 1) * 2^-53, at every scale down to 2^-53.
+  for (int e = 0; e <= 53; ++e) {
+    for (int i = 1; i <= 1000; ++i) {
+      double u = std::ldexp(0.5 + i / 2000.0, -e);  // (0.5, 1] * 2^-e
+      if (u > 1.0 || u <= 0.0) continue;
+      worst = std::max(worst, std::fabs(sampler_math::Log(u) - std::log(u)));
+    }
+  }
+  EXPECT_LT(worst, 2e-8);
+  EXPECT_EQ(sampler_math::Log(1.0), 0.0);
+}
+
+TEST(SamplerMath, OneMinusExpNegMatchesLibmWithin1e7Relative) {
+  double worst = 0;
+  for (double x = 1e-12; x < 100; x *= 1.001) {
+    double want = -std::expm1(-x);
+    worst = std::max(worst, std::fabs(sampler_math::OneMinusExpNeg(x) - want) / want);
+  }
+  EXPECT_LT(worst, 1e-7);
+  EXPECT_EQ(sampler_math::OneMinusExpNeg(0.0), 0.0);
+  EXPECT_EQ(sampler_math::OneMinusExpNeg(1e6), 1.0);
 }
 
 TEST(Sampler, SeedIsNeverZero) {
