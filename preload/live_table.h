@@ -13,8 +13,8 @@
 //   same slots). A sample at least every mean interval of bytes on average puts at most 1/32 of
 //   a sample in a granule, so runs stay short. What this buys is locality: a program churning
 //   a few MiB of heap churns a few pages of the table, which stay in cache and in the TLB; a
-//   hashed home slot made every insert and every take a cache miss on a random page (10 % of
-//   a malloc-heavy program's time in bench/churn, against 1 % with this).
+//   hashed home slot made every insert and every take a cache miss on a random page (in
+//   bench/churn at default sampling, 10 % of the run time; under 1 % with this layout).
 // - Exact (every allocation recorded, or intervals under 512 bytes): every chunk of a dense
 //   heap is in the table, so addresses are hashed: a run of neighbours would overflow the probe
 //   window.
