@@ -14,9 +14,7 @@ using namespace leakscope;
 
 LEAKSCOPE_EXPORT void* malloc(size_t size) {
   if (__builtin_expect(!ShouldSample(size), 1)) return real::malloc(size);
-  void* p = real::malloc(size);
-  SampleAllocation(p, size);
-  return p;
+  return SampleAllocation(real::malloc(size), size);  // a tail call: see recorder.h
 }
 
 LEAKSCOPE_EXPORT void free(void* p) {
@@ -31,9 +29,7 @@ LEAKSCOPE_EXPORT void* calloc(size_t count, size_t size) {
   if (__builtin_mul_overflow(count, size, &total) || !ShouldSample(total)) {
     return real::calloc(count, size);
   }
-  void* p = real::calloc(count, size);
-  SampleAllocation(p, total);
-  return p;
+  return SampleAllocation(real::calloc(count, size), total);
 }
 
 LEAKSCOPE_EXPORT void* realloc(void* old, size_t size) {
@@ -52,7 +48,7 @@ LEAKSCOPE_EXPORT void* realloc(void* old, size_t size) {
   void* p = real::realloc(old, size);
   // realloc(p, 0) frees p and returns NULL; any other NULL means p is still there.
   if (was_sampled && p == nullptr && size != 0) Reinsert(old, entry);
-  if (p != nullptr && ShouldSample(size)) SampleAllocation(p, size);
+  if (p != nullptr && ShouldSample(size)) return SampleAllocation(p, size);
   return p;
 }
 
@@ -73,23 +69,17 @@ LEAKSCOPE_EXPORT int posix_memalign(void** out, size_t alignment, size_t size) {
 
 LEAKSCOPE_EXPORT void* aligned_alloc(size_t alignment, size_t size) {
   if (!ShouldSample(size)) return real::aligned_alloc(alignment, size);
-  void* p = real::aligned_alloc(alignment, size);
-  SampleAllocation(p, size);
-  return p;
+  return SampleAllocation(real::aligned_alloc(alignment, size), size);
 }
 
 LEAKSCOPE_EXPORT void* memalign(size_t alignment, size_t size) {
   if (!ShouldSample(size)) return real::memalign(alignment, size);
-  void* p = real::memalign(alignment, size);
-  SampleAllocation(p, size);
-  return p;
+  return SampleAllocation(real::memalign(alignment, size), size);
 }
 
 LEAKSCOPE_EXPORT void* valloc(size_t size) {
   if (!ShouldSample(size)) return real::valloc(size);
-  void* p = real::valloc(size);
-  SampleAllocation(p, size);
-  return p;
+  return SampleAllocation(real::valloc(size), size);
 }
 
 LEAKSCOPE_EXPORT void* pvalloc(size_t size) {
@@ -97,9 +87,7 @@ LEAKSCOPE_EXPORT void* pvalloc(size_t size) {
   size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   size_t rounded = size == 0 ? page : (size + page - 1) & ~(page - 1);
   if (!ShouldSample(rounded)) return real::pvalloc(size);
-  void* p = real::pvalloc(size);
-  SampleAllocation(p, rounded);
-  return p;
+  return SampleAllocation(real::pvalloc(size), rounded);
 }
 
 LEAKSCOPE_EXPORT size_t malloc_usable_size(void* p) {

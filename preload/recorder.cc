@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <x86intrin.h>
 
+#include "export.h"
 #include "java_stacks.h"
 #include "raw_log.h"
 #include "real_functions.h"
@@ -37,11 +38,14 @@ constexpr uint32_t kOwnAllocation = UINT32_MAX;
 // kOwnAllocation when the call came from the recorder itself rather than through a hook. Inlined
 // into its callers, like CaptureStack, so the walk has one frame of ours fewer to step through.
 __attribute__((always_inline)) inline uint32_t CurrentStackId(const ReentrancyGuard& guard) {
-  uint64_t pcs[kMaxDepth + java::kMaxFrames];
-  uint32_t depth = 0;
-  if (!CaptureStack(guard, pcs, static_cast<uint32_t>(g_recorder.options.depth), &depth)) {
+  // Room for our own frames before the program's, and for Java frames after them.
+  uint64_t raw[kMaxDepth + kOwnFramesSlack + java::kMaxFrames];
+  ProgramFrames frames;
+  if (!CaptureStack(guard, raw, static_cast<uint32_t>(g_recorder.options.depth), &frames)) {
     return kOwnAllocation;
   }
+  uint64_t* pcs = raw + frames.first;
+  uint32_t depth = frames.depth;
   if (depth == 0) g_recorder.unwind_failures.fetch_add(1, std::memory_order_relaxed);
   // Java frames go after the native ones; the analyzer splices them where the native stack
   // enters the JVM.
@@ -110,22 +114,24 @@ bool EnsureInitialized() {
   return true;
 }
 
-__attribute__((noinline)) void SampleAllocation(void* p, size_t size) {
+__attribute__((noinline)) LEAKSCOPE_HOOK_SECTION void* SampleAllocation(void* p, size_t size) {
   ThreadState& t = t_state;
-  if (t.in_recorder || t.resolving) return;  // our own allocations are never recorded
+  if (t.in_recorder || t.resolving) return p;  // our own allocations are never recorded
   if (!g_recorder.ready() && !EnsureInitialized()) {
     if (g_recorder.phase.load() == kDisabled) t.bytes_until_sample = UINT64_MAX;
-    return;
+    return p;
   }
   ReentrancyGuard guard;
   if (t.rng == 0) t.rng = Sampler::Seed(FreshSeed());  // once per thread: FreshSeed calls getpid
   t.bytes_until_sample = g_recorder.sampler.NextInterval(&t.rng);
-  if (p == nullptr) return;
+  if (p == nullptr) return p;
   g_recorder.live.Prefetch(reinterpret_cast<uintptr_t>(p));
   uint32_t stack_id = CurrentStackId(guard);
-  if (stack_id == kOwnAllocation) return;
-  if (!g_recorder.live.Insert(reinterpret_cast<uintptr_t>(p), size, stack_id)) return;
-  CountAllocated(stack_id, size);
+  if (stack_id == kOwnAllocation) return p;
+  if (g_recorder.live.Insert(reinterpret_cast<uintptr_t>(p), size, stack_id)) {
+    CountAllocated(stack_id, size);
+  }
+  return p;
 }
 
 __attribute__((noinline)) void ForgetIfSampled(void* p) {

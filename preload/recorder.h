@@ -44,8 +44,11 @@ extern constinit Recorder g_recorder;
 bool EnsureInitialized();
 
 // The allocation that made this thread's sample countdown cross zero. Never inlined: it is the
-// slow path.
-void SampleAllocation(void* p, size_t size);
+// slow path. Returns p, so a hook can end in `return SampleAllocation(p, size)`: a tail call
+// that replaces the hook's frame, leaving libunwind one frame of ours fewer to step through on
+// every sample. It lives in the hooks' section, since it is then the outermost frame of ours
+// (see IsHookFrame in unwinder.cc).
+void* SampleAllocation(void* p, size_t size);
 
 // free() of an address the filter could not rule out.
 void ForgetIfSampled(void* p);

@@ -51,33 +51,29 @@ void InitUnwinder() {
   unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
 }
 
-bool KeepProgramFrames(void* const* raw, int n, uint64_t* pcs, uint32_t max_depth,
-                       uint32_t* depth_out) {
+bool FindProgramFrames(const uint64_t* raw, int n, uint32_t max_depth, ProgramFrames* out) {
   // raw[0] is inside unw_backtrace (libunwind), then come our frames, then the program's. Keep
   // what follows the first run of ours. Only that run: a program's allocator callback called by
   // zlib called by our inflateInit2_ hook has our frames further out, and they are its stack.
   constexpr int kUnwinderFrames = 3;  // at most this many of libunwind's own come first
   int i = 0;
-  while (i < n && i < kUnwinderFrames && !IsOurs(reinterpret_cast<uint64_t>(raw[i]))) ++i;
+  while (i < n && i < kUnwinderFrames && !IsOurs(raw[i])) ++i;
   int first = 0;  // no frame of ours near the top (not expected): keep them all
-  if (i < n && IsOurs(reinterpret_cast<uint64_t>(raw[i]))) {
-    while (i < n && IsOurs(reinterpret_cast<uint64_t>(raw[i]))) ++i;
+  if (i < n && IsOurs(raw[i])) {
+    while (i < n && IsOurs(raw[i])) ++i;
     first = i;
   }
   // The outermost of our frames is the hook the program called; anything else means our own code
   // allocated (a failed unwind, n == 0, is still the program's).
-  if (first > 0 && !IsHookFrame(reinterpret_cast<uint64_t>(raw[first - 1]))) return false;
+  if (first > 0 && !IsHookFrame(raw[first - 1])) return false;
   // A walk through frames without unwind information (JIT code) can end in garbage such as
   // 0xffffffffffffffff. No user-space return address is 0 or at or above 2^47: stop there, so a
   // stored native PC can never look like a tagged Java frame (format::IsJavaFrame).
   constexpr uint64_t kUserSpaceEnd = 1ull << 47;
-  uint32_t depth = 0;
-  for (int i = first; i < n && depth < max_depth; ++i) {
-    uint64_t pc = reinterpret_cast<uint64_t>(raw[i]);
-    if (pc == 0 || pc >= kUserSpaceEnd) break;
-    pcs[depth++] = pc;
-  }
-  *depth_out = depth;
+  int end = n - first < static_cast<int>(max_depth) ? n : first + static_cast<int>(max_depth);
+  int last = first;
+  while (last < end && raw[last] - 1 < kUserSpaceEnd - 1) ++last;  // 0 < pc < 2^47
+  *out = ProgramFrames{static_cast<uint32_t>(first), static_cast<uint32_t>(last - first)};
   return true;
 }
 

@@ -1,5 +1,5 @@
 // Captures the calling thread's native stack with libunwind (local-only, per-thread caching),
-// without our own frames: the first PC returned is the return address into whoever called the
+// without our own frames: the first PC kept is the return address into whoever called the
 // hooked function.
 #pragma once
 
@@ -19,25 +19,32 @@ void InitUnwinder();
 // Frames of ours (and libunwind's) a walk may start with, beyond what the caller keeps.
 inline constexpr int kOwnFramesSlack = 8;
 
-// Picks the program's frames out of a raw walk (what follows the first run of ours) into
-// pcs[0..max_depth) and sets *depth. False when the outermost of our frames is not a hook: the
-// allocation came from our own code.
-bool KeepProgramFrames(void* const* raw, int n, uint64_t* pcs, uint32_t max_depth,
-                       uint32_t* depth);
+// Where the program's frames are in a raw walk: raw[first, first + depth).
+struct ProgramFrames {
+  uint32_t first;
+  uint32_t depth;
+};
 
-// Fills pcs[0..) with at most max_depth return addresses, innermost first, and sets *depth
-// (0: the unwind failed). Returns false when the call did not come through one of our hooks but
-// from our own code (the static C++ runtime's start-up allocations, before any guard existed):
-// such allocations are the recorder's, not the program's. Must run under a guard: libunwind may
-// allocate.
+// Finds the program's frames in a raw walk of n frames (what follows the first run of ours; at
+// most max_depth). False when the outermost of our frames is not a hook: the allocation came
+// from our own code.
+bool FindProgramFrames(const uint64_t* raw, int n, uint32_t max_depth, ProgramFrames* out);
+
+// Walks the calling thread's stack into raw[0..), which must have room for max_depth +
+// kOwnFramesSlack frames, and finds the program's frames in it: return addresses, innermost
+// first (depth 0: the unwind failed). Returns false when the call did not come through one of
+// our hooks but from our own code (the static C++ runtime's start-up allocations, before any
+// guard existed): such allocations are the recorder's, not the program's. Must run under a
+// guard: libunwind may allocate.
 //
 // Always inlined, so the walk starts in the recorder function that called it: every frame of
-// ours is one more frame libunwind must step through (~80 instructions each, on every sample).
-__attribute__((always_inline)) inline bool CaptureStack(const ReentrancyGuard&, uint64_t* pcs,
-                                                        uint32_t max_depth, uint32_t* depth) {
-  void* raw[kMaxDepth + kOwnFramesSlack];
-  int n = unw_backtrace(raw, static_cast<int>(max_depth) + kOwnFramesSlack);
-  return KeepProgramFrames(raw, n, pcs, max_depth, depth);
+// ours is one more frame libunwind must step through (~90 instructions each, on every sample).
+// The frames stay where libunwind wrote them (no copy); it writes void* and we read the same
+// bits as uint64_t, across a library boundary no compiler sees through.
+__attribute__((always_inline)) inline bool CaptureStack(const ReentrancyGuard&, uint64_t* raw,
+                                                        uint32_t max_depth, ProgramFrames* out) {
+  int n = unw_backtrace(reinterpret_cast<void**>(raw), static_cast<int>(max_depth) + kOwnFramesSlack);
+  return FindProgramFrames(raw, n, max_depth, out);
 }
 
 }  // namespace leakscope
