@@ -50,18 +50,19 @@ __attribute__((always_inline)) inline uint32_t CurrentStackId(const ReentrancyGu
   // Java frames go after the native ones; the analyzer splices them where the native stack
   // enters the JVM.
   if (java::CanCapture()) depth += java::CaptureFrames(guard, pcs + depth, java::kMaxFrames);
-  uint64_t hash = StackTable::Hash(pcs, depth);
-  // A thread tends to sample the same stack again and again (a loop that allocates). Knowing its
-  // last one skips the table's index slot, offset and record: three cache lines, cold after the
-  // program's own work between two samples. The same 64-bit hash, depth and innermost frame from
-  // a different stack is a 2^-64 event.
+  // A thread tends to sample the same stack again and again (a loop that allocates). Comparing
+  // with its last one (innermost frame first: where stacks differ most) skips the hash and the
+  // table's index slot and offset, cold after the program's own work between two samples.
   LastStack& last = t_state.last_stack;
-  if (last.id != 0 && last.hash == hash && last.depth == depth && depth != 0 &&
-      last.innermost == pcs[0]) {
-    return last.id;
+  if (last.id != 0 && last.depth == depth && depth != 0) {
+    uint32_t i = 0;
+    while (i < depth && last.pcs[i] == pcs[i]) ++i;
+    if (i == depth) return last.id;
   }
-  uint32_t id = g_recorder.stacks.Intern(pcs, depth, hash);
-  if (id != format::kOverflowSiteId && depth != 0) last = LastStack{hash, pcs[0], depth, id};
+  uint32_t id = g_recorder.stacks.Intern(pcs, depth, StackTable::Hash(pcs, depth));
+  if (id != format::kOverflowSiteId && depth != 0) {
+    last = LastStack{g_recorder.stacks.Pcs(id), depth, id};
+  }
   return id;
 }
 

@@ -55,6 +55,12 @@ class StackTable {
   uint32_t Intern(const uint64_t* pcs, uint32_t depth) { return Intern(pcs, depth, Hash(pcs, depth)); }
   uint32_t Intern(const uint64_t* pcs, uint32_t depth, uint64_t hash);
 
+  // The frames of a stack Intern() returned (its record: written once, before the id could be
+  // seen, and never changed).
+  const uint64_t* Pcs(uint32_t id) const {
+    return RecordAt(offsets_[id].load(std::memory_order_acquire))->pcs;
+  }
+
   // The table's key for a stack (XXH3 of its PCs).
   static uint64_t Hash(const uint64_t* pcs, uint32_t depth);
 

@@ -7,10 +7,10 @@
 
 namespace leakscope {
 
-// The stack this thread sampled last and its id in the stack table (see CurrentStackId).
+// The stack this thread sampled last: its frames (in the stack table's record, which never
+// changes once written) and its id (see CurrentStackId).
 struct LastStack {
-  uint64_t hash;       // StackTable::Hash of its PCs
-  uint64_t innermost;  // its first PC, checked too
+  const uint64_t* pcs;
   uint32_t depth;
   uint32_t id;  // 0: nothing remembered
 };
