@@ -84,8 +84,8 @@ bool EncodeDump(const ReentrancyGuard& guard, uint64_t seq, DumpEncoder* encoder
     LiveTotals& totals = live[entry.stack_id];
     totals.count += 1;
     totals.bytes += entry.size;
-    Sampler::Weights weights = entry.exact ? Sampler::Weights{entry.size, 256}
-                                           : r.sampler.Weigh(entry.size);
+    Sampler::Weights weights =
+        entry.exact ? Sampler::Whole(entry.size) : r.sampler.Weigh(entry.size);
     totals.est_bytes += weights.bytes;
     totals.est_count_x256 += weights.count_x256;
   });

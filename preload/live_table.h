@@ -77,16 +77,10 @@ class LiveTable {
   template <typename Fn>
   void ForEach(Fn&& fn) const {
     if (slots_ == nullptr) return;
-    uint64_t per_page = slots_region_.page_bytes() / sizeof(Slot);
-    for (size_t page = 0; page < slots_region_.pages(); ++page) {
-      if (!slots_region_.PageWritten(page)) continue;
-      uint64_t end = (page + 1) * per_page;
-      for (uint64_t i = page * per_page; i < end && i <= slot_mask_; ++i) {
-        uint64_t key = slots_[i].key.load(std::memory_order_acquire);
-        if (key <= kBusy) continue;
-        fn(Unpack(slots_[i].value.load(std::memory_order_relaxed)));
-      }
-    }
+    slots_region_.ForEachWrittenItem(sizeof(Slot), slot_mask_ + 1, [&](uint64_t i) {
+      if (slots_[i].key.load(std::memory_order_acquire) <= kBusy) return;
+      fn(Unpack(slots_[i].value.load(std::memory_order_relaxed)));
+    });
   }
 
   uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }

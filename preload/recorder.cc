@@ -77,8 +77,7 @@ uint32_t CounterShard() {
   return t_state.counter_shard - 1u;
 }
 
-void CountAllocated(uint32_t stack_id, uint64_t size) {
-  Sampler::Weights weights = g_recorder.sampler.Weigh(size);
+void CountAllocated(uint32_t stack_id, uint64_t size, Sampler::Weights weights) {
   SiteCounters& site = g_recorder.stacks.counters(stack_id, CounterShard());
   site.alloc_count.fetch_add(1, std::memory_order_relaxed);
   site.alloc_bytes.fetch_add(size, std::memory_order_relaxed);
@@ -104,7 +103,8 @@ bool EnsureInitialized() {
   r.sampler = Sampler(r.options.sample_bytes);
   InitUnwinder();
   if (!r.stacks.Init(r.options.max_stacks, static_cast<uint32_t>(r.options.depth)) ||
-      !r.live.Init(r.options.max_live, r.options.sample_bytes) || !r.streams.Init(r.options.max_streams)) {
+      !r.live.Init(r.options.max_live, r.options.sample_bytes) ||
+      !r.streams.Init(r.options.max_streams)) {
     RawLog(LogLevel::kWarn, "cannot reserve memory for the recorder's tables; recording is off");
     r.phase.store(kDisabled, std::memory_order_release);
     return false;
@@ -130,7 +130,7 @@ __attribute__((noinline)) LEAKSCOPE_HOOK_SECTION void* SampleAllocation(void* p,
   uint32_t stack_id = CurrentStackId(guard);
   if (stack_id == kOwnAllocation) return p;
   if (g_recorder.live.Insert(reinterpret_cast<uintptr_t>(p), size, stack_id)) {
-    CountAllocated(stack_id, size);
+    CountAllocated(stack_id, size, g_recorder.sampler.Weigh(size));
   }
   return p;
 }
@@ -192,11 +192,7 @@ void* AllocateForStream(void* stream, size_t bytes) {
     return p;
   }
   if (g_recorder.live.Insert(reinterpret_cast<uintptr_t>(p), bytes, stack_id, /*exact=*/true)) {
-    SiteCounters& site = g_recorder.stacks.counters(stack_id, CounterShard());
-    site.alloc_count.fetch_add(1, std::memory_order_relaxed);
-    site.alloc_bytes.fetch_add(bytes, std::memory_order_relaxed);
-    site.alloc_est_bytes.fetch_add(bytes, std::memory_order_relaxed);
-    site.alloc_est_count_x256.fetch_add(256, std::memory_order_relaxed);
+    CountAllocated(stack_id, bytes, Sampler::Whole(bytes));
   }
   return p;
 }

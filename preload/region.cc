@@ -69,7 +69,6 @@ bool Region::Reserve(size_t bytes, const char* what) {
   } else {
     written_ = reinterpret_cast<std::atomic<uint64_t>*>(base_ + data_bytes);
   }
-  data_bytes_ = data_bytes;
   mapped_bytes_ = mapped;
   g_regions[index] = *this;
   g_region_count.store(index + 1, std::memory_order_release);

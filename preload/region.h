@@ -44,7 +44,20 @@ class Region {
   }
 
   // Whether the page bitmap sits in the shared pool (else at the end of the region's mapping).
-  bool bitmap_in_pool() const { return mapped_bytes_ == data_bytes_; }
+  bool bitmap_in_pool() const { return mapped_bytes_ == pages_ << page_shift_; }
+
+  // Calls fn(i) for every index i < count of an array of `item_bytes` items (a divisor of the
+  // page size) at the start of the region whose page has been written: how the dumper scans a
+  // table without reading, and so mapping, pages nothing was ever stored in.
+  template <typename Fn>
+  void ForEachWrittenItem(size_t item_bytes, uint64_t count, Fn&& fn) const {
+    uint64_t per_page = page_bytes() / item_bytes;
+    for (size_t page = 0; page < pages_; ++page) {
+      if (!PageWritten(page)) continue;
+      uint64_t end = (page + 1) * per_page;
+      for (uint64_t i = page * per_page; i < end && i < count; ++i) fn(i);
+    }
+  }
 
   // Reserved bytes (bitmap included when mapped with the data) and, of them, the written ones.
   uint64_t ReservedBytes() const;
@@ -66,8 +79,7 @@ class Region {
   size_t pages_ = 0;
   int page_shift_ = 12;
   std::atomic<uint64_t>* written_ = nullptr;  // one bit per page (region.cc says where)
-  size_t data_bytes_ = 0;
-  size_t mapped_bytes_ = 0;  // data, and the bitmap when it is not in the shared pool
+  size_t mapped_bytes_ = 0;  // the pages, and the bitmap when it is not in the shared pool
 };
 
 // Replaces every region's pages with fresh zero pages (fork child: empty tables, no copy).

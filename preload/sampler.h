@@ -6,7 +6,7 @@
 // whatever came before, and weighting each sample by s / p(s) makes the estimated bytes unbiased.
 // Large allocations (s >> mean) are nearly always sampled with weight ~ s.
 //
-// Threading: one Sampler per thread (its state lives in ThreadState); Weight() is pure.
+// Threading: one Sampler per thread (its state lives in ThreadState); Weigh() is pure.
 // mean_bytes == 1 means "record every allocation exactly": every allocation is sampled with
 // weight == size.
 #pragma once
@@ -30,8 +30,11 @@ class Sampler {
     uint64_t bytes;
     uint64_t count_x256;
   };
+  // A block recorded whole rather than sampled (exact mode, a zlib stream's memory) stands for
+  // itself: its size, one allocation.
+  static Weights Whole(uint64_t size) { return Weights{size, 256}; }
   Weights Weigh(uint64_t size) const {
-    if (exact() || size == 0) return Weights{size, 256};
+    if (exact() || size == 0) return Whole(size);
     double s = static_cast<double>(size);
     double p = sampler_math::OneMinusExpNeg(s / static_cast<double>(mean_bytes_));
     return Weights{static_cast<uint64_t>(s / p + 0.5), static_cast<uint64_t>(256.0 / p + 0.5)};

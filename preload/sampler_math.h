@@ -27,9 +27,9 @@ inline double Log(double u) {
   double s = (m - 1.0) / (m + 1.0);
   double s2 = s * s;
   double series =
-      s * (2.0 +
-           s2 * (2.0 / 3 +
-                 s2 * (2.0 / 5 + s2 * (2.0 / 7 + s2 * (2.0 / 9 + s2 * (2.0 / 11 + s2 * (2.0 / 13)))))));
+      s * (2.0 + s2 * (2.0 / 3 +
+                       s2 * (2.0 / 5 +
+                             s2 * (2.0 / 7 + s2 * (2.0 / 9 + s2 * (2.0 / 11 + s2 * (2.0 / 13)))))));
   constexpr double kLn2 = 0.6931471805599453;
   return exponent * kLn2 + series;
 }

@@ -52,7 +52,9 @@ class StackTable {
   // Returns the id of the stack `pcs[0..depth)`, inserting it if new, or kOverflowSiteId when the
   // table is full (counted in dropped()). Lock-free; never blocks, never allocates. `hash` is
   // Hash(pcs, depth), for callers that already have it.
-  uint32_t Intern(const uint64_t* pcs, uint32_t depth) { return Intern(pcs, depth, Hash(pcs, depth)); }
+  uint32_t Intern(const uint64_t* pcs, uint32_t depth) {
+    return Intern(pcs, depth, Hash(pcs, depth));
+  }
   uint32_t Intern(const uint64_t* pcs, uint32_t depth, uint64_t hash);
 
   // The frames of a stack Intern() returned (its record: written once, before the id could be

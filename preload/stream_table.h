@@ -37,18 +37,12 @@ class StreamTable {
   template <typename Fn>
   void ForEach(Fn&& fn) const {
     if (slots_ == nullptr) return;
-    uint64_t per_page = region_.page_bytes() / sizeof(Slot);
-    for (size_t page = 0; page < region_.pages(); ++page) {
-      if (!region_.PageWritten(page)) continue;
-      uint64_t end = (page + 1) * per_page;
-      for (uint64_t i = page * per_page; i < end && i <= mask_; ++i) {
-        uint64_t key = slots_[i].key.load(std::memory_order_acquire);
-        if (key <= kBusy) continue;
-        uint64_t meta = slots_[i].meta.load(std::memory_order_relaxed);
-        fn(Entry{static_cast<uint32_t>(meta >> 32), static_cast<uint32_t>(meta),
-                 slots_[i].bytes.load(std::memory_order_relaxed)});
-      }
-    }
+    region_.ForEachWrittenItem(sizeof(Slot), mask_ + 1, [&](uint64_t i) {
+      if (slots_[i].key.load(std::memory_order_acquire) <= kBusy) return;
+      uint64_t meta = slots_[i].meta.load(std::memory_order_relaxed);
+      fn(Entry{static_cast<uint32_t>(meta >> 32), static_cast<uint32_t>(meta),
+               slots_[i].bytes.load(std::memory_order_relaxed)});
+    });
   }
 
   uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }

@@ -43,7 +43,8 @@ bool FindProgramFrames(const uint64_t* raw, int n, uint32_t max_depth, ProgramFr
 // bits as uint64_t, across a library boundary no compiler sees through.
 __attribute__((always_inline)) inline bool CaptureStack(const ReentrancyGuard&, uint64_t* raw,
                                                         uint32_t max_depth, ProgramFrames* out) {
-  int n = unw_backtrace(reinterpret_cast<void**>(raw), static_cast<int>(max_depth) + kOwnFramesSlack);
+  int n =
+      unw_backtrace(reinterpret_cast<void**>(raw), static_cast<int>(max_depth) + kOwnFramesSlack);
   return FindProgramFrames(raw, n, max_depth, out);
 }
 
