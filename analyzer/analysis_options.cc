@@ -2,8 +2,11 @@
 
 #include <unistd.h>
 
+#include <cstdio>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "trend.h"
 
 namespace leakscope {
 
@@ -56,6 +59,37 @@ bool ReadAnalysisOptions(const ArgParser& parser, const char* command, size_t de
   options->symbolizer.perf_maps = parser.Values("perf-map");
   options->symbolizer.warnings = parser.Has("quiet") ? nullptr : stderr;
   return true;
+}
+
+bool ReadMaxShrink(const ArgParser& parser, const char* command, double* fraction) {
+  auto value = parser.Value("max-shrink");
+  if (!value) return true;
+  if (!absl::SimpleAtod(*value, fraction) || *fraction < 0 || *fraction > 1) {
+    UsageError(command,
+               absl::StrCat("--max-shrink needs a fraction in [0, 1], not '", *value, "'"));
+    return false;
+  }
+  return true;
+}
+
+bool CollectDumpFiles(const char* command, const std::vector<std::string>& paths,
+                      std::vector<std::string>* files, bool* bad_path) {
+  *bad_path = false;
+  std::string error;
+  for (const std::string& path : paths) {
+    if (!ExpandDumpPath(path, files, &error)) {
+      fprintf(stderr, "leakscope %s: %s\n", command, error.c_str());
+      *bad_path = true;
+    }
+  }
+  if (!files->empty()) return true;
+  if (!*bad_path) {
+    fprintf(stderr,
+            "leakscope %s: no *.dump files found (dumps inside `yarn logs` output: "
+            "extract them with leakscope unpack)\n",
+            command);
+  }
+  return false;
 }
 
 }  // namespace leakscope

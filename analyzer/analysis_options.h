@@ -1,4 +1,5 @@
-// Options shared by the analysing subcommands (report, diff, trend): symbol lookup and output.
+// Options shared by the analysing subcommands (report, diff, trend, html): symbol lookup,
+// output, and the dump files they read.
 #pragma once
 
 #include <cstddef>
@@ -28,5 +29,15 @@ struct AnalysisOptions {
 // `default_top_text` is the --top default for text output (other formats default to all).
 bool ReadAnalysisOptions(const ArgParser& parser, const char* command, size_t default_top_text,
                          AnalysisOptions* options);
+
+// --max-shrink F of trend and html into *fraction, left as is when the option is absent. On a
+// value outside [0, 1] prints a usage error for `command` and returns false.
+bool ReadMaxShrink(const ArgParser& parser, const char* command, double* fraction);
+
+// The dump files of trend and html: each path a dump or a directory searched for *.dump. Each
+// path that cannot be read gets a "leakscope <command>:" line on stderr and sets *bad_path.
+// Returns false when no dump was found (saying so when no path was bad): exit with kExitUsage.
+bool CollectDumpFiles(const char* command, const std::vector<std::string>& paths,
+                      std::vector<std::string>* files, bool* bad_path);
 
 }  // namespace leakscope

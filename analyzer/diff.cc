@@ -124,7 +124,7 @@ void FormatDiffText(const DiffResult& diff, const Symbolizer& symbolizer, size_t
     (r.live_bytes_change() >= 0 ? growing : shrinking).push_back(&r);
   std::reverse(shrinking.begin(), shrinking.end());  // largest shrink first
   auto section = [&](const char* title, const std::vector<const DiffRow*>& rows) {
-    size_t shown = top == 0 ? rows.size() : std::min(top, rows.size());
+    size_t shown = TopCount(top, rows.size());
     absl::StrAppend(out, "\n", title, ": ", Counted(rows.size(), "site"));
     if (shown < rows.size()) absl::StrAppend(out, "; top ", shown);
     absl::StrAppend(out, "\n");
@@ -138,9 +138,7 @@ void FormatDiffText(const DiffResult& diff, const Symbolizer& symbolizer, size_t
 void FormatDiffJson(const DiffResult& diff, const Symbolizer& symbolizer, size_t top,
                     std::string* out) {
   JsonWriter json(out);
-  json.BeginObject();
-  json.FieldUInt("leakscope_json", 1);
-  json.Field("command", "diff");
+  BeginJsonOutput("diff", &json);
   for (const Report* r : {&diff.old_report, &diff.new_report}) {
     json.Key(r == &diff.old_report ? "old" : "new");
     json.BeginObject();
@@ -158,7 +156,7 @@ void FormatDiffJson(const DiffResult& diff, const Symbolizer& symbolizer, size_t
     json.EndObject();
   }
   json.FieldBool("same_process", diff.same_process);
-  size_t shown = top == 0 ? diff.rows.size() : std::min(top, diff.rows.size());
+  size_t shown = TopCount(top, diff.rows.size());
   json.Key("sites");
   json.BeginArray();
   for (size_t i = 0; i < shown; ++i) {

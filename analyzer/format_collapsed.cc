@@ -22,7 +22,7 @@ std::string CollapsedName(const Frame& frame) {
 
 void FormatReportCollapsed(const Report& report, const Symbolizer& symbolizer, size_t top,
                            std::string* out) {
-  size_t shown = top == 0 ? report.sites.size() : std::min(top, report.sites.size());
+  size_t shown = TopCount(top, report.sites.size());
   // Sites whose printed stacks coincide are merged; the first one's position is kept.
   std::vector<std::pair<std::string, uint64_t>> lines;
   absl::flat_hash_map<std::string, size_t> index;

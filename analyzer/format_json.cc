@@ -5,6 +5,12 @@
 
 namespace leakscope {
 
+void BeginJsonOutput(std::string_view command, JsonWriter* json) {
+  json->BeginObject();
+  json->FieldUInt("leakscope_json", 1);
+  json->Field("command", command);
+}
+
 void WriteFramesJson(const FrameTable& frames, std::span<const uint32_t> stack, JsonWriter* json) {
   json->Key("frames");
   json->BeginArray();
@@ -132,25 +138,13 @@ void WriteSiteCounters(const SiteSummary& site, JsonWriter* json) {
   json->FieldUInt("sampled_alloc_count", site.sampled_alloc_count);
 }
 
-const char* StreamKindJson(uint32_t kind) {
-  switch (static_cast<format::StreamKind>(kind)) {
-    case format::StreamKind::kInflate:
-      return "inflate";
-    case format::StreamKind::kDeflate:
-      return "deflate";
-  }
-  return "unknown";
-}
-
 }  // namespace
 
 void FormatReportJson(const Report& report, const Symbolizer& symbolizer, size_t top,
                       std::string* out) {
   const FrameTable& frames = symbolizer.frames();
   JsonWriter json(out);
-  json.BeginObject();
-  json.FieldUInt("leakscope_json", 1);
-  json.Field("command", "report");
+  BeginJsonOutput("report", &json);
   WriteDumpJson(report, &json);
   WriteMemoryJson(report, &json);
   WriteCountersJson(report, &json);
@@ -161,7 +155,7 @@ void FormatReportJson(const Report& report, const Symbolizer& symbolizer, size_t
   json.FieldUInt("sites", report.sites.size());
   json.EndObject();
 
-  size_t shown = top == 0 ? report.sites.size() : std::min(top, report.sites.size());
+  size_t shown = TopCount(top, report.sites.size());
   json.Key("sites");
   json.BeginArray();
   for (size_t i = 0; i < shown; ++i) {
@@ -181,7 +175,7 @@ void FormatReportJson(const Report& report, const Symbolizer& symbolizer, size_t
   for (const StreamSummary& s : report.streams) {
     std::span<const uint32_t> stack = symbolizer.stacks().Get(s.stack);
     json.BeginObject();
-    json.Field("kind", StreamKindJson(s.kind));
+    json.Field("kind", StreamKindName(s.kind));
     json.FieldUInt("open_count", s.open_count);
     json.FieldUInt("open_bytes", s.open_bytes);
     json.FieldUInt("opened_total", s.opened_total);

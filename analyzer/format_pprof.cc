@@ -142,7 +142,7 @@ void FormatReportPprof(const Report& report, const Symbolizer& symbolizer, size_
     return it->second;
   };
 
-  size_t shown = top == 0 ? report.sites.size() : std::min(top, report.sites.size());
+  size_t shown = TopCount(top, report.sites.size());
   for (size_t i = 0; i < shown; ++i) {
     const SiteSummary& site = report.sites[i];
     std::vector<uint64_t> ids;

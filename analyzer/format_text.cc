@@ -55,16 +55,6 @@ void AppendStackText(const FrameTable& frames, std::span<const uint32_t> stack,
 
 namespace {
 
-const char* StreamKindName(uint32_t kind) {
-  switch (static_cast<format::StreamKind>(kind)) {
-    case format::StreamKind::kInflate:
-      return "inflate";
-    case format::StreamKind::kDeflate:
-      return "deflate";
-  }
-  return "unknown";
-}
-
 void AppendRow(std::string_view label, uint64_t bytes, std::string_view note, std::string* out) {
   absl::StrAppendFormat(out, "  %-40s %12s%s%s\n", label, HumanBytes(bytes),
                         note.empty() ? "" : "  ", note);
@@ -112,7 +102,7 @@ void AppendSites(const Report& report, const Symbolizer& symbolizer, size_t top,
   // Sites with a live sample; sites whose memory was all freed sort last and are not shown.
   size_t live_sites = 0;
   for (const SiteSummary& site : report.sites) live_sites += site.sampled_live_count > 0 ? 1 : 0;
-  size_t shown = top == 0 ? live_sites : std::min(top, live_sites);
+  size_t shown = TopCount(top, live_sites);
   absl::StrAppend(out, "\nLive allocations: ", HumanBytes(report.totals.live_bytes), " in ",
                   Counted(report.totals.live_count, "allocation"), " at ",
                   Counted(live_sites, "site"));
@@ -176,34 +166,33 @@ void AppendStreams(const Report& report, const Symbolizer& symbolizer, std::stri
   }
 }
 
+// "  <label>: <count><text>" on a line of its own; nothing when the recorder never counted one.
+void AppendCounterNote(std::string_view label, uint64_t count, std::string_view text,
+                       std::string* out) {
+  if (count == 0) return;
+  absl::StrAppend(out, "  ", AV(label), ": ", Thousands(count), AV(text), "\n");
+}
+
 void AppendCounters(const Report& report, std::string* out) {
   const format::CountersFixed& c = report.counters;
   absl::StrAppend(out, "\nRecorder: ", Thousands(c.sampled_allocs), " sampled allocations, ",
                   Thousands(c.zlib_calls), " zlib calls intercepted\n");
   AppendJavaWalksText(report.java, "", out);
-  if (c.dropped_live_full > 0) {
-    absl::StrAppend(out, "  Warning: ", Thousands(c.dropped_live_full),
+  AppendCounterNote("Warning", c.dropped_live_full,
                     " sampled allocations not recorded, live table full (raise "
-                    "LEAKSCOPE_MAX_LIVE): live bytes are underestimated.\n");
-  }
-  if (c.dropped_stack_full > 0) {
-    absl::StrAppend(out, "  Warning: ", Thousands(c.dropped_stack_full),
+                    "LEAKSCOPE_MAX_LIVE): live bytes are underestimated.",
+                    out);
+  AppendCounterNote("Warning", c.dropped_stack_full,
                     " sampled allocations charged to [stack table full] (raise "
-                    "LEAKSCOPE_MAX_STACKS).\n");
-  }
-  if (c.unwind_failures > 0) {
-    absl::StrAppend(out, "  Note: ", Thousands(c.unwind_failures),
-                    " stacks could not be unwound ([no stack]).\n");
-  }
-  if (c.dropped_streams_full > 0) {
-    absl::StrAppend(out, "  Warning: ", Thousands(c.dropped_streams_full),
+                    "LEAKSCOPE_MAX_STACKS).",
+                    out);
+  AppendCounterNote("Note", c.unwind_failures, " stacks could not be unwound ([no stack]).", out);
+  AppendCounterNote("Warning", c.dropped_streams_full,
                     " zlib streams not recorded, stream table full (raise "
-                    "LEAKSCOPE_MAX_STREAMS).\n");
-  }
-  if (c.zlib_missing_real > 0) {
-    absl::StrAppend(out, "  Warning: ", Thousands(c.zlib_missing_real),
-                    " zlib calls whose real function could not be found.\n");
-  }
+                    "LEAKSCOPE_MAX_STREAMS).",
+                    out);
+  AppendCounterNote("Warning", c.zlib_missing_real,
+                    " zlib calls whose real function could not be found.", out);
 }
 
 }  // namespace

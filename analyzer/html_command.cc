@@ -78,30 +78,11 @@ int HtmlCommand(const std::vector<std::string>& args) {
       !ReadCount(parser, "flame-nodes", &html_options.max_flame_nodes)) {
     return kExitUsage;
   }
-  if (auto value = parser.Value("max-shrink"); value) {
-    double& fraction = html_options.trend.max_shrink_fraction;
-    if (!absl::SimpleAtod(*value, &fraction) || fraction < 0 || fraction > 1) {
-      return UsageError(
-          "html", absl::StrCat("--max-shrink needs a fraction in [0, 1], not '", *value, "'"));
-    }
-  }
+  if (!ReadMaxShrink(parser, "html", &html_options.trend.max_shrink_fraction)) return kExitUsage;
 
   std::vector<std::string> files;
   bool bad_path = false;
-  for (const std::string& path : parser.positional()) {
-    if (!ExpandDumpPath(path, &files, &error)) {
-      fprintf(stderr, "leakscope html: %s\n", error.c_str());
-      bad_path = true;
-    }
-  }
-  if (files.empty()) {
-    if (!bad_path) {
-      fprintf(stderr,
-              "leakscope html: no *.dump files found (dumps inside `yarn logs` output: "
-              "extract them with leakscope unpack)\n");
-    }
-    return kExitUsage;
-  }
+  if (!CollectDumpFiles("html", parser.positional(), &files, &bad_path)) return kExitUsage;
 
   Symbolizer symbolizer(options.symbolizer);
   std::string data;

@@ -172,16 +172,6 @@ void WriteProcess(const ProcessData& data, const ProcessTrend* trend, JsonWriter
   json->EndObject();
 }
 
-const char* StreamKindName(uint32_t kind) {
-  switch (static_cast<format::StreamKind>(kind)) {
-    case format::StreamKind::kInflate:
-      return "inflate";
-    case format::StreamKind::kDeflate:
-      return "deflate";
-  }
-  return "unknown";
-}
-
 void WriteFlame(std::string_view key, const FlameTree& tree, size_t max_nodes,
                 const std::function<uint32_t(uint32_t)>& frame_index, JsonWriter* json) {
   uint64_t min_value = tree.ThresholdFor(max_nodes);
@@ -202,8 +192,7 @@ size_t BuildHtmlData(const std::vector<std::string>& files, const HtmlOptions& o
   TrendResult trend = AnalyzeTrend(files, options.trend, symbolizer, {});
   *errors = trend.errors;
 
-  size_t shown =
-      options.top == 0 ? trend.suspects.size() : std::min(options.top, trend.suspects.size());
+  size_t shown = TopCount(options.top, trend.suspects.size());
   absl::flat_hash_map<uint32_t, size_t> suspect_of_stack;
   for (size_t i = 0; i < shown; ++i) suspect_of_stack[trend.suspects[i].stack] = i;
 
@@ -244,14 +233,9 @@ size_t BuildHtmlData(const std::vector<std::string>& files, const HtmlOptions& o
 
   const Symbolizer& sym = *symbolizer;
   JsonWriter json(out);
-  json.BeginObject();
-  json.FieldUInt("leakscope_json", 1);
-  json.Field("command", "html");
+  BeginJsonOutput("html", &json);
   json.FieldUInt("dumps_read", trend.dumps_read);
-  json.Key("errors");
-  json.BeginArray();
-  for (const std::string& e : trend.errors) json.String(e);
-  json.EndArray();
+  json.FieldStrings("errors", trend.errors);
 
   json.Key("processes");
   json.BeginArray();

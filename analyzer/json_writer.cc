@@ -122,4 +122,12 @@ void JsonWriter::Null() {
   out_->append("null");
 }
 
+void JsonWriter::FieldStrings(std::string_view key, std::span<const std::string> values,
+                              bool inline_) {
+  Key(key);
+  BeginArray(inline_);
+  for (const std::string& value : values) String(value);
+  EndArray();
+}
+
 }  // namespace leakscope

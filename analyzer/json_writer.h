@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,9 @@ class JsonWriter {
     Key(key), Double(value, digits);
   }
   void FieldBool(std::string_view key, bool value) { Key(key), Bool(value); }
+  // The key and an array of the strings, in order.
+  void FieldStrings(std::string_view key, std::span<const std::string> values,
+                    bool inline_ = false);
 
  private:
   struct Level {

@@ -2,6 +2,7 @@
 // frames the same way everywhere.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <span>
 #include <string>
@@ -19,11 +20,19 @@ enum class OutputFormat { kText, kJson, kCollapsed, kPprof };
 
 bool ParseOutputFormat(std::string_view text, OutputFormat* format);
 
+// How many of `available` ranked entries a --top limit shows: `top`, 0 meaning all.
+inline size_t TopCount(size_t top, size_t available) {
+  return top == 0 ? available : std::min(top, available);
+}
+
 // Appends one line per frame, innermost first, each starting with `indent`; the allocating
 // caller (first non-allocator frame) is marked with '>'. Runs of one repeated frame (JIT code)
 // print once as "#i-#j".
 void AppendStackText(const FrameTable& frames, std::span<const uint32_t> stack,
                      std::string_view indent, std::string* out);
+// Opens the top-level object of every `--format json` output with the fields it always starts
+// with (docs/json.md): "leakscope_json" (the schema version) and "command".
+void BeginJsonOutput(std::string_view command, JsonWriter* json);
 // Writes the "frames" array: one inline object per frame, innermost first.
 void WriteFramesJson(const FrameTable& frames, std::span<const uint32_t> stack, JsonWriter* json);
 

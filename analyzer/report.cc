@@ -32,6 +32,16 @@ MemoryPicture ComputeMemoryPicture(const format::MemoryFixed& memory, uint64_t l
   return picture;
 }
 
+const char* StreamKindName(uint32_t kind) {
+  switch (static_cast<format::StreamKind>(kind)) {
+    case format::StreamKind::kInflate:
+      return "inflate";
+    case format::StreamKind::kDeflate:
+      return "deflate";
+  }
+  return "unknown";
+}
+
 Report BuildReport(const Dump& dump, const std::string& file, Symbolizer* symbolizer) {
   Report report;
   report.file = file;

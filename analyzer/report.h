@@ -39,6 +39,10 @@ struct StreamSummary {
   uint64_t opened_total = 0;
 };
 
+// "inflate", "deflate", or "unknown" for a kind this analyzer does not know; the same word in
+// every output format (docs/json.md).
+const char* StreamKindName(uint32_t kind);
+
 // What the process memory is made of, derived from the kMemory record and the live bytes of the
 // sites, so a leak (live bytes growing) can be told from allocator retention (free bytes held).
 struct MemoryPicture {

@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "json_writer.h"
+#include "output_format.h"
 
 namespace leakscope {
 namespace {
@@ -306,31 +307,17 @@ void FormatSparkProperties(const SparkConf& conf, std::string* out) {
 
 void FormatSparkJson(const SparkConf& conf, std::string* out) {
   JsonWriter json(out);
-  json.BeginObject();
-  json.FieldUInt("leakscope_json", 1);
-  json.Field("command", "spark-conf");
+  BeginJsonOutput("spark-conf", &json);
   json.Field("cluster", ClusterName(conf.cluster));
-  json.Key("files");
-  json.BeginArray(/*inline_=*/true);
-  for (const std::string& file : conf.files) json.String(file);
-  json.EndArray();
+  json.FieldStrings("files", conf.files, /*inline_=*/true);
   json.Key("conf");
   json.BeginObject();
   for (const auto& [key, value] : conf.conf) json.Field(key, value);
   json.EndObject();
-  json.Key("needed_libraries");
-  json.BeginArray(/*inline_=*/true);
-  for (const std::string& soname : conf.needed) json.String(soname);
-  json.EndArray();
+  json.FieldStrings("needed_libraries", conf.needed, /*inline_=*/true);
   json.Field("dumps", conf.dumps);
-  json.Key("notes");
-  json.BeginArray();
-  for (const std::string& sentence : conf.about) json.String(sentence);
-  json.EndArray();
-  json.Key("collect");
-  json.BeginArray();
-  for (const std::string& line : conf.collect) json.String(line);
-  json.EndArray();
+  json.FieldStrings("notes", conf.about);
+  json.FieldStrings("collect", conf.collect);
   json.EndObject();
   out->push_back('\n');
 }

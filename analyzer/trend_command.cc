@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cstdio>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "analysis_options.h"
@@ -72,7 +71,7 @@ void FormatTrendText(const TrendResult& r, const Symbolizer& symbolizer, size_t 
                      std::string* out) {
   absl::StrAppend(out, "leakscope trend\n");
   AppendProcessesText(r, out);
-  size_t shown = top == 0 ? r.suspects.size() : std::min(top, r.suspects.size());
+  size_t shown = TopCount(top, r.suspects.size());
   absl::StrAppend(out, "\nLeak suspects: ", r.suspects.size(),
                   r.suspects.size() == 1 ? " site grows" : " sites grow", " steadily");
   if (shown < r.suspects.size()) absl::StrAppend(out, "; top ", shown);
@@ -92,7 +91,7 @@ void FormatTrendText(const TrendResult& r, const Symbolizer& symbolizer, size_t 
     for (const SuspectTrend& s : r.sites) {
       if (s.processes == 0) others.push_back(&s);
     }
-    size_t n = top == 0 ? others.size() : std::min(top, others.size());
+    size_t n = TopCount(top, others.size());
     absl::StrAppend(out, "\nOther sites: ", others.size());
     if (n < others.size()) absl::StrAppend(out, "; top ", n);
     absl::StrAppend(out, "\n");
@@ -105,14 +104,9 @@ void FormatTrendText(const TrendResult& r, const Symbolizer& symbolizer, size_t 
 void FormatTrendJson(const TrendResult& r, const Symbolizer& symbolizer, size_t top,
                      std::string* out) {
   JsonWriter json(out);
-  json.BeginObject();
-  json.FieldUInt("leakscope_json", 1);
-  json.Field("command", "trend");
+  BeginJsonOutput("trend", &json);
   json.FieldUInt("dumps_read", r.dumps_read);
-  json.Key("errors");
-  json.BeginArray();
-  for (const std::string& e : r.errors) json.String(e);
-  json.EndArray();
+  json.FieldStrings("errors", r.errors);
   json.Key("processes");
   json.BeginArray();
   for (const ProcessTrend& p : r.processes) {
@@ -132,7 +126,7 @@ void FormatTrendJson(const TrendResult& r, const Symbolizer& symbolizer, size_t 
     json.EndObject();
   }
   json.EndArray();
-  size_t shown = top == 0 ? r.suspects.size() : std::min(top, r.suspects.size());
+  size_t shown = TopCount(top, r.suspects.size());
   json.Key("suspects");
   json.BeginArray();
   for (size_t i = 0; i < shown; ++i) {
@@ -142,7 +136,7 @@ void FormatTrendJson(const TrendResult& r, const Symbolizer& symbolizer, size_t 
     json.EndObject();
   }
   json.EndArray();
-  size_t sites = top == 0 ? r.sites.size() : std::min(top, r.sites.size());
+  size_t sites = TopCount(top, r.sites.size());
   json.Key("sites");
   json.BeginArray();
   for (size_t i = 0; i < sites; ++i) {
@@ -178,29 +172,10 @@ int TrendCommand(const std::vector<std::string>& args) {
     return UsageError("trend", "trend writes text or json");
   }
   TrendOptions trend_options;
-  if (auto value = parser.Value("max-shrink"); value) {
-    if (!absl::SimpleAtod(*value, &trend_options.max_shrink_fraction) ||
-        trend_options.max_shrink_fraction < 0 || trend_options.max_shrink_fraction > 1) {
-      return UsageError(
-          "trend", absl::StrCat("--max-shrink needs a fraction in [0, 1], not '", *value, "'"));
-    }
-  }
+  if (!ReadMaxShrink(parser, "trend", &trend_options.max_shrink_fraction)) return kExitUsage;
   std::vector<std::string> files;
   bool bad_path = false;
-  for (const std::string& path : parser.positional()) {
-    if (!ExpandDumpPath(path, &files, &error)) {
-      fprintf(stderr, "leakscope trend: %s\n", error.c_str());
-      bad_path = true;
-    }
-  }
-  if (files.empty()) {
-    if (!bad_path) {
-      fprintf(stderr,
-              "leakscope trend: no *.dump files found (dumps inside `yarn logs` output: "
-              "extract them with leakscope unpack)\n");
-    }
-    return kExitUsage;
-  }
+  if (!CollectDumpFiles("trend", parser.positional(), &files, &bad_path)) return kExitUsage;
 
   // Progress only for a person watching: after a second, and only on a terminal.
   const bool tty = isatty(STDERR_FILENO);
