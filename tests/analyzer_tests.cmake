@@ -26,6 +26,8 @@ add_executable(analyzer_unit_tests
   ${ANALYZER_TEST_DIR}/zlib_status_test.cc
 )
 target_link_libraries(analyzer_unit_tests PRIVATE leakscope_analyzer GTest::gtest_main)
+# unpack_test.cc uses the temporary-directory fixture of the unit tests.
+target_include_directories(analyzer_unit_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/unit)
 target_compile_definitions(analyzer_unit_tests PRIVATE
   LEAKSCOPE_BIN="$<TARGET_FILE:leakscope>" GOLDEN_DIR="${ANALYZER_GOLDEN_DIR}")
 # The symbolizer test reads its own line numbers and inlined frames: it needs -O2 -g whatever

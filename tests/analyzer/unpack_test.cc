@@ -3,10 +3,8 @@
 #include "unpack.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
-#include <cstdio>
-#include <filesystem>
+#include "temp_file_fixture.h"
 
 namespace leakscope {
 namespace {
@@ -38,27 +36,15 @@ std::string YarnWrapped(const std::string& container, const std::string& name,
          "\n" + std::string(70, '*') + "\n\n";
 }
 
-class UnpackTest : public ::testing::Test {
+class UnpackTest : public TempFileTest {
  protected:
-  void SetUp() override {
-    std::string pattern = ::testing::TempDir() + "leakscope-unpack-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   std::vector<EmbeddedDump> Scan(const std::string& bytes, std::vector<std::string>* errors) {
-    std::string path = dir_ + "/input";
-    FILE* f = fopen(path.c_str(), "wb");
-    fwrite(bytes.data(), 1, bytes.size(), f);
-    fclose(f);
+    std::string path = WriteFile("input", bytes);
     std::vector<EmbeddedDump> found;
     EXPECT_TRUE(ScanEmbeddedDumps(
         path, [&](EmbeddedDump&& dump) { found.push_back(std::move(dump)); }, errors));
     return found;
   }
-
-  std::string dir_;
 };
 
 TEST_F(UnpackTest, FindsEveryDumpOfYarnLogsOutputWithItsContainer) {

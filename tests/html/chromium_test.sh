@@ -47,6 +47,18 @@ run_browser() {  # NAME PAGE EXTRA-ARGS...
     "$@" "file://$page" 2>"$work/browser-$name.log"
 }
 
+# Opens PAGE (a path, with a #fragment) as NAME with the DOM dumped: writes what it drew to
+# rendered-NAME.html and checks that it logged no JavaScript error.
+render_page() {  # NAME PAGE
+  local name=$1 page=$2
+  run_browser "$name" "$page" --window-size=1280,1600 --dump-dom >"$work/dom-$name.html" ||
+    fail "chromium --dump-dom ($name) exited with $?"
+  local rendered="$work/rendered-$name.html"
+  perl -0777 -pe 's{<script\b.*?</script>}{}gs' "$work/dom-$name.html" >"$rendered"
+  grep -q '<pre id="errors"></pre>' "$rendered" ||
+    fail "JavaScript errors ($name): $(grep -o '<pre id="errors">[^<]*' "$rendered")"
+}
+
 # Requests made for the page (not the browser's own): their network isolation key is the
 # page's origin, file://.
 page_requests() {  # NETLOG
@@ -84,11 +96,7 @@ $requests"
 # caller: the same code as a click on its row and typing into the search box. In the golden
 # dumps the caller holds 8.50 MiB of the 16.3 MiB live in the last dumps.
 encoded=$(printf '%s' "$top" | sed 's/+/%2B/g')
-run_browser link "$work/report.html#suspect=1&search=$encoded" --window-size=1280,1600 \
-  --dump-dom >"$work/dom-link.html" || fail "chromium --dump-dom (link) exited with $?"
-perl -0777 -pe 's{<script\b.*?</script>}{}gs' "$work/dom-link.html" >"$work/rendered-link.html"
-grep -q '<pre id="errors"></pre>' "$work/rendered-link.html" ||
-  fail "JavaScript errors (link): $(grep -o '<pre id="errors">[^<]*' "$work/rendered-link.html")"
+render_page link "$work/report.html#suspect=1&search=$encoded"
 grep -q '<tr class="site" id="suspect-1" aria-expanded="true">' "$work/rendered-link.html" ||
   fail "#suspect=1 did not open the top suspect's stack"
 perl -0777 -ne 'exit(m{id="suspect-1" aria-expanded="true">.*?</tr><tr class="detail"><td [^>]*><ol class="stack">.*?<span class="fname">\Q'"$top"'\E</span>}s ? 0 : 1)' \
@@ -100,11 +108,7 @@ grep -q 'fill="#d63cf0"></rect><text [^>]*>'"$top"'<' "$work/rendered-link.html"
 
 # The growth flame graph: the caller grew by 5 MiB in pid 4242 and 1.88 MiB in pid 5151, of
 # 10.1 MiB of growth in all.
-run_browser growth "$work/report.html#flame=growth&search=$encoded" --window-size=1280,1600 \
-  --dump-dom >"$work/dom-growth.html" || fail "chromium --dump-dom (growth) exited with $?"
-perl -0777 -pe 's{<script\b.*?</script>}{}gs' "$work/dom-growth.html" >"$work/rendered-growth.html"
-grep -q '<pre id="errors"></pre>' "$work/rendered-growth.html" ||
-  fail "JavaScript errors (growth): $(grep -o '<pre id="errors">[^<]*' "$work/rendered-growth.html")"
+render_page growth "$work/report.html#flame=growth&search=$encoded"
 grep -q '<button id="flame-growth" class="on">' "$work/rendered-growth.html" ||
   fail "#flame=growth did not show the growth flame graph"
 grep -q '<span id="flame-match">matched 6.88 MiB (68.2%)</span>' "$work/rendered-growth.html" ||

@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
+#include <vector>
 
 #include "dump.h"
 #include "dump_checks.h"
@@ -25,13 +27,15 @@ inline std::string Program(const std::string& name) { return kScenarioDir + "/" 
 inline std::string Library(const std::string& name) { return kScenarioDir + "/lib" + name + ".so"; }
 
 // Under the preload, every allocation recorded (LEAKSCOPE_SAMPLE_BYTES=1), one dump at exit
-// (LEAKSCOPE_INTERVAL=0).
-inline RunOptions Exact(std::vector<std::string> args = {}) {
+// (LEAKSCOPE_INTERVAL=0), plus the variables in `env` (which win over those two).
+inline RunOptions Exact(std::vector<std::string> args = {},
+                        std::map<std::string, std::string> env = {}) {
   RunOptions options;
   options.preload = kPreload;
   options.args = std::move(args);
-  options.env["LEAKSCOPE_SAMPLE_BYTES"] = "1";
-  options.env["LEAKSCOPE_INTERVAL"] = "0";
+  options.env = std::move(env);
+  options.env.try_emplace("LEAKSCOPE_SAMPLE_BYTES", "1");
+  options.env.try_emplace("LEAKSCOPE_INTERVAL", "0");
   return options;
 }
 
@@ -57,17 +61,25 @@ inline ::testing::AssertionResult CleanExit(const RunResult& run) {
   return ::testing::AssertionFailure() << run.Describe() << "; stdout: \"" << run.out << "\"";
 }
 
-// Runs `program` exactly (see Exact) in dir, expects a clean exit and loads its exit dump.
-inline ::testing::AssertionResult RunExact(const TempDir& dir, const std::string& program,
-                                           std::vector<std::string> args, Dump* dump,
-                                           RunResult* run_out = nullptr) {
-  RunResult run = RunIn(dir, program, Exact(std::move(args)));
+// Runs `program` with `options` in dir (see RunIn), expects a clean exit, loads its exit dump
+// and checks it with DumpIsConsistent; the first failure is the result.
+inline ::testing::AssertionResult RunAndLoad(const TempDir& dir, const std::string& program,
+                                             RunOptions options, Dump* dump,
+                                             RunResult* run_out = nullptr) {
+  RunResult run = RunIn(dir, program, std::move(options));
   if (run_out != nullptr) *run_out = run;
   if (::testing::AssertionResult clean = CleanExit(run); !clean) return clean;
   if (::testing::AssertionResult loaded = LoadLastDump(dir.path(), run.pid, dump); !loaded) {
     return loaded;
   }
   return DumpIsConsistent(*dump);
+}
+
+// RunAndLoad with Exact(args).
+inline ::testing::AssertionResult RunExact(const TempDir& dir, const std::string& program,
+                                           std::vector<std::string> args, Dump* dump,
+                                           RunResult* run_out = nullptr) {
+  return RunAndLoad(dir, program, Exact(std::move(args)), dump, run_out);
 }
 
 // Totals as one string, so EXPECT_EQ compares all counters at once and prints them on failure:

@@ -29,9 +29,7 @@ TEST(Options, DisableWritesNoDumpAndPassesThrough) {
   for (const char* program : {"leak_known_sizes", "alloc_family"}) {
     SCOPED_TRACE(program);
     TempDir dir;
-    RunOptions options = Exact();
-    options.env["LEAKSCOPE_DISABLE"] = "1";
-    RunResult run = RunIn(dir, Program(program), options);
+    RunResult run = RunIn(dir, Program(program), Exact({}, {{"LEAKSCOPE_DISABLE", "1"}}));
     EXPECT_TRUE(CleanExit(run));
     EXPECT_EQ(ListDir(dir.path()), std::vector<std::string>{});
   }
@@ -90,10 +88,8 @@ class GoodValue : public ::testing::TestWithParam<GoodValueCase> {};
 
 TEST_P(GoodValue, IsParsedSilentlyIntoTheSettings) {
   const GoodValueCase& c = GetParam();
-  RunOptions options = Exact();
-  options.env[c.name] = c.value;
   TempDir dir;
-  RunResult run = RunIn(dir, Program("leak_known_sizes"), options);
+  RunResult run = RunIn(dir, Program("leak_known_sizes"), Exact({}, {{c.name, c.value}}));
   ASSERT_TRUE(CleanExit(run));
   Dump dump;
   ASSERT_TRUE(LoadLastDump(dir.path(), run.pid, &dump));
@@ -131,9 +127,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(Options, LogInfoSaysWhereDumpsGo) {
   TempDir dir;
-  RunOptions options = Exact();
-  options.env["LEAKSCOPE_LOG"] = "info";
-  RunResult run = RunIn(dir, Program("leak_known_sizes"), options);
+  RunResult run = RunIn(dir, Program("leak_known_sizes"), Exact({}, {{"LEAKSCOPE_LOG", "info"}}));
   ASSERT_EQ(run.exit_code, 0) << run.Describe();
   EXPECT_EQ(run.out, "");
   ASSERT_FALSE(run.err.empty());
@@ -260,9 +254,7 @@ TEST(Trigger, TriggerFileRequestsADumpAndIsRemoved) {
 
 TEST(Interval, PeriodicDumpsFollowTheGrowth) {
   TempDir dir;
-  RunOptions options = Exact();
-  options.env["LEAKSCOPE_INTERVAL"] = "200ms";
-  RunResult run = RunIn(dir, Program("periodic"), options);
+  RunResult run = RunIn(dir, Program("periodic"), Exact({}, {{"LEAKSCOPE_INTERVAL", "200ms"}}));
   ASSERT_TRUE(CleanExit(run));
   std::vector<DumpFile> files = DumpsOf(dir.path(), run.pid);
   ASSERT_GE(files.size(), 3u);  // about four periodic dumps in 800 ms, and one at exit
@@ -306,13 +298,10 @@ TEST(Depth, DefaultDepthKeepsTheWholeDeepStack) {
 
 TEST(Depth, LeakscopeDepthCutsStacksToThatManyFrames) {
   TempDir dir;
-  RunOptions options = Exact({"deep"});
-  options.env["LEAKSCOPE_DEPTH"] = "8";
-  RunResult run = RunIn(dir, Program("stacks"), options);
-  ASSERT_TRUE(CleanExit(run));
   Dump dump;
-  ASSERT_TRUE(LoadLastDump(dir.path(), run.pid, &dump));
-  ASSERT_TRUE(DumpIsConsistent(dump));  // includes depth <= settings.depth for every site
+  // The consistency check includes depth <= settings.depth for every site.
+  ASSERT_TRUE(
+      RunAndLoad(dir, Program("stacks"), Exact({"deep"}, {{"LEAKSCOPE_DEPTH", "8"}}), &dump));
   EXPECT_EQ(dump.settings.depth, 8u);
   SiteFinder f(dump);
   std::vector<const SiteInfo*> sites = f.SitesAllocatedIn("descend");
@@ -322,13 +311,9 @@ TEST(Depth, LeakscopeDepthCutsStacksToThatManyFrames) {
 
 TEST(Capacity, FullStackTableChargesTheOverflowSite) {
   TempDir dir;
-  RunOptions options = Exact({"many-stacks"});
-  options.env["LEAKSCOPE_MAX_STACKS"] = "16";
-  RunResult run = RunIn(dir, Program("stacks"), options);
-  ASSERT_TRUE(CleanExit(run));
   Dump dump;
-  ASSERT_TRUE(LoadLastDump(dir.path(), run.pid, &dump));
-  ASSERT_TRUE(DumpIsConsistent(dump));
+  ASSERT_TRUE(RunAndLoad(dir, Program("stacks"),
+                         Exact({"many-stacks"}, {{"LEAKSCOPE_MAX_STACKS", "16"}}), &dump));
   SiteFinder f(dump);
   EXPECT_GT(dump.counters.dropped_stack_full, 0u);
   size_t real_sites = 0;
@@ -345,13 +330,9 @@ TEST(Capacity, FullStackTableChargesTheOverflowSite) {
 
 TEST(Capacity, FullLiveTableCountsWhatIsDropped) {
   TempDir dir;
-  RunOptions options = Exact({"many-blocks"});
-  options.env["LEAKSCOPE_MAX_LIVE"] = "256";
-  RunResult run = RunIn(dir, Program("stacks"), options);
-  ASSERT_TRUE(CleanExit(run));
   Dump dump;
-  ASSERT_TRUE(LoadLastDump(dir.path(), run.pid, &dump));
-  ASSERT_TRUE(DumpIsConsistent(dump));
+  ASSERT_TRUE(RunAndLoad(dir, Program("stacks"),
+                         Exact({"many-blocks"}, {{"LEAKSCOPE_MAX_LIVE", "256"}}), &dump));
   EXPECT_EQ(dump.settings.max_live, 256u);
   // 2000 blocks stay live and do not all fit: each is either tracked at its site or counted as
   // dropped, never both, never neither. (The table bounds memory, not the count: it may hold

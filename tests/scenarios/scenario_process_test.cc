@@ -65,9 +65,8 @@ TEST(Fork, ParentAndChildEachWriteTheirOwnDumpsAndTheChildStartsEmpty) {
 
 TEST(Fork, TheChildHasItsOwnDumperThread) {
   TempDir dir;
-  RunOptions options = Exact({"fork-sleep"});
-  options.env["LEAKSCOPE_INTERVAL"] = "100ms";
-  RunResult run = RunIn(dir, Program("fork_exec"), options);
+  RunResult run =
+      RunIn(dir, Program("fork_exec"), Exact({"fork-sleep"}, {{"LEAKSCOPE_INTERVAL", "100ms"}}));
   ASSERT_EQ(run.exit_code, 0) << run.Describe();
   pid_t child = ChildPid(run.out);
   ASSERT_GT(child, 0) << run.out;
@@ -113,9 +112,8 @@ TEST(Exec, TheExecdImageRecordsItselfUnderTheSamePid) {
 
 TEST(Exec, FollowChildrenOffKeepsThePreloadOutOfExecdChildren) {
   TempDir dir;
-  RunOptions options = Exact({"exec"});
-  options.env["LEAKSCOPE_FOLLOW_CHILDREN"] = "0";
-  RunResult run = RunIn(dir, Program("fork_exec"), options);
+  RunResult run =
+      RunIn(dir, Program("fork_exec"), Exact({"exec"}, {{"LEAKSCOPE_FOLLOW_CHILDREN", "0"}}));
   ASSERT_EQ(run.exit_code, 0) << run.Describe();
   EXPECT_EQ(run.err, "");
   pid_t child = ChildPid(run.out);

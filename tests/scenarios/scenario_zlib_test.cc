@@ -68,18 +68,24 @@ void ReadWindowTruth(const std::string& path, uint64_t* inflate_bytes, uint64_t*
   *deflate_bytes = de;
 }
 
+// Runs zlib_window in dir with `options` (its argument: the truth file in dir), expects a clean
+// exit, and loads its exit dump and what it wrote in the truth file.
+void RunZlibWindow(const TempDir& dir, RunOptions options, Dump* dump, uint64_t* inflate_truth,
+                   uint64_t* deflate_truth) {
+  options.args = {dir.path() + "/truth"};
+  RunResult run = RunIn(dir, Program("zlib_window"), options);
+  ASSERT_TRUE(CleanExit(run));
+  ASSERT_TRUE(LoadLastDump(dir.path(), run.pid, dump));
+  ReadWindowTruth(dir.path() + "/truth", inflate_truth, deflate_truth);
+}
+
 // Every byte a stream on zlib's default allocator holds, including the window inflate()
 // allocates long after the init, is charged exactly to the stack that opened the stream.
 void ExpectStreamMemoryAtOpeningSite(const RunOptions& options) {
   TempDir dir;
-  RunOptions run_options = options;
-  run_options.args = {dir.path() + "/truth"};
-  RunResult run = RunIn(dir, Program("zlib_window"), run_options);
-  ASSERT_TRUE(CleanExit(run));
   Dump dump;
-  ASSERT_TRUE(LoadLastDump(dir.path(), run.pid, &dump));
   uint64_t inflate_truth, deflate_truth;
-  ReadWindowTruth(dir.path() + "/truth", &inflate_truth, &deflate_truth);
+  ASSERT_NO_FATAL_FAILURE(RunZlibWindow(dir, options, &dump, &inflate_truth, &deflate_truth));
   ASSERT_GT(inflate_truth, 32u << 10);  // the window is there
   ASSERT_GT(deflate_truth, 256u << 10);
   SiteFinder f(dump);
@@ -115,13 +121,9 @@ TEST(ZlibStreams, StreamMemoryIsExactEvenWhenSampling) {
 
 TEST(ZlibStreams, ProgramsOwnAllocatorIsLeftAlone) {
   TempDir dir;
-  RunOptions options = Exact({dir.path() + "/truth"});
-  RunResult run = RunIn(dir, Program("zlib_window"), options);
-  ASSERT_TRUE(CleanExit(run));
   Dump dump;
-  ASSERT_TRUE(LoadLastDump(dir.path(), run.pid, &dump));
   uint64_t inflate_truth, deflate_truth;
-  ReadWindowTruth(dir.path() + "/truth", &inflate_truth, &deflate_truth);
+  ASSERT_NO_FATAL_FAILURE(RunZlibWindow(dir, Exact(), &dump, &inflate_truth, &deflate_truth));
   // The twins' blocks come through counting_alloc -> malloc, seen by the malloc hooks there.
   SiteFinder f(dump);
   EXPECT_EQ(f.Through("counting_alloc").live_bytes, inflate_truth + deflate_truth)
