@@ -19,7 +19,10 @@ namespace leakscope {
 
 class Sampler {
  public:
-  constexpr explicit Sampler(uint64_t mean_bytes) : mean_bytes_(mean_bytes) {}
+  constexpr explicit Sampler(uint64_t mean_bytes)
+      : mean_bytes_(mean_bytes),
+        inverse_mean_(mean_bytes == 0 ? 1.0 : 1.0 / static_cast<double>(mean_bytes)),
+        negative_mean_(-static_cast<double>(mean_bytes)) {}
 
   uint64_t mean_bytes() const { return mean_bytes_; }
   bool exact() const { return mean_bytes_ <= 1; }
@@ -35,9 +38,11 @@ class Sampler {
   static Weights Whole(uint64_t size) { return Weights{size, 256}; }
   Weights Weigh(uint64_t size) const {
     if (exact() || size == 0) return Whole(size);
+    using sampler_math::K;
     double s = static_cast<double>(size);
-    double p = sampler_math::OneMinusExpNeg(s / static_cast<double>(mean_bytes_));
-    return Weights{static_cast<uint64_t>(s / p + 0.5), static_cast<uint64_t>(256.0 / p + 0.5)};
+    double inverse_p = K(1.0) / sampler_math::OneMinusExpNeg(s * inverse_mean_);  // one division
+    double half = K(0.5);
+    return Weights{ToInteger(s * inverse_p + half), ToInteger(K(256.0) * inverse_p + half)};
   }
 
   // Draws the next countdown from *rng_state, which the caller seeds once (Seed()): the next
@@ -52,16 +57,26 @@ class Sampler {
     x ^= x >> 27;
     *rng_state = x;
     uint64_t bits = (x * 0x2545F4914F6CDD1Dull) >> 11;         // 53 random bits
-    double u = (static_cast<double>(bits) + 1.0) * 0x1.0p-53;  // (0, 1]
-    double interval = -sampler_math::Log(u) * static_cast<double>(mean_bytes_);
-    if (interval > 0x1.0p62) interval = 0x1.0p62;
-    return static_cast<uint64_t>(interval) + 1;
+    using sampler_math::K;
+    double u = (static_cast<double>(bits) + K(1.0)) * K(0x1.0p-53);  // (0, 1]
+    double interval = sampler_math::Log(u) * negative_mean_;
+    if (interval > K(0x1.0p62)) interval = K(0x1.0p62);
+    return ToInteger(interval) + 1;
   }
 
   // A non-zero generator state from any seed.
   static uint64_t Seed(uint64_t seed) { return SplitMix(seed) | 1; }
 
  private:
+  // A non-negative double to an integer through the signed conversion (one instruction): the
+  // unsigned one compares with 2^63, a constant from .rodata. Values that large only come from
+  // sizes no allocation can have.
+  static uint64_t ToInteger(double x) {
+    using sampler_math::K;
+    if (x < K(0x1.0p62)) return static_cast<uint64_t>(static_cast<int64_t>(x));
+    return static_cast<uint64_t>(x);
+  }
+
   static uint64_t SplitMix(uint64_t x) {
     x += 0x9E3779B97F4A7C15ull;
     x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -70,6 +85,8 @@ class Sampler {
   }
 
   uint64_t mean_bytes_;
+  double inverse_mean_;   // Weigh multiplies by it rather than divide by the mean
+  double negative_mean_;  // the interval is log(u) times it: no sign flip (a .rodata mask)
 };
 
 }  // namespace leakscope
