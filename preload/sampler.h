@@ -56,7 +56,7 @@ class Sampler {
     x ^= x << 25;
     x ^= x >> 27;
     *rng_state = x;
-    uint64_t bits = (x * 0x2545F4914F6CDD1Dull) >> 11;         // 53 random bits
+    uint64_t bits = (x * 0x2545F4914F6CDD1Dull) >> 11;  // 53 random bits
     using sampler_math::K;
     double u = (static_cast<double>(bits) + K(1.0)) * K(0x1.0p-53);  // (0, 1]
     double interval = sampler_math::Log(u) * negative_mean_;

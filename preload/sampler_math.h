@@ -47,11 +47,11 @@ inline double Log(double u) {
   double s = (m - one) / (m + one);
   double s2 = s * s;
   double series =
-      s * (K(2.0) +
-           s2 * (K(2.0 / 3) +
-                 s2 * (K(2.0 / 5) +
-                       s2 * (K(2.0 / 7) +
-                             s2 * (K(2.0 / 9) + s2 * (K(2.0 / 11) + s2 * K(2.0 / 13)))))));
+      s *
+      (K(2.0) +
+       s2 * (K(2.0 / 3) +
+             s2 * (K(2.0 / 5) +
+                   s2 * (K(2.0 / 7) + s2 * (K(2.0 / 9) + s2 * (K(2.0 / 11) + s2 * K(2.0 / 13)))))));
   return exponent * K(0.6931471805599453) + series;  // e ln 2 + log m
 }
 
@@ -60,9 +60,9 @@ inline double OneMinusExpNeg(double x) {
   double one = K(1.0);
   if (x < K(0.03125)) {
     // Taylor series, alternating: the first term left out (x^7 / 5040) is below 1e-12 of x.
-    return x * (one - x * (K(1.0 / 2) -
-                           x * (K(1.0 / 6) -
-                                x * (K(1.0 / 24) - x * (K(1.0 / 120) - x * K(1.0 / 720))))));
+    return x * (one -
+                x * (K(1.0 / 2) -
+                     x * (K(1.0 / 6) - x * (K(1.0 / 24) - x * (K(1.0 / 120) - x * K(1.0 / 720))))));
   }
   if (x > K(40.0)) return one;  // e^-40 ~ 4e-18: below a double's resolution near 1
   // e^-x = 2^-y, y = x log2(e) = n + f with f in [0, 1): 2^-f from a Taylor series of e^(-f ln 2)
