@@ -1,8 +1,10 @@
-// dlclose: remember the module map before a library goes, so its frames stay symbolizable.
+// dlclose: remember the module map before a library goes, so its frames stay symbolizable,
+// and forget the frame shapes read from its unwind tables once it has gone.
 #include "export.h"
 #include "module_registry.h"
 #include "real_functions.h"
 #include "recorder.h"
+#include "unwinder.h"
 
 using namespace leakscope;
 
@@ -11,5 +13,7 @@ LEAKSCOPE_EXPORT int dlclose(void* handle) {
     ReentrancyGuard guard;
     if (guard.entered() && g_recorder.ready()) RefreshModules(guard);
   }
-  return real::dlclose(handle);
+  int rc = real::dlclose(handle);
+  ForgetFrameShapes();
+  return rc;
 }

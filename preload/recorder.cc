@@ -41,7 +41,8 @@ __attribute__((always_inline)) inline uint32_t CurrentStackId(const ReentrancyGu
   // Room for our own frames before the program's, and for Java frames after them.
   uint64_t raw[kMaxDepth + kOwnFramesSlack + java::kMaxFrames];
   ProgramFrames frames;
-  if (!CaptureStack(guard, raw, static_cast<uint32_t>(g_recorder.options.depth), &frames)) {
+  if (!CaptureStack(guard, raw, static_cast<uint32_t>(g_recorder.options.depth),
+                    g_recorder.options.fast_unwind, &frames)) {
     return kOwnAllocation;
   }
   uint64_t* pcs = raw + frames.first;

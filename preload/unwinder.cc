@@ -46,6 +46,10 @@ bool IsHookFrame(uint64_t pc) {
 
 }  // namespace
 
+constinit FrameShapeCache g_frame_shapes;
+
+void ForgetFrameShapes() { g_frame_shapes.Clear(); }
+
 void InitUnwinder() {
   FindSelf();
   unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);

@@ -1,14 +1,16 @@
 # Unit tests of the recorder's parts (tables, sampler, options), linked against
 # leakscope_recorder_core rather than the preload itself.
 add_executable(recorder_unit_tests
+  ${CMAKE_CURRENT_SOURCE_DIR}/unit/frame_shape_test.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/live_table_test.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/options_test.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/region_test.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/sampler_test.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/stack_table_test.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/unit/stack_walker_test.cc
 )
 target_link_libraries(recorder_unit_tests PRIVATE leakscope_recorder_core GTest::gtest_main
-                                                  Threads::Threads)
+                                                  Threads::Threads PkgConfig::UNWIND)
 gtest_discover_tests(recorder_unit_tests TEST_PREFIX "recorder." DISCOVERY_MODE PRE_TEST)
 
 # The sampled path prefetches the live-table slot it will write while the stack is walked.

@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <cstdio>
 #include <functional>
+#include <map>
 
 #include "scenario_fixture.h"
 
@@ -74,7 +76,8 @@ INSTANTIATE_TEST_SUITE_P(Options, BadValue,
                                            std::pair{"LEAKSCOPE_MAX_STREAMS", "lots"},
                                            std::pair{"LEAKSCOPE_FOLLOW_CHILDREN", "perhaps"},
                                            std::pair{"LEAKSCOPE_DISABLE", "maybe"},
-                                           std::pair{"LEAKSCOPE_LOG", "loud"}),
+                                           std::pair{"LEAKSCOPE_LOG", "loud"},
+                                           std::pair{"LEAKSCOPE_FAST_UNWIND", "sometimes"}),
                          [](const auto& info) { return std::string(info.param.first).substr(10); });
 
 struct GoodValueCase {
@@ -124,6 +127,61 @@ INSTANTIATE_TEST_SUITE_P(
           name.begin(), name.end(), [](char ch) { return !isalnum(ch); }, '_');
       return name;
     });
+
+// A site as module-relative frames, so runs with different load addresses compare.
+std::vector<std::string> ModuleRelativeFrames(const Dump& dump, const SiteInfo& site) {
+  std::vector<std::string> frames;
+  for (uint64_t pc : site.pcs) {
+    std::string frame = "?";
+    for (const ModuleInfo& module : dump.modules) {
+      if (pc >= module.fixed.start && pc < module.fixed.end) {
+        char offset[32];
+        snprintf(offset, sizeof(offset), "+0x%llx",
+                 static_cast<unsigned long long>(pc - module.fixed.bias));
+        frame = module.path + offset;
+        break;
+      }
+    }
+    frames.push_back(frame);
+  }
+  return frames;
+}
+
+// Every site of a dump: its frames and its allocation count and bytes.
+std::map<std::vector<std::string>, std::pair<uint64_t, uint64_t>> SitesByFrames(const Dump& dump) {
+  std::map<std::vector<std::string>, std::pair<uint64_t, uint64_t>> sites;
+  for (const SiteInfo& site : dump.sites) {
+    auto& totals = sites[ModuleRelativeFrames(dump, site)];
+    totals.first += site.fixed.alloc_count;
+    totals.second += site.fixed.alloc_bytes;
+  }
+  return sites;
+}
+
+// The recorder's own walk and libunwind's record the same stacks: every allocation recorded,
+// through frame-pointer frames (the scenarios' -fno-omit-frame-pointer), threads, a dlopen'ed
+// library, 30-deep recursion.
+TEST(Options, FastUnwindRecordsTheStacksLibunwindDoes) {
+  struct Case {
+    const char* program;
+    std::vector<std::string> args;
+    size_t min_sites;
+  };
+  for (const Case& c :
+       {Case{"stacks", {"deep"}, 1}, Case{"stacks", {"many-stacks"}, 50},
+        Case{"threads_cross_free", {}, 2}, Case{"dlopen_leak", {Library("leaky")}, 1}}) {
+    SCOPED_TRACE(c.program);
+    Dump fast, libunwind;
+    TempDir fast_dir, libunwind_dir;
+    ASSERT_TRUE(RunAndLoad(fast_dir, Program(c.program), Exact(c.args), &fast));
+    ASSERT_TRUE(RunAndLoad(libunwind_dir, Program(c.program),
+                           Exact(c.args, {{"LEAKSCOPE_FAST_UNWIND", "0"}}), &libunwind));
+    auto fast_sites = SitesByFrames(fast);
+    EXPECT_GE(fast_sites.size(), c.min_sites);
+    EXPECT_EQ(fast_sites, SitesByFrames(libunwind));
+    EXPECT_EQ(fast.counters.unwind_failures, 0u);
+  }
+}
 
 TEST(Options, LogInfoSaysWhereDumpsGo) {
   TempDir dir;

@@ -1,0 +1,49 @@
+#include "frame_shape_cache.h"
+
+#include <dlfcn.h>
+
+// Weak, as in frame_shape.cc: glibc before 2.35 has no _dl_find_object.
+#pragma weak _dl_find_object
+
+namespace leakscope {
+namespace {
+
+// True when pc lies in a loaded module. A pc in no module (JIT code) is not cached as needing
+// libunwind: a library may be mapped there later, and only dlclose clears the cache.
+bool InSomeModule(uintptr_t pc) {
+  dl_find_object found;
+  return &_dl_find_object != nullptr && _dl_find_object(reinterpret_cast<void*>(pc), &found) == 0;
+}
+
+}  // namespace
+
+FrameShapeCache::Answer FrameShapeCache::Fill(uintptr_t pc, std::atomic<uint64_t>* entry,
+                                              FrameShape* out) {
+  FrameShape shape;
+  bool cacheable = pc != 0 && (pc & ~kPcMask) == 0;
+  if (!FindFrameShape(pc, &shape)) {
+    if (cacheable && InSomeModule(pc)) {
+      entry->store(pc | 1ull << kFromRbpBit, std::memory_order_relaxed);
+    }
+    return Answer::kNeedsLibunwind;
+  }
+  if (shape.outermost) {
+    if (cacheable) entry->store(pc, std::memory_order_relaxed);
+    return Answer::kOutermost;
+  }
+  *out = shape;
+  uint64_t cfa_units = static_cast<uint64_t>(shape.cfa_offset) / 8;
+  uint64_t rbp_units = static_cast<uint64_t>(-static_cast<int64_t>(shape.rbp_offset)) / 8;
+  if (cacheable && cfa_units <= kFieldMask10 && rbp_units <= kFieldMask6) {
+    entry->store(pc | static_cast<uint64_t>(shape.cfa_from_rbp) << kFromRbpBit |
+                     cfa_units << kCfaShift | rbp_units << kRbpShift,
+                 std::memory_order_relaxed);
+  }
+  return Answer::kStep;
+}
+
+void FrameShapeCache::Clear() {
+  for (auto& entry : entries_) entry.store(0, std::memory_order_relaxed);
+}
+
+}  // namespace leakscope
