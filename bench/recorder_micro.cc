@@ -12,16 +12,27 @@
 //                      and in one holding 200,000 other entries
 //   InternHit/D        StackTable::Intern of a known stack of D frames (cycling over 1024 of them)
 //   InternMiss/D       ... of a new stack (fixed iterations, so the table never fills)
-//   Unwind/D           unw_backtrace walking D frames: recursion makes the stack D frames deep
-//                      in all (the benchmark harness's own frames included), and the walk is
-//                      capped at D, since the harness alone is deeper than 8; the counter
-//                      `frames` says how many it walked
-//   SampledPath/D      the slow path's work minus the hook plumbing: unwind + intern (hit) +
+//   Walk/D             the walk the sampled path takes: stack_walker.h's WalkStack over D frames,
+//                      its FrameShapeCache warm (the steady state: a program samples the same
+//                      call sites again and again, and only a pc's first walk reads .eh_frame).
+//                      On a thread of its own, recursion makes the stack D frames deep in all
+//                      (the thread's start-up frames included); the counter `frames` says how
+//                      many the walk covered
+//   Unwind/D           unw_backtrace over the same D frames, its per-thread cache warm: the cost
+//                      of the fallback, which the recorder takes when WalkStack meets a frame it
+//                      cannot step (JIT code, signal frames, unusual unwind rules)
+//   SampledPath/D      the slow path's work minus the hook plumbing: WalkStack + intern (hit) +
 //                      insert into the busy live table, then the take of the free
+//   SampledPathLibunwind/D  the same with unw_backtrace: what a sample costs whose walk falls
+//                      back (less WalkStack's attempt before it gives up), and what every sample
+//                      cost before the recorder had its own walk
 //
-// The tables come from leakscope_recorder_core (preload/); the unwinder is not in that library,
-// so Unwind calls libunwind directly the way unwinder.cc does. Region reservations are limited
-// (region.cc), so every table is created once and shared by the runs of a benchmark.
+// The tables, WalkStack and FrameShapeCache come from leakscope_recorder_core (preload/);
+// unwinder.cc (the recorder's cache and CaptureStack's fallback) is not in that library, so this
+// file has a cache of its own and calls libunwind directly, the way unwinder.cc does. Both walks
+// are inlined into the function at the bottom of the recursion, as CaptureStack is into the
+// recorder's, so both start from the same frame and walk the same frames. Region reservations
+// are limited (region.cc), so every table is created once and shared by the runs of a benchmark.
 //
 // Usage: recorder_micro [Google Benchmark flags], e.g. --benchmark_filter=Intern
 //        --benchmark_repetitions=5 --benchmark_format=json
@@ -29,6 +40,7 @@
 #define UNW_LOCAL_ONLY
 #include <benchmark/benchmark.h>
 #include <libunwind.h>
+#include <pthread.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -41,6 +53,7 @@
 #include "options.h"
 #include "sampler.h"
 #include "stack_table.h"
+#include "stack_walker.h"
 #include "thread_state.h"
 
 namespace leakscope {
@@ -233,7 +246,7 @@ void BM_InternMiss(benchmark::State& state) {
 BENCHMARK(BM_InternMiss)->Arg(8)->Arg(32)->Arg(64)->ArgName("depth")->Iterations(kMissIterations);
 
 // ---------------------------------------------------------------------------------------------
-// Unwinding and the sampled path.
+// Stack walks and the sampled path.
 
 // Calls body() from `depth` frames further down. noinline and the barrier after the call keep
 // each level a real frame (no inlining, no tail call).
@@ -256,49 +269,97 @@ void InitUnwinderOnce() {
   (void)done;
 }
 
-// Frames unw_backtrace walks when called from `body` run by Descend(0, ...) here: the harness's
-// own (benchmark runner, main, libc start-up), so the recursion can make up the rest.
-template <typename Body>
-__attribute__((always_inline)) inline int HarnessFrames(Body& body) {
-  body.probe = true;
-  Descend(0, body);
-  body.probe = false;
-  return body.frames;
+// Zero-initialized like the recorder's g_frame_shapes, and warmed the same way: by walking.
+constinit leakscope::FrameShapeCache g_frame_shapes;
+
+enum class Walker { kOwn, kLibunwind };
+
+// One walk of either kind into pcs[0, max), as CaptureStack makes it but without the fallback, so
+// each benchmark times one walker. Always inlined (WalkStack's first frame is the function it ends
+// up in; unw_backtrace's first entry is the return address into it), so both report the same
+// frames. -1: WalkStack met a frame it cannot step.
+template <Walker kWalker>
+__attribute__((always_inline)) inline int WalkInto(uint64_t* pcs, int max) {
+  if constexpr (kWalker == Walker::kOwn) {
+    return leakscope::WalkStack(g_frame_shapes, pcs, max);
+  } else {
+    return unw_backtrace(reinterpret_cast<void**>(pcs), max);
+  }
 }
 
-// The benchmark loop at the bottom of the recursion. In probe mode it only counts the frames.
-// The walk is capped at the wanted depth: the harness alone is deeper than 8 frames, and a walk
-// cut short costs what a walk to a stack's end costs, frame for frame.
-struct UnwindBody {
+// Runs `body` (one of the bodies below) at the bottom of a stack state.range(0) frames deep in
+// all, as body's own walker counts them: a first run from Descend(0, ...) counts the frames
+// below (the thread's start-up frames and ours), and the recursion makes up the rest. Sets the
+// counter `frames`.
+//
+// On a thread of its own, whose stack holds only ordinary frames below ours (start_thread,
+// clone3), as a program's threads do. The harness's stack below a benchmark function does not:
+// one of libbenchmark's runner frames takes 10.6 KiB, more than a FrameShapeCache entry can
+// hold, so WalkStack would read its shape from .eh_frame on every walk, and Walk/D would time
+// that lookup rather than the steady state. The benchmark loop runs on that thread from start
+// to end, and Google Benchmark's CPU timer reads the clock of the thread that runs the loop.
+template <typename Body>
+void RunAtDepth(benchmark::State& state, Body& body) {
+  auto run = [](void* arg) -> void* {
+    Body& body = *static_cast<Body*>(arg);
+    body.probe = true;
+    Descend(0, body);
+    body.probe = false;
+    if (body.frames < 0) return nullptr;
+    int levels = static_cast<int>(body.state->range(0)) - body.frames;
+    Descend(levels > 0 ? levels : 0, body);
+    return nullptr;
+  };
+  pthread_t thread;
+  if (pthread_create(&thread, nullptr, run, &body) != 0) Fail("cannot start a thread");
+  pthread_join(thread, nullptr);
+  if (body.frames < 0 || body.gave_up) {
+    state.SkipWithError("WalkStack met a frame it cannot step");
+    return;
+  }
+  state.counters["frames"] = body.frames;
+}
+
+template <Walker kWalker>
+struct WalkBody {
   benchmark::State* state;
   int cap;
   bool probe = false;
   int frames = 0;
+  bool gave_up = false;
   __attribute__((noinline)) void operator()() {
-    void* raw[kMaxDepth + kOwnFramesSlack];
+    uint64_t pcs[kMaxDepth + kOwnFramesSlack];
     if (probe) {
-      frames = unw_backtrace(raw, kMaxDepth + kOwnFramesSlack);
+      frames = WalkInto<kWalker>(pcs, kMaxDepth + kOwnFramesSlack);
       return;
     }
     for (auto _ : *state) {
-      frames = unw_backtrace(raw, cap);
-      benchmark::DoNotOptimize(raw);
+      frames = WalkInto<kWalker>(pcs, cap);
+      benchmark::DoNotOptimize(pcs);
+      gave_up |= frames < 0;
     }
   }
 };
 
-// Arg: frames on the stack in all, the harness's included.
-void BM_Unwind(benchmark::State& state) {
+// Arg: frames on the stack in all, the thread's start-up frames included.
+template <Walker kWalker>
+void WalkBench(benchmark::State& state) {
   InitUnwinderOnce();
-  UnwindBody body{&state, static_cast<int>(state.range(0))};
-  int levels = static_cast<int>(state.range(0)) - HarnessFrames(body);
-  Descend(levels > 0 ? levels : 0, body);
-  state.counters["frames"] = body.frames;
+  WalkBody<kWalker> body{&state, static_cast<int>(state.range(0))};
+  RunAtDepth(state, body);
 }
-BENCHMARK(BM_Unwind)->Arg(8)->Arg(32)->Arg(64)->ArgName("depth");
+BENCHMARK(WalkBench<Walker::kOwn>)->Name("BM_Walk")->Arg(8)->Arg(32)->Arg(64)->ArgName("depth");
+BENCHMARK(WalkBench<Walker::kLibunwind>)
+    ->Name("BM_Unwind")
+    ->Arg(8)
+    ->Arg(32)
+    ->Arg(64)
+    ->ArgName("depth");
 
-// The same from the sampled path's point of view: unwind, intern (a hit after the first call),
-// insert into the busy live table and take out again.
+// The same from the sampled path's point of view: walk, intern (a hit after the first call),
+// insert into the busy live table and take out again. The walk writes the frames where Intern
+// reads them, as in the recorder (no copy).
+template <Walker kWalker>
 struct SampledBody {
   benchmark::State* state;
   int cap;
@@ -307,23 +368,20 @@ struct SampledBody {
   const std::vector<uintptr_t>* addresses;
   bool probe = false;
   int frames = 0;
+  bool gave_up = false;
   uint64_t failed = 0;
   __attribute__((noinline)) void operator()() {
-    void* raw[kMaxDepth + kOwnFramesSlack];
+    uint64_t pcs[kMaxDepth + kOwnFramesSlack];
     if (probe) {
-      frames = unw_backtrace(raw, kMaxDepth + kOwnFramesSlack);
+      frames = WalkInto<kWalker>(pcs, kMaxDepth + kOwnFramesSlack);
       return;
     }
     size_t i = 0;
     size_t mask = addresses->size() - 1;
     for (auto _ : *state) {
-      int n = unw_backtrace(raw, cap);
-      uint64_t pcs[kMaxDepth];
-      uint32_t depth = 0;
-      for (int f = 0; f < n && depth < kMaxDepth; ++f) {
-        pcs[depth++] = reinterpret_cast<uintptr_t>(raw[f]);
-      }
-      uint32_t id = stacks->Intern(pcs, depth);
+      int n = WalkInto<kWalker>(pcs, cap);  // cap <= kMaxDepth, so Intern takes them all
+      gave_up |= n < 0;
+      uint32_t id = stacks->Intern(pcs, n > 0 ? static_cast<uint32_t>(n) : 0);
       uintptr_t a = (*addresses)[i++ & mask];
       LiveTable::Entry entry;
       if (!live->Insert(a, 32, id) || !live->Take(a, &entry)) ++failed;
@@ -332,21 +390,37 @@ struct SampledBody {
   }
 };
 
-void BM_SampledPath(benchmark::State& state) {
-  InitUnwinderOnce();
-  static StackTable* stacks = [] {
+// One for both walkers (a static in the template would reserve one each).
+StackTable* SampledStackTable() {
+  static StackTable* table = [] {
     auto* t = new StackTable;
     if (!t->Init(leakscope::Options{}.max_stacks, kMaxDepth)) Fail("cannot reserve a stack table");
     return t;
   }();
+  return table;
+}
+
+template <Walker kWalker>
+void SampledPathBench(benchmark::State& state) {
+  InitUnwinderOnce();
   std::vector<uintptr_t> addresses = RandomAddresses(size_t{1} << 16, kHeapBase, 64 << 20, 8);
-  SampledBody body{&state, static_cast<int>(state.range(0)), stacks, BusyLiveTable(), &addresses};
-  int levels = static_cast<int>(state.range(0)) - HarnessFrames(body);
-  Descend(levels > 0 ? levels : 0, body);
-  state.counters["frames"] = body.frames;
+  SampledBody<kWalker> body{&state, static_cast<int>(state.range(0)), SampledStackTable(),
+                            BusyLiveTable(), &addresses};
+  RunAtDepth(state, body);
   if (body.failed != 0) state.SkipWithError("an Insert or Take failed");
 }
-BENCHMARK(BM_SampledPath)->Arg(8)->Arg(32)->Arg(64)->ArgName("depth");
+BENCHMARK(SampledPathBench<Walker::kOwn>)
+    ->Name("BM_SampledPath")
+    ->Arg(8)
+    ->Arg(32)
+    ->Arg(64)
+    ->ArgName("depth");
+BENCHMARK(SampledPathBench<Walker::kLibunwind>)
+    ->Name("BM_SampledPathLibunwind")
+    ->Arg(8)
+    ->Arg(32)
+    ->Arg(64)
+    ->ArgName("depth");
 
 }  // namespace
 

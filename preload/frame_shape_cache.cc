@@ -20,22 +20,24 @@ bool InSomeModule(uintptr_t pc) {
 FrameShapeCache::Answer FrameShapeCache::Fill(uintptr_t pc, std::atomic<uint64_t>* entry,
                                               FrameShape* out) {
   FrameShape shape;
-  bool cacheable = pc != 0 && (pc & ~kPcMask) == 0;
+  uint64_t page = pc >> kIndexBits;
+  bool cacheable = page != 0 && page <= kPageMask;
   if (!FindFrameShape(pc, &shape)) {
     if (cacheable && InSomeModule(pc)) {
-      entry->store(pc | 1ull << kFromRbpBit, std::memory_order_relaxed);
+      entry->store(page | 1ull << kFromRbpBit, std::memory_order_relaxed);
     }
     return Answer::kNeedsLibunwind;
   }
   if (shape.outermost) {
-    if (cacheable) entry->store(pc, std::memory_order_relaxed);
+    if (cacheable) entry->store(page, std::memory_order_relaxed);
     return Answer::kOutermost;
   }
   *out = shape;
+  // FindFrameShape's ranges (frame_shape.h: up to 65528 and down to -65536) fit the fields.
   uint64_t cfa_units = static_cast<uint64_t>(shape.cfa_offset) / 8;
   uint64_t rbp_units = static_cast<uint64_t>(-static_cast<int64_t>(shape.rbp_offset)) / 8;
-  if (cacheable && cfa_units <= kFieldMask10 && rbp_units <= kFieldMask6) {
-    entry->store(pc | static_cast<uint64_t>(shape.cfa_from_rbp) << kFromRbpBit |
+  if (cacheable && cfa_units <= kCfaUnitsMask && rbp_units <= kRbpUnitsMask) {
+    entry->store(page | static_cast<uint64_t>(shape.cfa_from_rbp) << kFromRbpBit |
                      cfa_units << kCfaShift | rbp_units << kRbpShift,
                  std::memory_order_relaxed);
   }

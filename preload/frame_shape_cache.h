@@ -1,14 +1,16 @@
 // Frame shapes by pc, so the stack walk reads .eh_frame once per pc rather than once per sample.
 //
-// One 64-bit word per entry, written and read whole (relaxed atomics), so no reader can see one
-// pc's key with another pc's shape whatever the races between writers:
-//   bits  0-46  the pc looked up (user-space code lies below 2^47; higher pcs are not cached)
-//   bit     47  CFA from rbp (else rsp)
-//   bits 48-57  CFA offset / 8 (1..1023); 0 marks a pc whose walk ends (outermost: bit 47 clear)
-//               or needs libunwind (bit 47 set)
-//   bits 58-63  -(rbp offset) / 8 (0: rbp unchanged, 1..63)
-// Shapes outside those ranges are not cached: FindFrameShape answers for them on every walk.
-// Direct-mapped, 4096 entries (32 KiB): a colliding pc evicts the other, which is only slower.
+// Direct-mapped, 4096 entries (32 KiB), indexed by the pc's low 12 bits (return addresses are
+// spread evenly over them); a colliding pc evicts the other, which is only slower. One 64-bit
+// word per entry, written and read whole (relaxed atomics), so no reader can see one pc's key
+// with another pc's shape whatever the races between writers:
+//   bits  0-34  pc >> 12: with the index, the whole pc (user-space code lies below 2^47;
+//               higher pcs are not cached). Never 0 for code, so 0 is an empty entry.
+//   bit     35  CFA from rbp (else rsp)
+//   bits 36-48  CFA offset / 8 (1..8191); 0 marks a pc whose walk ends (outermost: bit 35
+//               clear) or needs libunwind (bit 35 set)
+//   bits 49-62  -(rbp offset) / 8 (0: rbp unchanged, 1..8192)
+// Every shape FindFrameShape returns fits, however large the frame.
 //
 // Entries stay valid while their module stays loaded; dlclose must Clear() the cache, or a
 // library mapped later at the same address would be walked by the old one's shapes.
@@ -30,9 +32,11 @@ class FrameShapeCache {
   // or else from .eh_frame (then cached). kNeedsLibunwind: no module, no usable unwind data, or a
   // rule that is not simple.
   __attribute__((always_inline)) Answer Lookup(uintptr_t pc, FrameShape* out) {
-    std::atomic<uint64_t>& entry = entries_[Index(pc)];
+    std::atomic<uint64_t>& entry = entries_[pc & kIndexMask];
     uint64_t word = entry.load(std::memory_order_relaxed);
-    if (__builtin_expect((word & kPcMask) == pc && pc != 0, 1)) return Decode(word, out);
+    if (__builtin_expect((word & kPageMask) == pc >> kIndexBits && word != 0, 1)) {
+      return Decode(word, out);
+    }
     return Fill(pc, &entry, out);
   }
 
@@ -42,19 +46,22 @@ class FrameShapeCache {
   static constexpr int kIndexBits = 12;
 
  private:
-  static constexpr uint64_t kPcMask = (1ull << 47) - 1;
-  static constexpr int kFromRbpBit = 47, kCfaShift = 48, kRbpShift = 58;
-  static constexpr uint64_t kFieldMask10 = 1023, kFieldMask6 = 63;
+  static constexpr uint64_t kIndexMask = (1ull << kIndexBits) - 1;
+  static constexpr int kPageBits = 47 - kIndexBits;
+  static constexpr uint64_t kPageMask = (1ull << kPageBits) - 1;
+  static constexpr int kFromRbpBit = kPageBits, kCfaShift = kPageBits + 1;
+  static constexpr int kRbpShift = kCfaShift + 13;
+  static constexpr uint64_t kCfaUnitsMask = (1ull << 13) - 1, kRbpUnitsMask = (1ull << 14) - 1;
+  static_assert(kRbpShift + 14 <= 64, "an entry is one word");
 
-  static uint64_t Index(uintptr_t pc) { return (pc * 0x9E3779B97F4A7C15ull) >> (64 - kIndexBits); }
   static Answer Decode(uint64_t word, FrameShape* out) {
-    uint64_t cfa_units = (word >> kCfaShift) & kFieldMask10;
+    uint64_t cfa_units = (word >> kCfaShift) & kCfaUnitsMask;
     bool from_rbp = (word >> kFromRbpBit) & 1;
     if (cfa_units == 0) return from_rbp ? Answer::kNeedsLibunwind : Answer::kOutermost;
     out->outermost = false;
     out->cfa_from_rbp = from_rbp;
     out->cfa_offset = static_cast<int32_t>(cfa_units * 8);
-    out->rbp_offset = -static_cast<int32_t>(((word >> kRbpShift) & kFieldMask6) * 8);
+    out->rbp_offset = -static_cast<int32_t>(((word >> kRbpShift) & kRbpUnitsMask) * 8);
     return Answer::kStep;
   }
   // The slow path: reads .eh_frame and caches what it can.

@@ -1,9 +1,16 @@
 // The recorder's own stack walk: frame shapes from .eh_frame (cached by pc), return addresses
-// read off the stack. libunwind does the same work through a general cursor: ~110 instructions
-// to set it up and ~85 per frame, most of the sampled path's cost. This walk takes a cache
-// lookup and two loads per frame. Any frame it cannot step with certainty (JIT code without
-// unwind data, signal frames, CFA expressions) makes it give up, and the caller asks libunwind
-// for the whole walk, so what is recorded never depends on which of the two walked.
+// read off the stack, a cache lookup and two loads per frame. Any frame it cannot step with
+// certainty (JIT code without unwind data, signal frames, CFA expressions) makes it give up,
+// and the caller asks libunwind for the whole walk, so what is recorded never depends on which
+// of the two walked.
+//
+// What it saves over libunwind is mostly fixed cost, and cache misses: libunwind builds a
+// cursor on every walk (a register snapshot and ~110 instructions) and finds frames in a
+// per-thread cache reached through __tls_get_addr, whose lines a busy program has evicted
+// between two samples; warm, a step costs about the same in both (~5-6 ns, a chain of
+// dependent loads). bench/recorder_micro: Walk/8 35 ns, Unwind/8 62 ns; bench/churn at default
+// sampling: 1.04x plain instead of 1.05-1.06x; and no first-walk cost per thread (libunwind's
+// takes a lock and system calls, ~0.1-0.2 ms).
 #pragma once
 
 #include <cstdint>

@@ -120,6 +120,23 @@ TEST(StackWalker, MatchesLibunwindThroughAnAllocaFrame) {
   ExpectSameCallers(w);
 }
 
+// A 40 KiB frame: an rsp-based CFA offset far beyond the usual, still cached and stepped.
+__attribute__((noinline)) void WithLargeFrame(Walks* w) {
+  volatile char buffer[40 << 10];
+  buffer[0] = 1;
+  buffer[sizeof(buffer) - 1] = 2;
+  ChainA(w);
+  asm volatile("" : : "r"(buffer) : "memory");
+}
+
+TEST(StackWalker, MatchesLibunwindThroughALargeFrame) {
+  for (int i = 0; i < 2; ++i) {  // the second walk steps it from the cache
+    Walks w;
+    WithLargeFrame(&w);
+    ExpectSameCallers(w);
+  }
+}
+
 Walks* g_qsort_walks;
 int CompareAndWalk(const void* a, const void* b) {
   if (g_qsort_walks != nullptr) {
