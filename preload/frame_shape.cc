@@ -4,6 +4,8 @@
 
 #include <cstddef>
 
+#include "dwarf_cfa.h"
+
 // Weak, so the library still loads on a glibc older than 2.35: the symbol is then null and every
 // lookup is "not simple" (libunwind does the walk). A pragma, because the header's declaration
 // carries an exception specification a redeclaration would have to repeat exactly.
@@ -13,6 +15,8 @@
 
 namespace leakscope {
 namespace {
+
+using namespace dwarf;  // the DW_CFA_* opcodes
 
 // Every function below returns why the answer is "not simple" as a static string, nullptr when
 // it is simple: the public functions only test for nullptr, and tests can say which rule of a
@@ -310,39 +314,6 @@ Why ParseCie(uintptr_t at, Cie* cie) {
   cie->end = end;
   return nullptr;
 }
-
-// DW_CFA_* opcodes (DWARF 5, 6.4.2; the GNU ones from the LSB). The three primary opcodes carry
-// an operand in their low 6 bits; Execute masks it out, so they appear here as 0x40/0x80/0xc0.
-enum Op : uint8_t {
-  kNop = 0x00,
-  kSetLoc = 0x01,
-  kAdvanceLoc1 = 0x02,
-  kAdvanceLoc2 = 0x03,
-  kAdvanceLoc4 = 0x04,
-  kOffsetExtended = 0x05,
-  kRestoreExtended = 0x06,
-  kUndefined = 0x07,
-  kSameValue = 0x08,
-  kRegister = 0x09,
-  kRememberState = 0x0a,
-  kRestoreState = 0x0b,
-  kDefCfa = 0x0c,
-  kDefCfaRegister = 0x0d,
-  kDefCfaOffset = 0x0e,
-  kDefCfaExpression = 0x0f,
-  kExpression = 0x10,
-  kOffsetExtendedSf = 0x11,
-  kDefCfaSf = 0x12,
-  kDefCfaOffsetSf = 0x13,
-  kValOffset = 0x14,
-  kValOffsetSf = 0x15,
-  kValExpression = 0x16,
-  kGnuArgsSize = 0x2e,
-  kGnuNegativeOffsetExtended = 0x2f,
-  kAdvanceLoc = 0x40,
-  kOffset = 0x80,
-  kRestore = 0xc0,
-};
 
 // Runs CFA instructions from [c.pos(), c.end()) on *row. In an FDE, `loc` starts at the FDE's
 // initial location and execution stops when an advance would pass `pc`: the row then current is

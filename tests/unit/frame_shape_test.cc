@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include "dwarf_cfa.h"
+
 // libunwind's entry point, the reference walk (as preload/unwinder.h declares it).
 extern "C" int unw_backtrace(void** buffer, int size);
 
@@ -215,37 +217,11 @@ TEST(FrameShape, PcInNoModuleIsRejected) {
 // ---------------------------------------------------------------------------------------------
 // Synthetic CIE/FDE bytes.
 
-// DW_CFA_* opcodes used below.
-enum : uint8_t {
-  kNop = 0x00,
-  kSetLoc = 0x01,
-  kAdvance1 = 0x02,
-  kAdvance2 = 0x03,
-  kAdvance4 = 0x04,
-  kOffsetExtended = 0x05,
-  kRestoreExtended = 0x06,
-  kUndefined = 0x07,
-  kSameValue = 0x08,
-  kRegister = 0x09,
-  kRememberState = 0x0a,
-  kRestoreState = 0x0b,
-  kDefCfa = 0x0c,
-  kDefCfaRegister = 0x0d,
-  kDefCfaOffset = 0x0e,
-  kDefCfaExpression = 0x0f,
-  kExpression = 0x10,
-  kOffsetExtendedSf = 0x11,
-  kDefCfaSf = 0x12,
-  kDefCfaOffsetSf = 0x13,
-  kValOffset = 0x14,
-  kValOffsetSf = 0x15,
-  kValExpression = 0x16,
-  kGnuArgsSize = 0x2e,
-  kGnuNegativeOffsetExtended = 0x2f,
-};
-constexpr uint8_t AdvanceLoc(uint8_t delta) { return 0x40 | delta; }
-constexpr uint8_t Offset(uint8_t reg) { return 0x80 | reg; }
-constexpr uint8_t Restore(uint8_t reg) { return 0xc0 | reg; }
+// DW_CFA_* opcodes, and the primary ones with their operand.
+using namespace dwarf;
+constexpr uint8_t AdvanceLoc(uint8_t delta) { return kAdvanceLoc | delta; }
+constexpr uint8_t Offset(uint8_t reg) { return kOffset | reg; }
+constexpr uint8_t Restore(uint8_t reg) { return kRestore | reg; }
 
 using Bytes = std::vector<uint8_t>;
 
@@ -389,9 +365,9 @@ TEST(FrameShapeFde, FramePointerPrologueBeforeAndAfterEachAdvance) {
 TEST(FrameShapeFde, EachAdvanceForm) {
   // clang-format off
   Bytes instructions = {
-      kAdvance1, 0x10, kDefCfaOffset, 16,           // 0x1010
-      kAdvance2, 0x10, 0x00, kDefCfaOffset, 24,     // 0x1020
-      kAdvance4, 0x10, 0x00, 0x00, 0x00,            // 0x1030
+      kAdvanceLoc1, 0x10, kDefCfaOffset, 16,           // 0x1010
+      kAdvanceLoc2, 0x10, 0x00, kDefCfaOffset, 24,     // 0x1020
+      kAdvanceLoc4, 0x10, 0x00, 0x00, 0x00,            // 0x1030
       kDefCfaOffset, 32,                            //
       kSetLoc, 0x80, 0x10, 0x00, 0x00,              // 0x1080 (udata4, the CIE's 'R')
       kDefCfaOffset, 40,                            //
@@ -574,7 +550,7 @@ TEST(FrameShapeFde, NotSimpleOpcodesAndTruncation) {
   EXPECT_FALSE(ShapeAt({0x17}, 0x1000).found);  // past DWARF 5's last opcode
   // Operands running past the FDE's end (the nops after the last byte are operands too).
   EXPECT_FALSE(ShapeAt({kNop, kNop, kNop, kDefCfaExpression, 0x7f}, 0x1000).found);
-  EXPECT_FALSE(ShapeAt({kNop, kNop, kNop, kAdvance4}, 0x1000).found);
+  EXPECT_FALSE(ShapeAt({kNop, kNop, kNop, kAdvanceLoc4}, 0x1000).found);
 }
 
 TEST(FrameShapeCie, Versions) {
