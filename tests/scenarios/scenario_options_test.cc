@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <map>
 
@@ -160,7 +160,8 @@ std::map<std::vector<std::string>, std::pair<uint64_t, uint64_t>> SitesByFrames(
 
 // The recorder's own walk and libunwind's record the same stacks: every allocation recorded,
 // through frame-pointer frames (the scenarios' -fno-omit-frame-pointer), threads, a dlopen'ed
-// library, 30-deep recursion.
+// library, 30-deep recursion, libstdc++'s operator new, zlib's streams (walked from the zlib
+// hooks), the whole malloc family.
 TEST(Options, FastUnwindRecordsTheStacksLibunwindDoes) {
   struct Case {
     const char* program;
@@ -169,7 +170,8 @@ TEST(Options, FastUnwindRecordsTheStacksLibunwindDoes) {
   };
   for (const Case& c :
        {Case{"stacks", {"deep"}, 1}, Case{"stacks", {"many-stacks"}, 50},
-        Case{"threads_cross_free", {}, 2}, Case{"dlopen_leak", {Library("leaky")}, 1}}) {
+        Case{"threads_cross_free", {}, 2}, Case{"dlopen_leak", {Library("leaky")}, 1},
+        Case{"cxx_new", {}, 2}, Case{"zlib_streams", {}, 4}, Case{"alloc_family", {}, 4}}) {
     SCOPED_TRACE(c.program);
     Dump fast, libunwind;
     TempDir fast_dir, libunwind_dir;
