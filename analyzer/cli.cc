@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl_compat.h"
+#include "option_values.h"
 
 namespace leakscope {
 
@@ -108,67 +109,10 @@ std::vector<std::string> ArgParser::Values(std::string_view name) const {
   return result;
 }
 
-bool ParseByteCount(std::string_view text, uint64_t* out) {
-  // The recorder's spellings: 64K, 64KB, 64KiB (binary units).
-  if (text.ends_with("iB") || text.ends_with("ib")) {
-    text.remove_suffix(2);
-  } else if (text.size() >= 2 && (text.ends_with("B") || text.ends_with("b")) &&
-             std::string_view("kKmMgG").find(text[text.size() - 2]) != std::string_view::npos) {
-    text.remove_suffix(1);
-  }
-  if (text.empty()) return false;
-  uint64_t multiplier = 1;
-  switch (text.back()) {
-    case 'k':
-    case 'K':
-      multiplier = uint64_t{1} << 10;
-      break;
-    case 'm':
-    case 'M':
-      multiplier = uint64_t{1} << 20;
-      break;
-    case 'g':
-    case 'G':
-      multiplier = uint64_t{1} << 30;
-      break;
-    default:
-      break;
-  }
-  if (multiplier != 1) text.remove_suffix(1);
-  if (text.empty() || text.find_first_not_of("0123456789") != std::string_view::npos) {
-    return false;
-  }
-  uint64_t value = 0;
-  if (!absl::SimpleAtoi(AV(text), &value)) return false;
-  if (value > UINT64_MAX / multiplier) return false;
-  *out = value * multiplier;
-  return true;
-}
-
-bool ParseDuration(std::string_view text, uint64_t* out_ns) {
-  struct Unit {
-    std::string_view suffix;
-    uint64_t ns;
-  };
-  // Longest suffixes first so "ms" is not read as "s".
-  static constexpr Unit kUnits[] = {{"min", 60'000'000'000},  {"ms", 1'000'000},
-                                    {"s", 1'000'000'000},     {"m", 60'000'000'000},
-                                    {"h", 3'600'000'000'000}, {"", 1'000'000'000}};
-  for (const Unit& unit : kUnits) {
-    if (text.size() <= unit.suffix.size() || !text.ends_with(unit.suffix)) continue;
-    std::string_view digits = text.substr(0, text.size() - unit.suffix.size());
-    if (digits.find_first_not_of("0123456789") != std::string_view::npos) return false;
-    uint64_t value = 0;
-    if (!absl::SimpleAtoi(AV(digits), &value) || value > UINT64_MAX / unit.ns) return false;
-    *out_ns = value * unit.ns;
-    return true;
-  }
-  return false;
-}
-
 bool CheckRecorderInterval(std::string_view text, std::string* error) {
   uint64_t ns = 0;
-  if (ParseDuration(text, &ns) && (ns == 0 || ns >= 100'000'000)) return true;
+  std::string value(text);  // the recorder's own parser, so both read the value alike
+  if (ParseDuration(value.c_str(), &ns) && (ns == 0 || ns >= 100'000'000)) return true;
   *error = absl::StrCat(
       "--interval needs 0 or a duration of at least 100ms such as 500ms, 30s or 5m, not '",
       AV(text), "'");
@@ -177,7 +121,8 @@ bool CheckRecorderInterval(std::string_view text, std::string* error) {
 
 bool CheckRecorderSampleBytes(std::string_view text, std::string* error) {
   uint64_t bytes = 0;
-  if (ParseByteCount(text, &bytes) && bytes > 0 && bytes <= (uint64_t{1} << 40)) return true;
+  std::string value(text);  // the recorder's own parser, so both read the value alike
+  if (ParseSize(value.c_str(), &bytes) && bytes > 0 && bytes <= (uint64_t{1} << 40)) return true;
   *error = absl::StrCat("--sample-bytes needs a positive byte count such as 1, 4096 or 128K, not '",
                         AV(text), "'");
   return false;

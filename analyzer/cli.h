@@ -52,14 +52,6 @@ class ArgParser {
   bool saw_dashdash_ = false;
 };
 
-// Parses a non-negative decimal integer with an optional K/M/G (powers of 1024) suffix, also
-// spelled KB/KiB, as the recorder reads LEAKSCOPE_* sizes.
-bool ParseByteCount(std::string_view text, uint64_t* out);
-
-// Parses a duration such as "500ms", "30s", "5m" (or "5min"), "1h" or a bare number of
-// seconds, as the recorder reads LEAKSCOPE_INTERVAL.
-bool ParseDuration(std::string_view text, uint64_t* out_ns);
-
 // The recorder's LEAKSCOPE_INTERVAL and LEAKSCOPE_SAMPLE_BYTES as `run` and `spark-conf` accept
 // them: checked here because the recorder would only warn and use its default, which is easy to
 // miss in a long job's log. On a bad value returns false with *error saying what is expected.

@@ -33,11 +33,4 @@ inline constexpr uint64_t kMaxStreamsLimit = 1ull << 24;
 // Reads the environment (getenv only: no allocation) and warns about bad values.
 Options LoadOptions();
 
-// Parsers, exposed for tests. Return false on a bad value and leave *out untouched.
-bool ParseBool(const char* text, bool* out);
-// "4096", "64K", "1M", "2g": binary multiples.
-bool ParseSize(const char* text, uint64_t* out);
-// "0", "500ms", "30s", "5m", "1h"; a bare number is seconds.
-bool ParseDuration(const char* text, uint64_t* out_ns);
-
 }  // namespace leakscope

@@ -38,41 +38,23 @@ TEST(ArgParser, KeepsEveryValueOfRepeatableOptions) {
   EXPECT_EQ(parser.Values("debug-dir"), (std::vector<std::string>{"a", "b"}));
 }
 
-TEST(ParseByteCount, AcceptsBinarySuffixesOnly) {
-  uint64_t v = 0;
-  EXPECT_TRUE(ParseByteCount("1", &v));
-  EXPECT_EQ(v, 1u);
-  EXPECT_TRUE(ParseByteCount("128K", &v));
-  EXPECT_EQ(v, 131072u);
-  EXPECT_TRUE(ParseByteCount("64KiB", &v));
-  EXPECT_EQ(v, 65536u);
-  EXPECT_TRUE(ParseByteCount("1MB", &v));
-  EXPECT_EQ(v, 1u << 20);
-  EXPECT_FALSE(ParseByteCount("12B", &v));
-  EXPECT_TRUE(ParseByteCount("2g", &v));
-  EXPECT_EQ(v, uint64_t{2} << 30);
-  EXPECT_FALSE(ParseByteCount("", &v));
-  EXPECT_FALSE(ParseByteCount("K", &v));
-  EXPECT_FALSE(ParseByteCount("-1", &v));
-  EXPECT_FALSE(ParseByteCount("12x", &v));
-  EXPECT_FALSE(ParseByteCount("99999999999999999999", &v));
-}
-
-TEST(ParseDuration, ReadsUnits) {
-  uint64_t ns = 0;
-  EXPECT_TRUE(ParseDuration("500ms", &ns));
-  EXPECT_EQ(ns, 500'000'000u);
-  EXPECT_TRUE(ParseDuration("30s", &ns));
-  EXPECT_EQ(ns, 30'000'000'000u);
-  EXPECT_TRUE(ParseDuration("5m", &ns));
-  EXPECT_EQ(ns, 300'000'000'000u);
-  EXPECT_TRUE(ParseDuration("2min", &ns));
-  EXPECT_EQ(ns, 120'000'000'000u);
-  EXPECT_TRUE(ParseDuration("0", &ns));
-  EXPECT_EQ(ns, 0u);
-  EXPECT_FALSE(ParseDuration("5 m", &ns));
-  EXPECT_FALSE(ParseDuration("ms", &ns));
-  EXPECT_FALSE(ParseDuration("1.5s", &ns));
+// run and spark-conf check the recorder's values with the recorder's own parser
+// (common/option_values.h), plus the recorder's limits.
+TEST(CheckRecorderValues, AcceptWhatTheRecorderAccepts) {
+  std::string error;
+  for (const char* good : {"0", "100ms", "30s", "5m", "2min", "1h", "90"}) {
+    EXPECT_TRUE(CheckRecorderInterval(good, &error)) << good;
+  }
+  for (const char* bad : {"50ms", "1.5s", "5 m", "", "soon"}) {
+    EXPECT_FALSE(CheckRecorderInterval(bad, &error)) << bad;
+    EXPECT_NE(error.find(bad), std::string::npos) << error;
+  }
+  for (const char* good : {"1", "128K", "64KiB", "1MB", "1024G"}) {
+    EXPECT_TRUE(CheckRecorderSampleBytes(good, &error)) << good;
+  }
+  for (const char* bad : {"0", "12B", "1.5M", "2048G", "-1"}) {
+    EXPECT_FALSE(CheckRecorderSampleBytes(bad, &error)) << bad;
+  }
 }
 
 }  // namespace

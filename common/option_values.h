@@ -1,0 +1,22 @@
+// The spellings of option values, one parser each, shared by the recorder (LEAKSCOPE_* variables,
+// preload/options.cc) and the analyzer (which checks the values it writes into a Spark
+// configuration for the recorder): a value one accepts, the other accepts too.
+//
+// No allocation and no locale: the recorder parses its environment before main.
+#pragma once
+
+#include <cstdint>
+
+namespace leakscope {
+
+// 1/0, true/false, on/off, yes/no, in any case.
+bool ParseBool(const char* text, bool* out);
+// "4096", "64K", "64KB", "64KiB", "1M", "2g": binary multiples.
+bool ParseSize(const char* text, uint64_t* out);
+// "0", "500ms", "30s", "5m", "2min", "1h"; a bare number is seconds.
+bool ParseDuration(const char* text, uint64_t* out_ns);
+
+// Each returns false on a bad value (empty, a sign, a fraction, spaces, an unknown unit, or more
+// than 64 bits) and leaves *out untouched.
+
+}  // namespace leakscope
