@@ -40,6 +40,21 @@ void WriteFramesJson(const FrameTable& frames, std::span<const uint32_t> stack, 
   json->EndArray();
 }
 
+void WriteJavaWalksJson(const format::JavaFixed& java, JsonWriter* json) {
+  // Only when the JVMTI agent was loaded, so output for other programs keeps its shape.
+  if ((java.flags & format::kJavaAgentLoaded) == 0) return;
+  json->Key("java");
+  json->BeginObject();
+  json->FieldBool("agent_loaded", true);
+  json->FieldBool("frames_on", (java.flags & format::kJavaFramesOn) != 0);
+  json->Key("walks");
+  json->BeginObject(/*inline_=*/true);
+  for (size_t i = 0; i < kJavaWalkKinds; ++i) json->FieldUInt(JavaWalkName(i), java.walks[i]);
+  json->EndObject();
+  json->FieldUInt("unencodable", java.unencodable);
+  json->EndObject();
+}
+
 namespace {
 
 void WriteDumpJson(const Report& report, JsonWriter* json) {
@@ -112,19 +127,7 @@ void WriteCountersJson(const Report& report, JsonWriter* json) {
   json->FieldBool("zlib_intercepted", c.zlib_calls > 0);
   json->Field("zlib_status", ZlibStatusName(report.zlib.status));
   json->Field("zlib_module", report.zlib.module);
-  // Only when the JVMTI agent was loaded, so reports of other programs keep their shape.
-  const format::JavaFixed& j = report.java;
-  if ((j.flags & format::kJavaAgentLoaded) == 0) return;
-  json->Key("java");
-  json->BeginObject();
-  json->FieldBool("agent_loaded", true);
-  json->FieldBool("frames_on", (j.flags & format::kJavaFramesOn) != 0);
-  json->Key("walks");
-  json->BeginObject(/*inline_=*/true);
-  for (size_t i = 0; i < kJavaWalkKinds; ++i) json->FieldUInt(JavaWalkName(i), j.walks[i]);
-  json->EndObject();
-  json->FieldUInt("unencodable", j.unencodable);
-  json->EndObject();
+  WriteJavaWalksJson(report.java, json);
 }
 
 void WriteSiteCounters(const SiteSummary& site, JsonWriter* json) {

@@ -140,6 +140,7 @@ void WriteProcess(const ProcessData& data, const ProcessTrend* trend, JsonWriter
     json->FieldUInt("last_rss_bytes", trend->last_rss);
     json->FieldUInt("last_live_bytes", trend->last_live_bytes);
     json->FieldUInt("last_live_count", trend->last_live_count);
+    WriteJavaWalksJson(trend->last_java, json);
   }
   json->FieldUInt("sample_bytes", data.sample_bytes);
   json->Key("points");

@@ -45,6 +45,10 @@ void WriteTrendSiteJson(const SuspectTrend& site, const Symbolizer& symbolizer, 
 // after `indent`, with a newline. Nothing when the dump has no kJava record (no agent).
 void AppendJavaWalksText(const format::JavaFixed& java, std::string_view indent, std::string* out);
 
+// The same as JSON: a "java" member (agent_loaded, frames_on, walks by result, unencodable), as
+// report and trend write it. Nothing without a kJava record.
+void WriteJavaWalksJson(const format::JavaFixed& java, JsonWriter* json);
+
 // `top` limits the number of sites (0 = all).
 void FormatReportText(const Report& report, const Symbolizer& symbolizer, size_t top,
                       std::string* out);

@@ -123,6 +123,7 @@ void FormatTrendJson(const TrendResult& r, const Symbolizer& symbolizer, size_t 
     json.FieldUInt("last_rss_bytes", p.last_rss);
     json.FieldUInt("last_live_bytes", p.last_live_bytes);
     json.FieldUInt("last_live_count", p.last_live_count);
+    WriteJavaWalksJson(p.last_java, &json);  // the walks counted up to the last dump
     json.EndObject();
   }
   json.EndArray();

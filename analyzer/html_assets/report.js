@@ -145,6 +145,22 @@
 
   // ---- Summary -----------------------------------------------------------------------------
 
+  // The JVMTI agent's Java stack walks, as `trend` prints them: "; Java frames on N of M stack
+  // walks (no frames: ...)". Empty without the agent.
+  function javaWalks(java) {
+    if (!java) return '';
+    if (!java.frames_on) return '; JVMTI agent loaded, but no Java frames (no AsyncGetCallTrace)';
+    var total = java.unencodable || 0, failed = [];
+    Object.keys(java.walks).forEach(function (reason) {
+      var n = java.walks[reason];
+      total += n;
+      if (reason !== 'frames' && n > 0) failed.push(n.toLocaleString('en-US') + ' ' + reason);
+    });
+    if (java.unencodable > 0) failed.push(java.unencodable.toLocaleString('en-US') + ' unencodable');
+    return '; Java frames on ' + java.walks.frames.toLocaleString('en-US') + ' of ' +
+        plural(total, 'stack walk') + (failed.length ? ' (no frames: ' + esc(failed.join(', ')) + ')' : '');
+  }
+
   function renderSummary() {
     var el = document.getElementById('summary');
     var html = '<div>' + plural(data.processes.length, 'process') + ', ' +
@@ -153,7 +169,7 @@
       html += '<div class="proc">' + processName(p) + (p.executable ? ' (' + esc(p.executable) + ')' : '') + ': ' + plural(p.dumps || p.points.seq.length, 'dump') +
           ' over ' + duration(p.duration_ns || 0) + '; RSS ' + bytes(p.first_rss_bytes || 0) +
           ' → ' + bytes(p.last_rss_bytes || 0) + ', live at sites ' +
-          bytes(p.last_live_bytes || 0) + '</div>';
+          bytes(p.last_live_bytes || 0) + javaWalks(p.java) + '</div>';
     });
     el.innerHTML = html;
     if (data.errors.length) {

@@ -114,6 +114,15 @@ grep -q '<button id="flame-growth" class="on">' "$work/rendered-growth.html" ||
 grep -q '<span id="flame-match">matched 6.88 MiB (68.2%)</span>' "$work/rendered-growth.html" ||
   fail "growth search: $(grep -o '<span id="flame-match">[^<]*' "$work/rendered-growth.html")"
 
+# The Java golden dumps: the summary says, per process, how many of the JVMTI agent's stack walks
+# gave Java frames and why the others gave none, as `trend` prints it.
+"$leakscope" html -q "$golden/../golden_java" -o "$work/report-java.html" ||
+  fail "leakscope html of the Java dumps failed"
+render_page java "$work/report-java.html"
+grep -q 'Java frames on 300 of 356 stack walks (no frames: 2 gc_active, 51 unknown_not_java, 2 deoptimization, 1 unencodable)' \
+  "$work/rendered-java.html" ||
+  fail "Java walks summary: $(grep -o 'Java frames on[^<]*' "$work/rendered-java.html")"
+
 # The net log check must be able to fail: the same page without its Content-Security-Policy and
 # with an image from the network shows up in the net log.
 sed -e '/Content-Security-Policy/d' \

@@ -125,6 +125,28 @@ TEST(HtmlData, RanksSuspectsAsTrendAndKeepsOnePointPerDump) {
   EXPECT_NE(json.find("\"live\": {\n      \"total\": 17121064,"), std::string::npos) << json;
 }
 
+// A process's Java walk counters travel with it, as in `trend --format json`.
+TEST(HtmlData, CarriesEachProcessJavaWalks) {
+  std::vector<std::string> files;
+  std::string error;
+  ASSERT_TRUE(ExpandDumpPath(std::string(GOLDEN_DIR) + "/../golden_java", &files, &error)) << error;
+  SymbolizerOptions options;
+  options.warnings = nullptr;
+  Symbolizer symbolizer(options);
+  std::string json;
+  std::vector<std::string> errors;
+  EXPECT_EQ(BuildHtmlData(files, HtmlOptions{}, &symbolizer, &json, &errors), 3u);
+  size_t java = json.find("\"java\": {");
+  ASSERT_NE(java, std::string::npos) << json.substr(0, 2000);
+  EXPECT_EQ(json.find("\"agent_loaded\": true", java), json.find("\"agent_loaded\"", java));
+  EXPECT_NE(json.find("\"walks\": {\"frames\": 300, \"no_java_frame\": 0, \"no_class_load\": 0, "
+                      "\"gc_active\": 2, \"unknown_not_java\": 51,",
+                      java),
+            std::string::npos)
+      << json.substr(java, 600);
+  EXPECT_NE(json.find("\"unencodable\": 1", java), std::string::npos);
+}
+
 int RunLeakscope(const std::string& args) {
   int status = std::system(absl::StrCat(LEAKSCOPE_BIN, " ", args, " >/dev/null 2>&1").c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
