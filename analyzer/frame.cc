@@ -14,7 +14,12 @@ std::string_view Basename(std::string_view path) {
 
 std::string Frame::DisplayName() const {
   if (!function.empty()) return function;
-  if (kind == FrameKind::kJava) return absl::StrFormat("[java method 0x%x]", address);
+  if (kind == FrameKind::kJava) {
+    // AsyncGetCallTrace reports some frames with a null method id (a method HotSpot could not
+    // name at that moment): no id to show.
+    if (address == 0) return "[unknown java method]";
+    return absl::StrFormat("[java method 0x%x]", address);
+  }
   if (module == "[jit]") return "[jit]";
   if (module.empty()) return "??";
   return absl::StrFormat("%s+0x%x", Basename(module), address);

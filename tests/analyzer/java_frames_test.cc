@@ -133,6 +133,8 @@ TEST(MakeJavaFrame, UnknownAndUnresolvedMethodsShowTheirId) {
   JavaMethodRecord gone = Method(kGone, "LGone;", "run", "Gone.java", {{0, 1}});
   gone.fixed.flags = 0;
   EXPECT_EQ(MakeJavaFrame(&gone, kGone, 0).DisplayName(), "[java method 0x7f0001000018]");
+  // A frame AsyncGetCallTrace gave without a method id.
+  EXPECT_EQ(MakeJavaFrame(nullptr, 0, 4).DisplayName(), "[unknown java method]");
 }
 
 TEST(JavaSplice, JavaFramesReplaceTheJvmCodeAndWhatFollows) {
