@@ -76,22 +76,35 @@ TEST(HtmlPage, InlinesDataScriptAndStyleAndForbidsFetches) {
   EXPECT_EQ(page.substr(page.size() - 16), "</body>\n</html>\n");
 }
 
-std::vector<std::string> GoldenDumps() {
+std::vector<std::string> GoldenDumps(const std::string& dir = GOLDEN_DIR) {
   std::vector<std::string> files;
   std::string error;
-  EXPECT_TRUE(ExpandDumpPath(GOLDEN_DIR, &files, &error)) << error;
+  EXPECT_TRUE(ExpandDumpPath(dir, &files, &error)) << error;
   return files;
+}
+
+SymbolizerOptions QuietSymbolizer() {
+  SymbolizerOptions options;
+  options.warnings = nullptr;
+  return options;
+}
+
+// The page's data for `files`, which must all be readable, and how many dumps it read.
+std::string HtmlDataOf(const std::vector<std::string>& files, size_t* dumps_read) {
+  Symbolizer symbolizer(QuietSymbolizer());
+  std::string json;
+  std::vector<std::string> errors;
+  *dumps_read = BuildHtmlData(files, HtmlOptions{}, &symbolizer, &json, &errors);
+  EXPECT_TRUE(errors.empty());
+  return json;
 }
 
 TEST(HtmlData, RanksSuspectsAsTrendAndKeepsOnePointPerDump) {
   std::vector<std::string> files = GoldenDumps();
-  SymbolizerOptions options;
-  options.warnings = nullptr;
-  Symbolizer symbolizer(options);
-  std::string json;
-  std::vector<std::string> errors;
-  EXPECT_EQ(BuildHtmlData(files, HtmlOptions{}, &symbolizer, &json, &errors), 10u);
-  EXPECT_TRUE(errors.empty());
+  size_t dumps_read = 0;
+  std::string json = HtmlDataOf(files, &dumps_read);
+  EXPECT_EQ(dumps_read, 10u);
+  SymbolizerOptions options = QuietSymbolizer();
 
   Symbolizer trend_symbolizer(options);
   TrendResult trend = AnalyzeTrend(files, TrendOptions{}, &trend_symbolizer, {});
@@ -127,15 +140,10 @@ TEST(HtmlData, RanksSuspectsAsTrendAndKeepsOnePointPerDump) {
 
 // A process's Java walk counters travel with it, as in `trend --format json`.
 TEST(HtmlData, CarriesEachProcessJavaWalks) {
-  std::vector<std::string> files;
-  std::string error;
-  ASSERT_TRUE(ExpandDumpPath(std::string(GOLDEN_DIR) + "/../golden_java", &files, &error)) << error;
-  SymbolizerOptions options;
-  options.warnings = nullptr;
-  Symbolizer symbolizer(options);
-  std::string json;
-  std::vector<std::string> errors;
-  EXPECT_EQ(BuildHtmlData(files, HtmlOptions{}, &symbolizer, &json, &errors), 3u);
+  size_t dumps_read = 0;
+  std::string json =
+      HtmlDataOf(GoldenDumps(std::string(GOLDEN_DIR) + "/../golden_java"), &dumps_read);
+  EXPECT_EQ(dumps_read, 3u);
   size_t java = json.find("\"java\": {");
   ASSERT_NE(java, std::string::npos) << json.substr(0, 2000);
   EXPECT_EQ(json.find("\"agent_loaded\": true", java), json.find("\"agent_loaded\"", java));
