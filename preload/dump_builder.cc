@@ -14,6 +14,7 @@
 #include "process_info.h"
 #include "recorder.h"
 #include "region.h"
+#include "unwinder.h"  // g_frame_shapes
 
 namespace leakscope {
 namespace {
@@ -156,9 +157,13 @@ bool EncodeDump(const ReentrancyGuard& guard, uint64_t seq, DumpEncoder* encoder
   }
 
   format::MemoryFixed memory = ReadProcessMemory(guard);
+  // The tables, and the static arrays beside them in .bss: the regions' page bitmaps and the
+  // frame-shape cache (32 KiB each).
   RegionUsage usage = MeasureRegions();
-  memory.self_reserved_bytes = usage.reserved_bytes;
-  memory.self_resident_bytes = usage.resident_bytes;
+  RegionUsage pool = MeasureBitmapPool();
+  memory.self_reserved_bytes = usage.reserved_bytes + pool.reserved_bytes + sizeof(g_frame_shapes);
+  memory.self_resident_bytes =
+      usage.resident_bytes + pool.resident_bytes + g_frame_shapes.ResidentBytes();
   ok = ok && encoder->Memory(memory);
 
   format::CountersFixed counters{};

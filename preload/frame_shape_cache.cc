@@ -2,6 +2,8 @@
 
 #include <dlfcn.h>
 
+#include "region.h"  // NonZeroPageBytes
+
 // Weak, as in frame_shape.cc: glibc before 2.35 has no _dl_find_object.
 #pragma weak _dl_find_object
 
@@ -42,6 +44,10 @@ FrameShapeCache::Answer FrameShapeCache::Fill(uintptr_t pc, std::atomic<uint64_t
                  std::memory_order_relaxed);
   }
   return Answer::kStep;
+}
+
+uint64_t FrameShapeCache::ResidentBytes() const {
+  return NonZeroPageBytes(entries_, 1u << kIndexBits);
 }
 
 void FrameShapeCache::Clear() {

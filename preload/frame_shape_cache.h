@@ -43,6 +43,9 @@ class FrameShapeCache {
   // Forgets every entry (after a dlclose).
   void Clear();
 
+  // The pages of the table that hold an entry (for the recorder's own memory in dumps).
+  uint64_t ResidentBytes() const;
+
   static constexpr int kIndexBits = 12;
 
  private:

@@ -105,6 +105,23 @@ void ResetAllRegions() {
   for (size_t w = 0; w < kPoolWords; ++w) g_bitmap_pool[w].store(0, std::memory_order_relaxed);
 }
 
+uint64_t NonZeroPageBytes(const std::atomic<uint64_t>* words, size_t count) {
+  const uintptr_t page = PageSize();
+  uint64_t bytes = 0;
+  uintptr_t last_counted = UINTPTR_MAX;
+  for (size_t i = 0; i < count; ++i) {
+    uintptr_t this_page = reinterpret_cast<uintptr_t>(&words[i]) & ~(page - 1);
+    if (this_page == last_counted || words[i].load(std::memory_order_relaxed) == 0) continue;
+    bytes += page;
+    last_counted = this_page;
+  }
+  return bytes;
+}
+
+RegionUsage MeasureBitmapPool() {
+  return RegionUsage{sizeof(g_bitmap_pool), NonZeroPageBytes(g_bitmap_pool, kPoolWords)};
+}
+
 RegionUsage MeasureRegions() {
   RegionUsage usage{0, 0};
   int count = g_region_count.load(std::memory_order_acquire);

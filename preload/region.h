@@ -92,4 +92,11 @@ struct RegionUsage {
 // Sums every registered region: no system call.
 RegionUsage MeasureRegions();
 
+// Bytes of the pages holding `words` that hold a non-zero word: what of a static array (in .bss,
+// so a page is resident once written) is resident, give or take pages written and zeroed again.
+uint64_t NonZeroPageBytes(const std::atomic<uint64_t>* words, size_t count);
+
+// The shared bitmap pool: its size, and of it the pages in use (see region.cc).
+RegionUsage MeasureBitmapPool();
+
 }  // namespace leakscope

@@ -103,5 +103,31 @@ TEST(Region, MeasureRegionsSumsEveryRegion) {
   EXPECT_EQ(after.resident_bytes - before.resident_bytes, (1 + a_bitmap) * page);
 }
 
+// Static arrays in .bss count by the pages they have written.
+TEST(Region, NonZeroPageBytesCountsWrittenPages) {
+  const size_t page = PageBytes();
+  alignas(65536) static std::atomic<uint64_t> words[65536 / 8];  // page-aligned for any page size
+  const size_t per_page = page / 8;
+  EXPECT_EQ(NonZeroPageBytes(words, 65536 / 8), 0u);
+  words[0] = 1;
+  words[1] = 1;
+  EXPECT_EQ(NonZeroPageBytes(words, 65536 / 8), page);
+  words[2 * per_page + 3] = 7;
+  EXPECT_EQ(NonZeroPageBytes(words, 65536 / 8), 2 * page);
+  words[0] = words[1] = words[2 * per_page + 3] = 0;
+}
+
+TEST(Region, BitmapPoolIsMeasuredByItsUsedPages) {
+  RegionUsage pool = MeasureBitmapPool();
+  EXPECT_EQ(pool.reserved_bytes, 32u << 10);
+  Region region;
+  ASSERT_TRUE(region.Reserve(4 * PageBytes(), "pooled"));
+  region.NoteWrite(region.base(), 1);
+  // Earlier tests in this process may have used the pool up; then the bitmap is the region's own.
+  if (region.bitmap_in_pool()) EXPECT_GE(MeasureBitmapPool().resident_bytes, PageBytes());
+  EXPECT_GE(MeasureBitmapPool().resident_bytes, pool.resident_bytes);
+  EXPECT_LE(MeasureBitmapPool().resident_bytes, pool.reserved_bytes);
+}
+
 }  // namespace
 }  // namespace leakscope

@@ -6,6 +6,7 @@
 #include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <pthread.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -191,6 +192,17 @@ TEST(FrameShapeCache, AnswersFromTheCacheAfterTheFirstLookup) {
   ASSERT_TRUE(FindFrameShape(pc, &direct));
   EXPECT_EQ(second.cfa_offset, direct.cfa_offset);
   EXPECT_EQ(second.rbp_offset, direct.rbp_offset);
+}
+
+TEST(FrameShapeCache, ResidentBytesAreThePagesHoldingEntries) {
+  static FrameShapeCache cache;  // .bss, like the recorder's
+  EXPECT_EQ(cache.ResidentBytes(), 0u);
+  FrameShape shape;
+  ASSERT_EQ(cache.Lookup(reinterpret_cast<uintptr_t>(&ChainB) + 4, &shape),
+            FrameShapeCache::Answer::kStep);
+  EXPECT_EQ(cache.ResidentBytes(), static_cast<uint64_t>(sysconf(_SC_PAGESIZE)));
+  cache.Clear();
+  EXPECT_EQ(cache.ResidentBytes(), 0u);
 }
 
 TEST(FrameShapeCache, SendsAPcInNoModuleToLibunwind) {
