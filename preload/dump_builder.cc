@@ -19,6 +19,19 @@
 namespace leakscope {
 namespace {
 
+// What the recorder holds: its tables, and the static arrays beside them in .bss (the regions'
+// page bitmaps, the frame-shape cache, the Java method tables).
+RegionUsage RecorderMemory() {
+  RegionUsage total = MeasureRegions();
+  for (RegionUsage part :
+       {MeasureBitmapPool(), RegionUsage{sizeof(g_frame_shapes), g_frame_shapes.ResidentBytes()},
+        java::MeasureSeenTables()}) {
+    total.reserved_bytes += part.reserved_bytes;
+    total.resident_bytes += part.resident_bytes;
+  }
+  return total;
+}
+
 int64_t Now(clockid_t clock) {
   timespec ts;
   clock_gettime(clock, &ts);
@@ -157,13 +170,9 @@ bool EncodeDump(const ReentrancyGuard& guard, uint64_t seq, DumpEncoder* encoder
   }
 
   format::MemoryFixed memory = ReadProcessMemory(guard);
-  // The tables, and the static arrays beside them in .bss: the regions' page bitmaps and the
-  // frame-shape cache (32 KiB each).
-  RegionUsage usage = MeasureRegions();
-  RegionUsage pool = MeasureBitmapPool();
-  memory.self_reserved_bytes = usage.reserved_bytes + pool.reserved_bytes + sizeof(g_frame_shapes);
-  memory.self_resident_bytes =
-      usage.resident_bytes + pool.resident_bytes + g_frame_shapes.ResidentBytes();
+  RegionUsage usage = RecorderMemory();
+  memory.self_reserved_bytes = usage.reserved_bytes;
+  memory.self_resident_bytes = usage.resident_bytes;
   ok = ok && encoder->Memory(memory);
 
   format::CountersFixed counters{};

@@ -8,26 +8,22 @@
 #pragma weak _dl_find_object
 
 namespace leakscope {
-namespace {
-
-// True when pc lies in a loaded module. A pc in no module (JIT code) is not cached as needing
-// libunwind: a library may be mapped there later, and only dlclose clears the cache.
-bool InSomeModule(uintptr_t pc) {
-  dl_find_object found;
-  return &_dl_find_object != nullptr && _dl_find_object(reinterpret_cast<void*>(pc), &found) == 0;
-}
-
-}  // namespace
 
 FrameShapeCache::Answer FrameShapeCache::Fill(uintptr_t pc, std::atomic<uint64_t>* entry,
                                               FrameShape* out) {
+  // One module lookup answers both questions: where the unwind tables are, and whether pc is in
+  // a module at all. A pc in no module (JIT code: every Java sample's walk ends on one) is not
+  // cached: a library may be mapped there later, and only dlclose clears the cache.
+  dl_find_object module;
+  if (&_dl_find_object == nullptr || _dl_find_object(reinterpret_cast<void*>(pc), &module) != 0) {
+    return Answer::kNeedsLibunwind;
+  }
   FrameShape shape;
   uint64_t page = pc >> kIndexBits;
   bool cacheable = page != 0 && page <= kPageMask;
-  if (!FindFrameShape(pc, &shape)) {
-    if (cacheable && InSomeModule(pc)) {
-      entry->store(page | 1ull << kFromRbpBit, std::memory_order_relaxed);
-    }
+  if (module.dlfo_eh_frame == nullptr ||
+      !FindFrameShapeInEhFrameHdr(static_cast<const uint8_t*>(module.dlfo_eh_frame), pc, &shape)) {
+    if (cacheable) entry->store(page | 1ull << kFromRbpBit, std::memory_order_relaxed);
     return Answer::kNeedsLibunwind;
   }
   if (shape.outermost) {

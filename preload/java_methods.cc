@@ -94,6 +94,16 @@ std::vector<uint64_t> TakeFreshMethodIds(const ReentrancyGuard&) {
 
 bool SeenTableFull() { return g_seen_full.load(std::memory_order_relaxed); }
 
+RegionUsage MeasureSeenTables() {
+  RegionUsage usage{sizeof(g_seen) + sizeof(g_fresh), 0};
+  // Nothing noted (no agent, or no Java frame yet): both untouched, and left so (reading the
+  // pages would map each one, if only to the zero page).
+  if (g_fresh_count.load(std::memory_order_relaxed) == 0) return usage;
+  usage.resident_bytes =
+      NonZeroPageBytes(g_seen, kSeenSlots) + NonZeroPageBytes(g_fresh, kSeenSlots);
+  return usage;
+}
+
 std::vector<uint64_t> UnresolvedMethodIds(const ReentrancyGuard&) {
   // Every stack: at most LEAKSCOPE_MAX_STACKS stacks of tagged words to test, a few
   // milliseconds at worst, once per dump (and once a second while the seen table is full).

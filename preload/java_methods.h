@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "region.h"  // RegionUsage
 #include "thread_state.h"
 
 namespace leakscope::java {
@@ -50,6 +51,10 @@ void StoreMethod(const ReentrancyGuard& guard, MethodInfo info);
 
 // A copy of every cached method (the dumper writes them all).
 std::vector<MethodInfo> CachedMethods(const ReentrancyGuard& guard);
+
+// The seen table and the queue of first sightings: static arrays (1 MiB each) that only a JVM
+// with the agent writes. Their size, and the pages written (for the recorder's own memory).
+RegionUsage MeasureSeenTables();
 
 // The resolver's doorbell. Rung on every first sighting, by a dump that wants names, and when
 // the VM dies; the resolver reads DoorbellValue(), does its work, then waits until the value

@@ -102,7 +102,12 @@ void ResetAllRegions() {
     // stay valid.
     MapZeroed(g_regions[i].base(), g_regions[i].ReservedBytes());
   }
-  for (size_t w = 0; w < kPoolWords; ++w) g_bitmap_pool[w].store(0, std::memory_order_relaxed);
+  // Only the words in use: a store to a page of the pool never written would fault in a fresh one.
+  for (size_t w = 0; w < kPoolWords; ++w) {
+    if (g_bitmap_pool[w].load(std::memory_order_relaxed) != 0) {
+      g_bitmap_pool[w].store(0, std::memory_order_relaxed);
+    }
+  }
 }
 
 uint64_t NonZeroPageBytes(const std::atomic<uint64_t>* words, size_t count) {

@@ -24,7 +24,6 @@ class Region {
   bool Reserve(size_t bytes, const char* what);
 
   char* base() const { return base_; }
-  bool reserved() const { return base_ != nullptr; }
 
   // Marks the pages of [p, p + n) as written. Call before the store; n >= 1.
   void NoteWrite(const void* p, size_t n) {

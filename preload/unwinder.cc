@@ -56,8 +56,10 @@ void InitUnwinder() {
 }
 
 bool FindProgramFrames(const uint64_t* raw, int n, uint32_t max_depth, ProgramFrames* out) {
-  // raw[0] is inside unw_backtrace (libunwind), then come our frames, then the program's. Keep
-  // what follows the first run of ours. Only that run: a program's allocator callback called by
+  // raw[0] is the pc in the recorder function the walk was inlined into (libunwind's walk starts
+  // at its return address there; other libunwind versions may put up to kUnwinderFrames of
+  // their own first), then come our frames, then the program's. Keep what follows the first run
+  // of ours. Only that run: a program's allocator callback called by
   // zlib called by our inflateInit2_ hook has our frames further out, and they are its stack.
   constexpr int kUnwinderFrames = 3;  // at most this many of libunwind's own come first
   int i = 0;
