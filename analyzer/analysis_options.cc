@@ -28,6 +28,18 @@ const char kAnalysisOptionsHelp[] =
     "  -q, --quiet        no warnings about modules that cannot be symbolized\n"
     "  -h, --help         this help\n";
 
+bool ReadCountOption(const ArgParser& parser, const char* command, const char* name,
+                     size_t* count) {
+  auto value = parser.Value(name);
+  if (!value) return true;
+  if (value->find_first_not_of("0123456789") == std::string::npos &&
+      absl::SimpleAtoi(*value, count)) {
+    return true;
+  }
+  UsageError(command, absl::StrCat("--", name, " needs a number, not '", *value, "'"));
+  return false;
+}
+
 bool ReadAnalysisOptions(const ArgParser& parser, const char* command, size_t default_top_text,
                          AnalysisOptions* options) {
   if (auto format = parser.Value("format");
@@ -38,13 +50,7 @@ bool ReadAnalysisOptions(const ArgParser& parser, const char* command, size_t de
   }
   options->output = parser.Value("output").value_or("");
   options->top = options->format == OutputFormat::kText ? default_top_text : 0;
-  if (auto top = parser.Value("top"); top) {
-    if (!absl::SimpleAtoi(*top, &options->top) ||
-        top->find_first_not_of("0123456789") != std::string::npos) {
-      UsageError(command, absl::StrCat("--top needs a number, not '", *top, "'"));
-      return false;
-    }
-  }
+  if (!ReadCountOption(parser, command, "top", &options->top)) return false;
   if (options->format == OutputFormat::kPprof &&
       (options->output.empty() || options->output == "-") && isatty(STDOUT_FILENO)) {
     UsageError(command, "pprof output is binary; use -o FILE or redirect standard output");

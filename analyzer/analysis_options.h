@@ -25,6 +25,10 @@ struct AnalysisOptions {
   size_t top = 0;      // 0 = all
 };
 
+// A count option --`name` N (digits only) into *count, left as is when the option is absent. On a
+// bad value prints a usage error for `command` and returns false.
+bool ReadCountOption(const ArgParser& parser, const char* command, const char* name, size_t* count);
+
 // Reads the shared options. On a bad value prints a usage error for `command` and returns false.
 // `default_top_text` is the --top default for text output (other formats default to all).
 bool ReadAnalysisOptions(const ArgParser& parser, const char* command, size_t default_top_text,

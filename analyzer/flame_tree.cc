@@ -36,13 +36,12 @@ uint64_t FlameTree::ThresholdFor(size_t max_nodes) const {
 void FlameTree::WriteChildren(uint32_t node, uint64_t min_value,
                               const std::function<uint32_t(uint32_t)>& frame_index,
                               JsonWriter* json) const {
-  std::vector<uint32_t> kept;
+  std::vector<std::pair<uint32_t, uint32_t>> order;  // (frame index, node) of the kept children
   for (uint32_t child : nodes_[node].children) {
-    if (nodes_[child].value >= min_value) kept.push_back(child);
+    if (nodes_[child].value >= min_value) {
+      order.emplace_back(frame_index(nodes_[child].frame), child);
+    }
   }
-  std::vector<std::pair<uint32_t, uint32_t>> order;  // (frame index, node)
-  order.reserve(kept.size());
-  for (uint32_t child : kept) order.emplace_back(frame_index(nodes_[child].frame), child);
   std::sort(order.begin(), order.end(), [this](const auto& a, const auto& b) {
     if (nodes_[a.second].value != nodes_[b.second].value) {
       return nodes_[a.second].value > nodes_[b.second].value;

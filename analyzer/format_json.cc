@@ -190,6 +190,22 @@ void FormatReportJson(const Report& report, const Symbolizer& symbolizer, size_t
   json.EndObject();
 }
 
+void WriteTrendProcessJson(const ProcessTrend& p, JsonWriter* json) {
+  json->FieldInt("pid", p.pid);
+  json->Field("instance_id", absl::StrFormat("%016x", p.instance_id));
+  json->Field("host", p.host);
+  json->Field("executable", p.executable);
+  json->FieldUInt("dumps", p.dumps);
+  json->FieldUInt("first_seq", p.first_seq);
+  json->FieldUInt("last_seq", p.last_seq);
+  json->FieldInt("duration_ns", p.last_time_ns - p.first_time_ns);
+  json->FieldUInt("first_rss_bytes", p.first_rss);
+  json->FieldUInt("last_rss_bytes", p.last_rss);
+  json->FieldUInt("last_live_bytes", p.last_live_bytes);
+  json->FieldUInt("last_live_count", p.last_live_count);
+  WriteJavaWalksJson(p.last_java, json);  // the walks counted up to the last dump
+}
+
 void WriteTrendSiteJson(const SuspectTrend& s, const Symbolizer& symbolizer, JsonWriter* json) {
   std::span<const uint32_t> stack = symbolizer.stacks().Get(s.stack);
   json->FieldDouble("growth_bytes_per_min", s.growth_bytes_per_min, 1);

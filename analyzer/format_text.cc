@@ -200,17 +200,15 @@ void AppendCounters(const Report& report, std::string* out) {
 void AppendJavaWalksText(const format::JavaFixed& j, std::string_view indent, std::string* out) {
   if ((j.flags & format::kJavaAgentLoaded) == 0) return;
   if ((j.flags & format::kJavaFramesOn) == 0) {
-    out->append(indent);
-    absl::StrAppend(out,
+    absl::StrAppend(out, AV(indent),
                     "Java: JVMTI agent loaded, but AsyncGetCallTrace was not found: no Java "
                     "frames.\n");
     return;
   }
   uint64_t total = j.unencodable;
   for (uint64_t walks : j.walks) total += walks;
-  out->append(indent);
-  absl::StrAppend(out, "Java: JVMTI agent loaded; Java frames on ", Thousands(j.walks[0]), " of ",
-                  Counted(total, "stack walk"));
+  absl::StrAppend(out, AV(indent), "Java: JVMTI agent loaded; Java frames on ",
+                  Thousands(j.walks[0]), " of ", Counted(total, "stack walk"));
   std::string failed;
   for (size_t i = 1; i < kJavaWalkKinds; ++i) {
     if (j.walks[i] == 0) continue;

@@ -1,13 +1,10 @@
 // `leakscope html DUMP...|DIR... -o report.html`: the self-contained HTML report.
 #include <cstdio>
 
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_cat.h"
 #include "analysis_options.h"
 #include "commands.h"
 #include "html_data.h"
 #include "html_page.h"
-#include "trend.h"
 
 namespace leakscope {
 namespace {
@@ -42,17 +39,6 @@ constexpr char kHtmlHelp[] =
     "  -q, --quiet        no warnings about modules that cannot be symbolized\n"
     "  -h, --help         this help\n";
 
-bool ReadCount(const ArgParser& parser, const char* name, size_t* out) {
-  auto value = parser.Value(name);
-  if (!value) return true;
-  if (value->find_first_not_of("0123456789") == std::string::npos &&
-      absl::SimpleAtoi(*value, out)) {
-    return true;
-  }
-  UsageError("html", absl::StrCat("--", name, " needs a number, not '", *value, "'"));
-  return false;
-}
-
 }  // namespace
 
 int HtmlCommand(const std::vector<std::string>& args) {
@@ -71,11 +57,11 @@ int HtmlCommand(const std::vector<std::string>& args) {
   }
   if (parser.Has("format")) return UsageError("html", "html writes HTML only (no --format)");
   if (!parser.Has("output")) return UsageError("html", "missing -o FILE (the HTML to write)");
-  AnalysisOptions options;
-  if (!ReadAnalysisOptions(parser, "html", 0, &options)) return kExitUsage;
   HtmlOptions html_options;
-  if (!ReadCount(parser, "top", &html_options.top) ||
-      !ReadCount(parser, "flame-nodes", &html_options.max_flame_nodes)) {
+  AnalysisOptions options;  // text format (no --format), so --top defaults to html's own
+  if (!ReadAnalysisOptions(parser, "html", html_options.top, &options)) return kExitUsage;
+  html_options.top = options.top;
+  if (!ReadCountOption(parser, "html", "flame-nodes", &html_options.max_flame_nodes)) {
     return kExitUsage;
   }
   if (!ReadMaxShrink(parser, "html", &html_options.trend.max_shrink_fraction)) return kExitUsage;

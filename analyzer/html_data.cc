@@ -24,6 +24,8 @@ struct Point {
   MemoryPicture picture;
 };
 
+using StreamKey = std::pair<uint32_t, uint32_t>;  // (stack, kind)
+
 // A zlib opening site (stack, kind) in one process: one value per dump of the process.
 struct StreamSeries {
   std::vector<uint64_t> open_count;
@@ -37,20 +39,13 @@ struct ProcessData {
   uint64_t instance_id = 0;
   uint64_t sample_bytes = 0;
   std::vector<Point> points;
-  std::vector<std::vector<uint64_t>> suspect_live;                // [suspect][point]
-  std::map<std::pair<uint32_t, uint32_t>, StreamSeries> streams;  // (stack, kind)
+  std::vector<std::vector<uint64_t>> suspect_live;  // [suspect][point]
+  std::map<StreamKey, StreamSeries> streams;
 };
-
-struct Entry {
-  std::string path;
-  ProcessInfo process;
-};
-
-using StreamKey = std::pair<uint32_t, uint32_t>;
 
 // Reads one process's dumps in seq order, skipping what trend skipped (its errors are already
 // reported), and adds the last dump's live bytes and the growth since the first to the trees.
-ProcessData ReadProcess(const std::vector<Entry>& entries,
+ProcessData ReadProcess(const std::vector<DumpEntry>& entries,
                         const absl::flat_hash_map<uint32_t, size_t>& suspect_of_stack,
                         size_t suspects, Symbolizer* symbolizer, FlameTree* live,
                         FlameTree* growth) {
@@ -81,10 +76,10 @@ ProcessData ReadProcess(const std::vector<Entry>& entries,
     for (const StreamSummary& s : report.streams) {
       StreamSeries& series = data.streams[{s.stack, s.kind}];
       // A site first seen now had no open streams before.
-      series.open_count.resize(n - 1, 0);
-      series.open_bytes.resize(n - 1, 0);
-      series.open_count.push_back(s.open_count);
-      series.open_bytes.push_back(s.open_bytes);
+      series.open_count.resize(n, 0);
+      series.open_bytes.resize(n, 0);
+      series.open_count.back() = s.open_count;
+      series.open_bytes.back() = s.open_bytes;
       series.opened_total = s.opened_total;
       series.max_open_bytes = std::max(series.max_open_bytes, s.open_bytes);
       series.max_open_count = std::max(series.max_open_count, s.open_count);
@@ -126,21 +121,11 @@ void WritePointArray(std::string_view key, const std::vector<Point>& points, F g
 
 void WriteProcess(const ProcessData& data, const ProcessTrend* trend, JsonWriter* json) {
   json->BeginObject();
-  json->FieldInt("pid", data.pid);
-  json->Field("instance_id", absl::StrFormat("%016x", data.instance_id));
   if (trend != nullptr) {
-    // The same fields as `trend --format json`.
-    json->Field("host", trend->host);
-    json->Field("executable", trend->executable);
-    json->FieldUInt("dumps", trend->dumps);
-    json->FieldUInt("first_seq", trend->first_seq);
-    json->FieldUInt("last_seq", trend->last_seq);
-    json->FieldInt("duration_ns", trend->last_time_ns - trend->first_time_ns);
-    json->FieldUInt("first_rss_bytes", trend->first_rss);
-    json->FieldUInt("last_rss_bytes", trend->last_rss);
-    json->FieldUInt("last_live_bytes", trend->last_live_bytes);
-    json->FieldUInt("last_live_count", trend->last_live_count);
-    WriteJavaWalksJson(trend->last_java, json);
+    WriteTrendProcessJson(*trend, json);  // the same fields as `trend --format json`
+  } else {
+    json->FieldInt("pid", data.pid);
+    json->Field("instance_id", absl::StrFormat("%016x", data.instance_id));
   }
   json->FieldUInt("sample_bytes", data.sample_bytes);
   json->Key("points");
@@ -197,20 +182,11 @@ size_t BuildHtmlData(const std::vector<std::string>& files, const HtmlOptions& o
   absl::flat_hash_map<uint32_t, size_t> suspect_of_stack;
   for (size_t i = 0; i < shown; ++i) suspect_of_stack[trend.suspects[i].stack] = i;
 
-  // The second pass, for what trend does not keep: the same grouping and order as AnalyzeTrend.
-  std::map<std::pair<int64_t, uint64_t>, std::vector<Entry>> groups;
-  for (const std::string& path : files) {
-    Entry entry{path, {}};
-    std::string error;
-    if (!ReadDumpProcess(path, &entry.process, &error)) continue;
-    groups[{entry.process.fixed.pid, entry.process.fixed.instance_id}].push_back(std::move(entry));
-  }
+  // The second pass, for what trend does not keep: the same grouping and order as AnalyzeTrend
+  // (whose errors are already reported).
   FlameTree live, growth;
   std::vector<ProcessData> processes;
-  for (auto& [key, entries] : groups) {
-    std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
-      return a.process.fixed.seq < b.process.fixed.seq;
-    });
+  for (const std::vector<DumpEntry>& entries : GroupDumpsByProcess(files, nullptr)) {
     ProcessData data = ReadProcess(entries, suspect_of_stack, shown, symbolizer, &live, &growth);
     if (!data.points.empty()) processes.push_back(std::move(data));
   }

@@ -36,6 +36,10 @@ void BeginJsonOutput(std::string_view command, JsonWriter* json);
 // Writes the "frames" array: one inline object per frame, innermost first.
 void WriteFramesJson(const FrameTable& frames, std::span<const uint32_t> stack, JsonWriter* json);
 
+// The fields of one process of a trend, as `trend --format json` writes them (docs/json.md);
+// the HTML report embeds the same.
+void WriteTrendProcessJson(const ProcessTrend& process, JsonWriter* json);
+
 // The fields of one ranked site of a trend, as `trend --format json` writes them (docs/json.md);
 // the HTML report embeds the same.
 void WriteTrendSiteJson(const SuspectTrend& site, const Symbolizer& symbolizer, JsonWriter* json);

@@ -69,25 +69,23 @@ void AddRecorderSettings(const SparkConfOptions& options, SparkConf* conf) {
 }
 
 void BuildYarn(const SparkConfOptions& options, SparkConf* conf) {
+  // YARN links every --files entry into the container's working directory, the executor's
+  // current directory when the loader reads LD_PRELOAD.
+  const std::string preload = options.installed_library.empty()
+                                  ? "./" + Basename(options.local_library)
+                                  : options.installed_library;
+  conf->conf.emplace_back(absl::StrCat(kEnv, "LD_PRELOAD"), preload);
   if (options.installed_library.empty()) {
     conf->files.push_back(options.local_library);
-    // YARN links every --files entry into the container's working directory, the executor's
-    // current directory when the loader reads LD_PRELOAD.
-    conf->conf.emplace_back(absl::StrCat(kEnv, "LD_PRELOAD"),
-                            "./" + Basename(options.local_library));
     conf->about.push_back(absl::StrCat(
         "Executors preload ", options.local_library,
         ", which --files ships into each container's working directory (if you already pass "
         "--files, add it to your list: spark-submit keeps only the last --files)."));
   } else {
-    conf->conf.emplace_back(absl::StrCat(kEnv, "LD_PRELOAD"), options.installed_library);
     conf->about.push_back(absl::StrCat("Executors preload ", options.installed_library,
                                        ", which must exist on every node."));
   }
-  AddJavaAgent(options,
-               options.installed_library.empty() ? "./" + Basename(options.local_library)
-                                                 : options.installed_library,
-               conf);
+  AddJavaAgent(options, preload, conf);
   std::string library =
       options.installed_library.empty() ? options.local_library : options.installed_library;
   if (std::string needs = NeedsSentence(options, "Every node", library); !needs.empty()) {

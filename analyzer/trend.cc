@@ -30,11 +30,6 @@ struct Live {
   uint64_t sampled_count = 0;
 };
 
-struct Entry {
-  std::string path;
-  ProcessInfo process;
-};
-
 class ProcessSeries {
  public:
   ProcessSeries(Symbolizer* symbolizer, size_t planned_dumps)
@@ -197,31 +192,41 @@ bool ExpandDumpPath(const std::string& path, std::vector<std::string>* files, st
   return true;
 }
 
-TrendResult AnalyzeTrend(const std::vector<std::string>& files, const TrendOptions& options,
-                         Symbolizer* symbolizer,
-                         const std::function<void(size_t, size_t)>& progress) {
-  TrendResult result;
-  // Group by process; order each group by seq.
-  std::map<std::pair<int64_t, uint64_t>, std::vector<Entry>> groups;
+std::vector<std::vector<DumpEntry>> GroupDumpsByProcess(const std::vector<std::string>& files,
+                                                        std::vector<std::string>* errors) {
+  std::map<std::pair<int64_t, uint64_t>, std::vector<DumpEntry>> groups;
   for (const std::string& path : files) {
-    Entry entry{path, {}};
+    DumpEntry entry{path, {}};
     std::string error;
     if (!ReadDumpProcess(path, &entry.process, &error)) {
-      result.errors.push_back(error);
+      if (errors != nullptr) errors->push_back(error);
       continue;
     }
     groups[{entry.process.fixed.pid, entry.process.fixed.instance_id}].push_back(std::move(entry));
   }
+  std::vector<std::vector<DumpEntry>> result;
+  result.reserve(groups.size());
+  for (auto& [key, entries] : groups) {
+    std::stable_sort(entries.begin(), entries.end(), [](const DumpEntry& a, const DumpEntry& b) {
+      return a.process.fixed.seq < b.process.fixed.seq;
+    });
+    result.push_back(std::move(entries));
+  }
+  return result;
+}
+
+TrendResult AnalyzeTrend(const std::vector<std::string>& files, const TrendOptions& options,
+                         Symbolizer* symbolizer,
+                         const std::function<void(size_t, size_t)>& progress) {
+  TrendResult result;
+  std::vector<std::vector<DumpEntry>> groups = GroupDumpsByProcess(files, &result.errors);
   size_t done = result.errors.size();  // unreadable headers count as done
 
   absl::flat_hash_map<uint32_t, size_t> by_stack;
-  for (auto& [key, entries] : groups) {
-    std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
-      return a.process.fixed.seq < b.process.fixed.seq;
-    });
+  for (const std::vector<DumpEntry>& entries : groups) {
     ProcessTrend process;
-    process.pid = key.first;
-    process.instance_id = key.second;
+    process.pid = entries[0].process.fixed.pid;
+    process.instance_id = entries[0].process.fixed.instance_id;
     ProcessSeries series(symbolizer, entries.size());
     for (size_t i = 0; i < entries.size(); ++i) {
       Dump dump;

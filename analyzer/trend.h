@@ -81,6 +81,18 @@ struct TrendResult {
 
 inline constexpr size_t kMaxPoints = 64;
 
+// One dump file and its process header.
+struct DumpEntry {
+  std::string path;
+  ProcessInfo process;
+};
+
+// `files` grouped by process (pid, recorder instance) as AnalyzeTrend reads them: groups by pid
+// then instance, each in seq order (equal seqs keep their file order). A file whose header cannot
+// be read gets one line in *errors (may be null) and is left out.
+std::vector<std::vector<DumpEntry>> GroupDumpsByProcess(const std::vector<std::string>& files,
+                                                        std::vector<std::string>* errors);
+
 // Reads `files` (already expanded from directories). `progress(done, total)` is called after
 // each file (may be empty).
 TrendResult AnalyzeTrend(const std::vector<std::string>& files, const TrendOptions& options,

@@ -111,19 +111,7 @@ void FormatTrendJson(const TrendResult& r, const Symbolizer& symbolizer, size_t 
   json.BeginArray();
   for (const ProcessTrend& p : r.processes) {
     json.BeginObject(/*inline_=*/true);
-    json.FieldInt("pid", p.pid);
-    json.Field("instance_id", absl::StrFormat("%016x", p.instance_id));
-    json.Field("host", p.host);
-    json.Field("executable", p.executable);
-    json.FieldUInt("dumps", p.dumps);
-    json.FieldUInt("first_seq", p.first_seq);
-    json.FieldUInt("last_seq", p.last_seq);
-    json.FieldInt("duration_ns", p.last_time_ns - p.first_time_ns);
-    json.FieldUInt("first_rss_bytes", p.first_rss);
-    json.FieldUInt("last_rss_bytes", p.last_rss);
-    json.FieldUInt("last_live_bytes", p.last_live_bytes);
-    json.FieldUInt("last_live_count", p.last_live_count);
-    WriteJavaWalksJson(p.last_java, &json);  // the walks counted up to the last dump
+    WriteTrendProcessJson(p, &json);
     json.EndObject();
   }
   json.EndArray();
