@@ -195,6 +195,9 @@ BENCHMARK(BM_InsertTake)->Arg(0)->Arg(1)->ArgName("busy");
 // ---------------------------------------------------------------------------------------------
 // Stack table.
 
+// The stack depths of the benchmarks below that take one (Arg), in frames.
+void Depths(benchmark::internal::Benchmark* b) { b->Arg(8)->Arg(32)->Arg(64)->ArgName("depth"); }
+
 // Return-address-like values: a few modules' text, 16-byte steps.
 uint64_t FakePc(std::mt19937_64& rng) {
   return 0x7f00'0000'0000 + (rng() % 8) * 0x100'0000 + (rng() % 200'000) * 16 + 5;
@@ -217,7 +220,7 @@ void BM_InternHit(benchmark::State& state) {
     benchmark::DoNotOptimize(table->Intern(&pcs[(i++ & (kStacks - 1)) * depth], depth));
   }
 }
-BENCHMARK(BM_InternHit)->Arg(8)->Arg(32)->Arg(64)->ArgName("depth");
+BENCHMARK(BM_InternHit)->Apply(Depths);
 
 // Fixed, so that every repetition of every depth fits in the table below: 3 depths x 30,000 x
 // up to 5 repetitions = 450,000 of its 524,288 stacks.
@@ -243,7 +246,7 @@ void BM_InternMiss(benchmark::State& state) {
   }
   if (overflow) state.SkipWithError("the stack table filled up: fewer repetitions");
 }
-BENCHMARK(BM_InternMiss)->Arg(8)->Arg(32)->Arg(64)->ArgName("depth")->Iterations(kMissIterations);
+BENCHMARK(BM_InternMiss)->Apply(Depths)->Iterations(kMissIterations);
 
 // ---------------------------------------------------------------------------------------------
 // Stack walks and the sampled path.
@@ -348,13 +351,8 @@ void WalkBench(benchmark::State& state) {
   WalkBody<kWalker> body{&state, static_cast<int>(state.range(0))};
   RunAtDepth(state, body);
 }
-BENCHMARK(WalkBench<Walker::kOwn>)->Name("BM_Walk")->Arg(8)->Arg(32)->Arg(64)->ArgName("depth");
-BENCHMARK(WalkBench<Walker::kLibunwind>)
-    ->Name("BM_Unwind")
-    ->Arg(8)
-    ->Arg(32)
-    ->Arg(64)
-    ->ArgName("depth");
+BENCHMARK(WalkBench<Walker::kOwn>)->Name("BM_Walk")->Apply(Depths);
+BENCHMARK(WalkBench<Walker::kLibunwind>)->Name("BM_Unwind")->Apply(Depths);
 
 // The same from the sampled path's point of view: walk, intern (a hit after the first call),
 // insert into the busy live table and take out again. The walk writes the frames where Intern
@@ -409,18 +407,8 @@ void SampledPathBench(benchmark::State& state) {
   RunAtDepth(state, body);
   if (body.failed != 0) state.SkipWithError("an Insert or Take failed");
 }
-BENCHMARK(SampledPathBench<Walker::kOwn>)
-    ->Name("BM_SampledPath")
-    ->Arg(8)
-    ->Arg(32)
-    ->Arg(64)
-    ->ArgName("depth");
-BENCHMARK(SampledPathBench<Walker::kLibunwind>)
-    ->Name("BM_SampledPathLibunwind")
-    ->Arg(8)
-    ->Arg(32)
-    ->Arg(64)
-    ->ArgName("depth");
+BENCHMARK(SampledPathBench<Walker::kOwn>)->Name("BM_SampledPath")->Apply(Depths);
+BENCHMARK(SampledPathBench<Walker::kLibunwind>)->Name("BM_SampledPathLibunwind")->Apply(Depths);
 
 }  // namespace
 

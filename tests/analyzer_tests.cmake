@@ -25,8 +25,9 @@ add_executable(analyzer_unit_tests
   ${ANALYZER_TEST_DIR}/unpack_test.cc
   ${ANALYZER_TEST_DIR}/zlib_status_test.cc
 )
-target_link_libraries(analyzer_unit_tests PRIVATE leakscope_analyzer GTest::gtest_main)
-# unpack_test.cc uses the temporary-directory fixture of the unit tests.
+# unpack_test.cc uses the temporary-directory fixture of the unit tests (temp_file_fixture.h).
+target_link_libraries(analyzer_unit_tests PRIVATE leakscope_analyzer leakscope_test_support
+                                                  GTest::gtest_main)
 target_include_directories(analyzer_unit_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/unit)
 target_compile_definitions(analyzer_unit_tests PRIVATE
   LEAKSCOPE_BIN="$<TARGET_FILE:leakscope>" GOLDEN_DIR="${ANALYZER_GOLDEN_DIR}")
@@ -42,7 +43,8 @@ gtest_discover_tests(analyzer_unit_tests TEST_PREFIX "analyzer." DISCOVERY_MODE 
 # ReadDumpProcess, the reader trend uses to order a series (common/dump_reader.cc).
 add_executable(dump_process_tests ${CMAKE_CURRENT_LIST_DIR}/unit/dump_process_test.cc)
 target_include_directories(dump_process_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/fuzz)
-target_link_libraries(dump_process_tests PRIVATE leakscope_dumpfmt GTest::gmock GTest::gtest_main)
+target_link_libraries(dump_process_tests PRIVATE leakscope_dumpfmt leakscope_test_support GTest::gmock
+                                                 GTest::gtest_main)
 gtest_discover_tests(dump_process_tests TEST_PREFIX "dump_format." DISCOVERY_MODE PRE_TEST
                      PROPERTIES LABELS analyzer)
 

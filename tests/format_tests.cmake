@@ -9,7 +9,9 @@ add_executable(dump_format_tests
 # The sample dumps live beside the fuzzer, which seeds its corpus with them.
 target_include_directories(dump_format_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/fuzz
                                                      ${XXHASH_INCLUDE_DIR})
-target_link_libraries(dump_format_tests PRIVATE leakscope_dumpfmt GTest::gmock GTest::gtest_main)
+# leakscope_test_support: the temporary directory of temp_file_fixture.h.
+target_link_libraries(dump_format_tests PRIVATE leakscope_dumpfmt leakscope_test_support GTest::gmock
+                                                GTest::gtest_main)
 gtest_discover_tests(dump_format_tests TEST_PREFIX "dump_format." DISCOVERY_MODE PRE_TEST)
 
 # libFuzzer needs clang; without it the fuzz test is simply not registered.

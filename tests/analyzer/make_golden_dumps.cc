@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "dump.h"
+#include "golden_dump_parts.h"
 
 namespace leakscope {
 namespace {
@@ -22,18 +23,6 @@ constexpr uint64_t kMiB = 1 << 20;
 struct Layout {
   uint64_t app, recorder, zlib, libc;  // load addresses (= bias)
 };
-
-void AddModule(Dump* dump, const char* path, uint64_t base, uint64_t size, uint8_t id,
-               uint32_t flags) {
-  ModuleInfo module;
-  module.fixed.start = base;
-  module.fixed.end = base + size;
-  module.fixed.bias = base;
-  module.fixed.flags = flags;
-  module.path = path;
-  module.build_id.assign(20, static_cast<char>(id));
-  dump->modules.push_back(module);
-}
 
 void AddSite(Dump* dump, uint32_t id, std::vector<uint64_t> pcs, uint64_t alloc_count,
              uint64_t alloc_bytes, uint64_t free_count, uint64_t free_bytes, double est_factor) {
@@ -53,30 +42,16 @@ void AddSite(Dump* dump, uint32_t id, std::vector<uint64_t> pcs, uint64_t alloc_
 }
 
 Dump MakeDump(int64_t pid, uint64_t instance, uint64_t seq, const Layout& at, bool exact) {
-  Dump dump;
-  dump.process.fixed.pid = pid;
-  dump.process.fixed.ppid = 1;
-  dump.process.fixed.seq = seq;
-  dump.process.fixed.instance_id = instance;
-  dump.process.fixed.start_unix_ns = 1'700'000'000'000'000'000 + pid * 1'000'000'000;
-  dump.process.fixed.time_unix_ns =
-      dump.process.fixed.start_unix_ns + 10'000'000'000 + int64_t(seq) * 60'000'000'000;
-  dump.process.fixed.time_monotonic_ns = 5'000'000'000'000 + int64_t(seq) * 60'000'000'000;
-  dump.process.host = "golden-host";
+  Dump dump = golden::ProcessDump(pid, instance, seq, 5'000'000'000'000);
   dump.process.executable = "/opt/golden/bin/app";
   dump.process.args = {"/opt/golden/bin/app", "--batches", "100"};
   dump.settings.sample_bytes = exact ? 1 : 131072;
-  dump.settings.max_stacks = 65536;
-  dump.settings.max_live = 262144;
-  dump.settings.max_streams = 65536;
-  dump.settings.interval_ns = 60'000'000'000;
-  dump.settings.depth = 64;
   dump.settings.flags = format::kSettingFollowChildren;
 
-  AddModule(&dump, "/opt/golden/bin/app", at.app, 0x100000, 0x11, format::kModuleMain);
-  AddModule(&dump, "/opt/golden/lib/libleakscope.so", at.recorder, 0x80000, 0x22, 0);
-  AddModule(&dump, "/opt/golden/lib/libz.so.1", at.zlib, 0x20000, 0x33, 0);
-  AddModule(&dump, "/opt/golden/lib/libc.so.6", at.libc, 0x200000, 0x44, 0);
+  golden::AddModule(&dump, "/opt/golden/bin/app", at.app, 0x100000, 0x11, format::kModuleMain);
+  golden::AddModule(&dump, "/opt/golden/lib/libleakscope.so", at.recorder, 0x80000, 0x22, 0);
+  golden::AddModule(&dump, "/opt/golden/lib/libz.so.1", at.zlib, 0x20000, 0x33, 0);
+  golden::AddModule(&dump, "/opt/golden/lib/libc.so.6", at.libc, 0x200000, 0x44, 0);
 
   const uint64_t hook = at.recorder + 0x1234;
   const uint64_t main_pc = at.app + 0x3300;
@@ -137,28 +112,20 @@ Dump MakeDump(int64_t pid, uint64_t instance, uint64_t seq, const Layout& at, bo
 
 int main(int argc, char** argv) {
   using leakscope::Layout;
+  using leakscope::MakeDump;
+  using leakscope::golden::WriteDumpInto;
   if (argc != 2) {
     fprintf(stderr, "usage: make_golden_dumps OUTDIR\n");
     return 2;
   }
   std::string dir = argv[1];
-  auto write = [&](const leakscope::Dump& dump) {
-    leakscope::StringSink sink;
-    if (!leakscope::WriteDump(dump, &sink)) return false;
-    std::string path = dir + "/leakscope." + std::to_string(dump.process.fixed.pid) + "." +
-                       std::to_string(dump.process.fixed.seq) + ".dump";
-    FILE* f = fopen(path.c_str(), "wb");
-    if (f == nullptr) return false;
-    bool ok = fwrite(sink.bytes().data(), 1, sink.bytes().size(), f) == sink.bytes().size();
-    return fclose(f) == 0 && ok;
-  };
   const Layout a{0x555555554000, 0x7f0000000000, 0x7f0000100000, 0x7f0000200000};
   const Layout b{0x563412340000, 0x7f1100000000, 0x7f1100100000, 0x7f1100200000};
   for (uint64_t seq = 0; seq < 6; ++seq) {
-    if (!write(leakscope::MakeDump(4242, 0x00c0ffee00000001, seq, a, true))) return 1;
+    if (!WriteDumpInto(dir, MakeDump(4242, 0x00c0ffee00000001, seq, a, true))) return 1;
   }
   for (uint64_t seq = 0; seq < 4; ++seq) {
-    if (!write(leakscope::MakeDump(5151, 0x00c0ffee00000002, seq, b, false))) return 1;
+    if (!WriteDumpInto(dir, MakeDump(5151, 0x00c0ffee00000002, seq, b, false))) return 1;
   }
   return 0;
 }

@@ -1,4 +1,4 @@
-// Writes the checked-in golden dumps of a JVM with the JVMTI agent (golden/java/*.dump)
+// Writes the checked-in golden dumps of a JVM with the JVMTI agent (golden_java/*.dump)
 // deterministically: sites whose PCs end with Java frames, the kJavaMethod records naming them
 // and a kJava record. Modules point to paths that do not exist, so native frames print as
 // module+0xoffset on every machine; addresses in 0x20000000.. are in no module (interpreter and
@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "dump.h"
+#include "golden_dump_parts.h"
 
 namespace leakscope {
 namespace {
@@ -43,14 +44,9 @@ enum : uint64_t {
   kGrab = 0x7f5500001068,
 };
 
+// Modules of 16 MiB, loaded at `base`.
 void AddModule(Dump* dump, const char* path, uint64_t base, uint8_t id) {
-  ModuleInfo module;
-  module.fixed.start = base;
-  module.fixed.end = base + 0x1000000;
-  module.fixed.bias = base;
-  module.path = path;
-  module.build_id.assign(20, static_cast<char>(id));
-  dump->modules.push_back(module);
+  golden::AddModule(dump, path, base, 0x1000000, id);
 }
 
 void AddMethod(Dump* dump, uint64_t id, const char* klass, const char* name, const char* file,
@@ -80,24 +76,10 @@ void AddSite(Dump* dump, uint32_t id, std::vector<uint64_t> pcs, uint64_t count,
 }
 
 Dump MakeDump(uint64_t seq) {
-  Dump dump;
-  dump.process.fixed.pid = 6161;
-  dump.process.fixed.ppid = 1;
-  dump.process.fixed.seq = seq;
-  dump.process.fixed.instance_id = 0x00c0ffee00000003;
-  dump.process.fixed.start_unix_ns = 1'700'000'000'000'000'000 + 6161 * 1'000'000'000ll;
-  dump.process.fixed.time_unix_ns =
-      dump.process.fixed.start_unix_ns + 10'000'000'000 + int64_t(seq) * 60'000'000'000;
-  dump.process.fixed.time_monotonic_ns = 7'000'000'000'000 + int64_t(seq) * 60'000'000'000;
-  dump.process.host = "golden-host";
+  Dump dump = golden::ProcessDump(6161, 0x00c0ffee00000003, seq, 7'000'000'000'000);
   dump.process.executable = "/opt/golden/jdk/bin/java";
   dump.process.args = {"java", "-agentpath:/opt/golden/lib/libleakscope.so", "StreamingJob"};
   dump.settings.sample_bytes = 1;
-  dump.settings.max_stacks = 65536;
-  dump.settings.max_live = 262144;
-  dump.settings.max_streams = 65536;
-  dump.settings.interval_ns = 60'000'000'000;
-  dump.settings.depth = 64;
 
   AddModule(&dump, "/opt/golden/jdk/lib/server/libjvm.so", kJvm, 0x55);
   AddModule(&dump, "/opt/golden/jdk/lib/libzip.so", kZip, 0x66);
@@ -188,13 +170,7 @@ int main(int argc, char** argv) {
   }
   std::string dir = argv[1];
   for (uint64_t seq = 0; seq < 3; ++seq) {
-    leakscope::StringSink sink;
-    if (!leakscope::WriteDump(leakscope::MakeDump(seq), &sink)) return 1;
-    std::string path = dir + "/leakscope.6161." + std::to_string(seq) + ".dump";
-    FILE* f = fopen(path.c_str(), "wb");
-    if (f == nullptr) return 1;
-    bool ok = fwrite(sink.bytes().data(), 1, sink.bytes().size(), f) == sink.bytes().size();
-    if (fclose(f) != 0 || !ok) return 1;
+    if (!leakscope::golden::WriteDumpInto(dir, leakscope::MakeDump(seq))) return 1;
   }
   return 0;
 }

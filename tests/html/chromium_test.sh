@@ -47,8 +47,9 @@ run_browser() {  # NAME PAGE EXTRA-ARGS...
     "$@" "file://$page" 2>"$work/browser-$name.log"
 }
 
-# Opens PAGE (a path, with a #fragment) as NAME with the DOM dumped: writes what it drew to
-# rendered-NAME.html and checks that it logged no JavaScript error.
+# Opens PAGE (a path, perhaps with a #fragment) as NAME with the DOM dumped: writes what it drew
+# (the DOM without the script blocks, which hold the data and the code) to rendered-NAME.html and
+# checks that it logged no JavaScript error.
 render_page() {  # NAME PAGE
   local name=$1 page=$2
   run_browser "$name" "$page" --window-size=1280,1600 --dump-dom >"$work/dom-$name.html" ||
@@ -65,25 +66,19 @@ page_requests() {  # NETLOG
   grep '"network_isolation_key":"file://' "$1" | grep -o '"url":"[^"]*"' | sed 's/^/  /'
 }
 
-run_browser dom "$work/report.html" --window-size=1280,1600 --dump-dom >"$work/dom.html" ||
-  fail "chromium --dump-dom exited with $?"
-# What the page drew: the DOM without the script blocks (which hold the data and the code).
-perl -0777 -pe 's{<script\b.*?</script>}{}gs' "$work/dom.html" >"$work/rendered.html"
-
-grep -q '<body data-rendered="true">' "$work/rendered.html" || fail "the page script did not finish"
-if ! grep -q '<pre id="errors"></pre>' "$work/rendered.html"; then
-  fail "JavaScript errors: $(grep -o '<pre id="errors">[^<]*' "$work/rendered.html")"
-fi
-grep -q "<td class=\"fn mono\">$top" "$work/rendered.html" ||
+render_page dom "$work/report.html"
+rendered="$work/rendered-dom.html"
+grep -q '<body data-rendered="true">' "$rendered" || fail "the page script did not finish"
+grep -q "<td class=\"fn mono\">$top" "$rendered" ||
   fail "the top suspect's caller $top is not in the suspects table"
-grep -q '<svg class="spark" id="suspect-chart-1"' "$work/rendered.html" ||
+grep -q '<svg class="spark" id="suspect-chart-1"' "$rendered" ||
   fail "no chart for the top suspect"
-grep -q '<svg class="memory" id="memory-chart-0"' "$work/rendered.html" || fail "no memory chart"
+grep -q '<svg class="memory" id="memory-chart-0"' "$rendered" || fail "no memory chart"
 grep -q '<svg id="flamegraph" class="flamegraph" width="[0-9]*" height="[0-9]*"' \
-  "$work/rendered.html" || fail "no flame graph"
-grep -q "<g data-n=\"[0-9]*\"><rect [^>]*></rect><text [^>]*>$top<" "$work/rendered.html" ||
+  "$rendered" || fail "no flame graph"
+grep -q "<g data-n=\"[0-9]*\"><rect [^>]*></rect><text [^>]*>$top<" "$rendered" ||
   fail "the flame graph has no frame $top"
-grep -q '<table id="stream-table">' "$work/rendered.html" || fail "no zlib stream table"
+grep -q '<table id="stream-table">' "$rendered" || fail "no zlib stream table"
 if grep -q ':CONSOLE' "$work/browser-dom.log"; then
   fail "console messages: $(grep ':CONSOLE' "$work/browser-dom.log")"
 fi

@@ -104,9 +104,8 @@ TEST(HtmlData, RanksSuspectsAsTrendAndKeepsOnePointPerDump) {
   size_t dumps_read = 0;
   std::string json = HtmlDataOf(files, &dumps_read);
   EXPECT_EQ(dumps_read, 10u);
-  SymbolizerOptions options = QuietSymbolizer();
 
-  Symbolizer trend_symbolizer(options);
+  Symbolizer trend_symbolizer(QuietSymbolizer());
   TrendResult trend = AnalyzeTrend(files, TrendOptions{}, &trend_symbolizer, {});
   ASSERT_EQ(trend.suspects.size(), 3u);
   // The suspects in trend's order, each with its allocating caller.

@@ -128,30 +128,30 @@ INSTANTIATE_TEST_SUITE_P(
       return name;
     });
 
-// A site as module-relative frames, so runs with different load addresses compare.
-std::vector<std::string> ModuleRelativeFrames(const Dump& dump, const SiteInfo& site) {
+// A site as module-relative frames ("?" outside every module), so runs with different load
+// addresses compare.
+std::vector<std::string> ModuleRelativeFrames(const SiteFinder& finder, const SiteInfo& site) {
   std::vector<std::string> frames;
   for (uint64_t pc : site.pcs) {
-    std::string frame = "?";
-    for (const ModuleInfo& module : dump.modules) {
-      if (pc >= module.fixed.start && pc < module.fixed.end) {
-        char offset[32];
-        snprintf(offset, sizeof(offset), "+0x%llx",
-                 static_cast<unsigned long long>(pc - module.fixed.bias));
-        frame = module.path + offset;
-        break;
-      }
+    const ModuleInfo* module = finder.ModuleAt(pc);
+    if (module == nullptr) {
+      frames.push_back("?");
+      continue;
     }
-    frames.push_back(frame);
+    char offset[32];
+    snprintf(offset, sizeof(offset), "+0x%llx",
+             static_cast<unsigned long long>(pc - module->fixed.bias));
+    frames.push_back(module->path + offset);
   }
   return frames;
 }
 
 // Every site of a dump: its frames and its allocation count and bytes.
 std::map<std::vector<std::string>, std::pair<uint64_t, uint64_t>> SitesByFrames(const Dump& dump) {
+  SiteFinder finder(dump);
   std::map<std::vector<std::string>, std::pair<uint64_t, uint64_t>> sites;
   for (const SiteInfo& site : dump.sites) {
-    auto& totals = sites[ModuleRelativeFrames(dump, site)];
+    auto& totals = sites[ModuleRelativeFrames(finder, site)];
     totals.first += site.fixed.alloc_count;
     totals.second += site.fixed.alloc_bytes;
   }

@@ -1,15 +1,11 @@
 // ReadDumpProcess: reads a dump's process record alone, with ReadDumpFile's checks and messages
 // for everything it reads, and never more of the file than it needs.
-#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <stdlib.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cstddef>
 #include <cstring>
-#include <filesystem>
 #include <random>
 #include <string>
 #include <string_view>

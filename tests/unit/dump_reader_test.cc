@@ -1,15 +1,12 @@
 // The reader's contract on bad input: return false with one line saying what broke and where,
 // never crash, never allocate from a size field it has not checked, and accept what later
 // versions may add (unknown records, longer payloads, a longer header).
-#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
-#include <filesystem>
 #include <random>
 #include <string>
 #include <string_view>

@@ -30,7 +30,9 @@ class LiveTableTest : public testing::TestWithParam<Layout> {
   }
 };
 INSTANTIATE_TEST_SUITE_P(Layouts, LiveTableTest, testing::Values(kExact, kSampled),
-                         [](const testing::TestParamInfo<Layout>& info) { return info.param.name; });
+                         [](const testing::TestParamInfo<Layout>& info) {
+                           return info.param.name;
+                         });
 
 TEST_P(LiveTableTest, InsertTakeRoundTrip) {
   LiveTable table;
@@ -157,7 +159,8 @@ TEST(LiveTableSampledLayout, AlignedHeapsInDistantChunksDoNotPileUp) {
   ASSERT_TRUE(table.Init(kMaxLive, 128 << 10));
   constexpr int kHeaps = 64, kPerHeap = 1000;
   auto address = [](int heap, int i) {
-    return 0x7f0000000000ull + (static_cast<uint64_t>(heap) << 31) + static_cast<uint64_t>(i) * (128 << 10) + 16;
+    return 0x7f0000000000ull + (static_cast<uint64_t>(heap) << 31) +
+           static_cast<uint64_t>(i) * (128 << 10) + 16;
   };
   for (int h = 0; h < kHeaps; ++h) {
     for (int i = 0; i < kPerHeap; ++i) ASSERT_TRUE(table.Insert(address(h, i), 64, h + 1));

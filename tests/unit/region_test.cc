@@ -124,7 +124,9 @@ TEST(Region, BitmapPoolIsMeasuredByItsUsedPages) {
   ASSERT_TRUE(region.Reserve(4 * PageBytes(), "pooled"));
   region.NoteWrite(region.base(), 1);
   // Earlier tests in this process may have used the pool up; then the bitmap is the region's own.
-  if (region.bitmap_in_pool()) EXPECT_GE(MeasureBitmapPool().resident_bytes, PageBytes());
+  if (region.bitmap_in_pool()) {
+    EXPECT_GE(MeasureBitmapPool().resident_bytes, PageBytes());
+  }
   EXPECT_GE(MeasureBitmapPool().resident_bytes, pool.resident_bytes);
   EXPECT_LE(MeasureBitmapPool().resident_bytes, pool.reserved_bytes);
 }
