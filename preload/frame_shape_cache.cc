@@ -11,6 +11,7 @@ namespace leakscope {
 
 FrameShapeCache::Answer FrameShapeCache::Fill(uintptr_t pc, std::atomic<uint64_t>* entry,
                                               FrameShape* out) {
+  misses_.fetch_add(1, std::memory_order_relaxed);
   // One module lookup answers both questions: where the unwind tables are, and whether pc is in
   // a module at all. A pc in no module (JIT code: every Java sample's walk ends on one) is not
   // cached: a library may be mapped there later, and only dlclose clears the cache.

@@ -46,6 +46,9 @@ class FrameShapeCache {
   // The pages of the table that hold an entry (for the recorder's own memory in dumps).
   uint64_t ResidentBytes() const;
 
+  // Lookups that had to read .eh_frame (or find no module): the cache's misses.
+  uint64_t misses() const { return misses_.load(std::memory_order_relaxed); }
+
   static constexpr int kIndexBits = 12;
 
  private:
@@ -71,6 +74,7 @@ class FrameShapeCache {
   Answer Fill(uintptr_t pc, std::atomic<uint64_t>* entry, FrameShape* out);
 
   std::atomic<uint64_t> entries_[1 << kIndexBits] = {};
+  std::atomic<uint64_t> misses_{0};
 };
 
 }  // namespace leakscope

@@ -29,6 +29,7 @@ struct Recorder {
   LiveTable live;
   StreamTable streams;
   std::atomic<uint64_t> unwind_failures{0};
+  std::atomic<uint64_t> libunwind_walks{0};
   std::atomic<uint64_t> zlib_calls{0};
   std::atomic<uint64_t> zlib_missing_real{0};
   uint64_t instance_id = 0;

@@ -79,7 +79,7 @@ bool FindProgramFrames(const uint64_t* raw, int n, uint32_t max_depth, ProgramFr
   int end = n - first < static_cast<int>(max_depth) ? n : first + static_cast<int>(max_depth);
   int last = first;
   while (last < end && raw[last] - 1 < kUserSpaceEnd - 1) ++last;  // 0 < pc < 2^47
-  *out = ProgramFrames{static_cast<uint32_t>(first), static_cast<uint32_t>(last - first)};
+  *out = ProgramFrames{static_cast<uint32_t>(first), static_cast<uint32_t>(last - first), false};
   return true;
 }
 

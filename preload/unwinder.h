@@ -31,6 +31,7 @@ inline constexpr int kOwnFramesSlack = 8;
 struct ProgramFrames {
   uint32_t first;
   uint32_t depth;
+  bool by_libunwind;  // CaptureStack: libunwind walked (the recorder's own walk could not)
 };
 
 // Finds the program's frames in a raw walk of n frames (what follows the first run of ours; at
@@ -54,8 +55,11 @@ __attribute__((always_inline)) inline bool CaptureStack(const ReentrancyGuard&, 
                                                         ProgramFrames* out) {
   int limit = static_cast<int>(max_depth) + kOwnFramesSlack;
   int n = fast ? WalkStack(g_frame_shapes, raw, limit) : -1;
-  if (n < 0) n = unw_backtrace(reinterpret_cast<void**>(raw), limit);
-  return FindProgramFrames(raw, n, max_depth, out);
+  bool by_libunwind = n < 0;
+  if (by_libunwind) n = unw_backtrace(reinterpret_cast<void**>(raw), limit);
+  bool program = FindProgramFrames(raw, n, max_depth, out);
+  out->by_libunwind = by_libunwind;
+  return program;
 }
 
 }  // namespace leakscope

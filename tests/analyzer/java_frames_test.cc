@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <iterator>
+
 #include "allocator_frames.h"
 #include "gunzip.h"
 #include "output_format.h"
@@ -225,9 +227,13 @@ TEST(JavaFormats, PprofNamesJavaFunctionsAndFiles) {
 }
 
 TEST(JavaWalkName, NamesEveryWalkResult) {
-  EXPECT_STREQ(JavaWalkName(0), "frames");
-  EXPECT_STREQ(JavaWalkName(3), "gc_active");
-  EXPECT_STREQ(JavaWalkName(11), "safepoint_or_other");
+  // The JSON keys of docs/json.md, by AsyncGetCallTrace's result (index = 1 - result).
+  const char* expected[] = {"frames",       "no_java_frame",     "no_class_load",
+                            "gc_active",    "unknown_not_java",  "not_walkable_not_java",
+                            "unknown_java", "not_walkable_java", "unknown_state",
+                            "thread_exit",  "deoptimization",    "safepoint_or_other"};
+  static_assert(std::size(expected) == kJavaWalkKinds);
+  for (size_t i = 0; i < kJavaWalkKinds; ++i) EXPECT_STREQ(JavaWalkName(i), expected[i]) << i;
   EXPECT_STREQ(JavaWalkName(12), "unknown");
 }
 

@@ -184,7 +184,12 @@ TEST(FrameShapeCache, AnswersFromTheCacheAfterTheFirstLookup) {
   uintptr_t pc = reinterpret_cast<uintptr_t>(&ChainB) + 4;
   FrameShape first, second;
   ASSERT_EQ(cache.Lookup(pc, &first), FrameShapeCache::Answer::kStep);
+  EXPECT_EQ(cache.misses(), 1u);
   ASSERT_EQ(cache.Lookup(pc, &second), FrameShapeCache::Answer::kStep);
+  EXPECT_EQ(cache.misses(), 1u);  // the second from the cache
+  cache.Clear();
+  ASSERT_EQ(cache.Lookup(pc, &second), FrameShapeCache::Answer::kStep);
+  EXPECT_EQ(cache.misses(), 2u);
   EXPECT_EQ(first.cfa_from_rbp, second.cfa_from_rbp);
   EXPECT_EQ(first.cfa_offset, second.cfa_offset);
   EXPECT_EQ(first.rbp_offset, second.rbp_offset);
