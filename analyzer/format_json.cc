@@ -123,7 +123,7 @@ void WriteCountersJson(const Report& report, JsonWriter* json) {
   json->FieldUInt("zlib_calls", c.zlib_calls);
   json->FieldUInt("dropped_streams_full", c.dropped_streams_full);
   json->FieldUInt("zlib_missing_real", c.zlib_missing_real);
-  json->FieldUInt("libunwind_walks", c.libunwind_walks);
+  json->FieldUInt("truncated_walks", c.truncated_walks);
   json->EndObject();
   json->FieldBool("zlib_intercepted", c.zlib_calls > 0);
   json->Field("zlib_status", ZlibStatusName(report.zlib.status));

@@ -187,6 +187,9 @@ void AppendCounters(const Report& report, std::string* out) {
                     "LEAKSCOPE_MAX_STACKS).",
                     out);
   AppendCounterNote("Note", c.unwind_failures, " stacks could not be unwound ([no stack]).", out);
+  AppendCounterNote("Note", c.truncated_walks,
+                    " stacks end early, at a frame whose unwind rule the recorder does not follow.",
+                    out);
   AppendCounterNote("Warning", c.dropped_streams_full,
                     " zlib streams not recorded, stream table full (raise "
                     "LEAKSCOPE_MAX_STREAMS).",

@@ -18,18 +18,17 @@
 //                      On a thread of its own, recursion makes the stack D frames deep in all
 //                      (the thread's start-up frames included); the counter `frames` says how
 //                      many the walk covered
-//   Unwind/D           unw_backtrace over the same D frames, its per-thread cache warm: the cost
-//                      of the fallback, which the recorder takes when WalkStack meets a frame it
-//                      cannot step (JIT code, signal frames, unusual unwind rules)
+//   Unwind/D           unw_backtrace over the same D frames, its per-thread cache warm: what the
+//                      recorder's walk replaced (the recorder no longer links libunwind; it is
+//                      the yardstick here)
 //   SampledPath/D      the slow path's work minus the hook plumbing: WalkStack + intern (hit) +
 //                      insert into the busy live table, then the take of the free
-//   SampledPathLibunwind/D  the same with unw_backtrace: what a sample costs whose walk falls
-//                      back (less WalkStack's attempt before it gives up), and what every sample
-//                      cost before the recorder had its own walk
+//   SampledPathLibunwind/D  the same with unw_backtrace: what every sample cost before the
+//                      recorder had its own walk
 //
 // The tables, WalkStack and FrameShapeCache come from leakscope_recorder_core (preload/);
-// unwinder.cc (the recorder's cache and CaptureStack's fallback) is not in that library, so this
-// file has a cache of its own and calls libunwind directly, the way unwinder.cc does. Both walks
+// unwinder.cc (the recorder's cache and CaptureStack) is not in that library, so this file has a
+// cache of its own. Both walks
 // are inlined into the function at the bottom of the recursion, as CaptureStack is into the
 // recorder's, so both start from the same frame and walk the same frames. Region reservations
 // are limited (region.cc), so every table is created once and shared by the runs of a benchmark.
@@ -277,14 +276,16 @@ constinit leakscope::FrameShapeCache g_frame_shapes;
 
 enum class Walker { kOwn, kLibunwind };
 
-// One walk of either kind into pcs[0, max), as CaptureStack makes it but without the fallback, so
-// each benchmark times one walker. Always inlined (WalkStack's first frame is the function it ends
-// up in; unw_backtrace's first entry is the return address into it), so both report the same
-// frames. -1: WalkStack met a frame it cannot step.
+// One walk of either kind into pcs[0, max), as CaptureStack makes it. Always inlined (WalkStack's
+// first frame is the function it ends up in; unw_backtrace's first entry is the return address
+// into it), so both report the same frames. -1: WalkStack met a frame it cannot step.
 template <Walker kWalker>
 __attribute__((always_inline)) inline int WalkInto(uint64_t* pcs, int max) {
   if constexpr (kWalker == Walker::kOwn) {
-    return leakscope::WalkStack(g_frame_shapes, pcs, max);
+    leakscope::Walk walk = leakscope::WalkStack(g_frame_shapes, pcs, max);
+    bool stopped = walk.end == leakscope::WalkEnd::kUnsupported ||
+                   walk.end == leakscope::WalkEnd::kUnknownStack;
+    return stopped ? -1 : walk.frames;
   } else {
     return unw_backtrace(reinterpret_cast<void**>(pcs), max);
   }

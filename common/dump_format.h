@@ -160,7 +160,7 @@ struct CountersFixed {
   uint64_t zlib_calls;            // zlib init/end calls intercepted
   uint64_t dropped_streams_full;  // zlib streams not recorded: stream table full
   uint64_t zlib_missing_real;     // zlib calls whose real function could not be found
-  uint64_t libunwind_walks;       // stacks libunwind walked (the recorder's own walk could not)
+  uint64_t truncated_walks;       // stacks cut short at a frame the walk could not step
 };
 static_assert(sizeof(CountersFixed) == 64);
 

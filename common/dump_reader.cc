@@ -245,7 +245,7 @@ bool Parser::Walk(Dump* dump, bool process_only) {
     if (!Have(pos + sizeof(format::RecordHeader))) return false;
     format::RecordHeader header;
     std::memcpy(&header, file_.data() + pos, sizeof(header));
-    // `libunwind_walks` was `reserved` (written 0) before it was counted: any value reads.
+    // `truncated_walks` (once `libunwind_walks`, before that `reserved`): any value reads.
     prefix_ = "record " + std::to_string(index) + " (" + RecordName(header.type) + ") at offset " +
               std::to_string(pos) + ": ";
     size_t payload_begin = pos + sizeof(header);

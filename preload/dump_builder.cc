@@ -180,7 +180,7 @@ bool EncodeDump(const ReentrancyGuard& guard, uint64_t seq, DumpEncoder* encoder
   counters.dropped_live_full = r.live.dropped();
   counters.dropped_stack_full = r.stacks.dropped();
   counters.unwind_failures = r.unwind_failures.load(std::memory_order_relaxed);
-  counters.libunwind_walks = r.libunwind_walks.load(std::memory_order_relaxed);
+  counters.truncated_walks = r.truncated_walks.load(std::memory_order_relaxed);
   counters.zlib_calls = r.zlib_calls.load(std::memory_order_relaxed);
   counters.dropped_streams_full = r.streams.dropped();
   counters.zlib_missing_real = r.zlib_missing_real.load(std::memory_order_relaxed);

@@ -240,6 +240,7 @@ struct Cie {
   int64_t data_alignment;
   uint8_t fde_encoding;  // 'R'; absptr without one
   bool has_z;            // FDEs carry an augmentation-data length
+  bool signal_frame;     // 'S': the FDEs describe a signal trampoline
   uintptr_t instructions;
   uintptr_t end;
 };
@@ -282,6 +283,7 @@ Why ParseCie(uintptr_t at, Cie* cie) {
 
   cie->fde_encoding = 0;  // absptr
   cie->has_z = aug[0] == 'z';
+  cie->signal_frame = false;
   if (cie->has_z) {
     uint64_t data_length = c.Uleb();
     if (c.failed() || data_length > c.end() - c.pos()) return "truncated augmentation data";
@@ -303,7 +305,8 @@ Why ParseCie(uintptr_t at, Cie* cie) {
           break;
         }
         case 'S':
-          return "signal frame";
+          cie->signal_frame = true;
+          break;
         default:
           return "unknown augmentation";
       }
@@ -508,7 +511,28 @@ Why Describe(const Row& row, FrameShape* out) {
       return "rbp saved by a register, expression or val rule";
   }
   *out = FrameShape{row.rip.rule == Rule::kUndefined, row.cfa_register == kRbp,
-                    static_cast<int32_t>(row.cfa_offset), static_cast<int32_t>(rbp_offset)};
+                    static_cast<int32_t>(row.cfa_offset), static_cast<int32_t>(rbp_offset), false};
+  return nullptr;
+}
+
+// x86-64 Linux's rt_sigreturn trampoline, `mov $15,%rax; syscall`: where a signal handler returns.
+constexpr uint8_t kRtSigreturn[] = {0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00, 0x00, 0x0f, 0x05};
+
+// A signal-frame FDE's rules are expressions over the kernel's ucontext, which the walk reads
+// at fixed offsets instead (kSignalContext* in frame_shape.h). That is right only where the
+// handler really returns into the rt_sigreturn trampoline: its bytes must follow pc (return
+// address - 1: glibc starts the FDE one byte early for this lookup) inside the FDE's own range,
+// which is the module's code and so mapped.
+Why SignalFrameShape(uint64_t begin, uint64_t range, uintptr_t pc, FrameShape* out) {
+  uintptr_t code = pc + 1;
+  if (code - begin > range || range - (code - begin) < sizeof(kRtSigreturn)) {
+    return "signal frame whose FDE does not cover the rt_sigreturn trampoline";
+  }
+  if (__builtin_memcmp(reinterpret_cast<const void*>(code), kRtSigreturn, sizeof(kRtSigreturn)) !=
+      0) {
+    return "signal frame that is not the rt_sigreturn trampoline";
+  }
+  *out = FrameShape{false, false, 0, 0, true};
   return nullptr;
 }
 
@@ -531,6 +555,7 @@ Why ShapeFromFde(uintptr_t fde, uintptr_t pc, FrameShape* out) {
   if (pc < begin || pc - begin >= range) return "pc outside the FDE";
   if (cie.has_z) c.Skip(c.Uleb());
   if (c.failed()) return "truncated FDE augmentation data";
+  if (cie.signal_frame) return SignalFrameShape(begin, range, pc, out);
 
   // The initial rule for every register is "unchanged" (rbp must stay so unless saved), and
   // the CIE's instructions then set the CFA and the return address.

@@ -22,12 +22,26 @@ namespace leakscope {
 // kinds: CFA = (cfa_from_rbp ? rbp : rsp) + cfa_offset; the return address is at CFA - 8; the
 // caller's rbp is at CFA + rbp_offset (rbp_offset == 0: rbp unchanged in this frame). The
 // caller's rsp is the CFA.
+//
+// Or a signal frame: pc + 1 is the kernel's rt_sigreturn trampoline (glibc's __restore_rt,
+// `mov $15,%rax; syscall`, under a CIE with the 'S' augmentation). The frame is then the
+// kernel's rt_sigframe, and the interrupted context's registers are in the ucontext at this
+// frame's rsp (kSignalContext* below). The other fields are 0.
 struct FrameShape {
   bool outermost;  // the return address is undefined (DW_CFA_undefined rip): the walk ends here
   bool cfa_from_rbp;
   int32_t cfa_offset;  // a multiple of 8 in [8, 65528]
   int32_t rbp_offset;  // 0, or a multiple of 8 in [-65536, -8]
+  bool signal_frame;
 };
+
+// Where the x86-64 Linux kernel's signal frame keeps the interrupted registers, as offsets from
+// the rsp at which the handler returns into the trampoline: struct ucontext (uc_flags, uc_link,
+// uc_stack: 40 bytes) then mcontext's gregs[], REG_RBP = 10, REG_RSP = 15, REG_RIP = 16. The
+// kernel's ABI: it cannot change.
+inline constexpr uint64_t kSignalContextRbp = 40 + 10 * 8;
+inline constexpr uint64_t kSignalContextRsp = 40 + 15 * 8;
+inline constexpr uint64_t kSignalContextRip = 40 + 16 * 8;
 
 // The rule that applies at `pc` (an exact instruction address: callers pass return address - 1
 // for all but the innermost frame), read from the .eh_frame of the module that contains pc, found
@@ -39,8 +53,9 @@ struct FrameShape {
 // also be the CIE's return-address register) is neither at CFA - 8 nor undefined; rbp is saved
 // other than at a negative multiple of 8 in [-65536, -8] from the CFA (or is undefined); rsp has
 // a rule other than same_value; the CIE is a signal frame ('S'), has an augmentation other than
-// z/R/P/L, a 64-bit length, or a version other than 1, 3, 4; an opcode is unknown;
-// remember_state nests deeper than 8; or the bytes are truncated.
+// z/R/P/L/S, a 64-bit length, or a version other than 1, 3, 4; an opcode is unknown;
+// remember_state nests deeper than 8; or the bytes are truncated. A signal-frame CIE ('S') is
+// simple only over the rt_sigreturn trampoline's exact bytes, which its FDE must cover.
 bool FindFrameShape(uintptr_t pc, FrameShape* out);
 
 // The same from a module's PT_GNU_EH_FRAME (.eh_frame_hdr) image in memory: binary search of

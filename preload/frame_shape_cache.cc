@@ -17,20 +17,21 @@ FrameShapeCache::Answer FrameShapeCache::Fill(uintptr_t pc, std::atomic<uint64_t
   // cached: a library may be mapped there later, and only dlclose clears the cache.
   dl_find_object module;
   if (&_dl_find_object == nullptr || _dl_find_object(reinterpret_cast<void*>(pc), &module) != 0) {
-    return Answer::kNeedsLibunwind;
+    return Answer::kNoModule;
   }
   FrameShape shape;
   uint64_t page = pc >> kIndexBits;
   bool cacheable = page != 0 && page <= kPageMask;
+  auto cache_no_step = [&](uint64_t code, Answer answer) {
+    if (cacheable) entry->store(page | code << kRbpShift, std::memory_order_relaxed);
+    return answer;
+  };
   if (module.dlfo_eh_frame == nullptr ||
       !FindFrameShapeInEhFrameHdr(static_cast<const uint8_t*>(module.dlfo_eh_frame), pc, &shape)) {
-    if (cacheable) entry->store(page | 1ull << kFromRbpBit, std::memory_order_relaxed);
-    return Answer::kNeedsLibunwind;
+    return cache_no_step(kUnsupportedCode, Answer::kUnsupported);
   }
-  if (shape.outermost) {
-    if (cacheable) entry->store(page, std::memory_order_relaxed);
-    return Answer::kOutermost;
-  }
+  if (shape.outermost) return cache_no_step(kOutermostCode, Answer::kOutermost);
+  if (shape.signal_frame) return cache_no_step(kSignalFrameCode, Answer::kSignalFrame);
   *out = shape;
   // FindFrameShape's ranges (frame_shape.h: up to 65528 and down to -65536) fit the fields.
   uint64_t cfa_units = static_cast<uint64_t>(shape.cfa_offset) / 8;

@@ -31,8 +31,6 @@ constexpr OptionSpec kSpecs[] = {
      "mean bytes between samples (Poisson); 1 = record every allocation"},
     {"LEAKSCOPE_DEPTH", Kind::kSize, nullptr, &Options::depth, 1, kMaxDepth,
      "native frames kept per stack"},
-    {"LEAKSCOPE_FAST_UNWIND", Kind::kBool, &Options::fast_unwind, nullptr, 0, 0,
-     "0: libunwind walks every stack (else the recorder's own walk, libunwind where it cannot)"},
     {"LEAKSCOPE_MAX_STACKS", Kind::kSize, nullptr, &Options::max_stacks, 16, kMaxStacksLimit,
      "distinct call stacks kept"},
     {"LEAKSCOPE_MAX_LIVE", Kind::kSize, nullptr, &Options::max_live, 16, kMaxLiveLimit,

@@ -12,7 +12,6 @@ struct Options {
   bool disable = false;                   // LEAKSCOPE_DISABLE
   uint64_t sample_bytes = 128 << 10;      // LEAKSCOPE_SAMPLE_BYTES; 1 = every allocation
   uint64_t depth = 64;                    // LEAKSCOPE_DEPTH
-  bool fast_unwind = true;                // LEAKSCOPE_FAST_UNWIND (next to depth: read per sample)
   uint64_t max_stacks = 65536;            // LEAKSCOPE_MAX_STACKS
   uint64_t max_live = 262144;             // LEAKSCOPE_MAX_LIVE
   uint64_t max_streams = 65536;           // LEAKSCOPE_MAX_STREAMS

@@ -41,14 +41,15 @@ __attribute__((always_inline)) inline uint32_t CurrentStackId(const ReentrancyGu
   // Room for our own frames before the program's, and for Java frames after them.
   uint64_t raw[kMaxDepth + kOwnFramesSlack + java::kMaxFrames];
   ProgramFrames frames;
-  if (!CaptureStack(guard, raw, static_cast<uint32_t>(g_recorder.options.depth),
-                    g_recorder.options.fast_unwind, &frames)) {
+  if (!CaptureStack(guard, raw, static_cast<uint32_t>(g_recorder.options.depth), &frames)) {
     return kOwnAllocation;
   }
   uint64_t* pcs = raw + frames.first;
   uint32_t depth = frames.depth;
   if (depth == 0) g_recorder.unwind_failures.fetch_add(1, std::memory_order_relaxed);
-  if (frames.by_libunwind) g_recorder.libunwind_walks.fetch_add(1, std::memory_order_relaxed);
+  if (frames.end == WalkEnd::kUnsupported) {
+    g_recorder.truncated_walks.fetch_add(1, std::memory_order_relaxed);
+  }
   // Java frames go after the native ones; the analyzer splices them where the native stack
   // enters the JVM.
   if (java::CanCapture()) depth += java::CaptureFrames(guard, pcs + depth, java::kMaxFrames);
@@ -218,7 +219,7 @@ void ResetRecorderAfterFork(const ReentrancyGuard&) {
   r.live.ResetAfterFork();
   r.streams.ResetAfterFork();
   r.unwind_failures.store(0);
-  r.libunwind_walks.store(0);
+  r.truncated_walks.store(0);
   r.zlib_calls.store(0);
   r.zlib_missing_real.store(0);
   t_state.last_stack = LastStack{};  // the child's one thread: its ids are gone with the table

@@ -29,7 +29,7 @@ struct Recorder {
   LiveTable live;
   StreamTable streams;
   std::atomic<uint64_t> unwind_failures{0};
-  std::atomic<uint64_t> libunwind_walks{0};
+  std::atomic<uint64_t> truncated_walks{0};  // walks that ended at a frame they could not step
   std::atomic<uint64_t> zlib_calls{0};
   std::atomic<uint64_t> zlib_missing_real{0};
   uint64_t instance_id = 0;
@@ -46,7 +46,7 @@ bool EnsureInitialized();
 
 // The allocation that made this thread's sample countdown cross zero. Never inlined: it is the
 // slow path. Returns p, so a hook can end in `return SampleAllocation(p, size)`: a tail call
-// that replaces the hook's frame, leaving libunwind one frame of ours fewer to step through on
+// that replaces the hook's frame, leaving the stack walk one frame of ours fewer to step through on
 // every sample. It lives in the hooks' section, since it is then the outermost frame of ours
 // (see IsHookFrame in unwinder.cc).
 void* SampleAllocation(void* p, size_t size);

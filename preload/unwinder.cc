@@ -1,7 +1,5 @@
 #include "unwinder.h"
 
-#define UNW_LOCAL_ONLY
-#include <libunwind.h>
 #include <link.h>  // ElfW()
 
 #include "options.h"
@@ -50,36 +48,28 @@ constinit FrameShapeCache g_frame_shapes;
 
 void ForgetFrameShapes() { g_frame_shapes.Clear(); }
 
-void InitUnwinder() {
-  FindSelf();
-  unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
-}
+void InitUnwinder() { FindSelf(); }
 
 bool FindProgramFrames(const uint64_t* raw, int n, uint32_t max_depth, ProgramFrames* out) {
-  // raw[0] is the pc in the recorder function the walk was inlined into (libunwind's walk starts
-  // at its return address there; other libunwind versions may put up to kUnwinderFrames of
-  // their own first), then come our frames, then the program's. Keep what follows the first run
-  // of ours. Only that run: a program's allocator callback called by
-  // zlib called by our inflateInit2_ hook has our frames further out, and they are its stack.
-  constexpr int kUnwinderFrames = 3;  // at most this many of libunwind's own come first
+  // raw[0] is the pc in the recorder function the walk was inlined into, then come our frames,
+  // then the program's. Keep what follows the first run of ours. Only that run: a program's
+  // allocator callback called by zlib called by our inflateInit2_ hook has our frames further
+  // out, and they are its stack.
   int i = 0;
-  while (i < n && i < kUnwinderFrames && !IsOurs(raw[i])) ++i;
-  int first = 0;  // no frame of ours near the top (not expected): keep them all
-  if (i < n && IsOurs(raw[i])) {
-    while (i < n && IsOurs(raw[i])) ++i;
-    first = i;
-  }
+  while (i < n && IsOurs(raw[i])) ++i;
+  int first = i;
   // The outermost of our frames is the hook the program called; anything else means our own code
   // allocated (a failed unwind, n == 0, is still the program's).
   if (first > 0 && !IsHookFrame(raw[first - 1])) return false;
-  // A walk through frames without unwind information (JIT code) can end in garbage such as
-  // 0xffffffffffffffff. No user-space return address is 0 or at or above 2^47: stop there, so a
+  // No user-space return address is 0 or at or above 2^47; a stack word that says otherwise
+  // (the walk keeps the last one it read, see WalkEnd::kJit) is no frame. Stop there, so a
   // stored native PC can never look like a tagged Java frame (format::IsJavaFrame).
   constexpr uint64_t kUserSpaceEnd = 1ull << 47;
   int end = n - first < static_cast<int>(max_depth) ? n : first + static_cast<int>(max_depth);
   int last = first;
   while (last < end && raw[last] - 1 < kUserSpaceEnd - 1) ++last;  // 0 < pc < 2^47
-  *out = ProgramFrames{static_cast<uint32_t>(first), static_cast<uint32_t>(last - first), false};
+  *out = ProgramFrames{static_cast<uint32_t>(first), static_cast<uint32_t>(last - first),
+                       WalkEnd::kOutermost};
   return true;
 }
 

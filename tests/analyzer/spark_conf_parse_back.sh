@@ -130,8 +130,10 @@ grep -qx 'spark.executorEnv.LEAKSCOPE_DIR=/leakscope/$(SPARK_APPLICATION_ID)-$(S
   "$work/k8s.conf" || fail "k8s: LEAKSCOPE_DIR is not per executor"
 grep -qx 'spark.kubernetes.executor.volumes.hostPath.leakscope.options.path=/data/leakscope' \
   "$work/k8s-options.conf" || fail "k8s-options: --dir is not the volume's host path"
-# The recorder's dependencies are named.
-grep -q 'libunwind.so.8' "$work/yarn.txt" || fail "yarn: libunwind.so.8 is not named"
+# The recorder needs nothing beyond glibc, so no other library is named for the nodes.
+grep -q 'libunwind' "$work/yarn.txt" && fail "yarn: names libunwind, which the recorder no longer needs"
+"$leakscope" spark-conf --yarn --format json | grep -q '"needed_libraries": \[\]' ||
+  fail "yarn: needed_libraries is not empty"
 
 # Bad options are usage errors.
 for bad in "--yarn --k8s" "--interval 10ms" "--sample-bytes 0" "--dir relative" \

@@ -123,7 +123,7 @@ inline Dump RichSampleDump() {
                    .zlib_calls = 41000,
                    .dropped_streams_full = 0,
                    .zlib_missing_real = 0,
-                   .libunwind_walks = 0};
+                   .truncated_walks = 0};
   return dump;
 }
 

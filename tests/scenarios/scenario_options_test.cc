@@ -76,8 +76,7 @@ INSTANTIATE_TEST_SUITE_P(Options, BadValue,
                                            std::pair{"LEAKSCOPE_MAX_STREAMS", "lots"},
                                            std::pair{"LEAKSCOPE_FOLLOW_CHILDREN", "perhaps"},
                                            std::pair{"LEAKSCOPE_DISABLE", "maybe"},
-                                           std::pair{"LEAKSCOPE_LOG", "loud"},
-                                           std::pair{"LEAKSCOPE_FAST_UNWIND", "sometimes"}),
+                                           std::pair{"LEAKSCOPE_LOG", "loud"}),
                          [](const auto& info) { return std::string(info.param.first).substr(10); });
 
 struct GoodValueCase {
@@ -127,78 +126,6 @@ INSTANTIATE_TEST_SUITE_P(
           name.begin(), name.end(), [](char ch) { return !isalnum(ch); }, '_');
       return name;
     });
-
-// A site as module-relative frames ("?" outside every module), so runs with different load
-// addresses compare.
-std::vector<std::string> ModuleRelativeFrames(const SiteFinder& finder, const SiteInfo& site) {
-  std::vector<std::string> frames;
-  for (uint64_t pc : site.pcs) {
-    const ModuleInfo* module = finder.ModuleAt(pc);
-    if (module == nullptr) {
-      frames.push_back("?");
-      continue;
-    }
-    char offset[32];
-    snprintf(offset, sizeof(offset), "+0x%llx",
-             static_cast<unsigned long long>(pc - module->fixed.bias));
-    frames.push_back(module->path + offset);
-  }
-  return frames;
-}
-
-// Every site of a dump: its frames and its allocation count and bytes.
-std::map<std::vector<std::string>, std::pair<uint64_t, uint64_t>> SitesByFrames(const Dump& dump) {
-  SiteFinder finder(dump);
-  std::map<std::vector<std::string>, std::pair<uint64_t, uint64_t>> sites;
-  for (const SiteInfo& site : dump.sites) {
-    auto& totals = sites[ModuleRelativeFrames(finder, site)];
-    totals.first += site.fixed.alloc_count;
-    totals.second += site.fixed.alloc_bytes;
-  }
-  return sites;
-}
-
-// The recorder's own walk and libunwind's record the same stacks: every allocation recorded,
-// through frame-pointer frames (the scenarios' -fno-omit-frame-pointer), threads, a dlopen'ed
-// library, 30-deep recursion, libstdc++'s operator new, zlib's streams (walked from the zlib
-// hooks), the whole malloc family.
-TEST(Options, FastUnwindRecordsTheStacksLibunwindDoes) {
-  struct Case {
-    const char* program;
-    std::vector<std::string> args;
-    size_t min_sites;
-  };
-  for (const Case& c :
-       {Case{"stacks", {"deep"}, 1}, Case{"stacks", {"many-stacks"}, 50},
-        Case{"threads_cross_free", {}, 2}, Case{"dlopen_leak", {Library("leaky")}, 1},
-        Case{"cxx_new", {}, 2}, Case{"zlib_streams", {}, 4}, Case{"alloc_family", {}, 4}}) {
-    SCOPED_TRACE(c.program);
-    Dump fast, libunwind;
-    TempDir fast_dir, libunwind_dir;
-    ASSERT_TRUE(RunAndLoad(fast_dir, Program(c.program), Exact(c.args), &fast));
-    ASSERT_TRUE(RunAndLoad(libunwind_dir, Program(c.program),
-                           Exact(c.args, {{"LEAKSCOPE_FAST_UNWIND", "0"}}), &libunwind));
-    auto fast_sites = SitesByFrames(fast);
-    EXPECT_GE(fast_sites.size(), c.min_sites);
-    EXPECT_EQ(fast_sites, SitesByFrames(libunwind));
-    EXPECT_EQ(fast.counters.unwind_failures, 0u);
-    // Which walked. With the option off, libunwind every stack (at least one walk per site), so
-    // the comparison above did compare the two walks. With it on, libunwind only the stacks of
-    // allocations made from library constructors, which ld.so's _dl_start_user (assembly
-    // without unwind information) starts: every other stack here is the recorder's own walk.
-    EXPECT_GE(libunwind.counters.libunwind_walks, fast_sites.size());
-    uint64_t from_constructors = 0;
-    for (const auto& [frames, totals] : fast_sites) {
-      for (const std::string& frame : frames) {
-        if (frame.find("/ld-linux") != std::string::npos) {
-          from_constructors += totals.first;
-          break;
-        }
-      }
-    }
-    EXPECT_LE(fast.counters.libunwind_walks, from_constructors);
-  }
-}
 
 TEST(Options, LogInfoSaysWhereDumpsGo) {
   TempDir dir;

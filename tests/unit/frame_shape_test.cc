@@ -2,7 +2,9 @@
 
 #include <dlfcn.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -566,10 +568,63 @@ TEST(FrameShapeCie, Versions) {
   }
 }
 
-TEST(FrameShapeCie, Augmentations) {
+// An FDE over `code` (absolute udata8 pointers) under a signal-frame CIE, as glibc describes
+// __restore_rt: from one byte before the trampoline to its end.
+Result SignalShapeAt(const uint8_t* code, uint64_t range, uintptr_t pc) {
   CieSpec signal;
   signal.augmentation = "zRS";
-  EXPECT_FALSE(ShapeAt(signal, FdeSpec{}, 0x1000).found);
+  signal.augmentation_data = {0x04};  // 'R': udata8
+  FdeSpec fde;
+  fde.location.clear();
+  fde.range.clear();
+  AppendFixed<uint64_t>(&fde.location, reinterpret_cast<uintptr_t>(code));
+  AppendFixed<uint64_t>(&fde.range, range);
+  return ShapeAt(signal, fde, pc);
+}
+
+TEST(FrameShapeCie, SignalFrameOnlyOverTheSigreturnTrampoline) {
+  // A nop, then `mov $15,%rax; syscall`; the lookup is at return address - 1, the nop.
+  const uint8_t code[] = {0x90, 0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00, 0x00, 0x0f, 0x05, 0xcc};
+  const uintptr_t at = reinterpret_cast<uintptr_t>(code);
+  Result found = SignalShapeAt(code, 10, at);
+  ASSERT_TRUE(found.found);
+  EXPECT_TRUE(found.shape.signal_frame);
+  EXPECT_FALSE(found.shape.outermost);
+  EXPECT_EQ(found.shape.cfa_offset, 0);
+  // The FDE must cover the whole trampoline: it is what proves the bytes are code to read.
+  EXPECT_FALSE(SignalShapeAt(code, 9, at).found);
+  // Other bytes are no sigreturn, whatever the CIE says.
+  uint8_t other[sizeof(code)];
+  memcpy(other, code, sizeof(code));
+  other[9] = 0x90;
+  EXPECT_FALSE(SignalShapeAt(other, 10, reinterpret_cast<uintptr_t>(other)).found);
+  // A pc whose next byte is not the trampoline's first.
+  EXPECT_FALSE(SignalShapeAt(code, 10, at + 1).found);
+}
+
+TEST(FrameShape, GlibcsRestoreRtIsASignalFrame) {
+  // Where a handler returns: the sa_restorer glibc's sigaction installs.
+  struct sigaction action {};
+  action.sa_handler = SIG_IGN;
+  struct sigaction previous {};
+  ASSERT_EQ(sigaction(SIGUSR2, &action, &previous), 0);
+  struct kernel_sigaction_view {
+    void* handler;
+    unsigned long flags;
+    void* restorer;
+  };
+  // glibc does not report sa_restorer through sigaction(); ask the kernel.
+  kernel_sigaction_view raw{};
+  ASSERT_EQ(syscall(SYS_rt_sigaction, SIGUSR2, nullptr, &raw, 8), 0);
+  sigaction(SIGUSR2, &previous, nullptr);
+  ASSERT_NE(raw.restorer, nullptr);
+  FrameShape shape{};
+  ASSERT_TRUE(FindFrameShape(reinterpret_cast<uintptr_t>(raw.restorer) - 1, &shape))
+      << internal::WhyNoFrameShape(reinterpret_cast<uintptr_t>(raw.restorer) - 1);
+  EXPECT_TRUE(shape.signal_frame);
+}
+
+TEST(FrameShapeCie, Augmentations) {
   CieSpec unknown;
   unknown.augmentation = "zRX";
   EXPECT_FALSE(ShapeAt(unknown, FdeSpec{}, 0x1000).found);

@@ -1,0 +1,75 @@
+// The recorder's stack walk in whole programs: it reaches every thread's first frame through
+// ordinary code, and it stops, without a fault, at the first return address into code that is
+// in no module (what a JVM's JIT-compiled code is).
+#include "scenario_fixture.h"
+
+namespace leakscope::testing {
+namespace {
+
+// Every allocation recorded through frame-pointer frames (the scenarios' -fno-omit-frame-pointer),
+// threads, a dlopen'ed library, 30-deep recursion, libstdc++'s operator new, zlib's streams
+// (walked from the zlib hooks) and the whole malloc family: every stack ends at its thread's
+// outermost frame (_start, or clone3 in libc for threads), which the unwind tables mark as such.
+// The only exception is allocations from library constructors, which ld.so's _dl_start_user
+// (assembly without unwind information) calls: their walks end there and are counted truncated.
+TEST(StackWalk, EveryStackReachesItsThreadsFirstFrame) {
+  struct Case {
+    const char* program;
+    std::vector<std::string> args;
+    size_t min_sites;
+  };
+  for (const Case& c :
+       {Case{"stacks", {"deep"}, 1}, Case{"stacks", {"many-stacks"}, 50},
+        Case{"threads_cross_free", {}, 2}, Case{"dlopen_leak", {Library("leaky")}, 1},
+        Case{"cxx_new", {}, 2}, Case{"zlib_streams", {}, 4}, Case{"alloc_family", {}, 4}}) {
+    SCOPED_TRACE(c.program);
+    TempDir dir;
+    Dump dump;
+    ASSERT_TRUE(RunAndLoad(dir, Program(c.program), Exact(c.args), &dump));
+    SiteFinder f(dump);
+    EXPECT_GE(dump.sites.size(), c.min_sites);
+    EXPECT_EQ(dump.counters.unwind_failures, 0u);
+    uint64_t from_loader = 0;
+    for (const SiteInfo& site : dump.sites) {
+      ASSERT_FALSE(site.pcs.empty());
+      const ModuleInfo* outermost = f.ModuleAt(site.pcs.back());
+      ASSERT_NE(outermost, nullptr) << f.DescribeSites();
+      std::string_view module = Basename(outermost->path);
+      if (module.starts_with("ld-linux")) {
+        from_loader += site.fixed.alloc_count;
+        continue;
+      }
+      bool first_frame = (module == "libc.so.6" && f.FunctionAt(site.pcs.back()).empty()) ||
+                         f.FunctionAt(site.pcs.back()) == "_start";
+      EXPECT_TRUE(first_frame) << "site " << site.fixed.site_id << " ends in " << module << " "
+                               << f.FunctionAt(site.pcs.back()) << "\n"
+                               << f.DescribeSites();
+    }
+    EXPECT_EQ(dump.counters.truncated_walks, from_loader);
+  }
+}
+
+// The JVM crash this guards against: a sampled allocation called from JIT code, where rbp holds
+// no frame pointer. The walk keeps the return address into the JIT code as the last frame (the
+// boundary the analyzer shows as [jit]) and reads nothing beyond it.
+TEST(StackWalk, StopsAtTheReturnAddressIntoJitCode) {
+  TempDir dir;
+  RunResult run = RunIn(dir, Program("jit_frames"), Exact());
+  ASSERT_TRUE(CleanExit(run));
+  Dump dump;  // not DumpIsConsistent: it rejects a pc in no module, which this stack has
+  ASSERT_TRUE(LoadLastDump(dir.path(), run.pid, &dump));
+  SiteFinder f(dump);
+  EXPECT_EQ(Totals(f.AllocatedIn("leak_from_jit")), "alloc 100/432100, free 0/0, live 100/432100")
+      << f.DescribeSites();
+  std::vector<const SiteInfo*> sites = f.SitesAllocatedIn("leak_from_jit");
+  ASSERT_EQ(sites.size(), 1u) << f.DescribeSites();
+  const SiteInfo& site = *sites[0];
+  ASSERT_EQ(site.pcs.size(), 2u) << f.DescribeSites();
+  EXPECT_EQ(f.FunctionAt(site.pcs[0]), "leak_from_jit");
+  EXPECT_EQ(f.ModuleAt(site.pcs[1]), nullptr) << "the boundary frame is in no module";
+  EXPECT_EQ(dump.counters.unwind_failures, 0u);
+  EXPECT_EQ(dump.counters.truncated_walks, 0u);
+}
+
+}  // namespace
+}  // namespace leakscope::testing
