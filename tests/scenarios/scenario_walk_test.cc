@@ -1,6 +1,8 @@
 // The recorder's stack walk in whole programs: it reaches every thread's first frame through
 // ordinary code, and it stops, without a fault, at the first return address into code that is
 // in no module (what a JVM's JIT-compiled code is).
+#include <algorithm>
+
 #include "scenario_fixture.h"
 
 namespace leakscope::testing {
@@ -47,6 +49,28 @@ TEST(StackWalk, EveryStackReachesItsThreadsFirstFrame) {
     }
     EXPECT_EQ(dump.counters.truncated_walks, from_loader);
   }
+}
+
+// Through a signal handler: the kernel's signal frame is stepped by the context it saved, and
+// the walk goes on through the interrupted frames to _start.
+TEST(StackWalk, GoesThroughASignalHandlersFrame) {
+  TempDir dir;
+  Dump dump;
+  ASSERT_TRUE(RunExact(dir, Program("stacks"), {"signal"}, &dump));
+  SiteFinder f(dump);
+  EXPECT_EQ(Totals(f.AllocatedIn("in_handler")), "alloc 1/777, free 0/0, live 1/777")
+      << f.DescribeSites();
+  std::vector<const SiteInfo*> sites = f.SitesAllocatedIn("in_handler");
+  ASSERT_EQ(sites.size(), 1u);
+  std::vector<std::string> frames = f.Frames(*sites[0]);
+  auto at = [&](const std::string& name) {
+    return std::find(frames.begin(), frames.end(), name) - frames.begin();
+  };
+  EXPECT_EQ(at("in_handler"), 0);
+  EXPECT_LT(at("raise_here"), at("main"));
+  EXPECT_LT(at("main"), static_cast<long>(frames.size()));
+  EXPECT_EQ(frames.back(), "_start");
+  EXPECT_EQ(dump.counters.truncated_walks, 0u);
 }
 
 // The JVM crash this guards against: a sampled allocation called from JIT code, where rbp holds
