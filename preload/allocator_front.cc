@@ -43,8 +43,11 @@ void DetectAllocator(const ReentrancyGuard&) {
   real::ResolveAll();  // real::malloc is now what the program's malloc forwards to, or is
   void* program_malloc = dlsym(RTLD_DEFAULT, "malloc");
   bool in_front = program_malloc != nullptr && !real::DefinedByUs(program_malloc);
+  // In front of us it is the program's malloc; behind us, the one our hooks forward to. (They are
+  // the same function when jemalloc is in front: see real::Lookup.)
   const char* path = "";
-  const void* base = ModuleBase(reinterpret_cast<void*>(real::malloc), &path);
+  const void* base =
+      ModuleBase(in_front ? program_malloc : reinterpret_cast<void*>(real::malloc), &path);
   strncpy(d.path, path, sizeof(d.path) - 1);
   const char* name = strrchr(d.path, '/') != nullptr ? strrchr(d.path, '/') + 1 : d.path;
 

@@ -46,12 +46,11 @@ class JemallocPreloaded : public ::testing::TestWithParam<Order> {
            "first in LD_PRELOAD\n";
   }
 
-  // Runs `program`, expects exit 0 and exactly ExpectedStderr(), and loads its exit dump.
+  // Runs `program`, expects exactly ExpectedStderr() and exit 0, and loads its exit dump.
   ::testing::AssertionResult Run(const std::string& program, Dump* dump, RunResult* run) {
     *run = RunIn(dir_, Program(program), Options());
-    if (run->exit_code != 0 || run->err != ExpectedStderr()) {
-      return ::testing::AssertionFailure() << run->Describe();
-    }
+    EXPECT_EQ(run->err, ExpectedStderr());
+    if (run->exit_code != 0) return ::testing::AssertionFailure() << run->Describe();
     if (::testing::AssertionResult loaded = LoadLastDump(dir_.path(), run->pid, dump); !loaded) {
       return loaded;
     }
