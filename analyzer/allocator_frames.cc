@@ -54,6 +54,9 @@ bool IsAllocatorFrame(std::string_view module, std::string_view function) {
   std::string_view base = Basename(module);
   if (base.starts_with("libleakscope")) return true;
   if (base.starts_with("libz.so")) return true;
+  // A replacement allocator's internals (jemalloc's are mostly unexported, so they would otherwise
+  // be named after the nearest exported symbol): its hooks call us from deep inside it.
+  if (base.starts_with("libjemalloc")) return true;
   if (function.empty()) return false;
   if (AllocatorFunctions().contains(function) || ZlibFunctions().contains(function)) return true;
   for (std::string_view prefix : kAllocatorPrefixes) {

@@ -113,9 +113,18 @@ void FormatDiffText(const DiffResult& diff, const Symbolizer& symbolizer, size_t
   }
   absl::StrAppendFormat(out, "\nMemory %30s %12s %12s %14s\n", "", "old", "new", "change");
   MemoryRow("RSS", a.picture.rss_bytes, b.picture.rss_bytes, out);
-  MemoryRow("malloc heap", a.picture.malloc_heap_bytes, b.picture.malloc_heap_bytes, out);
-  MemoryRow("  free but held by malloc", a.picture.malloc_free_bytes, b.picture.malloc_free_bytes,
-            out);
+  if (a.picture.malloc_heap_known && b.picture.malloc_heap_known) {
+    MemoryRow("malloc heap", a.picture.malloc_heap_bytes, b.picture.malloc_heap_bytes, out);
+    MemoryRow("  free but held by malloc", a.picture.malloc_free_bytes, b.picture.malloc_free_bytes,
+              out);
+  } else {
+    // 0 would read as "malloc holds nothing" (see ComputeMemoryPicture).
+    absl::StrAppendFormat(out, "  %-36s %12s %12s\n", "malloc heap",
+                          a.picture.malloc_heap_known ? HumanBytes(a.picture.malloc_heap_bytes)
+                                                      : std::string("unknown"),
+                          b.picture.malloc_heap_known ? HumanBytes(b.picture.malloc_heap_bytes)
+                                                      : std::string("unknown"));
+  }
   MemoryRow("  live at recorded sites (est.)", a.picture.live_bytes, b.picture.live_bytes, out);
   MemoryRow("the rest (not malloc)", a.picture.other_bytes, b.picture.other_bytes, out);
 

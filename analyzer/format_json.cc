@@ -99,16 +99,39 @@ void WriteMemoryJson(const Report& report, JsonWriter* json) {
   json->FieldUInt("rss_bytes", m.rss_bytes);
   json->FieldUInt("rss_peak_bytes", m.rss_peak_bytes);
   json->FieldUInt("vm_bytes", m.vm_bytes);
-  json->FieldUInt("malloc_heap_bytes", picture.malloc_heap_bytes);
+  json->Field("malloc_allocator", picture.allocator);
+  json->FieldBool("malloc_heap_known", picture.malloc_heap_known);
+  json->FieldBool("malloc_recorded", !MallocUnrecorded(report.allocator));
+  // Null when unknown: 0 would say malloc holds nothing.
+  auto picture_field = [&](std::string_view key, uint64_t value) {
+    json->Key(key);
+    if (picture.malloc_heap_known) {
+      json->UInt(value);
+    } else {
+      json->Null();
+    }
+  };
+  picture_field("malloc_heap_bytes", picture.malloc_heap_bytes);
   json->FieldUInt("malloc_arena_bytes", m.malloc_arena_bytes);
   json->FieldUInt("malloc_mmap_bytes", m.malloc_mmap_bytes);
-  json->FieldUInt("malloc_in_use_bytes", m.malloc_in_use_bytes);
-  json->FieldUInt("malloc_free_bytes", m.malloc_free_bytes);
+  picture_field("malloc_in_use_bytes", picture.malloc_in_use_bytes);
+  picture_field("malloc_free_bytes", picture.malloc_free_bytes);
   json->FieldUInt("malloc_arena_count", m.malloc_arena_count);
   json->FieldUInt("live_bytes", picture.live_bytes);
   json->FieldUInt("recorder_resident_bytes", m.self_resident_bytes);
   json->FieldUInt("recorder_reserved_bytes", m.self_reserved_bytes);
   json->FieldUInt("other_bytes", picture.other_bytes);
+  if (report.allocator.fixed.flags & format::kAllocatorStats) {
+    const format::AllocatorFixed& a = report.allocator.fixed;
+    json->Key("jemalloc");
+    json->BeginObject();
+    json->FieldUInt("allocated_bytes", a.allocated);
+    json->FieldUInt("active_bytes", a.active);
+    json->FieldUInt("resident_bytes", a.resident);
+    json->FieldUInt("mapped_bytes", a.mapped);
+    json->FieldUInt("retained_bytes", a.retained);
+    json->EndObject();
+  }
   json->EndObject();
 }
 

@@ -84,17 +84,42 @@ void AppendMemory(const Report& report, std::string* out) {
   const MemoryPicture& m = report.picture;
   absl::StrAppend(out, "\nMemory\n");
   AppendRow("RSS", m.rss_bytes, "", out);
-  AppendRow("  malloc heap (arenas + mmap'd blocks)", m.malloc_heap_bytes,
-            Counted(report.memory.malloc_arena_count, "arena"), out);
-  AppendRow("    in use", m.malloc_in_use_bytes, "", out);
-  AppendRow("      live at recorded sites (est.)", m.live_bytes, "", out);
-  AppendRow("    free but held by malloc", m.malloc_free_bytes, "", out);
+  if (!m.malloc_heap_known) {
+    // No figures of this allocator: 0 would read as "malloc holds nothing".
+    absl::StrAppendFormat(out, "  %-40s %12s  %s\n", "malloc heap", "unknown",
+                          absl::StrCat("(", m.allocator, "'s figures are not readable)"));
+    AppendRow("  live at recorded sites (est.)", m.live_bytes, "", out);
+  } else if (m.allocator == "jemalloc") {
+    const format::AllocatorFixed& a = report.allocator.fixed;
+    AppendRow(
+        "  malloc heap (jemalloc: mapped)", m.malloc_heap_bytes,
+        absl::StrCat(HumanBytes(a.resident), " resident, ", HumanBytes(a.retained), " retained"),
+        out);
+    AppendRow("    in use (jemalloc: allocated)", m.malloc_in_use_bytes, "", out);
+    AppendRow("      live at recorded sites (est.)", m.live_bytes, "", out);
+    AppendRow("    free but held by malloc", m.malloc_free_bytes, "", out);
+  } else {
+    AppendRow("  malloc heap (arenas + mmap'd blocks)", m.malloc_heap_bytes,
+              Counted(report.memory.malloc_arena_count, "arena"), out);
+    AppendRow("    in use", m.malloc_in_use_bytes, "", out);
+    AppendRow("      live at recorded sites (est.)", m.live_bytes, "", out);
+    AppendRow("    free but held by malloc", m.malloc_free_bytes, "", out);
+  }
   AppendRow("  leakscope recorder", m.recorder_bytes, "", out);
   AppendRow("  the rest (JVM heap, code, stacks, mmap)", m.other_bytes, "", out);
   if (m.malloc_heap_bytes > 0 && m.malloc_free_bytes * 2 > m.malloc_heap_bytes) {
     absl::StrAppend(out,
                     "  Note: over half of malloc's heap is free but held (allocator retention, "
                     "not a leak; see MALLOC_ARENA_MAX).\n");
+  }
+  const AllocatorInfo& allocator = report.allocator;
+  if (MallocUnrecorded(allocator)) {
+    absl::StrAppend(out, "  Note: malloc was ", AV(allocator.path),
+                    "'s, loaded in front of libleakscope.so: malloc, calloc, realloc and free "
+                    "were NOT recorded. Put libleakscope.so first in LD_PRELOAD.\n");
+  } else if (allocator.fixed.flags & format::kAllocatorHooked) {
+    absl::StrAppend(out, "  Note: malloc was ", AV(allocator.path),
+                    "'s, loaded in front of libleakscope.so: recorded through its own hooks.\n");
   }
 }
 

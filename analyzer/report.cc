@@ -17,12 +17,35 @@ void SiteSummary::Add(const SiteSummary& other) {
   sampled_alloc_count += other.sampled_alloc_count;
 }
 
-MemoryPicture ComputeMemoryPicture(const format::MemoryFixed& memory, uint64_t live_bytes) {
+bool MallocUnrecorded(const AllocatorInfo& allocator) {
+  uint32_t flags = allocator.fixed.flags;
+  return (flags & format::kAllocatorInFront) != 0 && (flags & format::kAllocatorHooked) == 0;
+}
+
+MemoryPicture ComputeMemoryPicture(const format::MemoryFixed& memory,
+                                   const AllocatorInfo& allocator, uint64_t live_bytes) {
   MemoryPicture picture;
   picture.rss_bytes = memory.rss_bytes;
-  picture.malloc_heap_bytes = memory.malloc_arena_bytes + memory.malloc_mmap_bytes;
-  picture.malloc_in_use_bytes = memory.malloc_in_use_bytes;
-  picture.malloc_free_bytes = memory.malloc_free_bytes;
+  const format::AllocatorFixed& a = allocator.fixed;
+  auto kind = static_cast<format::AllocatorKind>(a.kind);
+  if (kind == format::AllocatorKind::kUnknown || kind == format::AllocatorKind::kGlibc) {
+    picture.malloc_heap_bytes = memory.malloc_arena_bytes + memory.malloc_mmap_bytes;
+    picture.malloc_in_use_bytes = memory.malloc_in_use_bytes;
+    picture.malloc_free_bytes = memory.malloc_free_bytes;
+  } else if (kind == format::AllocatorKind::kJemalloc && (a.flags & format::kAllocatorStats)) {
+    // mapped is jemalloc's counterpart of glibc's arenas + mmap'd blocks: address space it holds
+    // for blocks, dirty pages included; retained address space is not resident and stays out.
+    picture.allocator = "jemalloc";
+    picture.malloc_heap_bytes = a.mapped;
+    picture.malloc_in_use_bytes = a.allocated;
+    picture.malloc_free_bytes = a.mapped > a.allocated ? a.mapped - a.allocated : 0;
+  } else {
+    std::string name = allocator.path.substr(allocator.path.rfind('/') + 1);
+    picture.allocator = kind == format::AllocatorKind::kJemalloc ? "jemalloc"
+                        : name.empty()                           ? "unknown allocator"
+                                                                 : name;
+    picture.malloc_heap_known = false;
+  }
   picture.live_bytes = live_bytes;
   picture.recorder_bytes = memory.self_resident_bytes;
   // malloc's heap is address space it obtained, not all of it resident; the rest can only be
@@ -103,7 +126,8 @@ Report BuildReport(const Dump& dump, const std::string& file, Symbolizer* symbol
                      return a.open_count > b.open_count;
                    });
 
-  report.picture = ComputeMemoryPicture(dump.memory, report.totals.live_bytes);
+  report.allocator = dump.allocator;
+  report.picture = ComputeMemoryPicture(dump.memory, dump.allocator, report.totals.live_bytes);
   std::vector<uint32_t> stacks;
   for (const SiteSummary& site : report.sites) stacks.push_back(site.stack);
   report.zlib = FindZlibStatus(dump, stacks, *symbolizer);

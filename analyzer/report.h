@@ -46,6 +46,11 @@ const char* StreamKindName(uint32_t kind);
 // What the process memory is made of, derived from the kMemory record and the live bytes of the
 // sites, so a leak (live bytes growing) can be told from allocator retention (free bytes held).
 struct MemoryPicture {
+  // Whose figures the malloc_* fields are: "glibc" (mallinfo2), "jemalloc" (mallctl stats), or the
+  // serving module's name when we have none of its figures (malloc_heap_known is then false and
+  // the malloc_* fields are 0, which the formats print as "unknown").
+  std::string allocator = "glibc";
+  bool malloc_heap_known = true;
   uint64_t rss_bytes = 0;
   uint64_t malloc_heap_bytes = 0;    // arena + mmap'd blocks: what malloc holds from the kernel
   uint64_t malloc_in_use_bytes = 0;  // as malloc sees it
@@ -63,6 +68,7 @@ struct Report {
   format::MemoryFixed memory{};
   format::CountersFixed counters{};
   format::JavaFixed java{};  // all zero when the dump has no kJava record (no JVMTI agent)
+  AllocatorInfo allocator;   // kind kUnknown when the dump has no kAllocator record
   MemoryPicture picture;
   std::vector<SiteSummary> sites;      // every site, by live_bytes, live_count, alloc_bytes desc
   std::vector<StreamSummary> streams;  // by open_bytes, open_count desc
@@ -73,6 +79,14 @@ struct Report {
 Report BuildReport(const Dump& dump, const std::string& file, Symbolizer* symbolizer);
 
 // Splits RSS into what malloc holds, what our sites account for, the recorder and the rest.
-MemoryPicture ComputeMemoryPicture(const format::MemoryFixed& memory, uint64_t live_bytes);
+// malloc's part comes from the allocator that served the program: glibc's mallinfo2 figures when
+// the dump has no kAllocator record (older recorders) or glibc served it, jemalloc's own when it
+// did and its statistics were readable, and unknown otherwise.
+MemoryPicture ComputeMemoryPicture(const format::MemoryFixed& memory,
+                                   const AllocatorInfo& allocator, uint64_t live_bytes);
+
+// True when another allocator stood in front of the recorder and nothing recorded its calls:
+// the malloc family is missing from the sites, not merely small.
+bool MallocUnrecorded(const AllocatorInfo& allocator);
 
 }  // namespace leakscope

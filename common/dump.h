@@ -50,6 +50,12 @@ struct JavaMethodRecord {
   std::vector<std::pair<uint32_t, uint32_t>> lines;  // (start bci, line)
 };
 
+// The kAllocator record: fixed.kind == kUnknown when the dump has none.
+struct AllocatorInfo {
+  format::AllocatorFixed fixed{};
+  std::string path;
+};
+
 struct Dump {
   uint32_t version = format::kVersion;
   ProcessInfo process;
@@ -61,6 +67,7 @@ struct Dump {
   format::CountersFixed counters{};
   std::vector<JavaMethodRecord> java_methods;
   format::JavaFixed java{};  // all zero when the dump has no kJava record
+  AllocatorInfo allocator;
 };
 
 // Where encoded bytes go. Write returns false on failure; the encoder then stops writing.
@@ -122,6 +129,7 @@ class DumpEncoder {
                   std::string_view name, std::string_view signature, std::string_view source_file,
                   std::span<const std::pair<uint32_t, uint32_t>> lines);
   bool Java(const format::JavaFixed& java);
+  bool Allocator(const format::AllocatorFixed& fixed, std::string_view path);
   bool Finish();
 
  private:

@@ -186,6 +186,14 @@ bool DumpEncoder::Java(const format::JavaFixed& java) {
   return state_ != nullptr && state_->FixedRecord(format::RecordType::kJava, java);
 }
 
+bool DumpEncoder::Allocator(const format::AllocatorFixed& fixed, std::string_view path) {
+  if (state_ == nullptr) return false;
+  if (!FitsU32(path.size())) return state_->Reject();
+  return state_->Start(format::RecordType::kAllocator,
+                       sizeof(fixed) + kStringPrefixBytes + path.size()) &&
+         state_->Put(&fixed, sizeof(fixed)) && state_->PutString(path);
+}
+
 bool DumpEncoder::Finish() {
   if (state_ == nullptr || state_->phase != State::Phase::kOpen) return false;
   // The checksum covers everything before this header, so it is taken before writing it.
@@ -221,6 +229,10 @@ bool WriteDump(const Dump& dump, ByteSink* sink) {
     }
   }
   if (dump.java.flags != 0 && !encoder.Java(dump.java)) return false;
+  if (dump.allocator.fixed.kind != 0 &&
+      !encoder.Allocator(dump.allocator.fixed, dump.allocator.path)) {
+    return false;
+  }
   return encoder.Memory(dump.memory) && encoder.Counters(dump.counters) && encoder.Finish();
 }
 

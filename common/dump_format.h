@@ -36,6 +36,7 @@ enum class RecordType : uint32_t {
   kCounters = 7,    // drops, failures and interception status
   kJavaMethod = 8,  // a Java method seen in stacks: names and line table
   kJava = 9,        // the JVMTI agent's state and Java stack walk counters
+  kAllocator = 10,  // which allocator serves malloc, and its own figures where it has them
   kEnd = 0x7fffffff,
 };
 
@@ -189,6 +190,29 @@ struct JavaFixed {
 static_assert(sizeof(JavaFixed) == 112);
 inline constexpr uint32_t kJavaAgentLoaded = 1u << 0;
 inline constexpr uint32_t kJavaFramesOn = 1u << 1;  // AsyncGetCallTrace found and used
+
+// Fixed part of kAllocator; followed by string path: the module whose malloc the program's calls
+// end up in (libc.so.6, libjemalloc.so.2, ...). Absent in dumps from before it existed: read
+// those as glibc behind our hooks.
+struct AllocatorFixed {
+  uint32_t kind;   // AllocatorKind
+  uint32_t flags;  // kAllocatorInFront | kAllocatorHooked | kAllocatorStats
+  // jemalloc's own figures (mallctl "stats.*", after an "epoch" refresh); 0 unless kAllocatorStats.
+  uint64_t allocated;  // bytes in blocks the program holds
+  uint64_t active;     // bytes in the pages those blocks occupy
+  uint64_t resident;   // bytes of resident pages jemalloc maps, metadata included
+  uint64_t mapped;     // bytes of active extents jemalloc has mapped
+  uint64_t retained;   // virtual memory kept unmapped-but-reserved for reuse
+};
+static_assert(sizeof(AllocatorFixed) == 48);
+enum class AllocatorKind : uint32_t { kUnknown = 0, kGlibc = 1, kJemalloc = 2, kOther = 3 };
+// malloc as the program sees it (dlsym(RTLD_DEFAULT)) is not ours: another allocator was loaded
+// in front of libleakscope.so, and our malloc hooks never run.
+inline constexpr uint32_t kAllocatorInFront = 1u << 0;
+// Allocations are recorded through the allocator's own hooks (jemalloc's experimental.hooks).
+inline constexpr uint32_t kAllocatorHooked = 1u << 1;
+// allocated..retained hold the allocator's own figures.
+inline constexpr uint32_t kAllocatorStats = 1u << 2;
 
 struct EndFixed {
   uint64_t record_count;  // records before kEnd

@@ -55,6 +55,8 @@ std::string RecordName(uint32_t type) {
       return "java method";
     case RecordType::kJava:
       return "java";
+    case RecordType::kAllocator:
+      return "allocator";
     case RecordType::kEnd:
       return "end";
   }
@@ -186,6 +188,7 @@ class Parser {
   int64_t memory_index_ = -1;
   int64_t counters_index_ = -1;
   int64_t java_index_ = -1;
+  int64_t allocator_index_ = -1;
   uint64_t current_index_ = 0;
 };
 
@@ -296,6 +299,10 @@ bool Parser::ParseRecord(uint32_t type, Cursor* payload, Dump* dump) {
       return ParseJavaMethod(payload, &dump->java_methods.emplace_back());
     case RecordType::kJava:
       return Once(&java_index_, current_index_) && ReadFixed(payload, &dump->java);
+    case RecordType::kAllocator:
+      return Once(&allocator_index_, current_index_) &&
+             ReadFixed(payload, &dump->allocator.fixed) &&
+             ReadString(payload, "path", &dump->allocator.path);
     case RecordType::kEnd:
       break;  // Handled by the caller.
   }

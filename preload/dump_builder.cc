@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "allocator_front.h"
 #include "java_methods.h"
 #include "java_stacks.h"
 #include "module_registry.h"
@@ -167,6 +168,12 @@ bool EncodeDump(const ReentrancyGuard& guard, uint64_t seq, DumpEncoder* encoder
     }
     java.unencodable = java::g_java_counters.unencodable.load(std::memory_order_relaxed);
     ok = ok && encoder->Java(java);
+  }
+
+  format::AllocatorFixed allocator;
+  std::string allocator_path;
+  if (ReadAllocator(guard, &allocator, &allocator_path)) {
+    ok = ok && encoder->Allocator(allocator, allocator_path);
   }
 
   format::MemoryFixed memory = ReadProcessMemory(guard);

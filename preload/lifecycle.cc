@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "allocator_front.h"
 #include "dumper.h"
 #include "recorder.h"
 
@@ -48,6 +49,7 @@ __attribute__((constructor)) void StartRecorder() {
   if (!EnsureInitialized()) return;
   if (!g_recorder.options.follow_children) RemoveSelfFromLdPreload();
   pthread_atfork(nullptr, nullptr, AfterForkInChild);
+  DetectAllocator(guard);
   StartDumper(guard);
 }
 

@@ -73,9 +73,21 @@ int ResolveDlclose(void* handle) {
   return real::dlclose(handle);
 }
 
+// The start of our own image, for telling our definitions from others (dladdr, not a symbol
+// address: taking &malloc here would give whatever malloc the program's calls bind to).
+const void* OwnBase() {
+  Dl_info info;
+  return dladdr(reinterpret_cast<void*>(&ResolveAll), &info) != 0 ? info.dli_fbase : nullptr;
+}
+
+// What the program's own call to `name` would reach: the first definition in the global scope,
+// unless that is our hook (we were loaded first), and then the next one after us. So with
+// LD_PRELOAD=libjemalloc.so.2:libleakscope.so we forward to jemalloc, as the program does,
+// not past it to glibc: blocks we hand out (zlib streams) are freed by the program's free.
 template <typename Fn>
 Fn Lookup(const char* name, Fn fallback) {
-  void* found = dlsym(RTLD_NEXT, name);
+  void* found = dlsym(RTLD_DEFAULT, name);
+  if (found == nullptr || DefinedByUs(found)) found = dlsym(RTLD_NEXT, name);
   if (found == nullptr) {
     if (fallback != nullptr) return fallback;
     RawLog(LogLevel::kWarn, "cannot find the real %s; aborting", name);
@@ -97,6 +109,11 @@ MallocFn valloc = ResolveValloc;
 MallocFn pvalloc = ResolvePvalloc;
 UsableSizeFn malloc_usable_size = ResolveUsableSize;
 DlcloseFn dlclose = ResolveDlclose;
+
+bool DefinedByUs(const void* function) {
+  Dl_info info;
+  return dladdr(function, &info) != 0 && info.dli_fbase == OwnBase();
+}
 
 void ResolveAll() {
   bool was_resolving = t_state.resolving;

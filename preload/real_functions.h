@@ -1,7 +1,8 @@
 // The real allocator and zlib functions behind our hooks.
 //
 // Malloc-family pointers start out pointing at resolvers: the first call through any of them looks
-// every function up with dlsym(RTLD_NEXT, ...) and then calls the real one, so the hooks need no
+// every function up (what the program's own call would reach: see Lookup in real_functions.cc)
+// and then calls the real one, so the hooks need no
 // "resolved yet?" branch. dlsym itself allocates; while a thread is resolving, its allocations are
 // served from a static bootstrap buffer (bootstrap_alloc.h).
 #pragma once
@@ -33,6 +34,10 @@ extern DlcloseFn dlclose;
 
 // Looks up all of the above. Safe to call repeatedly and from several threads.
 void ResolveAll();
+
+// True if `function` lies in libleakscope.so itself. Takes the loader's lock (dladdr): not for
+// the fast path.
+bool DefinedByUs(const void* function);
 
 // Looks up a zlib function: the next definition after us (a program linked with -lz), or failing
 // that the one in an already loaded libz.so.1 (the JVM dlopens libzip.so, and with it libz,

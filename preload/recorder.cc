@@ -185,7 +185,13 @@ void RecordStreamEnd(void* stream) {
 }
 
 void* AllocateForStream(void* stream, size_t bytes) {
-  void* p = real::malloc(bytes);  // what zlib's own zcalloc does
+  void* p;
+  {
+    // What zlib's own zcalloc does. Guarded: with jemalloc in front of us, its hooks see this
+    // call too, and would sample the block a second time (hooks_jemalloc.cc).
+    ReentrancyGuard guard;
+    p = real::malloc(bytes);
+  }
   if (p == nullptr) return nullptr;
   uint32_t stack_id;
   // A stream already ended (a copy made with inflateCopy outliving its source) keeps allocating

@@ -1,4 +1,5 @@
-// Small units: slope, perf maps, JSON escaping, demangling, allocator frames, number formats.
+// Small units: slope, perf maps, JSON escaping, demangling, allocator frames, the memory
+// picture, number formats.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -7,6 +8,7 @@
 #include "demangle.h"
 #include "json_writer.h"
 #include "perf_map.h"
+#include "report.h"
 #include "robust_slope.h"
 #include "units.h"
 
@@ -90,9 +92,57 @@ TEST(IsAllocatorFrame, KnowsTheAllocationMachinery) {
   EXPECT_TRUE(IsAllocatorFrame("/build/lib/libleakscope.so", "anything"));
   EXPECT_TRUE(IsAllocatorFrame("/usr/lib/libstdc++.so.6", "operator new[](unsigned long)"));
   EXPECT_TRUE(IsAllocatorFrame("/jdk/lib/libzip.so", "zcalloc"));
+  // jemalloc's internals, whatever the nearest exported symbol: its hooks call the recorder.
+  EXPECT_TRUE(IsAllocatorFrame("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2", "mallctlbymib"));
   EXPECT_FALSE(IsAllocatorFrame("/app", "LeakArray<int>(unsigned long)"));
   EXPECT_FALSE(IsAllocatorFrame("/jdk/lib/libzip.so", "Java_java_util_zip_Inflater_init"));
   EXPECT_FALSE(IsAllocatorFrame("/app", ""));
+}
+
+TEST(MemoryPicture, UsesTheFiguresOfTheAllocatorThatServedMalloc) {
+  format::MemoryFixed memory{};
+  memory.rss_bytes = 100 << 20;
+  memory.malloc_arena_bytes = 3 << 20;
+  memory.malloc_mmap_bytes = 1 << 20;
+  memory.malloc_in_use_bytes = 2 << 20;
+  memory.malloc_free_bytes = 2 << 20;
+  memory.self_resident_bytes = 1 << 20;
+
+  // No kAllocator record (an older recorder): glibc's, as before.
+  MemoryPicture old = ComputeMemoryPicture(memory, AllocatorInfo{}, 1000);
+  EXPECT_EQ(old.allocator, "glibc");
+  EXPECT_TRUE(old.malloc_heap_known);
+  EXPECT_EQ(old.malloc_heap_bytes, 4u << 20);
+  EXPECT_EQ(old.other_bytes, 95u << 20);
+
+  AllocatorInfo jemalloc;
+  jemalloc.path = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2";
+  jemalloc.fixed.kind = static_cast<uint32_t>(format::AllocatorKind::kJemalloc);
+  jemalloc.fixed.flags = format::kAllocatorStats;
+  jemalloc.fixed.allocated = 30 << 20;
+  jemalloc.fixed.active = 32 << 20;
+  jemalloc.fixed.resident = 36 << 20;
+  jemalloc.fixed.mapped = 40 << 20;
+  MemoryPicture je = ComputeMemoryPicture(memory, jemalloc, 1000);
+  EXPECT_EQ(je.allocator, "jemalloc");
+  EXPECT_EQ(je.malloc_heap_bytes, 40u << 20);
+  EXPECT_EQ(je.malloc_in_use_bytes, 30u << 20);
+  EXPECT_EQ(je.malloc_free_bytes, 10u << 20);
+  EXPECT_EQ(je.other_bytes, 59u << 20);
+
+  // jemalloc without readable statistics, or another allocator: unknown, not glibc's zeros.
+  jemalloc.fixed.flags = 0;
+  MemoryPicture blind = ComputeMemoryPicture(memory, jemalloc, 1000);
+  EXPECT_FALSE(blind.malloc_heap_known);
+  EXPECT_EQ(blind.allocator, "jemalloc");
+  AllocatorInfo other;
+  other.path = "/opt/lib/libtcmalloc.so.4";
+  other.fixed.kind = static_cast<uint32_t>(format::AllocatorKind::kOther);
+  MemoryPicture tc = ComputeMemoryPicture(memory, other, 1000);
+  EXPECT_FALSE(tc.malloc_heap_known);
+  EXPECT_EQ(tc.allocator, "libtcmalloc.so.4");
+  EXPECT_EQ(tc.malloc_heap_bytes, 0u);
+  EXPECT_EQ(tc.other_bytes, 99u << 20);
 }
 
 TEST(Units, FormatsBytesAndCounts) {

@@ -21,10 +21,30 @@ class FormatsTest : public ::testing::Test {
     symbolizer_ = std::make_unique<Symbolizer>(options);
     report_ = BuildReport(dump_, "golden", symbolizer_.get());
   }
+  // Rebuilds the report as if the dump carried this kAllocator record.
+  void SetAllocator(const AllocatorInfo& allocator) {
+    dump_.allocator = allocator;
+    report_ = BuildReport(dump_, "golden", symbolizer_.get());
+  }
   Dump dump_;
   std::unique_ptr<Symbolizer> symbolizer_;
   Report report_;
 };
+
+AllocatorInfo Jemalloc(uint32_t flags) {
+  AllocatorInfo a;
+  a.path = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2";
+  a.fixed.kind = static_cast<uint32_t>(format::AllocatorKind::kJemalloc);
+  a.fixed.flags = flags;
+  if (flags & format::kAllocatorStats) {
+    a.fixed.allocated = 300ull << 20;
+    a.fixed.active = 310ull << 20;
+    a.fixed.resident = 320ull << 20;
+    a.fixed.mapped = 400ull << 20;
+    a.fixed.retained = 1ull << 30;
+  }
+  return a;
+}
 
 TEST_F(FormatsTest, CollapsedTotalEqualsReportTotal) {
   std::string out;
@@ -57,6 +77,46 @@ TEST_F(FormatsTest, SitesAreSortedByLiveBytesAndTotalsAddUp) {
   EXPECT_EQ(live, report_.totals.live_bytes);
   EXPECT_EQ(report_.sites[0].live_bytes, 6u << 20);
   EXPECT_EQ(report_.sites[0].live_count, 96u);
+}
+
+TEST_F(FormatsTest, MemoryPictureShowsJemallocsOwnFigures) {
+  SetAllocator(Jemalloc(format::kAllocatorStats));
+  std::string text;
+  FormatReportText(report_, *symbolizer_, 0, &text);
+  EXPECT_NE(text.find("malloc heap (jemalloc: mapped)              400 MiB  320 MiB resident, "
+                      "1.00 GiB retained\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("in use (jemalloc: allocated)              300 MiB\n"), std::string::npos);
+  EXPECT_EQ(text.find("arenas"), std::string::npos);  // glibc's figures are not shown
+  std::string json;
+  FormatReportJson(report_, *symbolizer_, 0, &json);
+  for (const char* field :
+       {"\"malloc_allocator\": \"jemalloc\",", "\"malloc_heap_bytes\": 419430400,",
+        "\"malloc_in_use_bytes\": 314572800,", "\"retained_bytes\": 1073741824"}) {
+    EXPECT_NE(json.find(field), std::string::npos) << field << " in\n" << json;
+  }
+}
+
+TEST_F(FormatsTest, MemoryPictureSaysUnknownAndUnrecordedWhenAllocatorIsInFront) {
+  SetAllocator(Jemalloc(format::kAllocatorInFront));  // no hooks, no statistics
+  std::string text;
+  FormatReportText(report_, *symbolizer_, 0, &text);
+  EXPECT_NE(text.find("malloc heap                                   unknown  (jemalloc's figures "
+                      "are not readable)\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("Note: malloc was /usr/lib/x86_64-linux-gnu/libjemalloc.so.2's, loaded in "
+                      "front of libleakscope.so: malloc, calloc, realloc and free were NOT "
+                      "recorded."),
+            std::string::npos)
+      << text;
+  std::string json;
+  FormatReportJson(report_, *symbolizer_, 0, &json);
+  for (const char* field : {"\"malloc_heap_known\": false,", "\"malloc_recorded\": false,",
+                            "\"malloc_heap_bytes\": null,", "\"malloc_free_bytes\": null,"}) {
+    EXPECT_NE(json.find(field), std::string::npos) << field << " in\n" << json;
+  }
 }
 
 TEST_F(FormatsTest, PprofIsGzippedProtobuf) {

@@ -147,6 +147,7 @@ inline bool SameDump(const Dump& a, const Dump& b) {
       a.process.host != b.process.host || a.process.executable != b.process.executable ||
       a.process.args != b.process.args || !SameFixed(a.settings, b.settings) ||
       !SameFixed(a.memory, b.memory) || !SameFixed(a.counters, b.counters) ||
+      !SameFixed(a.allocator.fixed, b.allocator.fixed) || a.allocator.path != b.allocator.path ||
       a.modules.size() != b.modules.size() || a.sites.size() != b.sites.size() ||
       a.streams.size() != b.streams.size()) {
     return false;

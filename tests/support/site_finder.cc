@@ -7,7 +7,8 @@ namespace {
 
 bool IsAllocatorModule(std::string_view path) {
   std::string_view base = Basename(path);
-  for (std::string_view prefix : {"libleakscope", "libc.so", "ld-linux", "libstdc++.so"}) {
+  for (std::string_view prefix :
+       {"libleakscope", "libc.so", "ld-linux", "libstdc++.so", "libjemalloc"}) {
     if (base.substr(0, prefix.size()) == prefix) return true;
   }
   return false;

@@ -51,7 +51,8 @@ class SiteFinder {
   // Every frame's function, innermost first ("" where unknown).
   std::vector<std::string> Frames(const SiteInfo& site) const;
   // The innermost frame outside the allocator: frames in the recorder (libleakscope), libc, the
-  // dynamic loader and libstdc++ (operator new) are skipped. "" if none is left.
+  // dynamic loader, libstdc++ (operator new) and jemalloc (whose hooks call the recorder from
+  // inside it) are skipped. "" if none is left.
   std::string InnermostUserFunction(const SiteInfo& site) const;
 
   // Sites whose InnermostUserFunction is `function`.

@@ -69,6 +69,29 @@ TEST(DumpRoundTrip, RichDumpThroughStringSinkComesBackIdentical) {
   EXPECT_EQ(Encode(parsed), bytes);
 }
 
+TEST(DumpRoundTrip, AllocatorRecordComesBackAndOlderDumpsHaveNone) {
+  Dump original = RichSampleDump();
+  Dump parsed;
+  std::string error;
+  ASSERT_TRUE(ParseDump(Encode(original), &parsed, &error)) << error;
+  EXPECT_EQ(parsed.allocator.fixed.kind, 0u);  // none written: read as glibc by the analyzer
+
+  original.allocator.fixed = {
+      .kind = static_cast<uint32_t>(format::AllocatorKind::kJemalloc),
+      .flags = format::kAllocatorInFront | format::kAllocatorHooked | format::kAllocatorStats,
+      .allocated = 30ULL << 20,
+      .active = 32ULL << 20,
+      .resident = 36ULL << 20,
+      .mapped = 40ULL << 20,
+      .retained = 1ULL << 30};
+  original.allocator.path = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2";
+  Dump with_allocator;
+  ASSERT_TRUE(ParseDump(Encode(original), &with_allocator, &error)) << error;
+  EXPECT_TRUE(SameDump(original, with_allocator));
+  EXPECT_EQ(with_allocator.allocator.path, original.allocator.path);
+  EXPECT_EQ(with_allocator.allocator.fixed.retained, 1ULL << 30);
+}
+
 TEST(DumpRoundTrip, MinimalDumpComesBackIdentical) {
   Dump original = MinimalSampleDump();
   Dump parsed;
