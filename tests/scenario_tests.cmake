@@ -53,6 +53,7 @@ endfunction()
 scenario_library(leaky)
 scenario_library(zuser LIBS ZLIB::ZLIB)
 scenario_library(early)
+scenario_library(forkling)
 
 scenario_program(leak_known_sizes)
 scenario_program(free_all)
@@ -71,6 +72,7 @@ scenario_program(output_identity LIBS Threads::Threads)
 scenario_program(trigger)
 scenario_program(periodic)
 scenario_program(stacks)
+scenario_program(fork_storm LIBS ${CMAKE_DL_LIBS} Threads::Threads)
 
 # The Java program is compiled at build time; the JVMs are found at configure time.
 find_program(SCENARIO_JAVA_EXE java)

@@ -1,0 +1,141 @@
+/* Issue 12: a child must never hang at exit because the parent's recorder threads held a lock
+ * (the loader's, inside dl_iterate_phdr, or one of ours) at the moment of fork().
+ *
+ * Usage: fork_storm [--churn] LIBRARY COPIES WORKDIR FORKS [TIMEOUT_MS]
+ *   Copies LIBRARY (libforkling.so) COPIES times into WORKDIR and dlopens every copy (distinct
+ *   files: the loader shares one object between names of the same file), so that whoever walks
+ *   the module list (the parent's dumper, run with a short LEAKSCOPE_INTERVAL) holds the
+ *   loader's lock for long. Then forks FORKS children one after another. Each child runs
+ *   child_leak (one 777-byte block, kept) and calls exit(), which writes its exit dump. A child
+ *   not gone TIMEOUT_MS (default 5000) after its fork is hung: its pid and where it waits
+ *   (/proc wchan) go to stderr, and it is killed. After 3 hangs the storm stops early.
+ *   --churn: a second thread reopens the first copy (RTLD_NOLOAD) and closes it again, over and
+ *   over. Without the preload that only counts references under the loader's outer lock, which
+ *   glibc resets in a fork child; under it, every dlclose first runs the recorder's module
+ *   refresh, a walk of the whole module list: a program thread inside one of our hooks, holding
+ *   the loader's inner lock, nearly all of the time.
+ * Prints "forks <done> hangs <h> failed <f>" (failed: exited non-zero or killed by a signal)
+ * and exits 0 when h and f are both 0, 1 otherwise. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "scenario.h"
+
+static void* kept;
+
+NOINLINE void child_leak(void) { kept = Sink(malloc(777)); }
+
+static void CopyFile(const char* from, const char* to) {
+  int in = open(from, O_RDONLY | O_CLOEXEC);
+  CHECK(in >= 0);
+  int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
+  CHECK(out >= 0);
+  char buffer[16384];
+  ssize_t n;
+  while ((n = read(in, buffer, sizeof(buffer))) > 0) CHECK(write(out, buffer, (size_t)n) == n);
+  CHECK(n == 0);
+  close(in);
+  CHECK(close(out) == 0);
+}
+
+static void LoadCopies(const char* library, int copies, const char* workdir) {
+  for (int i = 0; i < copies; ++i) {
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/forkling%d.so", workdir, i);
+    CopyFile(library, path);
+    void* handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    CHECK(handle != NULL);
+    int (*id)(void) = (int (*)(void))dlsym(handle, "forkling_id");
+    CHECK(id != NULL && id() == 1);
+  }
+}
+
+static char first_copy[4096];
+
+static void* Churn(void* unused) {
+  (void)unused;
+  for (;;) {
+    void* handle = dlopen(first_copy, RTLD_NOW | RTLD_NOLOAD);
+    CHECK(handle != NULL);
+    CHECK(dlclose(handle) == 0);
+  }
+  return NULL;
+}
+
+static long long NowMs(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000ll + ts.tv_nsec / 1000000;
+}
+
+static void SayWhereItWaits(pid_t child) {
+  char path[64], wchan[64] = "?";
+  snprintf(path, sizeof(path), "/proc/%d/wchan", (int)child);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    ssize_t n = read(fd, wchan, sizeof(wchan) - 1);
+    wchan[n > 0 ? n : 0] = '\0';
+    close(fd);
+  }
+  fprintf(stderr, "hung child %d (wchan %s)\n", (int)child, wchan);
+}
+
+/* 0: exited 0; 1: exited otherwise or killed by a signal; 2: still there after timeout_ms. */
+static int Reap(pid_t child, long long timeout_ms) {
+  long long deadline = NowMs() + timeout_ms;
+  long pause_ns = 20 * 1000;
+  for (;;) {
+    int status = 0;
+    pid_t r = waitpid(child, &status, WNOHANG);
+    CHECK(r == child || r == 0);
+    if (r == child) return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+    if (NowMs() >= deadline) break;
+    struct timespec t = {0, pause_ns};
+    nanosleep(&t, NULL);
+    if (pause_ns < 5 * 1000 * 1000) pause_ns *= 2;
+  }
+  SayWhereItWaits(child);
+  kill(child, SIGKILL);
+  CHECK(waitpid(child, NULL, 0) == child);
+  return 2;
+}
+
+int main(int argc, char** argv) {
+  int churn = argc > 1 && strcmp(argv[1], "--churn") == 0;
+  argv += churn;
+  argc -= churn;
+  CHECK(argc == 5 || argc == 6);
+  int copies = atoi(argv[2]);
+  int forks = atoi(argv[4]);
+  long long timeout_ms = argc == 6 ? atoll(argv[5]) : 5000;
+  CHECK(copies >= 1 && forks >= 0 && timeout_ms > 0);
+  LoadCopies(argv[1], copies, argv[3]);
+  if (churn) {
+    snprintf(first_copy, sizeof(first_copy), "%s/forkling0.so", argv[3]);
+    pthread_t thread;
+    CHECK(pthread_create(&thread, NULL, Churn, NULL) == 0);
+  }
+  int hangs = 0, failed = 0, done = 0;
+  for (; done < forks && hangs < 3; ++done) {
+    fflush(stdout);
+    pid_t child = fork();
+    CHECK(child >= 0);
+    if (child == 0) {
+      child_leak();
+      exit(0); /* not _exit: the recorder writes the child's dump at exit */
+    }
+    int outcome = Reap(child, timeout_ms);
+    hangs += outcome == 2;
+    failed += outcome == 1;
+  }
+  printf("forks %d hangs %d failed %d\n", done, hangs, failed);
+  return hangs == 0 && failed == 0 ? 0 : 1;
+}
