@@ -198,13 +198,20 @@ void WriteFinalDump(const ReentrancyGuard& guard) {
 }
 
 void RestartDumperAfterFork(const ReentrancyGuard&) {
-  // The parent's dumper may have held the mutex at fork time; that thread does not exist here.
+  // The parent's dumper may have held the mutex at fork time (a dump takes milliseconds, and fork
+  // does not wait for one, only for the sections of fork_gate.h within it); that thread does not
+  // exist here, and what the mutex guards is set afresh below.
   g_dump_mutex = PTHREAD_MUTEX_INITIALIZER;
   if (g_dir == nullptr || g_dir->empty()) return;
   g_stopped = false;
   g_next_seq = FirstFreeSeq();
   SayWhereDumpsGo();
   SpawnThread();
+}
+
+void StopDumperAfterUnsafeFork() {
+  g_dump_mutex = PTHREAD_MUTEX_INITIALIZER;
+  g_stopped = true;
 }
 
 }  // namespace leakscope

@@ -3,10 +3,14 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <string>
 
 #include "dumper.h"
+#include "fork_gate.h"
+#include "java_stacks.h"
+#include "raw_log.h"
 #include "recorder.h"
 
 namespace leakscope {
@@ -36,10 +40,21 @@ void RemoveSelfFromLdPreload() {
   }
 }
 
+// The child runs this before any other child handler registered after our constructor.
 void AfterForkInChild() {
   ReentrancyGuard guard;
+  bool quiescent = ResetForkGateInChild();
   if (!g_recorder.ready()) return;
   ResetRecorderAfterFork(guard);
+  java::ForgetVmInForkChild();
+  if (!quiescent) {
+    StopDumperAfterUnsafeFork();
+    RawLog(LogLevel::kWarn,
+           "pid %d was forked in the middle of the recorder's work (not over within %d ms); "
+           "it writes no dumps",
+           static_cast<int>(getpid()), kForkWaitMs);
+    return;
+  }
   RestartDumperAfterFork(guard);
 }
 
@@ -47,7 +62,7 @@ __attribute__((constructor)) void StartRecorder() {
   ReentrancyGuard guard;
   if (!EnsureInitialized()) return;
   if (!g_recorder.options.follow_children) RemoveSelfFromLdPreload();
-  pthread_atfork(nullptr, nullptr, AfterForkInChild);
+  pthread_atfork(PrepareFork, ParentAfterFork, AfterForkInChild);
   StartDumper(guard);
 }
 

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fork_gate.h"
+
 namespace leakscope {
 namespace {
 
@@ -72,7 +74,8 @@ bool SameModule(const ModuleInfo& a, const ModuleInfo& b) {
 
 }  // namespace
 
-void RefreshModules(const ReentrancyGuard&) {
+void RefreshModules(const ReentrancyGuard& guard) {
+  ForkSection section(guard);  // dl_iterate_phdr holds the loader's lock: see the header
   std::vector<ModuleInfo> loaded;
   dl_iterate_phdr(CollectOne, &loaded);  // before the mutex: see the header
   pthread_mutex_lock(&g_mutex);
@@ -92,14 +95,13 @@ void RefreshModules(const ReentrancyGuard&) {
   pthread_mutex_unlock(&g_mutex);
 }
 
-std::vector<ModuleInfo> SnapshotModules(const ReentrancyGuard&) {
+std::vector<ModuleInfo> SnapshotModules(const ReentrancyGuard& guard) {
+  ForkSection section(guard);
   pthread_mutex_lock(&g_mutex);
   std::vector<ModuleInfo> copy;
   if (g_modules != nullptr) copy = *g_modules;
   pthread_mutex_unlock(&g_mutex);
   return copy;
 }
-
-void ResetModuleRegistryAfterFork() { g_mutex = PTHREAD_MUTEX_INITIALIZER; }
 
 }  // namespace leakscope
