@@ -97,6 +97,7 @@ endif()
 add_executable(scenario_test
   ${SCENARIO_SRC}/scenario_alloc_test.cc
   ${SCENARIO_SRC}/scenario_process_test.cc
+  ${SCENARIO_SRC}/scenario_fork_storm_test.cc
   ${SCENARIO_SRC}/scenario_zlib_test.cc
   ${SCENARIO_SRC}/scenario_options_test.cc
   ${SCENARIO_SRC}/scenario_output_test.cc)
