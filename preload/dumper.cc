@@ -17,6 +17,7 @@
 #include "dump.h"
 #include "dump_builder.h"
 #include "dump_dir.h"
+#include "module_registry.h"
 #include "raw_log.h"
 #include "recorder.h"
 
@@ -123,6 +124,7 @@ void* DumperMain(void*) {
   // For its whole life this thread is "inside the recorder": its allocations are not recorded.
   ReentrancyGuard guard;
   pthread_setname_np(pthread_self(), "leakscope-dump");
+  ProveLoader(guard);  // in a fork child; see module_registry.h
   const uint64_t interval = g_recorder.options.interval_ns;
   int64_t next_periodic = MonotonicNs() + static_cast<int64_t>(interval);
   for (;;) {

@@ -10,6 +10,7 @@
 #include "dumper.h"
 #include "fork_gate.h"
 #include "java_stacks.h"
+#include "module_registry.h"
 #include "raw_log.h"
 #include "recorder.h"
 
@@ -55,6 +56,7 @@ void AfterForkInChild() {
            static_cast<int>(getpid()), kForkWaitMs);
     return;
   }
+  DistrustLoaderAfterFork();
   RestartDumperAfterFork(guard);
 }
 
