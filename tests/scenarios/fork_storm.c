@@ -1,7 +1,7 @@
 /* Issue 12: a child must never hang at exit because the parent's recorder threads held a lock
  * (the loader's, inside dl_iterate_phdr, or one of ours) at the moment of fork().
  *
- * Usage: fork_storm [--churn] LIBRARY COPIES WORKDIR FORKS [TIMEOUT_MS]
+ * Usage: fork_storm [--churn | --hold-loader] LIBRARY COPIES WORKDIR FORKS [TIMEOUT_MS]
  *   Copies LIBRARY (libforkling.so) COPIES times into WORKDIR and dlopens every copy (distinct
  *   files: the loader shares one object between names of the same file), so that whoever walks
  *   the module list (the parent's dumper, run with a short LEAKSCOPE_INTERVAL) holds the
@@ -14,12 +14,17 @@
  *   glibc resets in a fork child; under it, every dlclose first runs the recorder's module
  *   refresh, a walk of the whole module list: a program thread inside one of our hooks, holding
  *   the loader's inner lock, nearly all of the time.
+ *   --hold-loader: a second thread stays inside a dl_iterate_phdr callback, holding the loader's
+ *   lock, for the whole storm (after one dlopen/dlclose pair, in which the preload's dlclose
+ *   hook takes note of every copy). A child that walks the module list waits for good; one
+ *   that does not (as without the preload) is not affected.
  * Prints "forks <done> hangs <h> failed <f>" (failed: exited non-zero or killed by a signal)
  * and exits 0 when h and f are both 0, 1 otherwise. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
@@ -70,6 +75,23 @@ static void* Churn(void* unused) {
   return NULL;
 }
 
+static int hold_pipe[2];     /* the holder writes one byte once inside, then reads one */
+static int released_pipe[2]; /* main writes one byte here to let the holder go */
+
+static int HoldLoader(struct dl_phdr_info* info, size_t size, void* unused) {
+  (void)info, (void)size, (void)unused;
+  char byte = 1;
+  CHECK(write(hold_pipe[1], &byte, 1) == 1);
+  CHECK(read(released_pipe[0], &byte, 1) == 1);
+  return 1; /* stop after the first module */
+}
+
+static void* Holder(void* unused) {
+  (void)unused;
+  dl_iterate_phdr(HoldLoader, NULL);
+  return NULL;
+}
+
 static long long NowMs(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -110,18 +132,24 @@ static int Reap(pid_t child, long long timeout_ms) {
 
 int main(int argc, char** argv) {
   int churn = argc > 1 && strcmp(argv[1], "--churn") == 0;
-  argv += churn;
-  argc -= churn;
+  int hold = argc > 1 && strcmp(argv[1], "--hold-loader") == 0;
+  argv += churn + hold;
+  argc -= churn + hold;
   CHECK(argc == 5 || argc == 6);
   int copies = atoi(argv[2]);
   int forks = atoi(argv[4]);
   long long timeout_ms = argc == 6 ? atoll(argv[5]) : 5000;
   CHECK(copies >= 1 && forks >= 0 && timeout_ms > 0);
   LoadCopies(argv[1], copies, argv[3]);
-  if (churn) {
-    snprintf(first_copy, sizeof(first_copy), "%s/forkling0.so", argv[3]);
-    pthread_t thread;
-    CHECK(pthread_create(&thread, NULL, Churn, NULL) == 0);
+  snprintf(first_copy, sizeof(first_copy), "%s/forkling0.so", argv[3]);
+  pthread_t thread;
+  if (churn) CHECK(pthread_create(&thread, NULL, Churn, NULL) == 0);
+  if (hold) {
+    CHECK(dlclose(dlopen(first_copy, RTLD_NOW | RTLD_NOLOAD)) == 0);
+    CHECK(pipe2(hold_pipe, O_CLOEXEC) == 0 && pipe2(released_pipe, O_CLOEXEC) == 0);
+    CHECK(pthread_create(&thread, NULL, Holder, NULL) == 0);
+    char byte;
+    CHECK(read(hold_pipe[0], &byte, 1) == 1);
   }
   int hangs = 0, failed = 0, done = 0;
   for (; done < forks && hangs < 3; ++done) {
@@ -135,6 +163,11 @@ int main(int argc, char** argv) {
     int outcome = Reap(child, timeout_ms);
     hangs += outcome == 2;
     failed += outcome == 1;
+  }
+  if (hold) {
+    char byte = 1;
+    CHECK(write(released_pipe[1], &byte, 1) == 1);
+    CHECK(pthread_join(thread, NULL) == 0);
   }
   printf("forks %d hangs %d failed %d\n", done, hangs, failed);
   return hangs == 0 && failed == 0 ? 0 : 1;
