@@ -1,14 +1,16 @@
 /* Issue 12: a child must never hang at exit because the parent's recorder threads held a lock
  * (the loader's, inside dl_iterate_phdr, or one of ours) at the moment of fork().
  *
- * Usage: fork_storm [--churn | --hold-loader] LIBRARY COPIES WORKDIR FORKS [TIMEOUT_MS]
+ * Usage: fork_storm [--churn | --hold-loader] LIBRARY COPIES WORKDIR FORKS
+ *                   [TIMEOUT_MS [MAX_HANGS]]
  *   Copies LIBRARY (libforkling.so) COPIES times into WORKDIR and dlopens every copy (distinct
  *   files: the loader shares one object between names of the same file), so that whoever walks
  *   the module list (the parent's dumper, run with a short LEAKSCOPE_INTERVAL) holds the
  *   loader's lock for long. Then forks FORKS children one after another. Each child runs
  *   child_leak (one 777-byte block, kept) and calls exit(), which writes its exit dump. A child
  *   not gone TIMEOUT_MS (default 5000) after its fork is hung: its pid and where it waits
- *   (/proc wchan) go to stderr, and it is killed. After 3 hangs the storm stops early.
+ *   (/proc wchan) go to stderr, and it is killed. After MAX_HANGS hangs (default 3) the storm
+ *   stops early.
  *   --churn: a second thread reopens the first copy (RTLD_NOLOAD) and closes it again, over and
  *   over. Without the preload that only counts references under the loader's outer lock, which
  *   glibc resets in a fork child; under it, every dlclose first runs the recorder's module
@@ -135,11 +137,12 @@ int main(int argc, char** argv) {
   int hold = argc > 1 && strcmp(argv[1], "--hold-loader") == 0;
   argv += churn + hold;
   argc -= churn + hold;
-  CHECK(argc == 5 || argc == 6);
+  CHECK(argc >= 5 && argc <= 7);
   int copies = atoi(argv[2]);
   int forks = atoi(argv[4]);
   long long timeout_ms = argc == 6 ? atoll(argv[5]) : 5000;
-  CHECK(copies >= 1 && forks >= 0 && timeout_ms > 0);
+  int max_hangs = argc == 7 ? atoi(argv[6]) : 3;
+  CHECK(copies >= 1 && forks >= 0 && timeout_ms > 0 && max_hangs > 0);
   LoadCopies(argv[1], copies, argv[3]);
   snprintf(first_copy, sizeof(first_copy), "%s/forkling0.so", argv[3]);
   pthread_t thread;
@@ -152,7 +155,7 @@ int main(int argc, char** argv) {
     CHECK(read(hold_pipe[0], &byte, 1) == 1);
   }
   int hangs = 0, failed = 0, done = 0;
-  for (; done < forks && hangs < 3; ++done) {
+  for (; done < forks && hangs < max_hangs; ++done) {
     fflush(stdout);
     pid_t child = fork();
     CHECK(child >= 0);
