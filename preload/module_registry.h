@@ -2,8 +2,9 @@
 // Refreshed by the dumper before each dump and by our dlclose hook just before a library goes.
 // Guarded by a mutex that no allocation hook ever takes; dl_iterate_phdr (which takes the loader
 // lock) always runs before that mutex is taken, never under it, so the two cannot deadlock.
-// Both calls run whole inside a ForkSection (fork_gate.h): a fork child inherits the mutex and the
-// loader's lock released and the registry whole, so it needs no reset of its own.
+// Every walk and every use of the mutex runs inside a ForkSection (fork_gate.h): a fork child
+// inherits the mutex and the registry whole, and its loader's lock not held by us (but see
+// DistrustLoaderAfterFork), so it needs no reset of its own.
 #pragma once
 
 #include <string>
