@@ -96,5 +96,24 @@ TEST(ForkStorm, ChildExitDumpDoesNotWaitForTheLoaderLockAProgramThreadHeld) {
   ExpectChildDumpsComplete(dir, run, 2);
 }
 
+// _Fork runs no fork handlers: the child's recorder state is its parent's, locks included, in
+// whatever state they were in. It must not write a dump (it would be the parent's tables under
+// the child's pid, if it did not hang); it says so instead.
+TEST(ForkWithoutHandlers, TheChildWritesNoDumpAndSaysWhy) {
+  TempDir dir;
+  RunResult run = RunIn(dir, Program("fork_exec"), Exact({"raw-fork"}));
+  ASSERT_EQ(run.exit_code, 0) << run.Describe();
+  std::smatch m;
+  ASSERT_TRUE(std::regex_match(run.out, m, std::regex("child ([0-9]+)\n"))) << run.out;
+  pid_t child = static_cast<pid_t>(std::stol(m[1]));
+  EXPECT_EQ(run.err, "leakscope: pid " + std::to_string(child) +
+                         " was made without fork's handlers (_Fork, vfork or clone); it writes no "
+                         "dump\n");
+  EXPECT_TRUE(DumpsOf(dir.path(), child).empty());
+  Dump parent;
+  ASSERT_TRUE(LoadLastDump(dir.path(), run.pid, &parent));
+  EXPECT_TRUE(DumpIsConsistent(parent));
+}
+
 }  // namespace
 }  // namespace leakscope::testing
