@@ -32,9 +32,10 @@ inline constexpr int kLoaderWaitMs = 1000;
 // most kLoaderWaitMs and then keeps the modules known at fork, saying so once.
 void DistrustLoaderAfterFork();
 
-// The fork child's dumper thread, first thing and outside the dump mutex: one walk, on the one
-// thread that may be left blocked for good without harm to the exit dump; its return proves the
-// lock free. Returns at once in a process that is not a fresh fork child.
+// The fork child's dumper thread, first thing and outside the dump mutex: the start of a walk (the
+// loader's lock taken and released), on the one thread that may be left blocked for good without
+// harm to the exit dump; its return proves the lock free. Returns at once in a process that is
+// not a fresh fork child.
 void ProveLoader(const ReentrancyGuard& guard);
 
 }  // namespace leakscope
