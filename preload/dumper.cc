@@ -17,6 +17,7 @@
 #include "dump.h"
 #include "dump_builder.h"
 #include "dump_dir.h"
+#include "module_registry.h"
 #include "raw_log.h"
 #include "recorder.h"
 
@@ -123,6 +124,7 @@ void* DumperMain(void*) {
   // For its whole life this thread is "inside the recorder": its allocations are not recorded.
   ReentrancyGuard guard;
   pthread_setname_np(pthread_self(), "leakscope-dump");
+  ProveLoader(guard);  // in a fork child; see module_registry.h
   const uint64_t interval = g_recorder.options.interval_ns;
   int64_t next_periodic = MonotonicNs() + static_cast<int64_t>(interval);
   for (;;) {
@@ -198,13 +200,20 @@ void WriteFinalDump(const ReentrancyGuard& guard) {
 }
 
 void RestartDumperAfterFork(const ReentrancyGuard&) {
-  // The parent's dumper may have held the mutex at fork time; that thread does not exist here.
+  // The parent's dumper may have held the mutex at fork time (a dump takes milliseconds, and fork
+  // does not wait for one, only for the sections of fork_gate.h within it); that thread does not
+  // exist here, and what the mutex guards is set afresh below.
   g_dump_mutex = PTHREAD_MUTEX_INITIALIZER;
   if (g_dir == nullptr || g_dir->empty()) return;
   g_stopped = false;
   g_next_seq = FirstFreeSeq();
   SayWhereDumpsGo();
   SpawnThread();
+}
+
+void StopDumperAfterUnsafeFork() {
+  g_dump_mutex = PTHREAD_MUTEX_INITIALIZER;
+  g_stopped = true;
 }
 
 }  // namespace leakscope

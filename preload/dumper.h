@@ -18,4 +18,9 @@ void WriteFinalDump(const ReentrancyGuard& guard);
 // Fork child: the parent's dumper thread does not exist here; start this process' own.
 void RestartDumperAfterFork(const ReentrancyGuard& guard);
 
+// Fork child whose fork did not wait for the recorder's critical sections (ResetForkGateInChild
+// returned false): the module registry may be half-updated and the loader's lock held for good,
+// so this process writes no dump at all, not even at exit.
+void StopDumperAfterUnsafeFork();
+
 }  // namespace leakscope

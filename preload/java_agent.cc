@@ -277,6 +277,15 @@ uint32_t AgentFlags() {
   return flags;
 }
 
+void ForgetVmInForkChild() {
+  EnableCapture(nullptr);
+  g_vm_dead.store(true);
+  g_resolver_mutex = PTHREAD_MUTEX_INITIALIZER;
+  g_resolver_done = PTHREAD_COND_INITIALIZER;
+  g_requested_passes = 0;
+  g_finished_passes = 0;
+}
+
 void ResolveMethodsBeforeDump() {
   if (g_jvmti == nullptr || g_vm_dead.load()) return;
   pthread_mutex_lock(&g_resolver_mutex);

@@ -11,6 +11,7 @@
 #include <unordered_set>
 
 #include "dump_format.h"
+#include "fork_gate.h"
 #include "recorder.h"
 
 namespace leakscope::java {
@@ -32,6 +33,8 @@ constinit std::atomic<bool> g_seen_full{false};
 constinit std::atomic<uint32_t> g_doorbell{0};
 constinit std::atomic<bool> g_resolver_sleeping{false};
 
+// Every critical section under it also runs inside a ForkSection (fork_gate.h): a fork child
+// inherits it released and the cache whole.
 pthread_mutex_t g_mutex = PTHREAD_MUTEX_INITIALIZER;
 // Allocated on first use under a guard and never freed: the exit dump runs from a destructor.
 std::unordered_map<uint64_t, MethodInfo>* g_methods = nullptr;
@@ -77,8 +80,9 @@ void NoteMethod(const ReentrancyGuard&, uint64_t id) {
   if (!g_seen_full.exchange(true, std::memory_order_relaxed)) RingDoorbell();
 }
 
-std::vector<uint64_t> TakeFreshMethodIds(const ReentrancyGuard&) {
+std::vector<uint64_t> TakeFreshMethodIds(const ReentrancyGuard& guard) {
   std::vector<uint64_t> fresh;
+  ForkSection section(guard);
   pthread_mutex_lock(&g_mutex);
   uint32_t end = g_fresh_count.load(std::memory_order_acquire);
   if (end > kSeenSlots) end = kSeenSlots;
@@ -104,7 +108,7 @@ RegionUsage MeasureSeenTables() {
   return usage;
 }
 
-std::vector<uint64_t> UnresolvedMethodIds(const ReentrancyGuard&) {
+std::vector<uint64_t> UnresolvedMethodIds(const ReentrancyGuard& guard) {
   // Every stack: at most LEAKSCOPE_MAX_STACKS stacks of tagged words to test, a few
   // milliseconds at worst, once per dump (and once a second while the seen table is full).
   std::unordered_set<uint64_t> seen;
@@ -114,6 +118,7 @@ std::vector<uint64_t> UnresolvedMethodIds(const ReentrancyGuard&) {
     }
   });
   std::vector<uint64_t> unresolved;
+  ForkSection section(guard);
   pthread_mutex_lock(&g_mutex);
   for (uint64_t id : seen) {
     if (Methods().count(id) == 0) unresolved.push_back(id);
@@ -122,7 +127,8 @@ std::vector<uint64_t> UnresolvedMethodIds(const ReentrancyGuard&) {
   return unresolved;
 }
 
-void StoreMethod(const ReentrancyGuard&, MethodInfo info) {
+void StoreMethod(const ReentrancyGuard& guard, MethodInfo info) {
+  ForkSection section(guard);
   pthread_mutex_lock(&g_mutex);
   uint64_t id = info.method_id;
   // A name resolved earlier is never replaced by a later failure (the class has gone since).
@@ -131,8 +137,9 @@ void StoreMethod(const ReentrancyGuard&, MethodInfo info) {
   pthread_mutex_unlock(&g_mutex);
 }
 
-std::vector<MethodInfo> CachedMethods(const ReentrancyGuard&) {
+std::vector<MethodInfo> CachedMethods(const ReentrancyGuard& guard) {
   std::vector<MethodInfo> copy;
+  ForkSection section(guard);
   pthread_mutex_lock(&g_mutex);
   copy.reserve(Methods().size());
   for (const auto& [id, info] : Methods()) copy.push_back(info);

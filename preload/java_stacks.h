@@ -61,4 +61,11 @@ void ResolveMethodsBeforeDump();
 // For the dump's kJava record: format::kJavaAgentLoaded | kJavaFramesOn, 0 outside a JVM.
 uint32_t AgentFlags();
 
+// Fork child (JNI code may call fork): the VM's threads, the resolver among them, did not come
+// along, and a VM without them must not be called into. Turns Java frames off, lets dumps stop
+// waiting for names (the child's dumps keep the names cached before the fork), and gives the
+// resolver's mutex and condition variable a fresh start: the parent's dumper may have been
+// waiting on them at fork time, and glibc's condition variables count their waiters.
+void ForgetVmInForkChild();
+
 }  // namespace leakscope::java

@@ -3,11 +3,16 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <string>
 
 #include "allocator_front.h"
 #include "dumper.h"
+#include "fork_gate.h"
+#include "java_stacks.h"
+#include "module_registry.h"
+#include "raw_log.h"
 #include "recorder.h"
 
 namespace leakscope {
@@ -37,25 +42,51 @@ void RemoveSelfFromLdPreload() {
   }
 }
 
+// The process the recorder was started or reset in (0: not known, the constructor did not
+// start it). A process that exits under another pid came from _Fork, vfork or clone, which skip
+// fork's handlers: its locks and tables are the parent's, in any state, so it writes no dump.
+pid_t g_own_pid = 0;
+
+// The child runs this before any other child handler registered after our constructor.
 void AfterForkInChild() {
   ReentrancyGuard guard;
+  bool quiescent = ResetForkGateInChild();
+  g_own_pid = getpid();
   if (!g_recorder.ready()) return;
   ResetRecorderAfterFork(guard);
+  java::ForgetVmInForkChild();
+  if (!quiescent) {
+    StopDumperAfterUnsafeFork();
+    RawLog(LogLevel::kWarn,
+           "pid %d was forked in the middle of recorder work that fork could not wait out (up to "
+           "%d ms); it writes no dumps",
+           static_cast<int>(getpid()), kForkWaitMs);
+    return;
+  }
+  DistrustLoaderAfterFork();
   RestartDumperAfterFork(guard);
 }
 
 __attribute__((constructor)) void StartRecorder() {
   ReentrancyGuard guard;
   if (!EnsureInitialized()) return;
+  g_own_pid = getpid();
   if (!g_recorder.options.follow_children) RemoveSelfFromLdPreload();
-  pthread_atfork(nullptr, nullptr, AfterForkInChild);
+  pthread_atfork(PrepareFork, ParentAfterFork, AfterForkInChild);
   DetectAllocator(guard);
   StartDumper(guard);
 }
 
 __attribute__((destructor)) void StopRecorder() {
   ReentrancyGuard guard;
-  if (g_recorder.ready()) WriteFinalDump(guard);
+  if (!g_recorder.ready()) return;
+  if (g_own_pid != 0 && getpid() != g_own_pid) {
+    RawLog(LogLevel::kWarn,
+           "pid %d was made without fork's handlers (_Fork, vfork or clone); it writes no dump",
+           static_cast<int>(getpid()));
+    return;
+  }
+  WriteFinalDump(guard);
 }
 
 }  // namespace

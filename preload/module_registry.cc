@@ -3,9 +3,17 @@
 #include <elf.h>
 #include <limits.h>
 #include <link.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <atomic>
+
+#include "fork_gate.h"
+#include "raw_log.h"
 
 namespace leakscope {
 namespace {
@@ -14,6 +22,12 @@ pthread_mutex_t g_mutex = PTHREAD_MUTEX_INITIALIZER;
 // Heap-allocated on first use (under a guard, so untracked) and never freed: it must outlive
 // static destructors, since the exit dump runs from one.
 std::vector<ModuleInfo>* g_modules = nullptr;
+
+// 1 once a walk of the module list is known to return in this process: always, but in a fork
+// child until ProveLoader's walk has returned (see the header). A futex word.
+constinit std::atomic<uint32_t> g_loader_proven{1};
+constinit std::atomic<bool> g_said_unproven{false};
+static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t), "futex word");
 
 std::string ReadBuildId(const dl_phdr_info* info) {
   for (int i = 0; i < info->dlpi_phnum; ++i) {
@@ -70,9 +84,36 @@ bool SameModule(const ModuleInfo& a, const ModuleInfo& b) {
          a.build_id == b.build_id;
 }
 
-}  // namespace
+int64_t MonotonicMs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000ll + ts.tv_nsec / 1'000'000;
+}
 
-void RefreshModules(const ReentrancyGuard&) {
+// Whether a walk may start: at once but in a fork child, where it waits (a futex, at most
+// kLoaderWaitMs) for ProveLoader.
+bool LoaderProven() {
+  if (g_loader_proven.load(std::memory_order_acquire) != 0) return true;
+  int64_t deadline = MonotonicMs() + kLoaderWaitMs;
+  for (int64_t now = MonotonicMs(); now < deadline; now = MonotonicMs()) {
+    timespec timeout{static_cast<time_t>((deadline - now) / 1000),
+                     static_cast<long>((deadline - now) % 1000) * 1'000'000};
+    syscall(SYS_futex, reinterpret_cast<uint32_t*>(&g_loader_proven), FUTEX_WAIT_PRIVATE, 0,
+            &timeout, nullptr, 0);
+    if (g_loader_proven.load(std::memory_order_acquire) != 0) return true;
+  }
+  if (!g_said_unproven.exchange(true)) {
+    RawLog(LogLevel::kWarn,
+           "pid %d: the loader's lock was held by another thread of its parent at fork; its "
+           "dumps list the modules known at fork",
+           static_cast<int>(getpid()));
+  }
+  return false;
+}
+
+// Walks the module list and merges it into the registry.
+void Refresh(const ReentrancyGuard& guard) {
+  ForkSection section(guard);  // dl_iterate_phdr holds the loader's lock: see the header
   std::vector<ModuleInfo> loaded;
   dl_iterate_phdr(CollectOne, &loaded);  // before the mutex: see the header
   pthread_mutex_lock(&g_mutex);
@@ -92,14 +133,37 @@ void RefreshModules(const ReentrancyGuard&) {
   pthread_mutex_unlock(&g_mutex);
 }
 
-std::vector<ModuleInfo> SnapshotModules(const ReentrancyGuard&) {
+}  // namespace
+
+void RefreshModules(const ReentrancyGuard& guard) {
+  if (LoaderProven()) Refresh(guard);
+}
+
+void DistrustLoaderAfterFork() {
+  g_loader_proven.store(0, std::memory_order_relaxed);
+  g_said_unproven.store(false, std::memory_order_relaxed);
+}
+
+void ProveLoader(const ReentrancyGuard& guard) {
+  if (g_loader_proven.load(std::memory_order_acquire) != 0) return;
+  {
+    // A lock held by a thread that did not come along is never released: taking it once is
+    // proof enough, and the first module is as good as all of them.
+    ForkSection section(guard);
+    dl_iterate_phdr([](dl_phdr_info*, size_t, void*) { return 1; }, nullptr);
+  }
+  g_loader_proven.store(1, std::memory_order_release);
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(&g_loader_proven), FUTEX_WAKE_PRIVATE, INT32_MAX,
+          nullptr, nullptr, 0);
+}
+
+std::vector<ModuleInfo> SnapshotModules(const ReentrancyGuard& guard) {
+  ForkSection section(guard);
   pthread_mutex_lock(&g_mutex);
   std::vector<ModuleInfo> copy;
   if (g_modules != nullptr) copy = *g_modules;
   pthread_mutex_unlock(&g_mutex);
   return copy;
 }
-
-void ResetModuleRegistryAfterFork() { g_mutex = PTHREAD_MUTEX_INITIALIZER; }
 
 }  // namespace leakscope

@@ -2,6 +2,9 @@
 // Refreshed by the dumper before each dump and by our dlclose hook just before a library goes.
 // Guarded by a mutex that no allocation hook ever takes; dl_iterate_phdr (which takes the loader
 // lock) always runs before that mutex is taken, never under it, so the two cannot deadlock.
+// Every walk and every use of the mutex runs inside a ForkSection (fork_gate.h): a fork child
+// inherits the mutex and the registry whole, and its loader's lock not held by us (but see
+// DistrustLoaderAfterFork), so it needs no reset of its own.
 #pragma once
 
 #include <string>
@@ -18,7 +21,21 @@ void RefreshModules(const ReentrancyGuard& guard);
 // A copy of the registry: every module ever seen, unloaded ones flagged kModuleUnloaded.
 std::vector<ModuleInfo> SnapshotModules(const ReentrancyGuard& guard);
 
-// Fork child: the registry's mutex may have been held by a thread that no longer exists.
-void ResetModuleRegistryAfterFork();
+// How long a fork child's refresh waits for ProveLoader before it makes do without one.
+inline constexpr int kLoaderWaitMs = 1000;
+
+// Fork child, from the child handler. The fork gate keeps our own threads' walks out of fork, but
+// a program thread may have held the loader's lock at that moment too: in dlopen or dlclose, in
+// a C++ throw (before glibc 2.35 the unwinder finds its tables with dl_iterate_phdr), or in
+// libunwind under one of our hooks. glibc does not reset that lock in a child, so a walk there
+// could wait for good. Until a ProveLoader walk has returned, RefreshModules waits for one at
+// most kLoaderWaitMs and then keeps the modules known at fork, saying so once.
+void DistrustLoaderAfterFork();
+
+// The fork child's dumper thread, first thing and outside the dump mutex: the start of a walk (the
+// loader's lock taken and released), on the one thread that may be left blocked for good without
+// harm to the exit dump; its return proves the lock free. Returns at once in a process that is
+// not a fresh fork child.
+void ProveLoader(const ReentrancyGuard& guard);
 
 }  // namespace leakscope

@@ -53,6 +53,7 @@ endfunction()
 scenario_library(leaky)
 scenario_library(zuser LIBS ZLIB::ZLIB)
 scenario_library(early)
+scenario_library(forkling)
 
 scenario_program(leak_known_sizes)
 scenario_program(free_all)
@@ -73,6 +74,7 @@ scenario_program(periodic)
 scenario_program(stacks)
 scenario_program(jit_frames)
 scenario_program(jemalloc_zlib LIBS ZLIB::ZLIB ${CMAKE_DL_LIBS})
+scenario_program(fork_storm LIBS ${CMAKE_DL_LIBS} Threads::Threads)
 
 # The Java program is compiled at build time; the JVMs are found at configure time.
 find_program(SCENARIO_JAVA_EXE java)
@@ -97,6 +99,7 @@ endif()
 add_executable(scenario_test
   ${SCENARIO_SRC}/scenario_alloc_test.cc
   ${SCENARIO_SRC}/scenario_process_test.cc
+  ${SCENARIO_SRC}/scenario_fork_storm_test.cc
   ${SCENARIO_SRC}/scenario_zlib_test.cc
   ${SCENARIO_SRC}/scenario_options_test.cc
   ${SCENARIO_SRC}/scenario_output_test.cc

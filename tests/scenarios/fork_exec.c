@@ -6,7 +6,8 @@
  *   exec        parent_leak, fork, the child execs this program with "exec-child"; the parent
  *               waits and prints "child <pid>" and "parent-hooked=<0|1>".
  *   exec-child  exec_child_leak (4 x 250 B); prints "child-hooked=<0|1>": whether malloc resolves
- *               to the preload in the exec'd image. */
+ *               to the preload in the exec'd image.
+ *   raw-fork    as fork, but with _Fork, which runs no fork handlers (the recorder's neither). */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <string.h>
@@ -60,7 +61,7 @@ int main(int argc, char** argv) {
   }
   parent_leak();
   fflush(stdout);
-  pid_t child = fork();
+  pid_t child = strcmp(mode, "raw-fork") == 0 ? _Fork() : fork();
   CHECK(child >= 0);
   if (child == 0) {
     if (strcmp(mode, "exec") == 0) {
