@@ -70,6 +70,9 @@ void AddRecorderSettings(const SparkConfOptions& options, SparkConf* conf) {
   // The container's launch script (ln, cp, chmod, find, bash -c) runs under LD_PRELOAD too: only
   // the executor's JVM records.
   conf->conf.emplace_back(absl::StrCat(kEnv, "LEAKSCOPE_PROCESS"), "java");
+  conf->about.push_back(
+      "Only processes named java record (LEAKSCOPE_PROCESS): the commands the container's "
+      "launch script runs first (ln, cp, find, bash) pass straight through and write nothing.");
   conf->conf.emplace_back(absl::StrCat(kEnv, "LEAKSCOPE_INTERVAL"), options.interval);
   conf->conf.emplace_back(absl::StrCat(kEnv, "LEAKSCOPE_SAMPLE_BYTES"), options.sample_bytes);
 }
@@ -86,7 +89,9 @@ void BuildYarn(const SparkConfOptions& options, SparkConf* conf) {
     conf->about.push_back(absl::StrCat(
         "Executors preload ", options.local_library,
         ", which --files ships into each container's working directory (if you already pass "
-        "--files, add it to your list: spark-submit keeps only the last --files)."));
+        "--files, add it to your list: spark-submit keeps only the last --files). YARN's launch "
+        "script links it there with LD_PRELOAD already set, so each `ln` up to that link prints "
+        "one harmless ld.so ERROR line into prelaunch.err; --lib avoids them."));
   } else {
     conf->about.push_back(absl::StrCat("Executors preload ", options.installed_library,
                                        ", which must exist on every node."));
