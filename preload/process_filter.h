@@ -13,10 +13,6 @@
 
 namespace leakscope {
 
-// Whether `name` is one of the comma-separated entries of `list` (exact, case-sensitive; spaces
-// around entries and empty entries are ignored). No allocation.
-bool NameInList(const char* list, const char* name);
-
 // The base name of this process's executable into `out` (truncated to `size` - 1 bytes).
 // No allocation; one readlink system call.
 void ExecutableBaseName(char* out, size_t size);

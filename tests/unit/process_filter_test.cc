@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include "option_values.h"
 #include "options.h"
 
 namespace leakscope {
