@@ -19,6 +19,7 @@
 
 #include "dump_format.h"
 #include "export.h"
+#include "java_launcher.h"
 #include "java_methods.h"
 #include "java_stacks.h"
 #include "raw_log.h"

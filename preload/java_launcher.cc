@@ -9,10 +9,6 @@
 #include "recorder.h"
 
 namespace leakscope::java {
-
-// java_agent.cc: the live-phase set-up, on a thread attached to the VM.
-void StartFromLauncher(JNIEnv* env);
-
 namespace {
 
 std::atomic<FindClassFromBootLoaderFn> g_real{nullptr};

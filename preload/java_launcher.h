@@ -34,7 +34,12 @@ using FindClassFromBootLoaderFn = jclass (*)(JNIEnv*, const char*);
 FindClassFromBootLoaderFn RealFindClassFromBootLoader();
 
 // Called by the export with its caller's return address: the first call from libjli runs the
-// JVMTI set-up (java_agent.cc, StartFromLauncher) on this thread. Cheap once decided.
+// JVMTI set-up (StartFromLauncher) on this thread. Cheap once decided.
 void NoticeBootLoaderLookup(JNIEnv* env, void* caller);
+
+// The Agent_OnAttach set-up (java_agent.cc) for the VM `env` belongs to, on this thread, which
+// must be attached to it and in native code, in the live phase. Does nothing when an agent was
+// already loaded (-agentpath, jcmd) or LEAKSCOPE_JAVA_STACKS=0.
+void StartFromLauncher(JNIEnv* env);
 
 }  // namespace leakscope::java
