@@ -52,18 +52,27 @@ std::string NeedsSentence(const SparkConfOptions& options, const char* where,
                       ShellQuote(library), " /bin/true (silent when all is well).");
 }
 
-// The executors' JVM loads the preloaded library again as its JVMTI agent (the loader returns
-// the copy already mapped), from the same path LD_PRELOAD names.
-void AddJavaAgent(const SparkConfOptions& options, const std::string& library, SparkConf* conf) {
-  if (!options.java_frames) return;
-  conf->conf.emplace_back("spark.executor.extraJavaOptions", "-agentpath:" + library);
+// Java frames need no JVM flag: the preloaded library joins the executor's JVM once the launcher
+// has created it (preload/java_launcher.h). An -agentpath flag would make a JVM whose library is
+// missing refuse to start, failing every executor of a node without it, where a missing
+// LD_PRELOAD costs one ld.so warning.
+void AddJavaFrames(const SparkConfOptions& options, SparkConf* conf) {
+  if (!options.java_frames) {
+    conf->conf.emplace_back(absl::StrCat(kEnv, "LEAKSCOPE_JAVA_STACKS"), "0");
+    return;
+  }
   conf->about.push_back(
-      "The executors' JVM also loads it as a JVMTI agent (-agentpath), so stacks carry Java "
-      "frames. This replaces any spark.executor.extraJavaOptions you set before it: if you have "
-      "one, add the -agentpath option to your value instead (or use --no-java-frames).");
+      "Stacks carry Java frames without any JVM option: the preloaded library joins each "
+      "executor's JVM once it is up, so a node without the library still runs its executors.");
 }
 
 void AddRecorderSettings(const SparkConfOptions& options, SparkConf* conf) {
+  // The container's launch script (ln, cp, chmod, find, bash -c) runs under LD_PRELOAD too: only
+  // the executor's JVM records.
+  conf->conf.emplace_back(absl::StrCat(kEnv, "LEAKSCOPE_PROCESS"), "java");
+  conf->about.push_back(
+      "Only processes named java record (LEAKSCOPE_PROCESS): the commands the container's "
+      "launch script runs first (ln, cp, find, bash) pass straight through and write nothing.");
   conf->conf.emplace_back(absl::StrCat(kEnv, "LEAKSCOPE_INTERVAL"), options.interval);
   conf->conf.emplace_back(absl::StrCat(kEnv, "LEAKSCOPE_SAMPLE_BYTES"), options.sample_bytes);
 }
@@ -80,12 +89,14 @@ void BuildYarn(const SparkConfOptions& options, SparkConf* conf) {
     conf->about.push_back(absl::StrCat(
         "Executors preload ", options.local_library,
         ", which --files ships into each container's working directory (if you already pass "
-        "--files, add it to your list: spark-submit keeps only the last --files)."));
+        "--files, add it to your list: spark-submit keeps only the last --files). YARN's launch "
+        "script links it there with LD_PRELOAD already set, so each `ln` up to that link prints "
+        "one harmless ld.so ERROR line into prelaunch.err; --lib avoids them."));
   } else {
     conf->about.push_back(absl::StrCat("Executors preload ", options.installed_library,
                                        ", which must exist on every node."));
   }
-  AddJavaAgent(options, preload, conf);
+  AddJavaFrames(options, conf);
   std::string library =
       options.installed_library.empty() ? options.local_library : options.installed_library;
   if (std::string needs = NeedsSentence(options, "Every node", library); !needs.empty()) {
@@ -101,8 +112,8 @@ void BuildYarn(const SparkConfOptions& options, SparkConf* conf) {
     conf->collect = {
         "# Pull the dumps of all executors back (running or finished application) and rank the "
         "growing sites:",
-        "yarn logs -applicationId <application id> -log_files_pattern 'leakscope\\..*\\.dump' "
-        "-out yarn-dumps",
+        absl::StrCat("yarn logs -applicationId <application id> -log_files_pattern '",
+                     kYarnDumpPattern, "' -out yarn-dumps"),
         absl::StrCat(options.leakscope, " unpack yarn-dumps -o dumps"),
         absl::StrCat(options.leakscope, " trend dumps"),
     };
@@ -149,7 +160,7 @@ void BuildKubernetes(const SparkConfOptions& options, SparkConf* conf) {
   conf->conf.emplace_back(HostPathKey("leakscope", "mount.path"), kK8sDumpMount);
   conf->conf.emplace_back(HostPathKey("leakscope", "options.path"), host_dir);
   conf->conf.emplace_back(absl::StrCat(kEnv, "LD_PRELOAD"), library);
-  AddJavaAgent(options, library, conf);
+  AddJavaFrames(options, conf);
   // Kubernetes expands $(VAR) from variables defined before this one; Spark defines both ids
   // ahead of spark.executorEnv.*. The recorder creates this one directory level itself.
   conf->conf.emplace_back(

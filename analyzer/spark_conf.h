@@ -40,8 +40,8 @@ struct SparkConfOptions {
   // whether they are known (false when --lib names a file that is not on this machine).
   std::vector<std::string> needed;
   bool needed_known = true;
-  // Also load the library as a JVMTI agent (spark.executor.extraJavaOptions=-agentpath:...), so
-  // stacks carry Java frames. That setting replaces any extraJavaOptions given before it.
+  // Java frames (the preloaded library joins the JVM by itself: no JVM option); false sets
+  // LEAKSCOPE_JAVA_STACKS=0.
   bool java_frames = true;
   // How to invoke this leakscope in the printed commands.
   std::string leakscope = "leakscope";
@@ -58,6 +58,9 @@ struct SparkConf {
 };
 
 inline constexpr char kK8sDumpMount[] = "/leakscope";
+// For `yarn logs -log_files_pattern`. Hadoop's LogsCLI matches with Matcher.find(), so an
+// unanchored pattern also picks up the recorder's temporaries (.leakscope.<pid>.<seq>.dump.tmp).
+inline constexpr char kYarnDumpPattern[] = "^leakscope\\.[0-9]+\\.[0-9]+\\.dump$";
 inline constexpr char kK8sDefaultHostDir[] = "/var/log/leakscope";
 inline constexpr char kK8sLibraryMount[] = "/opt/leakscope/lib";
 

@@ -8,6 +8,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "option_values.h"
 #include "robust_slope.h"
 
 namespace leakscope {
@@ -224,6 +225,17 @@ TrendResult AnalyzeTrend(const std::vector<std::string>& files, const TrendOptio
 
   absl::flat_hash_map<uint32_t, size_t> by_stack;
   for (const std::vector<DumpEntry>& entries : groups) {
+    if (!options.processes.empty()) {
+      const std::string& executable = entries[0].process.executable;
+      std::string name = executable.substr(executable.rfind('/') + 1);
+      if (!NameInList(options.processes.c_str(), name.c_str())) {
+        ++result.processes_left_out;
+        result.dumps_left_out += static_cast<uint32_t>(entries.size());
+        done += entries.size();
+        if (progress) progress(done, files.size());
+        continue;
+      }
+    }
     ProcessTrend process;
     process.pid = entries[0].process.fixed.pid;
     process.instance_id = entries[0].process.fixed.instance_id;

@@ -23,6 +23,11 @@ struct TrendOptions {
   uint32_t min_grew_intervals = 2;
   // ...and grew by at least this much net (bytes) from first to last dump.
   uint64_t min_growth_bytes = 1;
+  // Comma-separated executable base names (`--process java`, the rule of LEAKSCOPE_PROCESS):
+  // only processes whose executable is named count, as executors in "k of n" too. Empty: all.
+  // For dumps written without LEAKSCOPE_PROCESS, where a YARN launch script's own commands
+  // left dump series of their own.
+  std::string processes;
 };
 
 // One site in one process.
@@ -76,6 +81,8 @@ struct TrendResult {
   std::vector<SuspectTrend> suspects;   // ranked: growth_bytes_per_min descending
   std::vector<SuspectTrend> sites;      // every site, suspects or not, by growth descending
   uint32_t dumps_read = 0;
+  uint32_t processes_left_out = 0;  // by TrendOptions::processes, with...
+  uint32_t dumps_left_out = 0;      // ...their dumps (not read)
   std::vector<std::string> errors;  // one line per unreadable file
 };
 

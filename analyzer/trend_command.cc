@@ -31,7 +31,9 @@ constexpr char kTrendHelp[] =
     "\n"
     "Options:\n"
     "      --all          text: also list the sites that are not suspects\n"
-    "      --max-shrink F  a suspect shrank in at most this fraction of intervals (0.2)\n";
+    "      --max-shrink F  a suspect shrank in at most this fraction of intervals (0.2)\n"
+    "      --process NAMES  only processes whose executable has one of these comma-separated\n"
+    "                     base names (java): for dumps written without LEAKSCOPE_PROCESS\n";
 
 std::string Rate(double bytes_per_min) {
   int64_t rounded =
@@ -42,6 +44,11 @@ std::string Rate(double bytes_per_min) {
 void AppendProcessesText(const TrendResult& r, std::string* out) {
   absl::StrAppend(out, "Processes: ", r.processes.size(), " (", r.dumps_read, " dumps read");
   if (!r.errors.empty()) absl::StrAppend(out, ", ", r.errors.size(), " unreadable");
+  if (r.processes_left_out > 0) {
+    absl::StrAppend(out, "; ", r.processes_left_out,
+                    r.processes_left_out == 1 ? " other process" : " other processes", " (",
+                    Counted(r.dumps_left_out, "dump"), ") left out by --process");
+  }
   absl::StrAppend(out, ")\n");
   for (const ProcessTrend& p : r.processes) {
     absl::StrAppendFormat(out, "  pid %d (instance %016x) on %s: %d dumps, seq %d..%d over %s; ",
@@ -106,6 +113,10 @@ void FormatTrendJson(const TrendResult& r, const Symbolizer& symbolizer, size_t 
   JsonWriter json(out);
   BeginJsonOutput("trend", &json);
   json.FieldUInt("dumps_read", r.dumps_read);
+  if (r.processes_left_out > 0) {
+    json.FieldUInt("processes_left_out", r.processes_left_out);
+    json.FieldUInt("dumps_left_out", r.dumps_left_out);
+  }
   json.FieldStrings("errors", r.errors);
   json.Key("processes");
   json.BeginArray();
@@ -144,6 +155,7 @@ int TrendCommand(const std::vector<std::string>& args) {
   std::vector<OptionSpec> specs = AnalysisOptionSpecs();
   specs.push_back({"all", 0, false});
   specs.push_back({"max-shrink", 0, true});
+  specs.push_back({"process", 0, true});
   ArgParser parser(specs);
   std::string error;
   if (!parser.Parse(args, &error)) return UsageError("trend", error);
@@ -162,6 +174,12 @@ int TrendCommand(const std::vector<std::string>& args) {
   }
   TrendOptions trend_options;
   if (!ReadMaxShrink(parser, "trend", &trend_options.max_shrink_fraction)) return kExitUsage;
+  if (auto value = parser.Value("process"); value) {
+    if (value->find_first_not_of(", ") == std::string::npos) {
+      return UsageError("trend", "--process needs executable names such as java");
+    }
+    trend_options.processes = *value;
+  }
   std::vector<std::string> files;
   bool bad_path = false;
   if (!CollectDumpFiles("trend", parser.positional(), &files, &bad_path)) return kExitUsage;

@@ -21,15 +21,24 @@ namespace leakscope {
 
 struct EmbeddedDump {
   std::string container;  // from the nearest "Container: <id> on" line before it; may be empty
+  std::string log_file;   // from the nearest "LogType:<name>" line before it; may be empty
   uint64_t offset = 0;    // where the dump starts in the input
   std::string bytes;      // the whole dump, validated
   ProcessInfo process;
 };
 
+// The recorder's temporary (.leakscope.<pid>.<seq>.dump.tmp, renamed once complete), or any
+// hidden *.tmp file: never a dump to read, even when a loose `yarn logs` pattern collected it.
+bool IsTemporaryName(const std::string& name);
+
 // Calls `found` for each valid dump in `path`, in file order. A candidate that fails
-// validation adds "<path>: dump at offset N: <what broke>" to *errors and the scan goes on after
-// its magic. Returns false (with one line in *errors) only when `path` cannot be read.
+// validation adds "<path>: [<log file> of <container>: ]dump at offset N: <what broke>" to
+// *errors and the scan goes on after its magic. Dumps inside a collected temporary file
+// (IsTemporaryName of its LogType) are neither read nor reported as damaged: "<path>: <log file>"
+// is added to *skipped instead. Returns false (with one line in *errors) only when `path`
+// cannot be read. `path` "-" is standard input (a pipe is first copied to an unnamed
+// temporary file: the scan reads back and forth).
 bool ScanEmbeddedDumps(const std::string& path, const std::function<void(EmbeddedDump&&)>& found,
-                       std::vector<std::string>* errors);
+                       std::vector<std::string>* errors, std::vector<std::string>* skipped);
 
 }  // namespace leakscope

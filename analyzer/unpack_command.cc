@@ -22,13 +22,16 @@ constexpr char kUnpackHelp[] =
     "Usage: leakscope unpack INPUT... -o DIR\n"
     "\n"
     "Extracts the dumps embedded in other files, such as the output of\n"
-    "  yarn logs -applicationId ID -log_files_pattern 'leakscope\\..*\\.dump' -out INPUT\n"
+    "  yarn logs -applicationId ID -log_files_pattern '^leakscope\\.[0-9]+\\.[0-9]+\\.dump$' \\\n"
+    "    -out INPUT\n"
     "(one file per container, each collected file wrapped in text headers) or its standard\n"
-    "output saved to a file. Directories are read recursively. Every dump found is checked in\n"
-    "full and written to DIR/<container>/leakscope.<pid>.<seq>.dump (<container> from the\n"
-    "\"Container: <id> on <node>\" line before it, else the input's file name), ready for\n"
-    "`leakscope trend DIR`. A damaged dump gets one line on stderr and exit status 2; the\n"
-    "others are still written.\n"
+    "output, saved to a file or piped in as INPUT \"-\". Directories are read recursively.\n"
+    "Every dump found is checked in full and written to\n"
+    "DIR/<container>/leakscope.<pid>.<seq>.dump (<container> from the \"Container: <id> on\n"
+    "<node>\" line before it, else the input's file name), ready for `leakscope trend DIR`.\n"
+    "The recorder's temporary files (.leakscope.<pid>.<seq>.dump.tmp, collected by a loose\n"
+    "pattern) are skipped with a note. A damaged dump gets one line on stderr naming its input\n"
+    "and collected file, and exit status 2; the others are still written.\n"
     "\n"
     "Options:\n"
     "  -o, --output DIR   where to write the dumps (created if missing)\n"
@@ -110,18 +113,37 @@ int UnpackCommand(const std::vector<std::string>& args) {
   }
   std::vector<std::string> inputs;
   std::vector<std::string> errors;
+  std::vector<std::string> skipped;
+  bool stdin_taken = false;
   for (const std::string& path : parser.positional()) {
+    if (path == "-") {
+      if (stdin_taken) {
+        return UsageError("unpack", "standard input (-) given twice");
+      }
+      stdin_taken = true;
+      inputs.push_back(path);
+      continue;
+    }
     fs::file_status status = fs::status(path, ec);
     if (ec || !fs::exists(status)) {
       errors.push_back(absl::StrCat(path, ": no such file or directory"));
     } else if (!fs::is_directory(status)) {
-      inputs.push_back(path);
+      if (IsTemporaryName(path)) {
+        skipped.push_back(path);
+      } else {
+        inputs.push_back(path);
+      }
     } else {
       std::vector<std::string> found;
       for (auto it = fs::recursive_directory_iterator(
                path, fs::directory_options::skip_permission_denied, ec);
            !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (it->is_regular_file(ec)) found.push_back(it->path().string());
+        if (!it->is_regular_file(ec)) continue;
+        if (IsTemporaryName(it->path().filename().string())) {
+          skipped.push_back(it->path().string());
+        } else {
+          found.push_back(it->path().string());
+        }
       }
       std::sort(found.begin(), found.end());
       inputs.insert(inputs.end(), found.begin(), found.end());
@@ -132,7 +154,8 @@ int UnpackCommand(const std::vector<std::string>& args) {
   std::set<std::pair<int64_t, uint64_t>> processes;
   bool write_failed = false;
   for (const std::string& input : inputs) {
-    std::string fallback = SafeName(fs::path(input).filename().string());
+    std::string fallback =
+        input == "-" ? std::string("stdin") : SafeName(fs::path(input).filename().string());
     ScanEmbeddedDumps(
         input,
         [&](EmbeddedDump&& dump) {
@@ -162,7 +185,10 @@ int UnpackCommand(const std::vector<std::string>& args) {
           ++written;
           processes.emplace(p.pid, p.instance_id);
         },
-        &errors);
+        &errors, &skipped);
+  }
+  for (const std::string& s : skipped) {
+    fprintf(stderr, "leakscope unpack: %s: skipped: a temporary file of the recorder\n", s.c_str());
   }
   for (const std::string& e : errors) fprintf(stderr, "leakscope unpack: %s\n", e.c_str());
   if (written == 0 && duplicates == 0) {

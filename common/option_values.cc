@@ -94,4 +94,18 @@ bool ParseDuration(const char* text, uint64_t* out_ns) {
   return Scale(value, factor, out_ns);
 }
 
+bool NameInList(const char* list, const char* name) {
+  size_t name_length = strlen(name);
+  const char* p = list;
+  while (*p != '\0') {
+    p += strspn(p, ", ");
+    size_t length = strcspn(p, ",");
+    size_t trimmed = length;
+    while (trimmed > 0 && p[trimmed - 1] == ' ') --trimmed;
+    if (trimmed != 0 && trimmed == name_length && memcmp(p, name, trimmed) == 0) return true;
+    p += length;
+  }
+  return false;
+}
+
 }  // namespace leakscope

@@ -19,4 +19,8 @@ bool ParseDuration(const char* text, uint64_t* out_ns);
 // Each returns false on a bad value (empty, a sign, a fraction, spaces, an unknown unit, or more
 // than 64 bits) and leaves *out untouched.
 
+// LEAKSCOPE_PROCESS and `trend --process`: whether `name` is one of the comma-separated entries
+// of `list` (exact, case-sensitive; spaces around entries and empty entries are ignored).
+bool NameInList(const char* list, const char* name);
+
 }  // namespace leakscope

@@ -6,7 +6,8 @@
 // tables for the dumps (java_methods.h).
 //
 // The agent only adds names: the malloc hooks come from LD_PRELOAD. Loaded as an agent alone, it
-// says so once and stays idle.
+// says so once and stays idle. Under LD_PRELOAD alone, a JVM started by the java launcher gets the
+// same set-up as Agent_OnAttach once it is fully created, with no flag (java_launcher.h).
 #include <dlfcn.h>
 #include <jvmti.h>
 #include <pthread.h>
@@ -18,6 +19,7 @@
 
 #include "dump_format.h"
 #include "export.h"
+#include "java_launcher.h"
 #include "java_methods.h"
 #include "java_stacks.h"
 #include "raw_log.h"
@@ -204,13 +206,23 @@ void JNICALL OnThreadStart(jvmtiEnv*, JNIEnv* jni, jthread) { t_state.java_env =
 
 void JNICALL OnThreadEnd(jvmtiEnv*, JNIEnv*, jthread) { t_state.java_env = kNotJavaThread; }
 
-// Sets up JVMTI; `live` when attaching to a running VM (no VMInit will come).
-jint Start(JavaVM* vm, bool live) {
+// How the JVMTI part starts: -agentpath (Agent_OnLoad, before the VM runs), an agent loaded into
+// the running VM (Agent_OnAttach), or the preloaded library joining the VM the launcher has just
+// created (java_launcher.h). The last two run in the live phase: no VMInit will come.
+enum class Via { kOnLoad, kOnAttach, kLauncher };
+
+// Serializes Start: the launcher's thread and an attach listener (jcmd) may both get here.
+pthread_mutex_t g_start_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+jint StartLocked(JavaVM* vm, Via via) {
   ReentrancyGuard guard;
   if (!g_recorder.ready() && !EnsureInitialized()) return JNI_OK;  // disabled: stay out of the way
   if (!g_recorder.options.java_stacks) return JNI_OK;
-  if (g_jvmti != nullptr) return JNI_OK;  // loaded twice (-agentpath and JAVA_TOOL_OPTIONS)
-  if (dlsym(RTLD_DEFAULT, "malloc") != reinterpret_cast<void*>(&::malloc)) {
+  // Loaded twice (-agentpath and JAVA_TOOL_OPTIONS), or started by the launcher and then loaded
+  // with jcmd, or the other way round: the first one set everything up.
+  if (g_jvmti != nullptr) return JNI_OK;
+  if (via != Via::kLauncher &&
+      dlsym(RTLD_DEFAULT, "malloc") != reinterpret_cast<void*>(&::malloc)) {
     RawLog(LogLevel::kWarn,
            "loaded as a JVMTI agent but not as LD_PRELOAD: no allocation is recorded; set "
            "LD_PRELOAD to this library as well");
@@ -247,18 +259,31 @@ jint Start(JavaVM* vm, bool live) {
   }
   g_vm = vm;
   g_jvmti = jvmti;
-  if (live) {
+  if (via != Via::kOnLoad) {
     JNIEnv* jni = nullptr;
     if (vm->GetEnv(reinterpret_cast<void**>(&jni), JNI_VERSION_1_6) == JNI_OK) {
       t_state.java_env = jni;
       StartInLiveVm(jvmti, jni);
     }
   }
-  RawLog(LogLevel::kInfo, "JVMTI agent loaded: Java frames on");
+  RawLog(LogLevel::kInfo, via == Via::kLauncher ? "joined the JVM: Java frames on"
+                                                : "JVMTI agent loaded: Java frames on");
   return JNI_OK;
 }
 
+jint Start(JavaVM* vm, Via via) {
+  pthread_mutex_lock(&g_start_mutex);
+  jint rc = StartLocked(vm, via);
+  pthread_mutex_unlock(&g_start_mutex);
+  return rc;
+}
+
 }  // namespace
+
+void StartFromLauncher(JNIEnv* env) {
+  JavaVM* vm = nullptr;
+  if (env->GetJavaVM(&vm) == JNI_OK && vm != nullptr) Start(vm, Via::kLauncher);
+}
 
 void* LookUpJavaEnv() {
   void* env = nullptr;
@@ -307,11 +332,11 @@ void ResolveMethodsBeforeDump() {
 }  // namespace leakscope::java
 
 LEAKSCOPE_API jint Agent_OnLoad(JavaVM* vm, char*, void*) {
-  return leakscope::java::Start(vm, /*live=*/false);
+  return leakscope::java::Start(vm, leakscope::java::Via::kOnLoad);
 }
 
 LEAKSCOPE_API jint Agent_OnAttach(JavaVM* vm, char*, void*) {
-  return leakscope::java::Start(vm, /*live=*/true);
+  return leakscope::java::Start(vm, leakscope::java::Via::kOnAttach);
 }
 
 LEAKSCOPE_API void Agent_OnUnload(JavaVM*) { leakscope::java::EnableCapture(nullptr); }

@@ -11,7 +11,7 @@ namespace leakscope {
 
 namespace {
 
-enum class Kind { kBool, kSize, kDuration, kPath, kLogLevel };
+enum class Kind { kBool, kSize, kDuration, kPath, kLogLevel, kNames };
 
 struct OptionSpec {
   const char* name;
@@ -44,7 +44,9 @@ constexpr OptionSpec kSpecs[] = {
      "0: children do not inherit the preload"},
     {"LEAKSCOPE_LOG", Kind::kLogLevel, nullptr, nullptr, 0, 0, "warn (default) or info"},
     {"LEAKSCOPE_JAVA_STACKS", Kind::kBool, &Options::java_stacks, nullptr, 0, 0,
-     "0: no Java frames even with the JVMTI agent loaded"},
+     "0: no Java frames (the library neither joins a running JVM nor acts as its agent)"},
+    {"LEAKSCOPE_PROCESS", Kind::kNames, nullptr, nullptr, 0, 0,
+     "record only processes whose executable has one of these comma-separated base names"},
 };
 
 void Warn(const OptionSpec& spec, const char* value, const char* expected) {
@@ -90,6 +92,13 @@ void Apply(const OptionSpec& spec, const char* value, Options* options) {
       } else if (strcasecmp(value, "warn") != 0) {
         Warn(spec, value, "warn or info");
       }
+      return;
+    case Kind::kNames:
+      // Empty entries are skipped when matching; a list of nothing but commas names no one.
+      if (value[strspn(value, ", ")] == '\0') {
+        return Warn(spec, value, "executable names such as java");
+      }
+      options->process = value;
       return;
   }
 }

@@ -19,7 +19,8 @@ struct Options {
   const char* dir = nullptr;              // LEAKSCOPE_DIR (points into environ)
   bool follow_children = true;            // LEAKSCOPE_FOLLOW_CHILDREN
   bool log_info = false;                  // LEAKSCOPE_LOG=info
-  bool java_stacks = true;                // LEAKSCOPE_JAVA_STACKS (with the JVMTI agent loaded)
+  bool java_stacks = true;                // LEAKSCOPE_JAVA_STACKS
+  const char* process = nullptr;          // LEAKSCOPE_PROCESS (points into environ); null = all
 };
 
 // Limits enforced on the options (values outside are a bad value).

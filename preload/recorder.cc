@@ -6,6 +6,7 @@
 
 #include "export.h"
 #include "java_stacks.h"
+#include "process_filter.h"
 #include "raw_log.h"
 #include "real_functions.h"
 #include "region.h"
@@ -99,7 +100,9 @@ bool EnsureInitialized() {
   Recorder& r = g_recorder;
   r.options = LoadOptions();
   SetLogLevel(r.options.log_info ? LogLevel::kInfo : LogLevel::kWarn);
-  if (r.options.disable) {
+  // A process LEAKSCOPE_PROCESS does not name is as if LEAKSCOPE_DISABLE were set: no thread,
+  // no dump, no message (nothing after this point logs in a disabled process).
+  if (r.options.disable || !ProcessSelected(r.options.process)) {
     r.phase.store(kDisabled, std::memory_order_release);
     return false;
   }

@@ -97,11 +97,15 @@ jvm_test(jvm_agent_temurin25_xcomp JAVA ${JVM_TEMURIN25} MODE safety TIMEOUT 150
 # - jvm_java_attach_*: the same job under LD_PRELOAD alone, the agent loaded into the running JVM
 #   with `jcmd PID JVMTI.agent_load` (Agent_OnAttach) after the leaking classes were loaded: the
 #   leaks opened afterwards name the same methods; the job's output stays clean.
+# - jvm_java_preload_*: the same job under LD_PRELOAD alone, no JVM option: the preloaded library
+#   joins the JVM once the launcher has created it; the same methods are named, stderr is empty.
+# - jvm_java_missing_*: LD_PRELOAD names a library that is not there: the JVM runs as without it
+#   (same stdout, only ld.so's warning), where -agentpath to the same file stops the JVM.
 # - jvm_java_unload_*: a class loaded through its own class loader leaks Deflaters from its own
 #   method, then is unloaded before the first dump: the dumps still name that method and line.
 foreach(jdk openjdk17 temurin25)
   string(TOUPPER ${jdk} jdk_var)
-  foreach(mode agentpath attach unload)
+  foreach(mode agentpath preload missing attach unload)
     if(mode STREQUAL agentpath)
       set(name jvm_java_frames_${jdk})
     else()

@@ -7,6 +7,7 @@ add_executable(recorder_unit_tests
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/live_table_test.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/option_values_test.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/options_test.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/unit/process_filter_test.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/region_test.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/sampler_test.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/stack_table_test.cc

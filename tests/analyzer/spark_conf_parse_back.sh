@@ -56,7 +56,6 @@ check_submit() {
             case $volume in
               *[!a-z0-9-]* | -* | *-) fail "$name: volume name '$volume' is not a DNS label" ;;
             esac ;;
-          spark.executor.extraJavaOptions) ;;  # checked against LD_PRELOAD below
           *) fail "$name: $key is not a key leakscope sets" ;;
         esac
         grep -q "^$key=" "$work/$name.conf" && fail "$name: $key given twice"
@@ -72,11 +71,15 @@ check_submit() {
     fail "$name: LEAKSCOPE_SAMPLE_BYTES is not $sample"
   preload=$(conf spark.executorEnv.LD_PRELOAD)
   [ -n "$preload" ] || fail "$name: no LD_PRELOAD"
-  # The JVM loads the same library as its JVMTI agent, unless --no-java-frames.
-  agent=$(conf spark.executor.extraJavaOptions)
+  # No JVM option (a missing -agentpath library stops the JVM): the preloaded library joins the
+  # JVM by itself, unless --no-java-frames turns Java frames off in the recorder. Only the JVM
+  # records, not the launch script's commands.
+  [ "$(conf spark.executorEnv.LEAKSCOPE_PROCESS)" = java ] || fail "$name: LEAKSCOPE_PROCESS is not java"
   case " $* " in
-    *" --no-java-frames "*) [ -z "$agent" ] || fail "$name: extraJavaOptions despite --no-java-frames" ;;
-    *) [ "$agent" = "-agentpath:$preload" ] || fail "$name: extraJavaOptions is '$agent', not -agentpath:$preload" ;;
+    *" --no-java-frames "*) [ "$(conf spark.executorEnv.LEAKSCOPE_JAVA_STACKS)" = 0 ] ||
+      fail "$name: LEAKSCOPE_JAVA_STACKS is not 0 with --no-java-frames" ;;
+    *) [ -z "$(conf spark.executorEnv.LEAKSCOPE_JAVA_STACKS)" ] ||
+      fail "$name: LEAKSCOPE_JAVA_STACKS is set" ;;
   esac
   # Every volume has both ends.
   for volume in $(sed -n 's/^spark\.kubernetes\.executor\.volumes\.hostPath\.\([^.]*\)\..*/\1/p' \

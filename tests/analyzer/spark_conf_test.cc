@@ -28,14 +28,14 @@ TEST(SparkConf, YarnShipsTheLibraryAndLeavesTheDumpDirectoryToLogDirs) {
   EXPECT_EQ(conf.files, (std::vector<std::string>{"/opt/leakscope/lib/libleakscope.so"}));
   EXPECT_EQ(ConfMap(conf), (std::map<std::string, std::string>{
                                {"spark.executorEnv.LD_PRELOAD", "./libleakscope.so"},
-                               {"spark.executor.extraJavaOptions", "-agentpath:./libleakscope.so"},
+                               {"spark.executorEnv.LEAKSCOPE_PROCESS", "java"},
                                {"spark.executorEnv.LEAKSCOPE_INTERVAL", "60s"},
                                {"spark.executorEnv.LEAKSCOPE_SAMPLE_BYTES", "128K"},
                            }));
   ASSERT_EQ(conf.collect.size(), 4u);
   EXPECT_EQ(conf.collect[1],
             "yarn logs -applicationId <application id> -log_files_pattern "
-            "'leakscope\\..*\\.dump' -out yarn-dumps");
+            "'^leakscope\\.[0-9]+\\.[0-9]+\\.dump$' -out yarn-dumps");
   EXPECT_EQ(conf.collect[2], "leakscope unpack yarn-dumps -o dumps");
   EXPECT_EQ(conf.collect[3], "leakscope trend dumps");
 }
@@ -49,7 +49,7 @@ TEST(SparkConf, YarnWithAnInstalledLibraryAndADirectoryShipsNothing) {
   EXPECT_TRUE(conf.files.empty());
   auto map = ConfMap(conf);
   EXPECT_EQ(map["spark.executorEnv.LD_PRELOAD"], "/usr/local/lib/libleakscope.so");
-  EXPECT_EQ(map["spark.executor.extraJavaOptions"], "-agentpath:/usr/local/lib/libleakscope.so");
+  EXPECT_FALSE(map.contains("spark.executor.extraJavaOptions"));
   EXPECT_EQ(map["spark.executorEnv.LEAKSCOPE_DIR"], "/var/tmp/leakscope");
   EXPECT_EQ(map["spark.executorEnv.LEAKSCOPE_INTERVAL"], "30s");
 }
@@ -58,27 +58,32 @@ TEST(SparkConf, KubernetesMountsTheLibraryAndGivesEachExecutorItsOwnDumpDirector
   SparkConf conf = BuildSparkConf(Options(SparkCluster::kKubernetes));
   EXPECT_TRUE(conf.files.empty());  // executors fetch --files after their JVM started
   const std::string volumes = "spark.kubernetes.executor.volumes.hostPath.";
-  EXPECT_EQ(
-      ConfMap(conf),
-      (std::map<std::string, std::string>{
-          {volumes + "leakscope-lib.mount.path", "/opt/leakscope/lib"},
-          {volumes + "leakscope-lib.mount.readOnly", "true"},
-          {volumes + "leakscope-lib.options.path", "/opt/leakscope/lib"},
-          {volumes + "leakscope.mount.path", "/leakscope"},
-          {volumes + "leakscope.options.path", "/var/log/leakscope"},
-          {"spark.executorEnv.LD_PRELOAD", "/opt/leakscope/lib/libleakscope.so"},
-          {"spark.executor.extraJavaOptions", "-agentpath:/opt/leakscope/lib/libleakscope.so"},
-          {"spark.executorEnv.LEAKSCOPE_DIR",
-           "/leakscope/$(SPARK_APPLICATION_ID)-$(SPARK_EXECUTOR_ID)"},
-          {"spark.executorEnv.LEAKSCOPE_INTERVAL", "60s"},
-          {"spark.executorEnv.LEAKSCOPE_SAMPLE_BYTES", "128K"},
-      }));
+  EXPECT_EQ(ConfMap(conf),
+            (std::map<std::string, std::string>{
+                {volumes + "leakscope-lib.mount.path", "/opt/leakscope/lib"},
+                {volumes + "leakscope-lib.mount.readOnly", "true"},
+                {volumes + "leakscope-lib.options.path", "/opt/leakscope/lib"},
+                {volumes + "leakscope.mount.path", "/leakscope"},
+                {volumes + "leakscope.options.path", "/var/log/leakscope"},
+                {"spark.executorEnv.LD_PRELOAD", "/opt/leakscope/lib/libleakscope.so"},
+                {"spark.executorEnv.LEAKSCOPE_DIR",
+                 "/leakscope/$(SPARK_APPLICATION_ID)-$(SPARK_EXECUTOR_ID)"},
+                {"spark.executorEnv.LEAKSCOPE_PROCESS", "java"},
+                {"spark.executorEnv.LEAKSCOPE_INTERVAL", "60s"},
+                {"spark.executorEnv.LEAKSCOPE_SAMPLE_BYTES", "128K"},
+            }));
 }
 
-TEST(SparkConf, NoJavaFramesLeavesExtraJavaOptionsAlone) {
+// A JVM whose -agentpath library is missing refuses to start: no JVM option, ever. Java frames
+// come from the preloaded library itself; --no-java-frames turns them off in the recorder.
+TEST(SparkConf, NoJavaFramesTurnsThemOffInTheRecorderWithoutAnyJvmOption) {
   SparkConfOptions options = Options(SparkCluster::kYarn);
   options.java_frames = false;
-  EXPECT_FALSE(ConfMap(BuildSparkConf(options)).contains("spark.executor.extraJavaOptions"));
+  auto map = ConfMap(BuildSparkConf(options));
+  EXPECT_FALSE(map.contains("spark.executor.extraJavaOptions"));
+  EXPECT_EQ(map["spark.executorEnv.LEAKSCOPE_JAVA_STACKS"], "0");
+  EXPECT_FALSE(ConfMap(BuildSparkConf(Options(SparkCluster::kYarn)))
+                   .contains("spark.executorEnv.LEAKSCOPE_JAVA_STACKS"));
 }
 
 TEST(SparkConf, NamesTheLibrariesEveryNodeMustProvide) {

@@ -40,8 +40,10 @@ class TrendTest : public ::testing::Test {
   }
 
   std::string Write(int64_t pid, uint64_t seq, int64_t seconds,
-                    const std::function<void(Dump*)>& fill) {
+                    const std::function<void(Dump*)>& fill,
+                    const std::string& executable = "/usr/lib/jvm/bin/java") {
     Dump dump;
+    dump.process.executable = executable;
     dump.process.fixed.pid = pid;
     dump.process.fixed.instance_id = 1000 + pid;
     dump.process.fixed.seq = seq;
@@ -65,14 +67,14 @@ class TrendTest : public ::testing::Test {
     return path;
   }
 
-  TrendResult Analyze() {
+  TrendResult Analyze(const TrendOptions& trend_options = {}) {
     std::vector<std::string> files;
     std::string error;
     EXPECT_TRUE(ExpandDumpPath(dir_, &files, &error)) << error;
     SymbolizerOptions options;
     options.warnings = nullptr;
     symbolizer_ = std::make_unique<Symbolizer>(options);
-    return AnalyzeTrend(files, TrendOptions{}, symbolizer_.get(), nullptr);
+    return AnalyzeTrend(files, trend_options, symbolizer_.get(), nullptr);
   }
 
   std::string TopFrame(uint32_t stack) {
@@ -160,6 +162,38 @@ TEST_F(TrendTest, MatchesSitesAcrossProcessesAndOrdersBySeq) {
   EXPECT_EQ(r.suspects[0].processes, 2u);
   EXPECT_EQ(r.suspects[0].processes_seen, 3u);
   EXPECT_NEAR(r.suspects[0].growth_bytes_per_min, 2 * 36000.0, 1e-6);
+}
+
+// Dumps collected from a YARN container recorded without LEAKSCOPE_PROCESS: the executor's JVM
+// and the launch script's own commands (here a `find` whose one site grew too). With --process
+// java only the JVM counts, as a process and in "growing in k of n".
+TEST_F(TrendTest, CountsOnlyTheNamedExecutablesWithProcess) {
+  for (uint64_t i = 0; i < 4; ++i) {
+    Write(21, i, 10 * int64_t(i),
+          [&](Dump* d) { AddSite(d, 1, 0x1000, 6000 * (i + 1), 6000 * (i + 1)); });
+    Write(
+        22, i, 10 * int64_t(i),
+        [&](Dump* d) { AddSite(d, 1, 0x1000, 6000 * (i + 1), 6000 * (i + 1)); }, "/usr/bin/find");
+  }
+  Write(
+      23, 0, 0, [&](Dump* d) { AddSite(d, 1, 0x1000, 6000, 6000); }, "/bin/bash");
+  TrendResult all = Analyze();
+  ASSERT_EQ(all.processes.size(), 3u);
+  ASSERT_EQ(all.suspects.size(), 1u);
+  EXPECT_EQ(all.suspects[0].processes, 2u);
+
+  TrendOptions java;
+  java.processes = "java";
+  TrendResult r = Analyze(java);
+  ASSERT_EQ(r.processes.size(), 1u);
+  EXPECT_EQ(r.processes[0].pid, 21);
+  EXPECT_EQ(r.processes_left_out, 2u);
+  EXPECT_EQ(r.dumps_left_out, 5u);
+  EXPECT_EQ(r.dumps_read, 4u);
+  ASSERT_EQ(r.suspects.size(), 1u);
+  EXPECT_EQ(r.suspects[0].processes, 1u);
+  EXPECT_EQ(r.suspects[0].processes_seen, 1u);
+  EXPECT_NEAR(r.suspects[0].growth_bytes_per_min, 36000.0, 1e-6);
 }
 
 TEST_F(TrendTest, AnalysesTheOtherFilesWhenOneIsCorrupt) {

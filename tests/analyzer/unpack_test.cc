@@ -38,11 +38,15 @@ std::string YarnWrapped(const std::string& container, const std::string& name,
 
 class UnpackTest : public TempFileTest {
  protected:
-  std::vector<EmbeddedDump> Scan(const std::string& bytes, std::vector<std::string>* errors) {
+  std::vector<EmbeddedDump> Scan(const std::string& bytes, std::vector<std::string>* errors,
+                                 std::vector<std::string>* skipped = nullptr) {
     std::string path = WriteFile("input", bytes);
     std::vector<EmbeddedDump> found;
+    std::vector<std::string> ignored;
     EXPECT_TRUE(ScanEmbeddedDumps(
-        path, [&](EmbeddedDump&& dump) { found.push_back(std::move(dump)); }, errors));
+        path, [&](EmbeddedDump&& dump) { found.push_back(std::move(dump)); }, errors,
+        skipped != nullptr ? skipped : &ignored));
+    EXPECT_TRUE(skipped != nullptr || ignored.empty()) << ignored[0];
     return found;
   }
 };
@@ -95,6 +99,39 @@ TEST_F(UnpackTest, ReportsADamagedDumpAndKeepsTheOthers) {
   EXPECT_NE(errors[0].find("checksum"), std::string::npos) << errors[0];
   // What follows the cut dump reads as garbage record headers; the candidate is rejected.
   EXPECT_NE(errors[1].find(": dump at offset "), std::string::npos) << errors[1];
+}
+
+// `yarn logs -log_files_pattern 'leakscope\..*\.dump'` (Hadoop matches with find()) also
+// collects the recorder's temporary of a dump being written: usually cut short. It is skipped
+// and named, not reported as damaged; a damaged dump's error names its collected file.
+TEST_F(UnpackTest, SkipsCollectedTemporaryFilesAndNamesTheFileOfADamagedDump) {
+  std::string done = EncodedDump(42, 0, 2), writing = EncodedDump(42, 1, 2);
+  std::string bad = EncodedDump(42, 2, 2);
+  bad[bad.size() / 2] ^= 0x40;
+  writing.resize(writing.size() / 2);
+  const std::string c = "container_1_0001_01_000002";
+  std::vector<std::string> errors, skipped;
+  std::vector<EmbeddedDump> found = Scan(YarnWrapped(c, "leakscope.42.0.dump", done) +
+                                             YarnWrapped(c, ".leakscope.42.1.dump.tmp", writing) +
+                                             YarnWrapped(c, "leakscope.42.2.dump", bad),
+                                         &errors, &skipped);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].bytes, done);
+  EXPECT_EQ(found[0].log_file, "leakscope.42.0.dump");
+  std::string input = temp_.Sub("input");
+  EXPECT_EQ(skipped, (std::vector<std::string>{input + ": .leakscope.42.1.dump.tmp"}));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_TRUE(errors[0].starts_with(input + ": leakscope.42.2.dump of " + c + ": dump at offset "))
+      << errors[0];
+  EXPECT_NE(errors[0].find("checksum"), std::string::npos) << errors[0];
+}
+
+TEST(UnpackNames, TemporaryNamesAreTheRecordersHiddenTmpFiles) {
+  EXPECT_TRUE(IsTemporaryName(".leakscope.42.1.dump.tmp"));
+  EXPECT_TRUE(IsTemporaryName("logs/c1/.leakscope.42.1.dump.tmp"));
+  EXPECT_FALSE(IsTemporaryName("leakscope.42.1.dump"));
+  EXPECT_FALSE(IsTemporaryName("leakscope.42.1.dump.tmp"));  // not hidden: someone's own file
+  EXPECT_FALSE(IsTemporaryName(".leakscope.42.1.dump"));
 }
 
 TEST_F(UnpackTest, FindsDumpsAcrossChunkBoundaries) {

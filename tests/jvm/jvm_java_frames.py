@@ -13,6 +13,13 @@ Modes:
              opened after the attach must name the same Java methods, although their classes
              were loaded before it, and the job's output must stay clean (JDK 21+ warns about
              a dynamically loaded agent unless -XX:+EnableDynamicAgentLoading).
+  preload    StreamingJob under LD_PRELOAD alone, no JVM option: the preloaded library joins
+             the JVM the java launcher has just created (preload/java_launcher.h). The same
+             checks as agentpath, and the job's stderr stays empty (no JDK 21+ agent warning).
+  missing    StreamingJob with LD_PRELOAD naming a library that is not there (a node without
+             the file): the JVM runs to completion with the same stdout as without LD_PRELOAD;
+             its stderr is ld.so's one warning; no dump. The same file as -agentpath (the old
+             spark-conf setting) stops the JVM: checked too, to show why there is no JVM option.
   unload     examples/java/ClassUnloadJob: Unloadable, loaded through its own class loader,
              leaks Deflaters from Unloadable.leak; the loader is dropped and the class unloaded
              (checked in the JVM's class+unload log) before any dump is written. A dump then
@@ -146,6 +153,54 @@ def agentpath(args, dumps, failed):
         return 2
     check_walks(args, dumps_in(dumps)[-1], failed)
     check_streaming_suspects(args, dumps, failed)
+    return 0
+
+
+def preload(args, dumps, failed):
+    env = clean_env(args, dumps, LEAKSCOPE_INTERVAL="500ms", LEAKSCOPE_PROCESS="java")
+    command = [args.java, "-cp", args.classes, "StreamingJob", "--quiet", "--batch-ms", "100",
+               "--batches", "20"]
+    job = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    if job.returncode != 0:
+        print(f"the job failed ({job.returncode}): {job.stderr[-2000:]}")
+        return 2
+    if job.stderr:
+        failed.append(f"the job's stderr is not empty: {job.stderr[:500]!r}")
+    check_walks(args, dumps_in(dumps)[-1], failed)
+    check_streaming_suspects(args, dumps, failed)
+    return 0
+
+
+def missing(args, dumps, failed):
+    absent = os.path.join(args.workdir, "not-shipped", os.path.basename(args.preload))
+    command = [args.java, "-cp", args.classes, "StreamingJob", "--quiet", "--batch-ms", "20",
+               "--batches", "10"]
+    plain_env = {k: v for k, v in clean_env(args, dumps).items()
+                 if k != "LD_PRELOAD" and not k.startswith("LEAKSCOPE_")}
+    plain = subprocess.run(command, env=plain_env, capture_output=True, text=True, timeout=120)
+    if plain.returncode != 0:
+        print(f"the job failed without LD_PRELOAD ({plain.returncode}): {plain.stderr[-2000:]}")
+        return 2
+    env = clean_env(args, dumps)
+    env["LD_PRELOAD"] = absent
+    job = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    print(f"exit {job.returncode}; stderr: {job.stderr.strip()!r}")
+    if job.returncode != 0:
+        failed.append(f"the JVM did not run with a missing LD_PRELOAD library: {job.stderr!r}")
+    if not plain.stdout.strip() or job.stdout != plain.stdout:
+        failed.append(f"stdout differs from a run without LD_PRELOAD: {job.stdout[-500:]!r}")
+    warning = (f"ERROR: ld.so: object '{absent}' from LD_PRELOAD cannot be preloaded "
+               "(cannot open shared object file): ignored.")
+    if [line for line in job.stderr.splitlines() if line != warning]:
+        failed.append(f"stderr has more than ld.so's warning: {job.stderr[:500]!r}")
+    if os.listdir(dumps):
+        failed.append(f"dumps without a recorder: {os.listdir(dumps)}")
+    agent = subprocess.run([args.java, "-agentpath:" + absent, "-version"], env=plain_env,
+                           capture_output=True, text=True, timeout=60)
+    print(f"-agentpath to the missing file: exit {agent.returncode}, "
+          f"{(agent.stderr + agent.stdout).strip().splitlines()[:2]}")
+    if agent.returncode == 0:
+        failed.append("a JVM with -agentpath to a missing library started (expected it not to)")
     return 0
 
 
@@ -301,7 +356,8 @@ def unload(args, dumps, failed):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--mode", choices=["agentpath", "attach", "unload"], default="agentpath")
+    parser.add_argument("--mode", choices=["agentpath", "preload", "missing", "attach", "unload"],
+                        default="agentpath")
     for name in ("java", "classes", "preload", "leakscope", "workdir"):
         parser.add_argument("--" + name, required=True)
     args = parser.parse_args()
@@ -316,7 +372,8 @@ def main():
     shutil.rmtree(args.workdir, ignore_errors=True)
     os.makedirs(dumps)
     failed = []
-    status = {"agentpath": agentpath, "attach": attach, "unload": unload}[args.mode](
+    status = {"agentpath": agentpath, "preload": preload, "missing": missing, "attach": attach,
+              "unload": unload}[args.mode](
         args, dumps, failed)
     if status:
         return status

@@ -37,6 +37,25 @@ TEST(Options, DisableWritesNoDumpAndPassesThrough) {
   }
 }
 
+// LEAKSCOPE_PROCESS: a process whose executable is not named passes straight through, silently
+// (no dump, not even LEAKSCOPE_LOG=info's lines); a named one records as usual.
+TEST(Options, ProcessFilterRecordsOnlyTheNamedExecutables) {
+  TempDir skipped_dir;
+  RunResult skipped = RunIn(skipped_dir, Program("leak_known_sizes"),
+                            Exact({}, {{"LEAKSCOPE_PROCESS", "java"}, {"LEAKSCOPE_LOG", "info"}}));
+  EXPECT_TRUE(CleanExit(skipped));
+  EXPECT_EQ(skipped.err, "");
+  EXPECT_EQ(ListDir(skipped_dir.path()), std::vector<std::string>{});
+
+  TempDir named_dir;
+  RunResult named = RunIn(named_dir, Program("leak_known_sizes"),
+                          Exact({}, {{"LEAKSCOPE_PROCESS", "java, leak_known_sizes"}}));
+  EXPECT_TRUE(CleanExit(named));
+  Dump dump;
+  ASSERT_TRUE(LoadLastDump(named_dir.path(), named.pid, &dump));
+  EXPECT_EQ(dump.process.fixed.pid, named.pid);
+}
+
 class BadValue : public ::testing::TestWithParam<std::pair<const char*, const char*>> {};
 
 TEST_P(BadValue, WarnsOnceAndKeepsTheDefault) {
