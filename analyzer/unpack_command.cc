@@ -15,6 +15,7 @@
 #include "atomic_file.h"
 #include "cli.h"
 #include "commands.h"
+#include "text_escape.h"
 #include "unpack.h"
 
 namespace leakscope {
@@ -173,7 +174,9 @@ int UnpackCommand(const std::vector<std::string>& args) {
         &errors);
   }
   close(out_fd);
-  for (const std::string& e : errors) fprintf(stderr, "leakscope unpack: %s\n", e.c_str());
+  for (const std::string& e : errors) {
+    fprintf(stderr, "leakscope unpack: %s\n", EscapeText(e).c_str());
+  }
   if (written == 0 && duplicates == 0) {
     fprintf(stderr, "leakscope unpack: no dumps found in %zu file%s\n", inputs.size(),
             inputs.size() == 1 ? "" : "s");
