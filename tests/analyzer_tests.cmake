@@ -22,6 +22,7 @@ add_executable(analyzer_unit_tests
   ${ANALYZER_TEST_DIR}/java_frames_test.cc
   ${ANALYZER_TEST_DIR}/spark_conf_test.cc
   ${ANALYZER_TEST_DIR}/symbolizer_test.cc
+  ${ANALYZER_TEST_DIR}/text_escape_test.cc
   ${ANALYZER_TEST_DIR}/trend_test.cc
   ${ANALYZER_TEST_DIR}/unpack_test.cc
   ${ANALYZER_TEST_DIR}/zlib_status_test.cc
