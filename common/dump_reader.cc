@@ -439,7 +439,7 @@ bool RunParser(Source* source, bool process_only, Dump* dump, std::string* why) 
     bool ok = process_only ? parser.RunUntilProcess(dump) : parser.Run(dump);
     if (!ok) *why = parser.error();
     return ok;
-  } catch (const std::bad_alloc&) {
+  } catch (const std::bad_alloc&) {  // std::length_error is never thrown: sizes are < 2^40
     *dump = Dump();
     *why = "out of memory: the dump's " + std::to_string(source->size()) +
            " bytes hold more than this machine can analyse";
