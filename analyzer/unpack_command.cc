@@ -144,7 +144,7 @@ int UnpackCommand(const std::vector<std::string>& args) {
           std::string write_error;
           int dir_fd = OpenContainerDir(out_fd, dir_name, dir, &write_error);
           if (dir_fd < 0) {
-            fprintf(stderr, "leakscope unpack: %s\n", write_error.c_str());
+            fprintf(stderr, "leakscope unpack: %s\n", EscapeText(write_error).c_str());
             write_failed = true;
             return;
           }
@@ -164,7 +164,7 @@ int UnpackCommand(const std::vector<std::string>& args) {
                                           (fs::path(dir) / name).string(), &write_error);
           close(dir_fd);
           if (!ok) {
-            fprintf(stderr, "leakscope unpack: %s\n", write_error.c_str());
+            fprintf(stderr, "leakscope unpack: %s\n", EscapeText(write_error).c_str());
             write_failed = true;
             return;
           }

@@ -161,6 +161,31 @@ TEST_F(HostileInputTest, UnpackNeverWritesThroughAnotherUsersLinks) {
   EXPECT_EQ(ReadFile(out + "/container_b/leakscope.5151.0.dump"), dump0);
 }
 
+// What held before still holds: container names from the input never lead outside -o, whatever
+// they hold ("..", slashes, escape sequences), and messages naming them are escaped.
+TEST_F(HostileInputTest, UnpackKeepsHostileContainerNamesInsideTheOutputDirectory) {
+  std::string dump0 = ReadFile(golden_ + "/leakscope.5151.0.dump");
+  std::string dump1 = ReadFile(golden_ + "/leakscope.5151.1.dump");
+  std::string dump2 = ReadFile(golden_ + "/leakscope.5151.2.dump");
+  std::string input = dir_ + "/yarn.log";
+  WriteFile(input, "Container: ../../escaped on node:1\nLogContents:\n" + dump0 +
+                       "\nContainer: .. on node:1\nLogContents:\n" + dump1 +
+                       "\nContainer: \x1b[2Jc on node:1\nLogContents:\n" + dump2 + "\n");
+  std::string out = dir_ + "/deep/out";
+  RunResult r = RunShell("exec $LEAKSCOPE unpack " + input + " -o " + out, dir_);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(ReadFile(out + "/.._.._escaped/leakscope.5151.0.dump"), dump0);
+  EXPECT_EQ(ReadFile(out + "/_../leakscope.5151.1.dump"), dump1);
+  EXPECT_EQ(ReadFile(out + "/\x1b[2Jc/leakscope.5151.2.dump"), dump2);
+  std::vector<std::string> outside;
+  for (const auto& e : fs::recursive_directory_iterator(dir_)) {
+    if (e.path().string().starts_with(out)) continue;
+    if (e.path().filename().string().starts_with("leakscope.")) outside.push_back(e.path());
+  }
+  EXPECT_TRUE(outside.empty()) << outside[0];
+  for (unsigned char c : r.err) EXPECT_TRUE(c == '\n' || (c >= 0x20 && c < 0x7f)) << int(c);
+}
+
 // Item 10: a valid dump extended to 64 GiB (sparse) is one bad file for every command, read
 // without loading it: exit 2, one line naming it, and the good dumps beside it still analysed.
 TEST_F(HostileInputTest, AHugeSparseDumpIsOneBadFileNotACrash) {
