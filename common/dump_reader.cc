@@ -496,6 +496,7 @@ class FileSource final : public Source {
       size_t want = std::min(std::max(size, kWindow), size_ - offset);
       if (want > capacity_) {
         window_.reset();  // before allocating the larger one
+        capacity_ = 0;
         window_.reset(new char[want]);
         capacity_ = want;
       }
