@@ -1,8 +1,5 @@
 #include "cli.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -11,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl_compat.h"
+#include "atomic_file.h"
 #include "option_values.h"
 
 namespace leakscope {
@@ -153,28 +151,10 @@ bool Output::Commit() {
     }
     return true;
   }
-  // Write a temporary file and rename it, so readers never see a partial output.
-  std::string tmp = absl::StrCat(path_, ".tmp.", getpid());
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    fprintf(stderr, "leakscope: %s: %s\n", path_.c_str(), strerror(errno));
-    return false;
-  }
-  size_t done = 0;
-  while (done < buffer_.size()) {
-    ssize_t n = write(fd, buffer_.data() + done, buffer_.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      fprintf(stderr, "leakscope: %s: %s\n", path_.c_str(), strerror(errno));
-      close(fd);
-      unlink(tmp.c_str());
-      return false;
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (close(fd) != 0 || rename(tmp.c_str(), path_.c_str()) != 0) {
-    fprintf(stderr, "leakscope: %s: %s\n", path_.c_str(), strerror(errno));
-    unlink(tmp.c_str());
+  // Written whole at the end, so a failed run leaves no half-written file behind.
+  std::string error;
+  if (!WriteFileAtomically(path_, buffer_, 0644, &error)) {
+    fprintf(stderr, "leakscope: %s\n", error.c_str());
     return false;
   }
   return true;

@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "diff.h"
 #include "dump.h"
+#include "text_escape.h"
 
 namespace leakscope {
 namespace {
@@ -41,7 +42,7 @@ int DiffCommand(const std::vector<std::string>& args) {
   bool ok = true;
   for (int i = 0; i < 2; ++i) {
     if (!ReadDumpFile(parser.positional()[i], &dumps[i], &error)) {
-      fprintf(stderr, "leakscope diff: %s\n", error.c_str());
+      fprintf(stderr, "leakscope diff: %s\n", EscapeText(error).c_str());
       ok = false;
     }
   }
@@ -55,6 +56,7 @@ int DiffCommand(const std::vector<std::string>& args) {
     FormatDiffJson(diff, symbolizer, options.top, &output.buffer());
   } else {
     FormatDiffText(diff, symbolizer, options.top, &output.buffer());
+    EscapeTextOutput(&output.buffer());
   }
   return output.Commit() ? kExitOk : kExitFailure;
 }

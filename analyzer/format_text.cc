@@ -5,6 +5,7 @@
 #include "absl_compat.h"
 #include "java_frames.h"
 #include "output_format.h"
+#include "text_escape.h"
 #include "units.h"
 
 namespace leakscope {
@@ -62,14 +63,20 @@ void AppendRow(std::string_view label, uint64_t bytes, std::string_view note, st
 
 void AppendHeader(const Report& report, std::string* out) {
   const format::ProcessFixed& p = report.process.fixed;
-  absl::StrAppend(out, "leakscope report: ", report.file, "\n");
-  absl::StrAppend(out, "Process ", p.pid, " (parent ", p.ppid, ") on ", report.process.host,
-                  ", dump #", p.seq, " at ", FormatUnixTime(p.time_unix_ns), ", ",
+  // Fields that may hold a newline are escaped whole; the caller escapes the rest of the output.
+  absl::StrAppend(out, "leakscope report: ", EscapeText(report.file), "\n");
+  absl::StrAppend(out, "Process ", p.pid, " (parent ", p.ppid, ") on ",
+                  EscapeText(report.process.host), ", dump #", p.seq, " at ",
+                  FormatUnixTime(p.time_unix_ns), ", ",
                   HumanDuration(p.time_unix_ns - p.start_unix_ns), " after start\n");
   if (!report.process.args.empty()) {
-    absl::StrAppend(out, "  ", absl::StrJoin(report.process.args, " "), "\n");
+    absl::StrAppend(
+        out, "  ",
+        absl::StrJoin(report.process.args, " ",
+                      [](std::string* o, const std::string& a) { o->append(EscapeText(a)); }),
+        "\n");
   } else if (!report.process.executable.empty()) {
-    absl::StrAppend(out, "  ", report.process.executable, "\n");
+    absl::StrAppend(out, "  ", EscapeText(report.process.executable), "\n");
   }
   if (report.settings.sample_bytes <= 1) {
     absl::StrAppend(out, "Sampling: every allocation recorded (exact)\n");

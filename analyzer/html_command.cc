@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "html_data.h"
 #include "html_page.h"
+#include "text_escape.h"
 
 namespace leakscope {
 namespace {
@@ -74,7 +75,8 @@ int HtmlCommand(const std::vector<std::string>& args) {
   std::string data;
   std::vector<std::string> errors;
   size_t read = BuildHtmlData(files, html_options, &symbolizer, &data, &errors);
-  for (const std::string& e : errors) fprintf(stderr, "leakscope html: %s\n", e.c_str());
+  for (const std::string& e : errors)
+    fprintf(stderr, "leakscope html: %s\n", EscapeText(e).c_str());
   if (read == 0) {
     fprintf(stderr, "leakscope html: no dump could be read; nothing written\n");
     return kExitUsage;

@@ -55,11 +55,15 @@ ProcessData ReadProcess(const std::vector<DumpEntry>& entries,
   data.suspect_live.resize(suspects);
   absl::flat_hash_map<uint32_t, uint64_t> first_live;
   std::vector<SiteSummary> last_sites;
+  const DumpEntry* last_read = nullptr;  // as in AnalyzeTrend: duplicates only of a read file
   for (size_t i = 0; i < entries.size(); ++i) {
-    if (i > 0 && entries[i].process.fixed.seq == entries[i - 1].process.fixed.seq) continue;
+    if (last_read != nullptr && entries[i].process.fixed.seq == last_read->process.fixed.seq) {
+      continue;
+    }
     Dump dump;
     std::string error;
     if (!ReadDumpFile(entries[i].path, &dump, &error)) continue;
+    last_read = &entries[i];
     Report report = BuildReport(dump, entries[i].path, symbolizer);
     data.sample_bytes = report.settings.sample_bytes;
     data.points.push_back(Point{.seq = report.process.fixed.seq,

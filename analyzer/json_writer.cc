@@ -4,12 +4,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "text_escape.h"
 
 namespace leakscope {
 
 void AppendJsonString(std::string_view value, std::string* out) {
   out->push_back('"');
-  for (unsigned char c : value) {
+  for (size_t at = 0; at < value.size();) {
+    unsigned char c = static_cast<unsigned char>(value[at]);
     switch (c) {
       case '"':
         out->append("\\\"");
@@ -27,13 +29,30 @@ void AppendJsonString(std::string_view value, std::string* out) {
         out->append("\\t");
         break;
       default:
-        if (c < 0x20 || c == 0x7f) {
-          absl::StrAppendFormat(out, "\\u%04x", c);
-        } else {
-          // Bytes >= 0x80 pass through: names are UTF-8 (or at worst opaque bytes).
-          out->push_back(static_cast<char>(c));
+        if (c < 0x80) {
+          if (c < 0x20 || c == 0x7f) {
+            absl::StrAppendFormat(out, "\\u%04x", c);
+          } else {
+            out->push_back(static_cast<char>(c));
+          }
+          break;
         }
+        // JSON must be UTF-8 (RFC 8259), but names may be any bytes: a byte that is not part
+        // of valid UTF-8 is read as Latin-1 (a Latin-1 file name, "caf\xe9.txt", comes out
+        // as "café.txt"), and controls are escaped whatever their encoding.
+        uint32_t code_point;
+        size_t length = Utf8SequenceAt(value, at, &code_point);
+        if (length == 0) {
+          absl::StrAppendFormat(out, "\\u%04x", c);
+        } else if (IsUnsafeCodePoint(code_point) || code_point == 0x2028 || code_point == 0x2029) {
+          absl::StrAppendFormat(out, "\\u%04x", code_point);
+        } else {
+          out->append(value.substr(at, length));
+        }
+        at += length == 0 ? 1 : length;
+        continue;
     }
+    ++at;
   }
   out->push_back('"');
 }

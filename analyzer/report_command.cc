@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "dump.h"
 #include "report.h"
+#include "text_escape.h"
 
 namespace leakscope {
 namespace {
@@ -47,7 +48,7 @@ int ReportCommand(const std::vector<std::string>& args) {
   const std::string& path = parser.positional()[0];
   Dump dump;
   if (!ReadDumpFile(path, &dump, &error)) {
-    fprintf(stderr, "leakscope report: %s\n", error.c_str());
+    fprintf(stderr, "leakscope report: %s\n", EscapeText(error).c_str());
     return kExitUsage;
   }
   Symbolizer symbolizer(options.symbolizer);
@@ -56,12 +57,14 @@ int ReportCommand(const std::vector<std::string>& args) {
   switch (options.format) {
     case OutputFormat::kText:
       FormatReportText(report, symbolizer, options.top, &output.buffer());
+      EscapeTextOutput(&output.buffer());
       break;
     case OutputFormat::kJson:
       FormatReportJson(report, symbolizer, options.top, &output.buffer());
       break;
     case OutputFormat::kCollapsed:
       FormatReportCollapsed(report, symbolizer, options.top, &output.buffer());
+      EscapeTextOutput(&output.buffer());
       break;
     case OutputFormat::kPprof:
       FormatReportPprof(report, symbolizer, options.top, &output.buffer());

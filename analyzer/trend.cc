@@ -240,18 +240,22 @@ TrendResult AnalyzeTrend(const std::vector<std::string>& files, const TrendOptio
     process.pid = entries[0].process.fixed.pid;
     process.instance_id = entries[0].process.fixed.instance_id;
     ProcessSeries series(symbolizer, entries.size());
+    // The last file read whole: a copy of the same seq is a duplicate only of a file that could
+    // be read, so a truncated copy sorted first does not hide the complete one.
+    const DumpEntry* last_read = nullptr;
     for (size_t i = 0; i < entries.size(); ++i) {
       Dump dump;
       std::string error;
       bool ok = ReadDumpFile(entries[i].path, &dump, &error);
-      if (ok && i > 0 && dump.process.fixed.seq == entries[i - 1].process.fixed.seq) {
+      if (ok && last_read != nullptr && dump.process.fixed.seq == last_read->process.fixed.seq) {
         ok = false;
-        error = absl::StrCat(entries[i].path, ": same process and seq as ", entries[i - 1].path,
+        error = absl::StrCat(entries[i].path, ": same process and seq as ", last_read->path,
                              "; skipped");
       }
       if (!ok) {
         result.errors.push_back(error);
       } else {
+        last_read = &entries[i];
         series.Add(dump, i);
         const format::ProcessFixed& p = dump.process.fixed;
         if (process.dumps == 0) {

@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "json_writer.h"
 #include "output_format.h"
+#include "text_escape.h"
 #include "trend.h"
 #include "units.h"
 
@@ -52,8 +53,8 @@ void AppendProcessesText(const TrendResult& r, std::string* out) {
   absl::StrAppend(out, ")\n");
   for (const ProcessTrend& p : r.processes) {
     absl::StrAppendFormat(out, "  pid %d (instance %016x) on %s: %d dumps, seq %d..%d over %s; ",
-                          p.pid, p.instance_id, p.host, p.dumps, p.first_seq, p.last_seq,
-                          HumanDuration(p.last_time_ns - p.first_time_ns));
+                          p.pid, p.instance_id, EscapeText(p.host), p.dumps, p.first_seq,
+                          p.last_seq, HumanDuration(p.last_time_ns - p.first_time_ns));
     absl::StrAppend(out, "RSS ", HumanBytes(p.first_rss), " -> ", HumanBytes(p.last_rss),
                     ", live at sites ", HumanBytes(p.last_live_bytes), " in ",
                     Counted(p.last_live_count, "allocation"), "\n");
@@ -197,13 +198,16 @@ int TrendCommand(const std::vector<std::string>& args) {
   Symbolizer symbolizer(options.symbolizer);
   TrendResult result = AnalyzeTrend(files, trend_options, &symbolizer, progress);
   if (shown_progress) fprintf(stderr, "\r\033[K");
-  for (const std::string& e : result.errors) fprintf(stderr, "leakscope trend: %s\n", e.c_str());
+  for (const std::string& e : result.errors) {
+    fprintf(stderr, "leakscope trend: %s\n", EscapeText(e).c_str());
+  }
 
   Output output(options.output);
   if (options.format == OutputFormat::kJson) {
     FormatTrendJson(result, symbolizer, options.top, &output.buffer());
   } else {
     FormatTrendText(result, symbolizer, options.top, parser.Has("all"), &output.buffer());
+    EscapeTextOutput(&output.buffer());
   }
   if (!output.Commit()) return kExitFailure;
   return result.errors.empty() && !bad_path ? kExitOk : kExitUsage;

@@ -8,7 +8,9 @@
 #include <cerrno>
 #include <cstring>
 #include <string_view>
+#include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 
 namespace leakscope {
@@ -104,9 +106,65 @@ class InputFile {
     return done == n;
   }
 
+  // Copies the `n` bytes at `offset` (inside the file) to `out` through a read-ahead window:
+  // record headers are 16 bytes, and one pread each would dominate a walk.
+  bool ReadSmall(uint64_t offset, size_t n, void* out) {
+    if (offset < window_offset_ || offset + n > window_offset_ + window_.size()) {
+      if (!Read(offset, kWindow, &window_)) return false;
+      window_offset_ = offset;
+      if (window_.size() < n) return false;
+    }
+    memcpy(out, window_.data() + (offset - window_offset_), n);
+    return true;
+  }
+
  private:
+  static constexpr size_t kWindow = 64 << 10;
   int fd_ = -1;
   uint64_t size_ = 0;
+  std::string window_;
+  uint64_t window_offset_ = 0;
+};
+
+// Where the record walk from a record header position led: to the end record at `end_record`
+// after `records` more records, or (end_record == 0: a dump's records start at 16 or later)
+// nowhere inside the input. The walk from a position depends only on the bytes from there on, so
+// a walk that steps on a remembered position knows the rest at once, and every record header is
+// read at most once over the whole scan. Without this, input made of nested fake dumps (each
+// magic's walk running through all the others) made the scan quadratic.
+struct WalkEnd {
+  uint64_t end_record = 0;
+  uint64_t records = 0;
+};
+
+class WalkMemo {
+ public:
+  const WalkEnd* Find(uint64_t pos) const {
+    auto it = ends_.find(pos);
+    return it == ends_.end() ? nullptr : &it->second;
+  }
+  void Set(uint64_t pos, WalkEnd end) { ends_[pos] = end; }
+  // Remembers the positions of a finished walk, in order, that led to `end`.
+  void Remember(const std::vector<uint64_t>& walked, WalkEnd end) {
+    for (size_t i = 0; i < walked.size(); ++i) {
+      uint64_t more = end.end_record == 0 ? 0 : end.records + (walked.size() - i);
+      ends_[walked[i]] = WalkEnd{end.end_record, more};
+    }
+  }
+  // Forgets positions before `pos`, which no later walk can reach (walks only go forward). Runs
+  // when the memo has doubled since the last time, so it costs O(1) per entry. Past kMaxEntries
+  // what remains is dropped: the scan stays correct, only slower, on such crafted input.
+  void Forget(uint64_t pos) {
+    if (ends_.size() < 2 * kept_ + 1024) return;
+    absl::erase_if(ends_, [pos](const auto& entry) { return entry.first < pos; });
+    if (ends_.size() > kMaxEntries) ends_.clear();
+    kept_ = ends_.size();
+  }
+
+ private:
+  static constexpr size_t kMaxEntries = size_t{4} << 20;  // about 128 MiB
+  absl::flat_hash_map<uint64_t, WalkEnd> ends_;
+  size_t kept_ = 0;
 };
 
 // The last container id named by a complete "Container: <id> on ..." line in `text`.
@@ -144,16 +202,13 @@ std::string Where(const std::string& path, const std::string& log_file,
 }
 
 // The length of the dump starting at `start` found by following its record headers to the end
-// record; 0 with *why when they do not lead there inside the file.
-uint64_t DumpLength(InputFile* file, uint64_t start, std::string* why) {
-  std::string bytes;
-  if (!file->Read(start, sizeof(format::FileHeader), &bytes) ||
-      bytes.size() < sizeof(format::FileHeader)) {
+// record, whose record count must match; 0 with *why when they do not lead there inside the file.
+uint64_t DumpLength(InputFile* file, uint64_t start, WalkMemo* memo, std::string* why) {
+  format::FileHeader header;
+  if (file->size() - start < sizeof(header) || !file->ReadSmall(start, sizeof(header), &header)) {
     *why = "truncated file header";
     return 0;
   }
-  format::FileHeader header;
-  memcpy(&header, bytes.data(), sizeof(header));
   if (header.version != format::kVersion) {
     *why = absl::StrCat("unsupported dump version ", header.version, " (this leakscope reads ",
                         format::kVersion, ")");
@@ -164,23 +219,52 @@ uint64_t DumpLength(InputFile* file, uint64_t start, std::string* why) {
     return 0;
   }
   uint64_t pos = start + header.header_bytes;
-  for (uint64_t records = 0;; ++records) {
+  std::vector<uint64_t> walked;  // the record headers this walk read, in order
+  WalkEnd found;
+  for (;;) {
+    if (const WalkEnd* known = memo->Find(pos)) {
+      found = *known;
+      break;
+    }
     format::RecordHeader record;
     if (pos > file->size() || file->size() - pos < sizeof(record) ||
-        !file->Read(pos, sizeof(record), &bytes)) {
-      *why = absl::StrCat("truncated: no end record after ", records, " records");
-      return 0;
+        !file->ReadSmall(pos, sizeof(record), &record) ||
+        record.payload_bytes > file->size() - pos - sizeof(record)) {
+      walked.push_back(pos);
+      break;
     }
-    memcpy(&record, bytes.data(), sizeof(record));
-    pos += sizeof(record);
-    if (record.payload_bytes > file->size() - pos) {
-      *why = absl::StrCat("record ", records, " at offset ", pos - sizeof(record) - start,
-                          ": payload of ", record.payload_bytes, " bytes runs past the input");
-      return 0;
+    if (record.type == static_cast<uint32_t>(format::RecordType::kEnd)) {
+      found = WalkEnd{pos, 0};
+      memo->Set(pos, found);
+      break;
     }
-    pos += record.payload_bytes;
-    if (record.type == static_cast<uint32_t>(format::RecordType::kEnd)) return pos - start;
+    walked.push_back(pos);
+    pos += sizeof(record) + record.payload_bytes;
   }
+  memo->Remember(walked, found);
+  if (found.end_record == 0) {
+    *why = absl::StrCat("truncated: the records from offset ", header.header_bytes,
+                        " lead to no end record inside the input");
+    return 0;
+  }
+  uint64_t records = found.records + walked.size();
+  format::RecordHeader end_header;
+  format::EndFixed end;
+  if (!file->ReadSmall(found.end_record, sizeof(end_header), &end_header)) {
+    *why = "read failed";
+    return 0;
+  }
+  uint64_t length = found.end_record + sizeof(end_header) + end_header.payload_bytes - start;
+  // The end record's count is checked here, before the dump is read and checksummed, so a
+  // candidate whose walk merges into another dump's records costs no more than its walk.
+  if (end_header.payload_bytes >= sizeof(end) &&
+      file->ReadSmall(found.end_record + sizeof(end_header), sizeof(end), &end) &&
+      end.record_count != records) {
+    *why = absl::StrCat("the end record at offset ", found.end_record - start, " counts ",
+                        end.record_count, " records, not the ", records, " before it");
+    return 0;
+  }
+  return length;  // ParseDump checks the rest
 }
 
 }  // namespace
@@ -204,22 +288,36 @@ bool ScanEmbeddedDumps(const std::string& path, const std::function<void(Embedde
   }
   std::string container;
   std::string log_file;
-  std::string chunk;
-  uint64_t pos = 0;
+  std::string chunk;  // the input's bytes [chunk_pos, chunk_pos + chunk.size())
+  uint64_t chunk_pos = 0;
+  bool have_chunk = false;
+  uint64_t pos = 0;  // where the search for the next magic goes on
+  WalkMemo memo;
   while (pos < file.size()) {
-    if (!file.Read(pos, kChunk, &chunk)) {
-      errors->push_back(absl::StrCat(name, ": read failed at offset ", pos, ": ", strerror(errno)));
-      return false;
+    // Search the chunk in hand from `pos`: rereading a chunk per candidate was quadratic.
+    if (!have_chunk || pos < chunk_pos || pos >= chunk_pos + chunk.size()) {
+      if (!file.Read(pos, kChunk, &chunk)) {
+        errors->push_back(
+            absl::StrCat(name, ": read failed at offset ", pos, ": ", strerror(errno)));
+        return false;
+      }
+      chunk_pos = pos;
+      have_chunk = true;
     }
-    size_t magic = std::string_view(chunk).find(kMagic);
-    std::string_view before = std::string_view(chunk).substr(0, magic);
+    std::string_view rest = std::string_view(chunk).substr(pos - chunk_pos);
+    size_t magic = rest.find(kMagic);
+    std::string_view before = rest.substr(0, magic);
     UpdateContainer(before, &container);
-    // The chunk starts at a line start only at the file's start; overlapping chunks see every
-    // header line whole at least once.
-    UpdateLogFile(before, pos == 0, &log_file);
+    // `before` starts at a line start at the file's start or right after a newline; overlapping
+    // chunks see every header line whole at least once.
+    bool at_line_start = pos == 0 || (pos > chunk_pos && chunk[pos - chunk_pos - 1] == '\n');
+    UpdateLogFile(before, at_line_start, &log_file);
     if (magic == std::string_view::npos) {
-      if (pos + chunk.size() >= file.size()) break;
-      pos += chunk.size() > kOverlap ? chunk.size() - kOverlap : chunk.size();
+      uint64_t chunk_end = chunk_pos + chunk.size();
+      if (chunk_end >= file.size()) break;
+      // The next chunk starts kOverlap bytes early, so a magic or line cut here is seen whole.
+      pos = std::max(pos, chunk.size() > kOverlap ? chunk_end - kOverlap : chunk_end);
+      have_chunk = false;
       continue;
     }
     uint64_t start = pos + magic;
@@ -232,8 +330,9 @@ bool ScanEmbeddedDumps(const std::string& path, const std::function<void(Embedde
       pos = start + kMagic.size();
       continue;
     }
+    memo.Forget(start);
     std::string why;
-    uint64_t length = DumpLength(&file, start, &why);
+    uint64_t length = DumpLength(&file, start, &memo, &why);
     EmbeddedDump dump;
     dump.container = container;
     dump.log_file = log_file;

@@ -7,7 +7,9 @@
 // record headers to the end record to learn the dump's length, and validates the candidate in
 // full (checksum included) before accepting it. Text before a dump names its container when it
 // holds a "Container: <id> on" line. Memory stays at one dump plus a small window, whatever the
-// input's size.
+// input's size, and the record headers that walks visited ahead of the scan (each is read once
+// over the whole scan, which keeps it linear when fake dumps nest inside each other: about 32
+// bytes per header remembered, pruned behind the scan, dropped past 4 Mi headers).
 #pragma once
 
 #include <cstdint>

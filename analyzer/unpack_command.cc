@@ -1,5 +1,6 @@
 // `leakscope unpack INPUT... -o DIR`: extracts the dumps embedded in `yarn logs` output.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,8 +12,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "atomic_file.h"
 #include "cli.h"
 #include "commands.h"
+#include "text_escape.h"
 #include "unpack.h"
 
 namespace leakscope {
@@ -46,45 +49,39 @@ std::string SafeName(std::string name) {
   return name;
 }
 
-bool SameBytes(const std::string& path, const std::string& bytes) {
-  std::error_code ec;
-  if (std::filesystem::file_size(path, ec) != bytes.size() || ec) return false;
-  FILE* f = fopen(path.c_str(), "rb");
-  if (f == nullptr) return false;
-  std::string existing(bytes.size(), '\0');
-  bool same = fread(existing.data(), 1, existing.size(), f) == existing.size() && existing == bytes;
-  fclose(f);
+// True when `name` in `dir_fd` is a regular file (not a link) holding exactly `bytes`.
+bool SameBytes(int dir_fd, const std::string& name, const std::string& bytes) {
+  int fd = openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st;
+  bool same = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+              static_cast<uint64_t>(st.st_size) == bytes.size();
+  if (same) {
+    std::string existing(bytes.size(), '\0');
+    same = pread(fd, existing.data(), existing.size(), 0) == static_cast<ssize_t>(bytes.size()) &&
+           existing == bytes;
+  }
+  close(fd);
   return same;
 }
 
-// Writes through a temporary name, mode 0600 as the recorder does (stacks and command lines may
-// be sensitive).
-bool WriteFileAtomically(const std::string& path, const std::string& bytes, std::string* error) {
-  std::string tmp = absl::StrCat(path, ".tmp.", getpid());
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+// The directory for one container's dumps, `name` inside the output directory, created if
+// missing and opened without following a symbolic link: container names come from the input, and
+// a link planted there by another user must not send the dumps elsewhere. -1 with *error.
+int OpenContainerDir(int out_fd, const std::string& name, const std::string& shown,
+                     std::string* error) {
+  if (mkdirat(out_fd, name.c_str(), 0777) != 0 && errno != EEXIST) {
+    *error = absl::StrCat(shown, ": cannot create: ", strerror(errno));
+    return -1;
+  }
+  int fd = openat(out_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) {
-    *error = absl::StrCat(path, ": ", strerror(errno));
-    return false;
+    *error = absl::StrCat(shown, ": ",
+                          errno == ELOOP || errno == ENOTDIR
+                              ? "not a directory (a symbolic link or a file is in the way)"
+                              : strerror(errno));
   }
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += static_cast<size_t>(n);
-  }
-  bool ok = done == bytes.size();
-  if (!ok) *error = absl::StrCat(path, ": ", strerror(errno));
-  if (close(fd) != 0 && ok) {
-    ok = false;
-    *error = absl::StrCat(path, ": ", strerror(errno));
-  }
-  if (ok && rename(tmp.c_str(), path.c_str()) != 0) {
-    ok = false;
-    *error = absl::StrCat(path, ": ", strerror(errno));
-  }
-  if (!ok) unlink(tmp.c_str());
-  return ok;
+  return fd;
 }
 
 }  // namespace
@@ -109,6 +106,11 @@ int UnpackCommand(const std::vector<std::string>& args) {
   if (ec) {
     fprintf(stderr, "leakscope unpack: cannot create %s: %s\n", out_dir->c_str(),
             ec.message().c_str());
+    return kExitFailure;
+  }
+  int out_fd = open(out_dir->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (out_fd < 0) {
+    fprintf(stderr, "leakscope unpack: cannot open %s: %s\n", out_dir->c_str(), strerror(errno));
     return kExitFailure;
   }
   std::vector<std::string> inputs;
@@ -160,25 +162,32 @@ int UnpackCommand(const std::vector<std::string>& args) {
         input,
         [&](EmbeddedDump&& dump) {
           const format::ProcessFixed& p = dump.process.fixed;
-          fs::path dir =
-              fs::path(*out_dir) / (dump.container.empty() ? fallback : SafeName(dump.container));
-          std::error_code mkdir_error;
-          fs::create_directories(dir, mkdir_error);
-          std::string path =
-              (dir / absl::StrCat("leakscope.", p.pid, ".", p.seq, ".dump")).string();
-          if (fs::exists(path, mkdir_error)) {
-            if (SameBytes(path, dump.bytes)) {
+          std::string dir_name = dump.container.empty() ? fallback : SafeName(dump.container);
+          std::string dir = (fs::path(*out_dir) / dir_name).string();
+          std::string write_error;
+          int dir_fd = OpenContainerDir(out_fd, dir_name, dir, &write_error);
+          if (dir_fd < 0) {
+            fprintf(stderr, "leakscope unpack: %s\n", EscapeText(write_error).c_str());
+            write_failed = true;
+            return;
+          }
+          std::string name = absl::StrCat("leakscope.", p.pid, ".", p.seq, ".dump");
+          struct stat st;
+          if (fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+            if (SameBytes(dir_fd, name, dump.bytes)) {
               ++duplicates;  // the same file collected twice
+              close(dir_fd);
               return;
             }
             // Another process under the same pid (pid reuse, or one per pod): keep both.
-            path =
-                (dir / absl::StrFormat("leakscope.%d.%d.%016x.dump", p.pid, p.seq, p.instance_id))
-                    .string();
+            name = absl::StrFormat("leakscope.%d.%d.%016x.dump", p.pid, p.seq, p.instance_id);
           }
-          std::string write_error;
-          if (!WriteFileAtomically(path, dump.bytes, &write_error)) {
-            fprintf(stderr, "leakscope unpack: %s\n", write_error.c_str());
+          // Mode 0600 as the recorder's dumps: stacks and command lines may be sensitive.
+          bool ok = WriteFileAtomicallyAt(dir_fd, name, dump.bytes, 0600,
+                                          (fs::path(dir) / name).string(), &write_error);
+          close(dir_fd);
+          if (!ok) {
+            fprintf(stderr, "leakscope unpack: %s\n", EscapeText(write_error).c_str());
             write_failed = true;
             return;
           }
@@ -190,7 +199,10 @@ int UnpackCommand(const std::vector<std::string>& args) {
   for (const std::string& s : skipped) {
     fprintf(stderr, "leakscope unpack: %s: skipped: a temporary file of the recorder\n", s.c_str());
   }
-  for (const std::string& e : errors) fprintf(stderr, "leakscope unpack: %s\n", e.c_str());
+  close(out_fd);
+  for (const std::string& e : errors) {
+    fprintf(stderr, "leakscope unpack: %s\n", EscapeText(e).c_str());
+  }
   if (written == 0 && duplicates == 0) {
     fprintf(stderr, "leakscope unpack: no dumps found in %zu file%s\n", inputs.size(),
             inputs.size() == 1 ? "" : "s");

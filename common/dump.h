@@ -144,13 +144,14 @@ bool WriteDump(const Dump& dump, ByteSink* sink);
 // at which byte offset (the caller prefixes the file name).
 bool ParseDump(std::string_view bytes, Dump* out, std::string* error);
 
-// Reads and parses a file. *error is "<path>: <what broke>" on failure.
+// Reads and parses a file. *error is "<path>: <what broke>" on failure. The file is read piece
+// by piece, never whole: memory follows what the dump holds, not the file's size.
 bool ReadDumpFile(const std::string& path, Dump* out, std::string* error);
 
 // Reads only a file's header and its process record (who and which seq), to order a series of
 // dumps before reading each in full. Checks what it reads as ReadDumpFile does, with the same
 // messages, but not the rest of the file (no checksum): a file it accepts may still fail
-// ReadDumpFile. Reads the first 4 KiB in the usual case (the recorder writes the process record
+// ReadDumpFile. Reads the first 64 KiB in the usual case (the recorder writes the process record
 // first). *error is "<path>: <what broke>" on failure.
 bool ReadDumpProcess(const std::string& path, ProcessInfo* out, std::string* error);
 

@@ -1,11 +1,15 @@
 // ParseDump, ReadDumpFile and ReadDumpProcess. Dumps arrive from crashed, killed or foreign
 // processes, so every size field is checked against the bytes that are really there before
-// anything is read or allocated: a dump of N bytes never makes the reader allocate much more than
-// N bytes, whatever it claims.
+// anything is read or allocated.
 //
-// One Parser serves both the whole-file read and the process-only read, so the two accept and
-// reject the same bytes with the same messages. The process-only read parses a prefix of the
-// file and asks for more (need_bytes) when a record it must look at lies beyond it.
+// One Parser serves the in-memory parse, the whole-file read and the process-only read, so all
+// three accept and reject the same bytes with the same messages. It asks a Source for the bytes
+// of one field at a time. A file is never read whole into memory: its Source preads a small
+// window and only the fields the parser keeps are copied out, so a file's size alone (a valid
+// dump followed by 64 GiB of zeros, sparse) costs nothing, and the checksum is computed over
+// the file in fixed-size pieces. The reader deliberately does not mmap the file: a file truncated
+// while mapped (by whoever else can write it) would kill the whole analysis with SIGBUS, where
+// pread just reports "file shrank" for that one file.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,6 +21,8 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include <memory>
+#include <new>
 #include <system_error>
 #include <utility>
 
@@ -69,62 +75,88 @@ std::string Hex(uint64_t value) {
   return buffer;
 }
 
-// A read position inside [pos, end) of the file. Offsets are file offsets, for error messages.
+// Where the parser's bytes come from. Get makes [offset, offset + size) available until the next
+// call; the parser checks every range against size() first.
+class Source {
+ public:
+  virtual ~Source() = default;
+  size_t size() const { return size_; }
+  // False after a failed Get, with error() saying why (a read error, a file that shrank).
+  virtual bool Get(size_t offset, size_t size, std::string_view* out) = 0;
+  bool failed() const { return !error_.empty(); }
+  const std::string& error() const { return error_; }
+
+ protected:
+  explicit Source(size_t size) : size_(size) {}
+  size_t size_;
+  std::string error_;
+};
+
+class MemorySource final : public Source {
+ public:
+  explicit MemorySource(std::string_view bytes) : Source(bytes.size()), bytes_(bytes) {}
+  bool Get(size_t offset, size_t size, std::string_view* out) override {
+    *out = bytes_.substr(offset, size);
+    return true;
+  }
+
+ private:
+  std::string_view bytes_;
+};
+
+// A read position inside [pos, end) of a record's payload. Offsets are file offsets, for error
+// messages.
 class Cursor {
  public:
-  Cursor(std::string_view file, size_t begin, size_t end) : file_(file), pos_(begin), end_(end) {}
+  Cursor(Source* source, size_t begin, size_t end) : source_(source), pos_(begin), end_(end) {}
 
   size_t offset() const { return pos_; }
   size_t remaining() const { return end_ - pos_; }
 
+  // False when fewer than `size` bytes remain or the source failed.
   bool Read(void* out, size_t size) {
+    std::string_view bytes;
+    if (!Take(size, &bytes)) return false;
+    if (size > 0) std::memcpy(out, bytes.data(), size);  // `out` may be an empty vector's null
+    return true;
+  }
+
+  bool Take(size_t size, std::string_view* out) {
     if (size > remaining()) return false;
-    if (size == 0) return true;  // `out` may be the null data() of an empty vector.
-    std::memcpy(out, file_.data() + pos_, size);
+    if (size > 0 && !source_->Get(pos_, size, out)) return false;
+    if (size == 0) *out = {};
     pos_ += size;
     return true;
   }
 
-  // Callers check remaining() first.
-  std::string_view Take(size_t size) {
-    std::string_view bytes = file_.substr(pos_, size);
-    pos_ += size;
-    return bytes;
-  }
-
  private:
-  std::string_view file_;
+  Source* source_;
   size_t pos_;
   size_t end_;
 };
 
 class Parser {
  public:
-  // `file` holds the first file.size() bytes of a file of `file_size` bytes (all of it for
-  // ParseDump).
-  Parser(std::string_view file, size_t file_size) : file_(file), file_size_(file_size) {}
+  explicit Parser(Source* source) : source_(source), file_size_(source->size()) {}
 
   // Parses the whole file: every record, the end record's count and checksum.
   bool Run(Dump* dump);
   // Parses the file header and the records up to the process record, which it reads into
-  // dump->process; other records are skipped unread and nothing is checksummed. Returns false
-  // with need_bytes() > 0 when the prefix is too short to decide.
+  // dump->process; other records are skipped unread and nothing is checksummed.
   bool RunUntilProcess(Dump* dump);
   const std::string& error() const { return error_; }
-  size_t need_bytes() const { return need_bytes_; }
 
  private:
-  // Records the error with the current record's prefix ("record 3 (site) at offset 120: ").
+  // Records the error with the current record's prefix ("record 3 (site) at offset 120: "). A
+  // failed read is the error, whatever the field that needed it.
   bool Fail(const std::string& what) {
-    error_ = prefix_ + what;
+    error_ = prefix_ + (source_->failed() ? source_->error() : what);
     return false;
   }
 
-  // False (without an error) when the first `end` bytes of the file are not in file_ yet.
-  bool Have(size_t end) {
-    if (end <= file_.size()) return true;
-    need_bytes_ = end;
-    return false;
+  // The bytes [offset, offset + size), which the caller has checked lie inside the file.
+  bool Get(size_t offset, size_t size, std::string_view* out) {
+    return source_->Get(offset, size, out) || Fail("");
   }
 
   bool Walk(Dump* dump, bool process_only);
@@ -145,8 +177,7 @@ class Parser {
                   " bytes is shorter than the " + std::to_string(sizeof(Fixed)) +
                   "-byte fixed part");
     }
-    payload->Read(out, sizeof(Fixed));
-    return true;
+    return payload->Read(out, sizeof(Fixed)) || Fail("");
   }
 
   bool ReadU32(Cursor* payload, const std::string& field, uint32_t* out) {
@@ -165,7 +196,9 @@ class Parser {
                   std::to_string(payload->offset() - sizeof(length)) + " exceeds the " +
                   std::to_string(payload->remaining()) + " bytes left in the payload");
     }
-    out->assign(payload->Take(length));
+    std::string_view bytes;
+    if (!payload->Take(length, &bytes)) return Fail("");
+    out->assign(bytes);
     return true;
   }
 
@@ -178,9 +211,8 @@ class Parser {
     return true;
   }
 
-  std::string_view file_;
+  Source* source_;
   size_t file_size_;
-  size_t need_bytes_ = 0;
   std::string error_;
   std::string prefix_;
   int64_t process_index_ = -1;
@@ -194,16 +226,17 @@ class Parser {
 
 bool Parser::ParseFileHeader(Dump* dump, size_t* records_begin) {
   format::FileHeader header;
-  if (!Have(std::min(file_size_, sizeof(header)))) return false;
+  std::string_view start;
+  if (!Get(0, std::min(file_size_, sizeof(header)), &start)) return false;
   size_t magic_bytes = std::min(file_size_, sizeof(header.magic));
-  if (file_.substr(0, magic_bytes) != std::string_view(format::kMagic, magic_bytes)) {
+  if (start.substr(0, magic_bytes) != std::string_view(format::kMagic, magic_bytes)) {
     return Fail("bad magic at offset 0: not a leakscope dump");
   }
   if (file_size_ < sizeof(header)) {
     return Fail("truncated: " + std::to_string(file_size_) + " bytes, shorter than the " +
                 std::to_string(sizeof(header)) + "-byte file header");
   }
-  std::memcpy(&header, file_.data(), sizeof(header));
+  std::memcpy(&header, start.data(), sizeof(header));
   if (header.version != format::kVersion) {
     return Fail("unsupported dump version " + std::to_string(header.version) +
                 " (this leakscope reads " + std::to_string(format::kVersion) + ")");
@@ -245,9 +278,10 @@ bool Parser::Walk(Dump* dump, bool process_only) {
                   std::to_string(pos) + " has " + std::to_string(left) + " of the " +
                   std::to_string(sizeof(format::RecordHeader)) + " header bytes");
     }
-    if (!Have(pos + sizeof(format::RecordHeader))) return false;
     format::RecordHeader header;
-    std::memcpy(&header, file_.data() + pos, sizeof(header));
+    std::string_view header_bytes;
+    if (!Get(pos, sizeof(header), &header_bytes)) return false;
+    std::memcpy(&header, header_bytes.data(), sizeof(header));
     // `truncated_walks` (once `libunwind_walks`, before that `reserved`): any value reads.
     prefix_ = "record " + std::to_string(index) + " (" + RecordName(header.type) + ") at offset " +
               std::to_string(pos) + ": ";
@@ -270,8 +304,7 @@ bool Parser::Walk(Dump* dump, bool process_only) {
         continue;
       }
     }
-    if (!Have(payload_end)) return false;
-    Cursor payload(file_, payload_begin, payload_end);
+    Cursor payload(source_, payload_begin, payload_end);
     if (is_end) return ParseEnd(&payload, index, pos);
     if (!ParseRecord(header.type, &payload, dump)) return false;
     if (process_only) return true;  // This was the process record.
@@ -347,8 +380,7 @@ bool Parser::ParseSite(Cursor* payload, SiteInfo* site) {
                 std::to_string(kMaxSiteDepth) + " frames");
   }
   site->pcs.resize(depth);
-  payload->Read(site->pcs.data(), depth * sizeof(uint64_t));
-  return true;
+  return payload->Read(site->pcs.data(), depth * sizeof(uint64_t)) || Fail("");
 }
 
 bool Parser::ParseJavaMethod(Cursor* payload, JavaMethodRecord* method) {
@@ -366,8 +398,7 @@ bool Parser::ParseJavaMethod(Cursor* payload, JavaMethodRecord* method) {
   }
   method->lines.resize(count);
   for (auto& [bci, line] : method->lines) {
-    payload->Read(&bci, sizeof(bci));
-    payload->Read(&line, sizeof(line));
+    if (!payload->Read(&bci, sizeof(bci)) || !payload->Read(&line, sizeof(line))) return Fail("");
   }
   return true;
 }
@@ -379,7 +410,16 @@ bool Parser::ParseEnd(Cursor* payload, uint64_t record_index, size_t record_offs
     return Fail("record count " + std::to_string(end.record_count) + " does not match the " +
                 std::to_string(record_index) + " records before the end record");
   }
-  uint64_t actual = XXH64(file_.data(), record_offset, 0);
+  // In pieces, so a file's bytes are never all in memory at once.
+  constexpr size_t kHashPiece = 1 << 20;
+  XXH64_state_t state;
+  XXH64_reset(&state, 0);
+  for (size_t at = 0; at < record_offset; at += kHashPiece) {
+    std::string_view piece;
+    if (!Get(at, std::min(kHashPiece, record_offset - at), &piece)) return false;
+    XXH64_update(&state, piece.data(), piece.size());
+  }
+  uint64_t actual = XXH64_digest(&state);
   if (end.xxh64 != actual) {
     return Fail("checksum " + Hex(end.xxh64) + " does not match " + Hex(actual) + " of the " +
                 std::to_string(record_offset) + " bytes before the end record");
@@ -397,13 +437,31 @@ bool Parser::ParseEnd(Cursor* payload, uint64_t record_index, size_t record_offs
   return true;
 }
 
+// Runs the parser, turning an allocation the machine cannot satisfy into an error for this one
+// dump: every size is checked against the file's real size, but a large sparse file can
+// legitimately claim more than the machine holds, and that must not abort a trend over many.
+bool RunParser(Source* source, bool process_only, Dump* dump, std::string* why) {
+  Parser parser(source);
+  try {
+    bool ok = process_only ? parser.RunUntilProcess(dump) : parser.Run(dump);
+    if (!ok) *why = parser.error();
+    return ok;
+  } catch (const std::bad_alloc&) {  // std::length_error is never thrown: sizes are < 2^40
+    *dump = Dump();
+    *why = "out of memory: the dump's " + std::to_string(source->size()) +
+           " bytes hold more than this machine can analyse";
+    return false;
+  }
+}
+
 }  // namespace
 
 bool ParseDump(std::string_view bytes, Dump* out, std::string* error) {
   Dump dump;
-  Parser parser(bytes, bytes.size());
-  if (!parser.Run(&dump)) {
-    if (error != nullptr) *error = parser.error();
+  MemorySource source(bytes);
+  std::string why;
+  if (!RunParser(&source, /*process_only=*/false, &dump, &why)) {
+    if (error != nullptr) *error = why;
     return false;
   }
   *out = std::move(dump);
@@ -414,13 +472,14 @@ namespace {
 
 std::string ErrnoText() { return std::error_code(errno, std::generic_category()).message(); }
 
-// An open dump file: a regular, non-empty file. Closes on destruction.
-class DumpFile {
+// An open dump file, a regular non-empty one, read through a window of kWindow bytes (or one
+// field, when a field is larger). Closes on destruction.
+class FileSource final : public Source {
  public:
-  DumpFile() = default;
-  DumpFile(const DumpFile&) = delete;
-  DumpFile& operator=(const DumpFile&) = delete;
-  ~DumpFile() {
+  FileSource() : Source(0) {}
+  FileSource(const FileSource&) = delete;
+  FileSource& operator=(const FileSource&) = delete;
+  ~FileSource() override {
     if (fd_ >= 0) ::close(fd_);
   }
 
@@ -438,83 +497,79 @@ class DumpFile {
     return true;
   }
 
-  size_t size() const { return size_; }
-
-  // Appends file bytes from offset bytes->size() until bytes->size() == `until` or end of file.
-  bool ReadUpTo(size_t until, std::string* bytes, std::string* why) {
-    size_t used = bytes->size();
-    if (until > used) bytes->resize(until);
-    while (used < until) {
-      ssize_t n = ::pread(fd_, bytes->data() + used, until - used, static_cast<off_t>(used));
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return Fail("read failed at offset " + std::to_string(used) + ": " + ErrnoText(), why);
+  bool Get(size_t offset, size_t size, std::string_view* out) override {
+    if (offset < window_offset_ || offset + size > window_offset_ + window_used_) {
+      // Read ahead: records are parsed in file order, mostly a few bytes at a time.
+      size_t want = std::min(std::max(size, kWindow), size_ - offset);
+      if (want > capacity_) {
+        window_.reset();  // before allocating the larger one
+        capacity_ = 0;
+        window_.reset(new char[want]);
+        capacity_ = want;
       }
-      if (n == 0) break;
-      used += static_cast<size_t>(n);
+      window_offset_ = offset;
+      window_used_ = 0;
+      while (window_used_ < want) {
+        ssize_t n = ::pread(fd_, window_.get() + window_used_, want - window_used_,
+                            static_cast<off_t>(offset + window_used_));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+          error_ =
+              "read failed at offset " + std::to_string(offset + window_used_) + ": " + ErrnoText();
+          return false;
+        }
+        if (n == 0) break;
+        window_used_ += static_cast<size_t>(n);
+      }
+      if (window_used_ < size) {
+        error_ = "file shrank to " + std::to_string(offset + window_used_) + " bytes from " +
+                 std::to_string(size_) + " while being read";
+        return false;
+      }
     }
-    bytes->resize(used);
+    *out = std::string_view(window_.get() + (offset - window_offset_), size);
     return true;
   }
 
  private:
+  static constexpr size_t kWindow = 64 << 10;
+
   static bool Fail(std::string what, std::string* why) {
     *why = std::move(what);
     return false;
   }
 
   int fd_ = -1;
-  size_t size_ = 0;
+  std::unique_ptr<char[]> window_;
+  size_t capacity_ = 0;
+  size_t window_offset_ = 0;
+  size_t window_used_ = 0;
 };
 
-}  // namespace
-
-bool ReadDumpFile(const std::string& path, Dump* out, std::string* error) {
+bool ReadFile(const std::string& path, bool process_only, Dump* dump, std::string* error) {
   std::string why;
-  DumpFile file;
-  std::string bytes;
-  // One byte more than the size, so reaching end of file needs no second buffer; the loop still
-  // copes with a file that grows while being read.
-  bool ok = file.Open(path, &why);
-  for (size_t want = file.size() + 1; ok; want *= 2) {
-    ok = file.ReadUpTo(want, &bytes, &why);
-    if (ok && bytes.size() < want) break;  // end of file
-  }
-  if (ok && !ParseDump(bytes, out, &why)) ok = false;
+  FileSource file;
+  bool ok = file.Open(path, &why) && RunParser(&file, process_only, dump, &why);
   if (!ok && error != nullptr) *error = path + ": " + why;
   return ok;
 }
 
+}  // namespace
+
+bool ReadDumpFile(const std::string& path, Dump* out, std::string* error) {
+  Dump dump;
+  if (!ReadFile(path, /*process_only=*/false, &dump, error)) return false;
+  *out = std::move(dump);
+  return true;
+}
+
 bool ReadDumpProcess(const std::string& path, ProcessInfo* out, std::string* error) {
-  // The recorder writes the process record first, so the first few KiB hold it; a foreign
-  // writer's records before it are skipped (read, but not parsed).
-  constexpr size_t kFirstRead = 4096;
-  std::string why;
-  DumpFile file;
-  std::string bytes;
-  bool ok = file.Open(path, &why);
-  size_t file_size = file.size();
-  for (size_t want = std::min(file_size, kFirstRead); ok;) {
-    ok = file.ReadUpTo(want, &bytes, &why);
-    if (!ok) break;
-    // A file that shrank since fstat is parsed as the bytes it still has.
-    if (bytes.size() < want) file_size = bytes.size();
-    Dump dump;
-    Parser parser(bytes, file_size);
-    if (parser.RunUntilProcess(&dump)) {
-      *out = std::move(dump.process);
-      return true;
-    }
-    if (parser.need_bytes() == 0) {
-      why = parser.error();
-      ok = false;
-    } else {
-      // Doubling keeps the rereads of a foreign file linear in its size.
-      want = std::min(file_size, std::max(parser.need_bytes(), 2 * want));
-    }
-  }
-  if (error != nullptr) *error = path + ": " + why;
-  return false;
+  // The recorder writes the process record first, so the first window holds it; a foreign
+  // writer's records before it are skipped unread.
+  Dump dump;
+  if (!ReadFile(path, /*process_only=*/true, &dump, error)) return false;
+  *out = std::move(dump.process);
+  return true;
 }
 
 }  // namespace leakscope

@@ -18,9 +18,11 @@ add_executable(analyzer_unit_tests
   ${ANALYZER_TEST_DIR}/bad_input_test.cc
   ${ANALYZER_TEST_DIR}/cli_test.cc
   ${ANALYZER_TEST_DIR}/formats_test.cc
+  ${ANALYZER_TEST_DIR}/hostile_input_test.cc
   ${ANALYZER_TEST_DIR}/java_frames_test.cc
   ${ANALYZER_TEST_DIR}/spark_conf_test.cc
   ${ANALYZER_TEST_DIR}/symbolizer_test.cc
+  ${ANALYZER_TEST_DIR}/text_escape_test.cc
   ${ANALYZER_TEST_DIR}/trend_test.cc
   ${ANALYZER_TEST_DIR}/unpack_test.cc
   ${ANALYZER_TEST_DIR}/zlib_status_test.cc

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstring>
+
 #include "temp_file_fixture.h"
 
 namespace leakscope {
@@ -154,6 +157,88 @@ TEST_F(UnpackTest, FindsDumpsAcrossChunkBoundaries) {
     EXPECT_EQ(found[i].bytes, dumps[i]) << i;
     EXPECT_EQ(found[i].container, "container_9") << i;
   }
+}
+
+// Issue 13 item 12: a 32-byte block repeated (a record header of an unknown type and 16 bytes of
+// payload, then a dump's file header) nests a fake dump in every other one. Each magic's record
+// walk used to run through all the blocks after it: 0.3 s at 32 KB, x4 per doubling, about 70 s
+// for the 512 KB here on a fast machine. Linear, it takes milliseconds; the bound below is loose
+// enough for a loaded machine and still far below the quadratic time.
+TEST_F(UnpackTest, ScansNestedFakeDumpsInLinearTime) {
+  format::RecordHeader record{99, 0, 16};
+  format::FileHeader header{};
+  memcpy(header.magic, format::kMagic, sizeof(header.magic));
+  header.version = format::kVersion;
+  header.header_bytes = sizeof(header);
+  std::string block(reinterpret_cast<const char*>(&record), sizeof(record));
+  block.append(reinterpret_cast<const char*>(&header), sizeof(header));
+  ASSERT_EQ(block.size(), 32u);
+  std::string input;
+  for (size_t i = 0; i < (512u << 10) / block.size(); ++i) input += block;
+  std::string good = EncodedDump(5, 0, 3);
+  input += good;  // still found after them all
+
+  auto started = std::chrono::steady_clock::now();
+  std::vector<std::string> errors;
+  std::vector<EmbeddedDump> found = Scan(input, &errors);
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  EXPECT_LT(seconds, 20.0);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].bytes, good);
+  ASSERT_EQ(errors.size(), (512u << 10) / block.size());
+  EXPECT_NE(errors[0].find(": dump at offset 16: truncated: the records from offset 16 lead to "
+                           "no end record inside the input"),
+            std::string::npos)
+      << errors[0];
+  EXPECT_NE(errors.back().find(": dump at offset " +
+                               std::to_string(input.size() - good.size() - 16) + ": "),
+            std::string::npos)
+      << errors.back();
+}
+
+// A fake file header whose records are a real dump's: the walk from the fake one merges into
+// the real one's and reaches its end record with the right count, so the checksum must reject
+// it; the real dump, whose walk is then remembered, is still found.
+TEST_F(UnpackTest, AFakeHeaderOverARealDumpDoesNotHideIt) {
+  std::string good = EncodedDump(6, 1, 4);
+  format::FileHeader fake{};
+  memcpy(fake.magic, format::kMagic, sizeof(fake.magic));
+  fake.version = format::kVersion;
+  fake.header_bytes = 2 * sizeof(fake);  // its records start where the real dump's do
+  std::string input(reinterpret_cast<const char*>(&fake), sizeof(fake));
+  input += good;
+  std::vector<std::string> errors;
+  std::vector<EmbeddedDump> found = Scan(input, &errors);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].offset, 16u);
+  EXPECT_EQ(found[0].bytes, good);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find(": dump at offset 0: "), std::string::npos) << errors[0];
+  EXPECT_NE(errors[0].find("checksum"), std::string::npos) << errors[0];
+}
+
+// A candidate whose walk reaches another dump's end record with the wrong record count is
+// rejected before being read: the message says so.
+TEST_F(UnpackTest, RejectsAnEndRecordCountingOtherRecords) {
+  std::string good = EncodedDump(8, 2, 2);
+  format::FileHeader fake{};
+  memcpy(fake.magic, format::kMagic, sizeof(fake.magic));
+  fake.version = format::kVersion;
+  fake.header_bytes = sizeof(fake);
+  // One unknown record wrapping the real dump's file header, then the real dump's records.
+  format::RecordHeader wrap{99, 0, sizeof(format::FileHeader)};
+  std::string input(reinterpret_cast<const char*>(&fake), sizeof(fake));
+  input.append(reinterpret_cast<const char*>(&wrap), sizeof(wrap));
+  input += good;
+  std::vector<std::string> errors;
+  std::vector<EmbeddedDump> found = Scan(input, &errors);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].bytes, good);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find(": dump at offset 0: the end record at offset "), std::string::npos)
+      << errors[0];
+  EXPECT_NE(errors[0].find(" records, not the "), std::string::npos) << errors[0];
 }
 
 TEST_F(UnpackTest, FindsNothingInText) {

@@ -1,17 +1,26 @@
-// libFuzzer target for the dump reader. Built and run by scripts/fuzz-dump-reader.
+// libFuzzer target for the dump reader and unpack's scan. Built and run by
+// scripts/fuzz-dump-reader.
 //
 // Properties checked on every input: ParseDump returns (no crash, no sanitizer report, no
 // allocation beyond libFuzzer's -malloc_limit_mb); a rejection comes with a one-line error; and
-// whatever is accepted, WriteDump writes back into bytes that parse to the same dump.
+// whatever is accepted, WriteDump writes back into bytes that parse to the same dump. The same
+// bytes as a file given to unpack's scan (ScanEmbeddedDumps): it returns in time (-timeout
+// catches a scan gone quadratic), every dump it finds is the input's bytes at its offset and
+// parses, and every error is one line.
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "dump.h"
 #include "sample_dumps.h"
+#include "unpack.h"
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -33,6 +42,30 @@ void Check(std::string_view bytes) {
   Dump again;
   if (!leakscope::ParseDump(sink.bytes(), &again, &error)) std::abort();
   if (!leakscope::samples::SameDump(dump, again)) std::abort();
+}
+
+void CheckUnpack(std::string_view bytes) {
+  static const int fd = memfd_create("unpack-input", MFD_CLOEXEC);
+  if (fd < 0 || ftruncate(fd, 0) != 0 ||
+      pwrite(fd, bytes.data(), bytes.size(), 0) != static_cast<ssize_t>(bytes.size())) {
+    std::abort();
+  }
+  std::vector<std::string> errors;
+  bool read = leakscope::ScanEmbeddedDumps(
+      "/proc/self/fd/" + std::to_string(fd),
+      [&](leakscope::EmbeddedDump&& found) {
+        Dump dump;
+        if (found.offset > bytes.size() ||
+            bytes.substr(found.offset, found.bytes.size()) != found.bytes ||
+            !leakscope::ParseDump(found.bytes, &dump, nullptr)) {
+          std::abort();
+        }
+      },
+      &errors);
+  if (!read) std::abort();
+  for (const std::string& error : errors) {
+    if (error.empty() || error.find('\n') != std::string::npos) std::abort();
+  }
 }
 
 // Almost every mutation breaks the kEnd checksum, which the reader checks last. When the input ends
@@ -59,6 +92,7 @@ std::optional<std::string> Reseal(std::string_view bytes) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view bytes(reinterpret_cast<const char*>(data), size);
   Check(bytes);
+  CheckUnpack(bytes);
   if (std::optional<std::string> resealed = Reseal(bytes)) Check(*resealed);
   return 0;
 }
