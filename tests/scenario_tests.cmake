@@ -71,6 +71,7 @@ scenario_program(output_identity LIBS Threads::Threads)
 scenario_program(trigger)
 scenario_program(periodic)
 scenario_program(stacks)
+scenario_program(stderr_reopened)
 
 # The Java program is compiled at build time; the JVMs are found at configure time.
 find_program(SCENARIO_JAVA_EXE java)
@@ -97,7 +98,8 @@ add_executable(scenario_test
   ${SCENARIO_SRC}/scenario_process_test.cc
   ${SCENARIO_SRC}/scenario_zlib_test.cc
   ${SCENARIO_SRC}/scenario_options_test.cc
-  ${SCENARIO_SRC}/scenario_output_test.cc)
+  ${SCENARIO_SRC}/scenario_output_test.cc
+  ${SCENARIO_SRC}/scenario_fds_test.cc)
 set_target_properties(scenario_test PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${SCENARIO_OUT})
 target_link_libraries(scenario_test PRIVATE leakscope_test_support GTest::gtest_main)
 target_compile_definitions(scenario_test PRIVATE
