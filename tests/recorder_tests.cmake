@@ -1,6 +1,7 @@
 # Unit tests of the recorder's parts (tables, sampler, options), linked against
 # leakscope_recorder_core rather than the preload itself.
 add_executable(recorder_unit_tests
+  ${CMAKE_CURRENT_SOURCE_DIR}/unit/dump_file_test.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/frame_shape_test.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/live_table_test.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/option_values_test.cc

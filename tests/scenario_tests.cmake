@@ -71,6 +71,7 @@ scenario_program(output_identity LIBS Threads::Threads)
 scenario_program(trigger)
 scenario_program(periodic)
 scenario_program(stacks)
+scenario_program(fd_churn LIBS Threads::Threads)
 scenario_program(stderr_reopened)
 
 # The Java program is compiled at build time; the JVMs are found at configure time.
