@@ -1,5 +1,6 @@
-// StringSink and FdSink. FdSink runs on the recorder's dumper thread inside the host process, so
-// it allocates one buffer up front and writes with write(2) only: no stdio, no exceptions.
+// StringSink and FdSink. FdSink allocates one buffer up front and writes with write(2) only: no
+// stdio, no exceptions. (The recorder writes its dumps through preload/dump_file.cc instead, which
+// checks before each write that the descriptor is still its own.)
 #include <errno.h>
 #include <unistd.h>
 

@@ -18,6 +18,8 @@
 #include "dump_builder.h"
 #include "dump_dir.h"
 #include "module_registry.h"
+#include "dump_file.h"
+#include "private_fd_table.h"
 #include "raw_log.h"
 #include "recorder.h"
 
@@ -29,7 +31,8 @@ pthread_mutex_t g_dump_mutex = PTHREAD_MUTEX_INITIALIZER;
 // Never freed: the exit dump runs from a static destructor.
 std::string* g_dir = nullptr;
 uint64_t g_next_seq = 0;
-bool g_stopped = false;  // under g_dump_mutex: no dump after the final one
+bool g_stopped = false;            // under g_dump_mutex: no dump after the final one
+bool g_said_shared_table = false;  // under g_dump_mutex
 
 int64_t MonotonicNs() {
   timespec ts;
@@ -72,36 +75,53 @@ uint64_t FirstFreeSeq() {
   return next;
 }
 
-// Writes one dump; caller holds g_dump_mutex.
+struct DumpJob {
+  const ReentrancyGuard* guard;  // the writing thread's
+  uint64_t seq;
+  const char* temp;
+  const char* final_name;
+  DumpFileResult result;
+};
+
+bool EncodeInto(ByteSink* sink, void* arg) {
+  DumpJob* job = static_cast<DumpJob*>(arg);
+  DumpEncoder encoder(sink);
+  return EncodeDump(*job->guard, job->seq, &encoder);
+}
+
+void WriteJob(const ReentrancyGuard& guard, void* arg) {
+  DumpJob* job = static_cast<DumpJob*>(arg);
+  job->guard = &guard;
+  job->result = WriteDumpFile(job->temp, job->final_name, EncodeInto, job);
+}
+
+// Writes one dump; caller holds g_dump_mutex. The file is written on a thread with a private
+// descriptor table, so the program closing or reusing descriptor numbers cannot send our bytes
+// into its files (see private_fd_table.h and dump_file.h). Messages are written afterwards, from
+// this thread: the helper's fd 2 is not the program's.
 void WriteDumpLocked(const ReentrancyGuard& guard) {
   if (g_dir == nullptr || g_dir->empty() || g_stopped) return;
   uint64_t seq = g_next_seq++;
   std::string temp = DumpPath(seq, /*temporary=*/true);
   std::string final_name = DumpPath(seq, /*temporary=*/false);
-  int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) {
-    RawLog(LogLevel::kWarn, "cannot create %s: %s", temp.c_str(), strerror(errno));
-    return;
+  DumpJob job{nullptr, seq, temp.c_str(), final_name.c_str(), {}};
+  PrivateTableRun run = RunWithPrivateFdTable(WriteJob, &job, guard);
+  if (!run.private_table && !g_said_shared_table) {
+    g_said_shared_table = true;
+    RawLog(LogLevel::kInfo, "no private descriptor table for dumps (%s); writing them with checks",
+           strerror(run.error));
   }
-  fchmod(fd, 0600);  // whatever the umask
-  bool ok;
-  {
-    FdSink sink(fd);
-    DumpEncoder encoder(&sink);
-    ok = EncodeDump(guard, seq, &encoder) && sink.Flush();
-  }
-  int saved_errno = errno;
-  if (close(fd) != 0 && ok) {
-    ok = false;
-    saved_errno = errno;
-  }
-  if (ok && rename(temp.c_str(), final_name.c_str()) != 0) {
-    ok = false;
-    saved_errno = errno;
-  }
-  if (!ok) {
-    RawLog(LogLevel::kWarn, "cannot write dump %s: %s", final_name.c_str(), strerror(saved_errno));
-    unlink(temp.c_str());
+  const DumpFileResult& r = job.result;
+  if (!r.published) {
+    if (r.error == EBADF) {
+      RawLog(LogLevel::kWarn, "dump %s not written: the program closed or reused its descriptor",
+             final_name.c_str());
+    } else if (strcmp(r.step, "create") == 0) {
+      RawLog(LogLevel::kWarn, "cannot create %s: %s", temp.c_str(), strerror(r.error));
+    } else {
+      RawLog(LogLevel::kWarn, "cannot write dump %s (%s): %s", final_name.c_str(), r.step,
+             strerror(r.error));
+    }
     return;
   }
   RawLog(LogLevel::kInfo, "wrote %s", final_name.c_str());

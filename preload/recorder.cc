@@ -97,6 +97,7 @@ bool EnsureInitialized() {
     return expected == kReady;
   }
   ReentrancyGuard guard;
+  RememberStderr();  // before fd 2 can change hands: messages go to this file or nowhere
   Recorder& r = g_recorder;
   r.options = LoadOptions();
   SetLogLevel(r.options.log_info ? LogLevel::kInfo : LogLevel::kWarn);

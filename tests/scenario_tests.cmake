@@ -75,6 +75,8 @@ scenario_program(stacks)
 scenario_program(jit_frames)
 scenario_program(jemalloc_zlib LIBS ZLIB::ZLIB ${CMAKE_DL_LIBS})
 scenario_program(fork_storm LIBS ${CMAKE_DL_LIBS} Threads::Threads)
+scenario_program(fd_churn LIBS Threads::Threads)
+scenario_program(stderr_reopened)
 
 # The Java program is compiled at build time; the JVMs are found at configure time.
 find_program(SCENARIO_JAVA_EXE java)
@@ -104,7 +106,8 @@ add_executable(scenario_test
   ${SCENARIO_SRC}/scenario_options_test.cc
   ${SCENARIO_SRC}/scenario_output_test.cc
   ${SCENARIO_SRC}/scenario_walk_test.cc
-  ${SCENARIO_SRC}/scenario_allocator_test.cc)
+  ${SCENARIO_SRC}/scenario_allocator_test.cc
+  ${SCENARIO_SRC}/scenario_fds_test.cc)
 set_target_properties(scenario_test PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${SCENARIO_OUT})
 target_link_libraries(scenario_test PRIVATE leakscope_test_support GTest::gtest_main)
 target_compile_definitions(scenario_test PRIVATE
