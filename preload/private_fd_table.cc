@@ -27,8 +27,12 @@ void* RunJob(void* p) {
   if (unshare(CLONE_FILES) == 0) {
     job->run.private_table = true;
     // Our copy of every program descriptor goes now, not when this thread exits. Before Linux
-    // 5.9 (ENOSYS) they stay until the thread ends, milliseconds later: as a fork does.
-    syscall(SYS_close_range, 0u, ~0u, 0u);
+    // 5.9 (ENOSYS) they stay until the thread ends, milliseconds later: as a fork does. All but
+    // fd 2: what the dump's own code says (RawLog) goes to the stderr the recorder found at
+    // start, and in this table fd 2 stays that file (raw_log.cc checks it is) whatever the
+    // program does with its own fd 2 meanwhile.
+    syscall(SYS_close_range, 0u, 1u, 0u);
+    syscall(SYS_close_range, 3u, ~0u, 0u);
   } else {
     job->run.error = errno;
   }

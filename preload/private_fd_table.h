@@ -5,7 +5,8 @@
 // get the same number back from its next open(). A thread that has unshared its table
 // (unshare(CLONE_FILES)) has numbers nobody else can touch; it drops the copies of the
 // program's descriptors that unsharing gives it at once, so it holds no program file open
-// (a pipe's reader still sees EOF when the program closes its end).
+// (a pipe's reader still sees EOF when the program closes its end). It keeps fd 2 alone, for
+// the dump's own messages (raw_log.h sends them only to the stderr found at start).
 //
 // Such a thread exists only for one call: its table is private for good once unshared, and a
 // long-lived one would hold whatever it opened apart from the process.

@@ -50,7 +50,7 @@ void CheckUnpack(std::string_view bytes) {
       pwrite(fd, bytes.data(), bytes.size(), 0) != static_cast<ssize_t>(bytes.size())) {
     std::abort();
   }
-  std::vector<std::string> errors;
+  std::vector<std::string> errors, skipped;
   bool read = leakscope::ScanEmbeddedDumps(
       "/proc/self/fd/" + std::to_string(fd),
       [&](leakscope::EmbeddedDump&& found) {
@@ -61,7 +61,7 @@ void CheckUnpack(std::string_view bytes) {
           std::abort();
         }
       },
-      &errors);
+      &errors, &skipped);
   if (!read) std::abort();
   for (const std::string& error : errors) {
     if (error.empty() || error.find('\n') != std::string::npos) std::abort();
