@@ -9,6 +9,27 @@ set(JVM_TEMURIN25 /usr/lib/jvm/temurin-25-jdk-amd64/bin/java
     CACHE FILEPATH "Temurin 25 java (zlib bundled in libzip.so) for the JVM tests")
 find_program(JVM_PYTHON3 python3)
 
+# The JVM tests' own workloads, tests/jvm/*.java (DeoptStorm: deoptimization while allocating
+# native memory), compiled like examples/java (class files for Java 17) into
+# build/tests/jvm-classes, where scripts/soak-jvm finds them.
+find_package(Java 17 COMPONENTS Development QUIET)
+set(JVM_WORKLOAD_CLASSES ${CMAKE_CURRENT_BINARY_DIR}/jvm-classes)
+if(Java_JAVAC_EXECUTABLE)
+  file(GLOB JVM_WORKLOAD_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/jvm/*.java)
+  add_custom_command(
+    OUTPUT ${JVM_WORKLOAD_CLASSES}/DeoptStorm.class
+    # Start clean: a class whose source was removed must not linger.
+    COMMAND ${CMAKE_COMMAND} -E rm -rf ${JVM_WORKLOAD_CLASSES}
+    COMMAND ${Java_JAVAC_EXECUTABLE} --release 17 -Xlint:all -encoding UTF-8
+            -d ${JVM_WORKLOAD_CLASSES} ${JVM_WORKLOAD_SOURCES}
+    DEPENDS ${JVM_WORKLOAD_SOURCES}
+    COMMENT "Compiling the JVM test workloads (javac)"
+    VERBATIM)
+  add_custom_target(jvm_workloads ALL DEPENDS ${JVM_WORKLOAD_CLASSES}/DeoptStorm.class)
+else()
+  message(STATUS "No javac 17+: tests/jvm/*.java (the soak's workloads) is not built")
+endif()
+
 set(JVM_E2E_COMMON
   --classes ${CMAKE_BINARY_DIR}/examples/java
   --preload $<TARGET_FILE:leakscope_preload>
