@@ -8,9 +8,9 @@ this script runs it under libleakscope.so, reads the dumps back with `leakscope 
   jvm_e2e.py accuracy [options]   truth vs what leakscope reports and ranks
   jvm_e2e.py safety [options]     no crash, no hang, same output as without the preload
 
-Exit status: 0 every check passed; 1 a check failed; 2 the JVM crashed; 3 it hung (timeout);
-4 (safety) its output differed from the run without the preload; 77 skipped (no such JDK, job
-not built). Figures go to stdout, one line per check.
+Exit status: 0 every check passed; 1 a check failed (in safety, also a non-zero exit without a
+crash); 2 the JVM crashed (an hs_err file, or death by a signal); 3 it hung (timeout); 4 (safety)
+its output differed from the run without the preload; 77 skipped (no such JDK, job not built). Figures go to stdout, one line per check.
 """
 
 import argparse
