@@ -120,10 +120,10 @@ public final class DeoptRound implements IntToLongFunction {
   }
 
   // Many values live across the traps: C2 runs out of other registers and keeps some in rbp, an
-  // ordinary register in compiled Java code (without -XX:+PreserveFramePointer). The twelve
-  // lanes hold -1..-7: a trap or a native call taken with one of them in rbp leaves 0xffffffff to
-  // 0xfffffff9 there. With a heap under 4 GiB (32-bit compressed oops) the heap ends at
-  // 0x100000000, so those addresses are mapped and the bytes after them are not: a stack walk
+  // ordinary register in compiled Java code (without -XX:+PreserveFramePointer). Ten of the
+  // twelve lanes hold -1..-7: a trap or a native call taken with one of them in rbp leaves
+  // 0xffffffff to 0xfffffff9 there. With a heap under 4 GiB (32-bit compressed oops) the heap ends
+  // at 0x100000000, so those addresses are mapped and the bytes after them are not: a stack walk
   // that takes rbp for a frame address and reads 8 bytes there faults (issue 12's crash).
   private long spin(Shape[] shapes, int round, int rareFrom, int signs, int from, int to) {
     long sum = round;
@@ -139,7 +139,9 @@ public final class DeoptRound implements IntToLongFunction {
         x += rare(shape, i);
       }
       try {
-        // Never below 0 until signs turns on (phase 3), then -1 every 64th time: range_check.
+        // Never below 0 until signs turns on (phase 3); then a lane of -1..-7 added to an index
+        // below 7 goes below 0 (about 1 in 10): range_check. The (i & 63) term changes no
+        // index; it is one more value live in a register.
         x += table[((i * 5) & (TABLE - 1)) + (m0 & signs & -(i & 63 ^ 63) >> 31)];
       } catch (ArrayIndexOutOfBoundsException ex) {
         caught++;
