@@ -9,6 +9,27 @@ set(JVM_TEMURIN25 /usr/lib/jvm/temurin-25-jdk-amd64/bin/java
     CACHE FILEPATH "Temurin 25 java (zlib bundled in libzip.so) for the JVM tests")
 find_program(JVM_PYTHON3 python3)
 
+# The JVM tests' own workloads, tests/jvm/*.java (DeoptStorm: deoptimization while allocating
+# native memory), compiled like examples/java (class files for Java 17) into
+# build/tests/jvm-classes, where scripts/soak-jvm finds them.
+find_package(Java 17 COMPONENTS Development QUIET)
+set(JVM_WORKLOAD_CLASSES ${CMAKE_CURRENT_BINARY_DIR}/jvm-classes)
+if(Java_JAVAC_EXECUTABLE)
+  file(GLOB JVM_WORKLOAD_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/jvm/*.java)
+  add_custom_command(
+    OUTPUT ${JVM_WORKLOAD_CLASSES}/DeoptStorm.class
+    # Start clean: a class whose source was removed must not linger.
+    COMMAND ${CMAKE_COMMAND} -E rm -rf ${JVM_WORKLOAD_CLASSES}
+    COMMAND ${Java_JAVAC_EXECUTABLE} --release 17 -Xlint:all -encoding UTF-8
+            -d ${JVM_WORKLOAD_CLASSES} ${JVM_WORKLOAD_SOURCES}
+    DEPENDS ${JVM_WORKLOAD_SOURCES}
+    COMMENT "Compiling the JVM test workloads (javac)"
+    VERBATIM)
+  add_custom_target(jvm_workloads ALL DEPENDS ${JVM_WORKLOAD_CLASSES}/DeoptStorm.class)
+else()
+  message(STATUS "No javac 17+: tests/jvm/*.java (the soak's workloads) is not built")
+endif()
+
 set(JVM_E2E_COMMON
   --classes ${CMAKE_BINARY_DIR}/examples/java
   --preload $<TARGET_FILE:leakscope_preload>
@@ -123,3 +144,24 @@ foreach(jdk openjdk17 temurin25)
     set_tests_properties(${name} PROPERTIES LABELS jvm SKIP_RETURN_CODE 77 TIMEOUT 90)
   endforeach()
 endforeach()
+
+# The soak's CI sample (issue 12): 30 cells of scripts/soak-jvm's matrix (JDK x GC x heap x
+# PreserveFramePointer x -Xcomp x agent x workload, every allocation unwound), drawn with a fixed
+# seed so the same cells run every time, one run each, two at once: about 2 min on 2 idle cores.
+# Seed 5 draws 18 DeoptStorm cells, 7 of them with a small heap and no frame pointer (where
+# libunwind's frame-pointer guess crashed). Any crash, hang or output mismatch fails it; the
+# failed runs' logs and hs_err files stay in tests/jvm/soak_sample. Label soak (and jvm), so
+# `ctest -LE soak` leaves it out.
+if(JVM_PYTHON3)
+  # The logs directory starts empty, so what it holds is this run's.
+  set(logs ${CMAKE_CURRENT_BINARY_DIR}/jvm/soak_sample)
+  set(command sh -c "rm -rf \"$1\" && shift && exec \"$@\"" soak ${logs}
+              ${JVM_PYTHON3} ${PROJECT_SOURCE_DIR}/scripts/soak-jvm --no-build
+              --build ${CMAKE_BINARY_DIR} --sample 30 --seed 5 -n 1 -j 2 --timeout 90
+              --logs ${logs})
+else()
+  set(command sh -c "echo 'python3 not found: JVM test skipped'; exit 77")
+endif()
+add_test(NAME jvm_soak_sample COMMAND ${command})
+set_tests_properties(jvm_soak_sample PROPERTIES LABELS "jvm;soak" SKIP_RETURN_CODE 77
+                                                TIMEOUT 600)

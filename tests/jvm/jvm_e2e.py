@@ -8,9 +8,9 @@ this script runs it under libleakscope.so, reads the dumps back with `leakscope 
   jvm_e2e.py accuracy [options]   truth vs what leakscope reports and ranks
   jvm_e2e.py safety [options]     no crash, no hang, same output as without the preload
 
-Exit status: 0 every check passed; 1 a check failed; 2 the JVM crashed; 3 it hung (timeout);
-4 (safety) its output differed from the run without the preload; 77 skipped (no such JDK, job
-not built). Figures go to stdout, one line per check.
+Exit status: 0 every check passed; 1 a check failed (in safety, also a non-zero exit without a
+crash); 2 the JVM crashed (an hs_err file, or death by a signal); 3 it hung (timeout); 4 (safety)
+its output differed from the run without the preload; 77 skipped (no such JDK, job not built). Figures go to stdout, one line per check.
 """
 
 import argparse
@@ -68,8 +68,9 @@ def skip(message):
 def require_inputs(args):
     if not os.access(args.java, os.X_OK):
         skip(f"no JDK at {args.java}")
-    if not os.path.isfile(os.path.join(args.classes, "StreamingJob.class")):
-        skip(f"StreamingJob is not built in {args.classes} (no javac when configured?)")
+    main = getattr(args, "main", "StreamingJob")
+    if not os.path.isfile(os.path.join(args.classes, main + ".class")):
+        skip(f"{main} is not built in {args.classes} (no javac when configured?)")
     for path in (args.preload, args.leakscope):
         if not os.path.isfile(path):
             skip(f"{path} is not built")
@@ -380,11 +381,16 @@ def safety(args):
     if status is None:
         print(f"HANG {opts}: no exit within {args.timeout} s: {err}")
         return HUNG
+    # A crash is an hs_err file or death by a signal; any other non-zero exit (an exception, an
+    # OutOfMemoryError) is a failure of its own kind.
     crash_logs = glob.glob(os.path.join(args.workdir, "hs_err_*.log"))
-    if status != 0 or crash_logs:
+    if status < 0 or crash_logs:
         print(f"CRASH {opts}: exit status {status}, {crash_logs or 'no hs_err file'}\n"
               f"{err[-4000:]}")
         return CRASHED
+    if status != 0:
+        print(f"FAIL {opts}: exit status {status}\n{out[-2000:]}\n{err[-4000:]}")
+        return FAILED
     checks = Checks()
     same = checks.check("same output", out == expected,
                  "identical to the run without the preload" if out == expected else
@@ -449,7 +455,8 @@ def main():
     p.add_argument("--agent", action="store_true",
                    help="also load the preload as a JVMTI agent (-agentpath): Java frames")
     p.add_argument("--main", default="StreamingJob",
-                   help="the main class (AgentStress: threads, JIT, GC, class unloading)")
+                   help="the main class (AgentStress: threads, JIT, GC, class unloading; "
+                        "DeoptStorm, with --classes of tests/jvm: deoptimization)")
     args = parser.parse_args()
     for name in ("workdir", "classes", "preload", "leakscope", "expected"):
         if getattr(args, name, None):
