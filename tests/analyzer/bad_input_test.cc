@@ -12,33 +12,13 @@
 #include <sstream>
 
 #include "dump_format.h"
+#include "run_captured.h"
 
 namespace leakscope {
 namespace {
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-struct RunResult {
-  int status = -1;  // exit status, or 128 + signal
-  std::string out, err;
-};
-
 RunResult RunLeakscope(const std::string& args, const std::string& dir) {
-  std::string out = dir + "/stdout", err = dir + "/stderr";
-  // `timeout` turns a hang into a failure (status 124) instead of a stuck test.
-  std::string command =
-      std::string("timeout 20 ") + LEAKSCOPE_BIN + " " + args + " >" + out + " 2>" + err;
-  int raw = system(command.c_str());
-  RunResult r;
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-  r.out = ReadFile(out);
-  r.err = ReadFile(err);
-  return r;
+  return RunCaptured(std::string("timeout 20 ") + LEAKSCOPE_BIN + " " + args, dir);
 }
 
 class BadInputTest : public ::testing::Test {

@@ -17,39 +17,21 @@
 #include <sstream>
 
 #include "dump.h"
+#include "run_captured.h"
 
 namespace leakscope {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 void WriteFile(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;
 }
 
-struct RunResult {
-  int status = -1;  // exit status, or 128 + signal
-  std::string out, err;
-};
-
 // Runs `sh -c SCRIPT` where $LEAKSCOPE is the binary; `timeout` turns a hang into status 124.
 RunResult RunShell(const std::string& script, const std::string& dir) {
-  std::string out = dir + "/stdout", err = dir + "/stderr";
-  std::string command = "LEAKSCOPE=" + std::string(LEAKSCOPE_BIN) + " timeout 60 sh -c '" + script +
-                        "' >" + out + " 2>" + err;
-  int raw = system(command.c_str());
-  RunResult r;
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-  r.out = ReadFile(out);
-  r.err = ReadFile(err);
-  return r;
+  return RunCaptured(
+      "LEAKSCOPE=" + std::string(LEAKSCOPE_BIN) + " timeout 60 sh -c '" + script + "'", dir);
 }
 
 size_t Lines(const std::string& text) { return std::count(text.begin(), text.end(), '\n'); }

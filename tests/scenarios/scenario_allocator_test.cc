@@ -69,11 +69,7 @@ TEST_P(JemallocPreloaded, KnownLeaksAreRecordedExactlyAtTheirCallSites) {
   RunResult run;
   ASSERT_TRUE(Run("leak_known_sizes", &dump, &run));
   SiteFinder f(dump);
-  EXPECT_EQ(Totals(f.AllocatedIn("leak_256")), "alloc 10/2560, free 0/0, live 10/2560")
-      << f.DescribeSites();
-  EXPECT_EQ(Totals(f.AllocatedIn("leak_4096")), "alloc 3/12288, free 0/0, live 3/12288");
-  EXPECT_EQ(Totals(f.AllocatedIn("leak_1mib")), "alloc 2/2097152, free 0/0, live 2/2097152");
-  EXPECT_EQ(Totals(f.AllocatedIn("leak_odd_sizes")), "alloc 4/101018, free 0/0, live 4/101018");
+  ExpectKnownLeaks(f);
 
   // Before the program's frames come jemalloc's own (the hook is called from inside it) and only
   // those: the recorder cut its own off, and the analyzer strips jemalloc's by module.

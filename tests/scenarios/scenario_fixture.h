@@ -92,6 +92,15 @@ inline std::string Totals(const SiteTotals& t) {
          pair(t.free_count, t.free_bytes) + ", live " + pair(t.live_count, t.live_bytes);
 }
 
+// The leaks of tests/scenarios/leak_known_sizes.c, exact: the four sites' counts and bytes.
+inline void ExpectKnownLeaks(const SiteFinder& f) {
+  EXPECT_EQ(Totals(f.AllocatedIn("leak_256")), "alloc 10/2560, free 0/0, live 10/2560")
+      << f.DescribeSites();
+  EXPECT_EQ(Totals(f.AllocatedIn("leak_4096")), "alloc 3/12288, free 0/0, live 3/12288");
+  EXPECT_EQ(Totals(f.AllocatedIn("leak_1mib")), "alloc 2/2097152, free 0/0, live 2/2097152");
+  EXPECT_EQ(Totals(f.AllocatedIn("leak_odd_sizes")), "alloc 4/101018, free 0/0, live 4/101018");
+}
+
 // "open <open_count> of <opened_total>".
 inline std::string Streams(const StreamTotals& t) {
   return "open " + std::to_string(t.open_count) + " of " + std::to_string(t.opened_total);
