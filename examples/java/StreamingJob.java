@@ -178,18 +178,21 @@ public final class StreamingJob {
       Options o = new Options();
       for (int i = 0; i < args.length; ++i) {
         String arg = args[i];
+        // Classic switch statements, not switch rules: the class files target Java 11, the
+        // oldest JDK the platform matrix runs (docs/platforms.md).
         switch (arg) {
-          case "--quiet" -> o.quiet = true;
-          case "-h", "--help" -> o.help = true;
-          case "--batch-ms" -> o.batchMs = number(args, ++i, arg);
-          case "--batches" -> o.batches = number(args, ++i, arg);
-          case "--seconds" -> o.seconds = number(args, ++i, arg);
-          case "--files" -> o.files = number(args, ++i, arg);
-          case "--cached" -> o.cached = number(args, ++i, arg);
-          case "--reads" -> o.reads = number(args, ++i, arg);
-          case "--commits" -> o.commits = number(args, ++i, arg);
-          case "--buffers" -> o.buffers = number(args, ++i, arg);
-          default -> throw new IllegalArgumentException("unknown option " + arg);
+          case "--quiet": o.quiet = true; break;
+          case "-h":
+          case "--help": o.help = true; break;
+          case "--batch-ms": o.batchMs = number(args, ++i, arg); break;
+          case "--batches": o.batches = number(args, ++i, arg); break;
+          case "--seconds": o.seconds = number(args, ++i, arg); break;
+          case "--files": o.files = number(args, ++i, arg); break;
+          case "--cached": o.cached = number(args, ++i, arg); break;
+          case "--reads": o.reads = number(args, ++i, arg); break;
+          case "--commits": o.commits = number(args, ++i, arg); break;
+          case "--buffers": o.buffers = number(args, ++i, arg); break;
+          default: throw new IllegalArgumentException("unknown option " + arg);
         }
       }
       if (o.batches < 0) {
