@@ -4,8 +4,8 @@
 
 namespace leakscope {
 
-bool DumpRetention::NextToRemove(uint64_t* seq) {
-  if (kept_.size() < max_ || kept_.size() < 2) return false;
+bool DumpRetention::LeastNeeded(uint64_t* seq) const {
+  if (kept_.size() < 2) return false;
   const uint64_t first = kept_.front();
   // The least "round" offset goes first: odd ones, then those 2 mod 4, then 4 mod 8... so what
   // stays is every 2^k-th dump of the series, plus the newest. Ties: the earliest, so that while

@@ -28,9 +28,12 @@ class DumpRetention {
   // max >= 2 (options.cc enforces it): the first and the newest.
   explicit DumpRetention(uint64_t max) : max_(max < 2 ? 2 : max) {}
 
-  // Before writing a new dump: true with *seq set when the dump `seq` must be removed first to
-  // keep within the cap; false when there is room (or nothing could be removed).
-  bool NextToRemove(uint64_t* seq);
+  // Whether a new dump needs room first: as many are kept as the cap allows.
+  bool Full() const { return kept_.size() >= max_; }
+
+  // The kept dump that matters least (see above): the one to remove when Full(), or when the
+  // disk is full. False when only the first is kept (or none).
+  bool LeastNeeded(uint64_t* seq) const;
 
   // Bookkeeping: a dump was published, or one was removed (or found gone).
   void Published(uint64_t seq);

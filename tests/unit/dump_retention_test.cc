@@ -14,7 +14,7 @@ std::vector<uint64_t> KeptAfter(uint64_t max, uint64_t dumps) {
   DumpRetention retention(max);
   for (uint64_t seq = 0; seq < dumps; ++seq) {
     uint64_t old;
-    while (retention.kept().size() >= max && retention.NextToRemove(&old)) retention.Removed(old);
+    while (retention.Full() && retention.LeastNeeded(&old)) retention.Removed(old);
     retention.Published(seq);
   }
   return retention.kept();
@@ -65,8 +65,7 @@ TEST(DumpRetention, ADumpRemovedByTheUserIsForgotten) {
   retention.Published(1);
   retention.Published(2);
   retention.Removed(1);
-  uint64_t old;
-  EXPECT_FALSE(retention.NextToRemove(&old)) << "there is room again";
+  EXPECT_FALSE(retention.Full()) << "there is room again";
   retention.Removed(7);  // never kept: nothing happens
   EXPECT_EQ(retention.kept(), (std::vector<uint64_t>{0, 2}));
 }
