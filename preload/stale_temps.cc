@@ -2,8 +2,9 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -43,7 +44,6 @@ bool Stale(pid_t pid, int64_t age_seconds) {
 uint64_t RemoveStaleTemps(const ReentrancyGuard&, const char* path) {
   DIR* dir = opendir(path);
   if (dir == nullptr) return 0;
-  int fd = dirfd(dir);
   timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
   const uid_t uid = geteuid();
@@ -51,11 +51,19 @@ uint64_t RemoveStaleTemps(const ReentrancyGuard&, const char* path) {
   while (dirent* entry = readdir(dir)) {
     pid_t pid = TempOwnerPid(entry->d_name);
     if (pid == 0) continue;
+    // By path with lstat rather than fstatat on the directory's descriptor: the same check
+    // (the directory is ours alone), and lstat is among the calls the recorder already makes
+    // (fstatat would be one more versioned glibc symbol to keep portable).
+    char file[PATH_MAX];
+    if (snprintf(file, sizeof(file), "%s/%s", path, entry->d_name) >=
+        static_cast<int>(sizeof(file))) {
+      continue;
+    }
     struct stat st;
-    if (fstatat(fd, entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (lstat(file, &st) != 0) continue;
     if (!S_ISREG(st.st_mode) || st.st_uid != uid) continue;
     int64_t age = static_cast<int64_t>(now.tv_sec) - static_cast<int64_t>(st.st_mtime);
-    if (Stale(pid, age) && unlinkat(fd, entry->d_name, 0) == 0) ++removed;
+    if (Stale(pid, age) && unlink(file) == 0) ++removed;
   }
   closedir(dir);
   return removed;

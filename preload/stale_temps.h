@@ -19,7 +19,7 @@
 namespace leakscope {
 
 // Removes the stale temporaries in `dir` (an absolute path to a directory of ours alone, see
-// dump_dir.h); returns how many were removed. Uses opendir, fstatat, unlinkat and kill only; run
+// dump_dir.h); returns how many were removed. Uses opendir, lstat, unlink and kill only; run
 // it with a private descriptor table (private_fd_table.h), as the directory's descriptor is open
 // throughout.
 uint64_t RemoveStaleTemps(const ReentrancyGuard& guard, const char* dir);
