@@ -1,14 +1,14 @@
 /* Does to its own dump directory what programs, users and /tmp cleaners do, while the recorder
- * runs (the tests set a LEAKSCOPE_INTERVAL of 100 to 200 ms), then leaks in `at_end`
+ * runs (the tests set a LEAKSCOPE_INTERVAL of 100 to 400 ms), then leaks in `at_end`
  * (3 x 500 B) and exits 0. argv[1] says what:
  *   sleep MS              only waits MS milliseconds (another user plays the games);
  *   chdir DIR MS          chdir(DIR), then waits MS milliseconds;
  *   trigger-dir DIR MS    makes a directory at DIR/leakscope.<pid>.trigger, then waits;
  *   remove-dir DIR        waits for DIR/leakscope.<pid>.0.dump, then at once (a whole interval
  *                         before the next dump) moves DIR away and removes it with everything in
- *                         it, and waits 600 ms;
- *   block-dir DIR         as remove-dir, then puts a regular file at DIR's name for 1.2 s (six
- *                         intervals of 200 ms), then removes that file and waits 500 ms.
+ *                         it, and waits 1 s;
+ *   block-dir DIR         as remove-dir, then puts a regular file at DIR's name for 2 s (five
+ *                         intervals of 400 ms), then removes that file and waits 1 s.
  * Exit 2: the first dump did not come within 5 s; 100: a failed check. */
 #include <dirent.h>
 #include <fcntl.h>
@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
     CHECK(rename(dir, gone) == 0);
     RemoveFlat(gone);
     if (strcmp(what, "remove-dir") == 0) {
-      SleepMs(600);
+      SleepMs(1000);
     } else {
       /* The recorder may make the directory again between our rmdir and open: then again. */
       int fd;
@@ -92,9 +92,9 @@ int main(int argc, char** argv) {
         RemoveFlat(dir);
       }
       close(fd);
-      SleepMs(1200);
+      SleepMs(2000);
       CHECK(unlink(dir) == 0);
-      SleepMs(500);
+      SleepMs(1000);
     }
   } else {
     CHECK(!"unknown mode");
