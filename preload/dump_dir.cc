@@ -1,5 +1,6 @@
 #include "dump_dir.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -54,10 +55,31 @@ bool MakePrivate(const std::string& dir, char* why, size_t why_size) {
   return true;
 }
 
-// A fresh directory under `parent` that no one else can have made: mkdtemp picks a name that did
-// not exist and creates it 0700 in one step. "" on failure.
+// A directory under `parent` that no one else can have made: one of ours that an earlier
+// process left (only our uid can own a directory of ours, and Inspect checks the rest), else a
+// fresh one from mkdtemp, which picks a name that did not exist and creates it 0700 in one step.
+// Reusing keeps the dumps of every process of a run together while the usual name is taken,
+// instead of one new directory per process. "" on failure.
 std::string MakeFreshPrivate(const std::string& parent) {
-  std::string pattern = parent + "/leakscope-" + std::to_string(geteuid()) + "-XXXXXX";
+  const std::string prefix = "leakscope-" + std::to_string(geteuid()) + "-";
+  if (DIR* dir = opendir(parent.c_str())) {
+    std::string found;
+    char why[160];
+    while (dirent* entry = readdir(dir)) {
+      if (strncmp(entry->d_name, prefix.c_str(), prefix.size()) != 0 ||
+          strlen(entry->d_name) != prefix.size() + 6) {
+        continue;
+      }
+      std::string candidate = parent + "/" + entry->d_name;
+      if (Inspect(candidate, why, sizeof(why)) == DirState::kOurs) {
+        found = candidate;
+        break;
+      }
+    }
+    closedir(dir);
+    if (!found.empty()) return found;
+  }
+  std::string pattern = parent + "/" + prefix + "XXXXXX";
   if (mkdtemp(&pattern[0]) == nullptr) return "";
   return pattern;
 }

@@ -10,8 +10,9 @@
 //   subdirectory <dir>/leakscope-<uid>, created 0700 and checked.
 // - The default is <$TMPDIR or /tmp>/leakscope-<uid>, created 0700 and checked.
 // - If that private directory cannot be used (another user made it first, it is a symlink, ...),
-//   dumps go to a fresh mkdtemp directory <parent>/leakscope-<uid>-XXXXXX, which no one else can
-//   have made, and one warning says where.
+//   dumps go to <parent>/leakscope-<uid>-XXXXXX, which no one else can have made: one of ours an
+//   earlier process made (owned by us, checked like the rest), else a fresh one from mkdtemp.
+//   One warning says where.
 // - Before every dump the directory is checked again; one that has disappeared (a /tmp cleaner)
 //   is recreated with the same checks. Warnings about a lasting problem are rate-limited
 //   (warn_limiter.h).

@@ -181,6 +181,11 @@ TEST_F(TwoUsers, DefaultDirectoryTakenByAnotherUserFallsBackToAFreshPrivateOne) 
   Dump dump;
   ASSERT_TRUE(LoadLastDump(dir, run.pid, &dump));
   ExpectKnownLeaks(SiteFinder(dump));
+
+  // The next process of ours uses the same fallback rather than a new directory per process.
+  RunResult again = RunAsProbe("leak_known_sizes", {}, {{"TMPDIR", shared()}});
+  EXPECT_NE(again.err.find(dir), std::string::npos) << again.err;
+  EXPECT_EQ(DumpsOf(dir, again.pid).size(), 1u);
 }
 
 // A pid that existed and no longer does (it may be reused later, but not within this test).
