@@ -14,6 +14,7 @@
 namespace leakscope {
 namespace {
 
+constexpr int64_t kOwnPidAgeSeconds = 60;
 constexpr int64_t kDeadPidAgeSeconds = 10 * 60;
 constexpr int64_t kAnyPidAgeSeconds = 24 * 3600;
 
@@ -27,14 +28,13 @@ pid_t TempOwnerPid(const char* name) {
   long pid = strtol(p, &end, 10);
   if (end == p || *end != '.' || pid <= 0 || *p == '+' || *p == '-') return 0;
   p = end + 1;
-  unsigned long long seq = strtoull(p, &end, 10);
-  (void)seq;
+  strtoull(p, &end, 10);  // the seq: only its shape matters
   if (end == p || *p == '+' || *p == '-' || strcmp(end, kSuffix) != 0) return 0;
   return static_cast<pid_t>(pid);
 }
 
 bool Stale(pid_t pid, int64_t age_seconds) {
-  if (pid == getpid()) return true;
+  if (pid == getpid()) return age_seconds >= kOwnPidAgeSeconds;
   if (age_seconds >= kAnyPidAgeSeconds) return true;
   return age_seconds >= kDeadPidAgeSeconds && kill(pid, 0) != 0 && errno == ESRCH;
 }

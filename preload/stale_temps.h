@@ -4,7 +4,8 @@
 //
 // Only our own files (same effective uid, regular files, not links) are candidates, and only those
 // no live recorder can still be writing:
-// - our own pid's: an earlier image of this process (exec keeps the pid) can no longer write;
+// - our own pid's, once a minute old: an earlier image of this process (exec keeps the pid) can
+//   no longer write (the minute spares a same-numbered recorder in another pid namespace);
 // - a pid that does not exist (kill(pid, 0) says ESRCH), once the file is 10 minutes old: a
 //   recorder in another pid namespace writing into a shared directory has a pid we cannot see,
 //   but no dump takes that long to write;

@@ -226,11 +226,22 @@ TEST_F(TwoUsers, StaleTemporariesOfOurDeadProcessesAreRemovedAtStart) {
   Plant(dir + "/" + temp(live, 3), probe_, 3600);       // a live pid: kept
   Plant(dir + "/" + temp(live, 4), probe_, 3 * 86400);  // live but days old (reused): removed
   Plant(dir + "/leakscope." + dead + ".0.dump", probe_, 3600);  // a dump, not a temporary
-  RunResult run = RunAsProbe("leak_known_sizes", {}, {{"LEAKSCOPE_DIR", dir}});
+  // The recorder's own pid (an earlier image, exec keeps the pid): two minutes old, removed; a
+  // fresh one, kept (a recorder of the same number in another pid namespace may be writing it).
+  std::string own = dir + "/.leakscope.$$.";
+  std::string owner = std::to_string(probe_.uid) + ":" + std::to_string(probe_.gid);
+  std::string plant = ": > \"" + own + "5.dump.tmp\" && : > \"" + own + "6.dump.tmp\" && chown " +
+                      owner + " \"" + own + "5.dump.tmp\" \"" + own + "6.dump.tmp\" && touch -d @" +
+                      std::to_string(time(nullptr) - 120) + " \"" + own + "5.dump.tmp\"";
+  RunResult run = RunAsProbe("leak_known_sizes", {}, {{"LEAKSCOPE_DIR", dir}}, plant);
   ASSERT_TRUE(CleanExit(run));
-  std::vector<std::string> expected = {temp(dead, 1), temp(dead, 2), temp(live, 3),
+  std::string self = std::to_string(run.pid);
+  std::vector<std::string> expected = {temp(dead, 1),
+                                       temp(dead, 2),
+                                       temp(live, 3),
+                                       temp(self, 6),
                                        "leakscope." + dead + ".0.dump",
-                                       "leakscope." + std::to_string(run.pid) + ".0.dump"};
+                                       "leakscope." + self + ".0.dump"};
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(ListDir(dir), expected);
 }
