@@ -81,6 +81,7 @@ std::string MakeFreshPrivate(const std::string& parent) {
   }
   std::string pattern = parent + "/" + prefix + "XXXXXX";
   if (mkdtemp(&pattern[0]) == nullptr) return "";
+  chmod(pattern.c_str(), 0700);  // mkdtemp's 0700 is masked by the umask, as mkdir's is
   return pattern;
 }
 
@@ -123,11 +124,14 @@ DumpDirectory PrivateInside(const std::string& parent, const char* source) {
 // LEAKSCOPE_DIR or a LOG_DIRS entry: created if missing, resolved, used as is if it is ours
 // alone, else our private subdirectory in it.
 DumpDirectory Configured(const char* configured, const char* source) {
-  if (mkdir(configured, 0700) != 0 && errno != EEXIST) {
+  bool made = mkdir(configured, 0700) == 0;
+  if (!made && errno != EEXIST) {
     RawLog(LogLevel::kWarn, "cannot create %s directory %s: %s", source, configured,
            strerror(errno));
     return {};
   }
+  // As in MakePrivate: a umask with owner bits must not leave us a directory we cannot use.
+  if (made) chmod(configured, 0700);
   std::string resolved = Resolve(configured);
   struct stat st;
   if (resolved.empty() || stat(resolved.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {

@@ -262,6 +262,27 @@ TEST(DumpDirScenario, TriggerThatCannotBeRemovedIsIgnoredWithOneWarning) {
       << run.err;
 }
 
+// A directory the recorder makes is 0700 whatever the umask (0277 would make it 0500: not even
+// ours to write), and the dump in it 0600.
+TEST(DumpDirScenario, DirectoryItMakesIs0700UnderAnyUmask) {
+  for (mode_t mask : {mode_t{0277}, mode_t{0}}) {
+    SCOPED_TRACE("umask " + std::to_string(mask));
+    TempDir root;
+    std::string dir = root.Sub("made");
+    RunOptions options = Exact({}, {{"LEAKSCOPE_DIR", dir}});
+    options.umask = mask;
+    RunResult run = RunProgram(Program("leak_known_sizes"), options);
+    ASSERT_TRUE(CleanExit(run));
+    struct stat st;
+    ASSERT_EQ(lstat(dir.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0700u);
+    std::vector<DumpFile> dumps = DumpsOf(dir, run.pid);
+    ASSERT_EQ(dumps.size(), 1u);
+    ASSERT_EQ(lstat(dumps[0].path.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0600u);
+  }
+}
+
 // Item 3: a relative LEAKSCOPE_DIR is resolved at start; the program's chdir does not move it.
 TEST(DumpDirScenario, RelativeDirectoryIsResolvedOnceAtStart) {
   TempDir start, elsewhere;
