@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -102,6 +104,26 @@ void UnlinkIfOurs(const char* path, FileId id) {
   if (lstat(path, &st) == 0 && Same(st, id)) unlink(path);
 }
 
+// After the rename, the directory entry itself: without this a machine crash can lose the new
+// name even though the data is on disk. Best effort (the dump is published either way), and with
+// the same care as the file: the descriptor is closed only while it still names the directory.
+void SyncDirectoryOf(const char* path) {
+  const char* slash = strrchr(path, '/');
+  if (slash == nullptr || static_cast<size_t>(slash - path) >= PATH_MAX) return;
+  char dir[PATH_MAX];
+  size_t length = slash == path ? 1 : static_cast<size_t>(slash - path);
+  __builtin_memcpy(dir, path, length);
+  dir[length] = '\0';
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return;
+  struct stat by_path;
+  if (lstat(dir, &by_path) != 0) return;  // cannot tell whether the number is ours: leave it
+  FileId id{by_path.st_dev, by_path.st_ino};
+  if (!StillOurs(fd, id)) return;
+  fsync(fd);
+  if (StillOurs(fd, id)) close(fd);
+}
+
 }  // namespace
 
 DumpFileResult WriteDumpFile(const char* temp_path, const char* final_path,
@@ -142,6 +164,11 @@ DumpFileResult WriteDumpFile(const char* temp_path, const char* final_path,
       result = Failed("write", EIO);
     }
   }
+  // On disk before the name is published: a machine crash after the rename must not leave an
+  // empty or partial .dump. EINVAL: a file system that cannot sync (nothing to wait for).
+  if (ours && result.step == nullptr && fsync(fd) != 0 && errno != EINVAL) {
+    result = Failed("fsync", errno);
+  }
   // Closing a number that is now the program's would close the program's file: when it is not
   // ours any more, ours was already closed by whoever reused it.
   if (ours && close(fd) != 0 && result.step == nullptr) result = Failed("close", errno);
@@ -159,6 +186,7 @@ DumpFileResult WriteDumpFile(const char* temp_path, const char* final_path,
     UnlinkIfOurs(temp_path, id);
     return result;
   }
+  SyncDirectoryOf(final_path);
   result.published = true;
   result.bytes = written;
   return result;

@@ -32,10 +32,12 @@ struct DumpFileResult {
 };
 
 // Encodes with `encode(sink, arg)` into `temp_path`, created exclusively (O_EXCL, O_NOFOLLOW,
-// mode 0600 whatever the umask; a stale file of that name is removed first), then renames it to
-// `final_path` if it is complete. On any failure the temporary is removed (if it is still ours)
-// and nothing is published. `encode` returns false when the sink refused a write.
-// Uses write(2), fstat and the path calls only; allocates one write buffer.
+// mode 0600 whatever the umask; a stale file of that name is removed first), fsyncs it, then
+// renames it to `final_path` if it is complete and fsyncs the directory. On any failure the
+// temporary is removed (if it is still ours) and nothing is published. `encode` returns false
+// when the sink refused a write. Both paths must be in a directory of ours alone (dump_dir.h):
+// the names are predictable. Uses write(2), fstat, fsync and the path calls only; allocates one
+// write buffer.
 DumpFileResult WriteDumpFile(const char* temp_path, const char* final_path,
                              bool (*encode)(ByteSink* sink, void* arg), void* arg);
 

@@ -17,22 +17,30 @@
 #include "dump.h"
 #include "dump_builder.h"
 #include "dump_dir.h"
-#include "module_registry.h"
 #include "dump_file.h"
+#include "dump_retention.h"
+#include "module_registry.h"
 #include "private_fd_table.h"
 #include "raw_log.h"
 #include "recorder.h"
+#include "stale_temps.h"
+#include "warn_limiter.h"
 
 namespace leakscope {
 namespace {
 
 // Serializes dump writing between the thread and the exit path. Only the dumper takes it.
 pthread_mutex_t g_dump_mutex = PTHREAD_MUTEX_INITIALIZER;
-// Never freed: the exit dump runs from a static destructor.
-std::string* g_dir = nullptr;
+// Never freed: the exit dump runs from a static destructor. Replaced (never changed in place)
+// under g_dump_mutex when a dump moves to a fresh directory (PrepareDumpDirectory): a fork child
+// may copy it at any moment, and the parent's dumper does not hold the fork gate. The same holds
+// for g_retention, which a fork child replaces rather than resets.
+DumpDirectory* g_dir = nullptr;
+DumpRetention* g_retention = nullptr;
 uint64_t g_next_seq = 0;
 bool g_stopped = false;            // under g_dump_mutex: no dump after the final one
 bool g_said_shared_table = false;  // under g_dump_mutex
+bool g_stale_pending = false;      // under g_dump_mutex: stale temporaries not yet looked for
 
 int64_t MonotonicNs() {
   timespec ts;
@@ -46,19 +54,19 @@ std::string DumpPath(uint64_t seq, bool temporary) {
   snprintf(name, sizeof(name), "/%sleakscope.%d.%llu.dump%s", temporary ? "." : "",
            static_cast<int>(getpid()), static_cast<unsigned long long>(seq),
            temporary ? ".tmp" : "");
-  return *g_dir + name;
+  return g_dir->path + name;
 }
 
 std::string TriggerPath() {
   char name[64];
   snprintf(name, sizeof(name), "/leakscope.%d.trigger", static_cast<int>(getpid()));
-  return *g_dir + name;
+  return g_dir->path + name;
 }
 
 // An exec'd image keeps its pid: continue after the dumps the previous image left, rather than
 // overwrite them.
 uint64_t FirstFreeSeq() {
-  DIR* dir = opendir(g_dir->c_str());
+  DIR* dir = opendir(g_dir->path.c_str());
   if (dir == nullptr) return 0;
   char prefix[48];
   int prefix_length = snprintf(prefix, sizeof(prefix), "leakscope.%d.", static_cast<int>(getpid()));
@@ -95,35 +103,76 @@ void WriteJob(const ReentrancyGuard& guard, void* arg) {
   job->result = WriteDumpFile(job->temp, job->final_name, EncodeInto, job);
 }
 
-// Writes one dump; caller holds g_dump_mutex. The file is written on a thread with a private
-// descriptor table, so the program closing or reusing descriptor numbers cannot send our bytes
-// into its files (see private_fd_table.h and dump_file.h). Messages are written afterwards, from
-// this thread: the helper's fd 2 is not the program's.
-void WriteDumpLocked(const ReentrancyGuard& guard) {
-  if (g_dir == nullptr || g_dir->empty() || g_stopped) return;
-  uint64_t seq = g_next_seq++;
-  std::string temp = DumpPath(seq, /*temporary=*/true);
-  std::string final_name = DumpPath(seq, /*temporary=*/false);
-  DumpJob job{nullptr, seq, temp.c_str(), final_name.c_str(), {}};
-  PrivateTableRun run = RunWithPrivateFdTable(WriteJob, &job, guard);
+void NoteSharedTable(const PrivateTableRun& run) {
   if (!run.private_table && !g_said_shared_table) {
     g_said_shared_table = true;
     RawLog(LogLevel::kInfo, "no private descriptor table for dumps (%s); writing them with checks",
            strerror(run.error));
   }
-  const DumpFileResult& r = job.result;
-  if (!r.published) {
-    if (r.error == EBADF) {
-      RawLog(LogLevel::kWarn, "dump %s not written: the program closed or reused its descriptor",
-             final_name.c_str());
-    } else if (strcmp(r.step, "create") == 0) {
-      RawLog(LogLevel::kWarn, "cannot create %s: %s", temp.c_str(), strerror(r.error));
-    } else {
-      RawLog(LogLevel::kWarn, "cannot write dump %s (%s): %s", final_name.c_str(), r.step,
-             strerror(r.error));
-    }
+}
+
+// Removes one older dump chosen by the retention policy; false when there is none to remove.
+// A dump already gone (the user removed it) counts as removed.
+bool RemoveOneOlderDump() {
+  uint64_t old_seq;
+  if (!g_retention->LeastNeeded(&old_seq)) return false;
+  std::string old = DumpPath(old_seq, /*temporary=*/false);
+  if (unlink(old.c_str()) == 0)
+    RawLog(LogLevel::kInfo, "removed %s (LEAKSCOPE_MAX_DUMPS)", old.c_str());
+  g_retention->Removed(old_seq);
+  return true;
+}
+
+// The dump may not land where it should: say why, at most once an hour (warn_limiter.h).
+void WarnNotWritten(const DumpFileResult& r, const std::string& temp,
+                    const std::string& final_name) {
+  if (!WarnAllowed(Problem::kDumpNotWritten)) return;
+  if (r.error == EBADF) {
+    RawLog(LogLevel::kWarn, "dump %s not written: the program closed or reused its descriptor",
+           final_name.c_str());
+  } else if (strcmp(r.step, "create") == 0) {
+    RawLog(LogLevel::kWarn, "cannot create %s: %s", temp.c_str(), strerror(r.error));
+  } else {
+    RawLog(LogLevel::kWarn, "cannot write dump %s (%s): %s", final_name.c_str(), r.step,
+           strerror(r.error));
+  }
+}
+
+// Writes one dump; caller holds g_dump_mutex. The file is written on a thread with a private
+// descriptor table, so the program closing or reusing descriptor numbers cannot send our bytes
+// into its files (see private_fd_table.h and dump_file.h). Messages are written afterwards, from
+// this thread: the helper's fd 2 is not the program's.
+void WriteDumpLocked(const ReentrancyGuard& guard) {
+  if (g_dir == nullptr || g_dir->path.empty() || g_stopped) return;
+  // Checked (and recreated after a /tmp cleaner) before every dump, not only at start.
+  DumpDirectory dir = *g_dir;
+  bool usable = PrepareDumpDirectory(guard, &dir);
+  if (dir.path != g_dir->path) {
+    // The old one is left to a fork child that may be copying it (see g_dir).
+    __atomic_store_n(&g_dir, new DumpDirectory(dir), __ATOMIC_RELEASE);
+  }
+  if (!usable) return;
+  // Room first, so the new dump (the exit dump included) always fits under the cap.
+  while (g_retention->Full() && RemoveOneOlderDump()) {
+  }
+  uint64_t seq = g_next_seq++;
+  std::string temp = DumpPath(seq, /*temporary=*/true);
+  std::string final_name = DumpPath(seq, /*temporary=*/false);
+  DumpJob job{nullptr, seq, temp.c_str(), final_name.c_str(), {}};
+  NoteSharedTable(RunWithPrivateFdTable(WriteJob, &job, guard));
+  // A full disk: give up one older dump of ours (the thinning the cap would do later anyway) and
+  // try once more, so that the newest state, the exit dump above all, is the one on disk.
+  if (!job.result.published && (job.result.error == ENOSPC || job.result.error == EDQUOT) &&
+      RemoveOneOlderDump()) {
+    RawLog(LogLevel::kInfo, "disk full; removed an older dump to write %s", final_name.c_str());
+    job.result = {};
+    NoteSharedTable(RunWithPrivateFdTable(WriteJob, &job, guard));
+  }
+  if (!job.result.published) {
+    WarnNotWritten(job.result, temp, final_name);
     return;
   }
+  g_retention->Published(seq);
   RawLog(LogLevel::kInfo, "wrote %s", final_name.c_str());
 }
 
@@ -133,11 +182,56 @@ void WriteDump(const ReentrancyGuard& guard) {
   pthread_mutex_unlock(&g_dump_mutex);
 }
 
+// Whether a dump was requested: a trigger counts once, when we removed it. One we cannot remove
+// (a directory at its name, a file we may not unlink) would otherwise request a dump every
+// second forever: it is ignored, with one warning per trigger (by file identity).
 bool TakeTrigger() {
+  pthread_mutex_lock(&g_dump_mutex);
   std::string trigger = TriggerPath();
-  if (access(trigger.c_str(), F_OK) != 0) return false;
-  unlink(trigger.c_str());
-  return true;
+  pthread_mutex_unlock(&g_dump_mutex);
+  struct stat st;
+  if (lstat(trigger.c_str(), &st) != 0) return false;
+  int error = EISDIR;
+  if (!S_ISDIR(st.st_mode)) {
+    if (unlink(trigger.c_str()) == 0) return true;
+    error = errno;
+    if (error == ENOENT) return false;  // removed by someone else in between: not ours to take
+  }
+  static bool warned = false;  // only this thread
+  static dev_t warned_dev;
+  static ino_t warned_ino;
+  if (!warned || warned_dev != st.st_dev || warned_ino != st.st_ino) {
+    warned = true;
+    warned_dev = st.st_dev;
+    warned_ino = st.st_ino;
+    RawLog(LogLevel::kWarn, "ignoring trigger %s: cannot remove it (%s); no dump is taken for it",
+           trigger.c_str(), strerror(error));
+  }
+  return false;
+}
+
+struct CleanJob {
+  const char* dir;
+  uint64_t removed;
+};
+
+void CleanStaleTemps(const ReentrancyGuard& guard, void* arg) {
+  CleanJob* job = static_cast<CleanJob*>(arg);
+  job->removed = RemoveStaleTemps(guard, job->dir);
+}
+
+// Once per start (not after fork: the parent did it), before the first dump: by the thread, or
+// by the exit dump of a program that ends before the thread ran.
+void RemoveStaleTempsLocked(const ReentrancyGuard& guard) {
+  if (!g_stale_pending || g_dir == nullptr || g_dir->path.empty() || g_stopped) return;
+  g_stale_pending = false;
+  std::string dir = g_dir->path;
+  CleanJob job{dir.c_str(), 0};
+  NoteSharedTable(RunWithPrivateFdTable(CleanStaleTemps, &job, guard));
+  if (job.removed != 0) {
+    RawLog(LogLevel::kInfo, "removed %llu stale temporary dump files from %s",
+           static_cast<unsigned long long>(job.removed), dir.c_str());
+  }
 }
 
 void* DumperMain(void*) {
@@ -145,6 +239,9 @@ void* DumperMain(void*) {
   ReentrancyGuard guard;
   pthread_setname_np(pthread_self(), "leakscope-dump");
   ProveLoader(guard);  // in a fork child; see module_registry.h
+  pthread_mutex_lock(&g_dump_mutex);
+  RemoveStaleTempsLocked(guard);
+  pthread_mutex_unlock(&g_dump_mutex);
   const uint64_t interval = g_recorder.options.interval_ns;
   int64_t next_periodic = MonotonicNs() + static_cast<int64_t>(interval);
   for (;;) {
@@ -199,21 +296,25 @@ void SayWhereDumpsGo() {
   }
   RawLog(LogLevel::kInfo, "recording pid %d (%s); dumps %s to %s/leakscope.%d.<seq>.dump",
          static_cast<int>(getpid()), o.sample_bytes <= 1 ? "every allocation" : "sampling",
-         interval, g_dir->c_str(), static_cast<int>(getpid()));
+         interval, g_dir->path.c_str(), static_cast<int>(getpid()));
 }
 
 }  // namespace
 
 void StartDumper(const ReentrancyGuard& guard) {
-  g_dir = new std::string(ChooseDumpDirectory(guard, g_recorder.options.dir));
-  if (g_dir->empty()) return;
+  // Chosen (and a relative LEAKSCOPE_DIR made absolute) now, before main can chdir.
+  g_dir = new DumpDirectory(ChooseDumpDirectory(guard, g_recorder.options.dir));
+  g_retention = new DumpRetention(g_recorder.options.max_dumps);
+  if (g_dir->path.empty()) return;
   g_next_seq = FirstFreeSeq();
   SayWhereDumpsGo();
+  g_stale_pending = true;
   SpawnThread();
 }
 
 void WriteFinalDump(const ReentrancyGuard& guard) {
   pthread_mutex_lock(&g_dump_mutex);
+  RemoveStaleTempsLocked(guard);
   WriteDumpLocked(guard);
   g_stopped = true;
   pthread_mutex_unlock(&g_dump_mutex);
@@ -224,10 +325,14 @@ void RestartDumperAfterFork(const ReentrancyGuard&) {
   // does not wait for one, only for the sections of fork_gate.h within it); that thread does not
   // exist here, and what the mutex guards is set afresh below.
   g_dump_mutex = PTHREAD_MUTEX_INITIALIZER;
-  if (g_dir == nullptr || g_dir->empty()) return;
+  if (g_dir == nullptr || g_dir->path.empty()) return;
   g_stopped = false;
+  // This process' own series: the parent's dumps are not ours to count or remove. A new object:
+  // the parent's dumper may have been changing the old one when it forked.
+  g_retention = new DumpRetention(g_recorder.options.max_dumps);
   g_next_seq = FirstFreeSeq();
   SayWhereDumpsGo();
+  g_stale_pending = false;  // the parent looked
   SpawnThread();
 }
 

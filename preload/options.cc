@@ -40,6 +40,8 @@ constexpr OptionSpec kSpecs[] = {
     {"LEAKSCOPE_INTERVAL", Kind::kDuration, nullptr, &Options::interval_ns, 0, 0,
      "time between dumps; 0 = at exit and on demand only"},
     {"LEAKSCOPE_DIR", Kind::kPath, nullptr, nullptr, 0, 0, "where dumps go"},
+    {"LEAKSCOPE_MAX_DUMPS", Kind::kSize, nullptr, &Options::max_dumps, 2, kMaxDumpsLimit,
+     "dumps of one process kept on disk; beyond it the middle of the series is thinned"},
     {"LEAKSCOPE_FOLLOW_CHILDREN", Kind::kBool, &Options::follow_children, nullptr, 0, 0,
      "0: children do not inherit the preload"},
     {"LEAKSCOPE_LOG", Kind::kLogLevel, nullptr, nullptr, 0, 0, "warn (default) or info"},

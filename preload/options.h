@@ -17,6 +17,7 @@ struct Options {
   uint64_t max_streams = 65536;           // LEAKSCOPE_MAX_STREAMS
   uint64_t interval_ns = 60'000'000'000;  // LEAKSCOPE_INTERVAL; 0 = at exit and on demand only
   const char* dir = nullptr;              // LEAKSCOPE_DIR (points into environ)
+  uint64_t max_dumps = 256;               // LEAKSCOPE_MAX_DUMPS; per process (dump_retention.h)
   bool follow_children = true;            // LEAKSCOPE_FOLLOW_CHILDREN
   bool log_info = false;                  // LEAKSCOPE_LOG=info
   bool java_stacks = true;                // LEAKSCOPE_JAVA_STACKS
@@ -29,6 +30,7 @@ inline constexpr uint64_t kMaxStacksLimit =
     (1u << 24) - 1;  // stack ids are 24 bits in the live table
 inline constexpr uint64_t kMaxLiveLimit = 1ull << 28;
 inline constexpr uint64_t kMaxStreamsLimit = 1ull << 24;
+inline constexpr uint64_t kMaxDumpsLimit = 1ull << 20;  // the first and the newest need 2
 
 // Reads the environment (getenv only: no allocation) and warns about bad values.
 Options LoadOptions();

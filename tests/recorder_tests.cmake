@@ -4,6 +4,7 @@ add_executable(recorder_unit_tests
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/fork_gate_test.cc
   ${PROJECT_SOURCE_DIR}/preload/fork_gate.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/dump_file_test.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/unit/dump_retention_test.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/frame_shape_test.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/live_table_test.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/option_values_test.cc

@@ -77,6 +77,7 @@ scenario_program(jemalloc_zlib LIBS ZLIB::ZLIB ${CMAKE_DL_LIBS})
 scenario_program(fork_storm LIBS ${CMAKE_DL_LIBS} Threads::Threads)
 scenario_program(fd_churn LIBS Threads::Threads)
 scenario_program(stderr_reopened)
+scenario_program(dir_games)
 
 # The Java program is compiled at build time; the JVMs are found at configure time.
 find_program(SCENARIO_JAVA_EXE java)
@@ -104,6 +105,7 @@ add_executable(scenario_test
   ${SCENARIO_SRC}/scenario_fork_storm_test.cc
   ${SCENARIO_SRC}/scenario_zlib_test.cc
   ${SCENARIO_SRC}/scenario_options_test.cc
+  ${SCENARIO_SRC}/scenario_dump_dir_test.cc
   ${SCENARIO_SRC}/scenario_output_test.cc
   ${SCENARIO_SRC}/scenario_walk_test.cc
   ${SCENARIO_SRC}/scenario_allocator_test.cc

@@ -132,6 +132,28 @@ TEST_F(TrendTest, ReportsEstimatedAndSampledLiveCountsOfTheLastDumps) {
   EXPECT_EQ(r.processes[0].last_live_count, 1200u);
 }
 
+// LEAKSCOPE_MAX_DUMPS removes dumps from the middle of a series (preload/dump_retention.h): what
+// is left has gaps in seq and uneven spacing in time. The slope is per minute of real time, so a
+// thinned series of a steady leak gives the same rate, and the process spans its first to last.
+TEST_F(TrendTest, ThinnedSeriesWithGapsInSeqKeepsTheSlopeAndTheSpan) {
+  constexpr uint64_t kLeak = 64 * 1024;  // per dump, one dump a minute: 64 KiB/min
+  for (uint64_t seq : {0, 1, 2, 4, 8, 12, 16, 23}) {
+    Write(9, seq, 60 * int64_t(seq),
+          [&](Dump* d) { AddSite(d, 1, 0x1000, kLeak * (seq + 1), kLeak * (seq + 1)); });
+  }
+  TrendResult r = Analyze();
+  EXPECT_TRUE(r.errors.empty());
+  EXPECT_EQ(r.dumps_read, 8u);
+  ASSERT_EQ(r.processes.size(), 1u);
+  EXPECT_EQ(r.processes[0].dumps, 8u);
+  EXPECT_EQ(r.processes[0].first_seq, 0u);
+  EXPECT_EQ(r.processes[0].last_seq, 23u);
+  ASSERT_EQ(r.suspects.size(), 1u);
+  EXPECT_EQ(TopFrame(r.suspects[0].stack), "app+0x1000");
+  EXPECT_NEAR(r.suspects[0].growth_bytes_per_min, 64.0 * 1024, 0.01 * 64 * 1024);
+  EXPECT_EQ(r.suspects[0].live_bytes_last, 24 * kLeak);
+}
+
 TEST_F(TrendTest, KeepsTheSlopeWhenThinningLongSeries) {
   // 150 dumps: more than kMaxPoints, so the kept points are thinned.
   for (uint64_t i = 0; i < 150; ++i) {

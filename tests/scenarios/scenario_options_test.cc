@@ -93,6 +93,7 @@ INSTANTIATE_TEST_SUITE_P(Options, BadValue,
                                            std::pair{"LEAKSCOPE_MAX_STACKS", "-5"},
                                            std::pair{"LEAKSCOPE_MAX_LIVE", "12x"},
                                            std::pair{"LEAKSCOPE_MAX_STREAMS", "lots"},
+                                           std::pair{"LEAKSCOPE_MAX_DUMPS", "1"},
                                            std::pair{"LEAKSCOPE_FOLLOW_CHILDREN", "perhaps"},
                                            std::pair{"LEAKSCOPE_DISABLE", "maybe"},
                                            std::pair{"LEAKSCOPE_LOG", "loud"}),
@@ -227,6 +228,24 @@ TEST(DumpDir, DefaultTmpDirectoryIsCreatedPrivate) {
   EXPECT_TRUE(LoadDump(dumps[0].path, &dump));
 }
 
+// The fresh private directory a refused default falls back to (dump_dir.h): exactly one
+// <fake_tmp>/leakscope-<uid>-XXXXXX, holding the run's one dump; the one warning names it.
+void ExpectFallbackDirectory(const TempDir& fake_tmp, const RunResult& run) {
+  std::string prefix = "leakscope-" + std::to_string(getuid()) + "-";
+  std::vector<std::string> fresh;
+  for (const std::string& name : ListDir(fake_tmp.path())) {
+    if (name.rfind(prefix, 0) == 0) fresh.push_back(name);
+  }
+  ASSERT_EQ(fresh.size(), 1u) << ::testing::PrintToString(ListDir(fake_tmp.path()));
+  EXPECT_EQ(DumpsOf(fake_tmp.Sub(fresh[0]), run.pid).size(), 1u);
+  struct stat st;
+  ASSERT_EQ(lstat(fake_tmp.Sub(fresh[0]).c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0700u);
+  std::vector<std::string> lines = Lines(run.err);
+  ASSERT_EQ(lines.size(), 1u) << run.err;
+  EXPECT_NE(lines[0].find("writing dumps to /tmp/" + fresh[0]), std::string::npos) << run.err;
+}
+
 TEST(DumpDir, DefaultTmpDirectoryThatIsASymlinkIsRefused) {
   TempDir fake_tmp;
   ASSERT_EQ(mkdir(fake_tmp.Sub("elsewhere").c_str(), 0700), 0);
@@ -238,6 +257,7 @@ TEST(DumpDir, DefaultTmpDirectoryThatIsASymlinkIsRefused) {
   EXPECT_EQ(run.exit_code, 0) << run.Describe();
   EXPECT_EQ(ListDir(fake_tmp.Sub("elsewhere")), std::vector<std::string>{});
   EXPECT_EQ(run.err.rfind("leakscope:", 0), 0u) << "expected a warning, got: " << run.err;
+  ExpectFallbackDirectory(fake_tmp, run);
 }
 
 TEST(DumpDir, DefaultTmpDirectoryOwnedBySomeoneElseIsRefused) {
@@ -251,6 +271,7 @@ TEST(DumpDir, DefaultTmpDirectoryOwnedBySomeoneElseIsRefused) {
   EXPECT_EQ(run.exit_code, 0) << run.Describe();
   EXPECT_EQ(ListDir(dir), std::vector<std::string>{});
   EXPECT_EQ(run.err.rfind("leakscope:", 0), 0u) << "expected a warning, got: " << run.err;
+  ExpectFallbackDirectory(fake_tmp, run);
 }
 
 TEST(Trigger, TriggerFileRequestsADumpAndIsRemoved) {

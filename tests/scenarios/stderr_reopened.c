@@ -1,6 +1,7 @@
 /* A daemon's start: it closes descriptors 0-2 and opens three files of its own, which get
  * numbers 0, 1 and 2, writes a line to each, then removes the (empty) dump directory, so the
- * recorder's exit dump fails and it has a warning to give. The warning must not land in the
+ * recorder has a warning to give at exit (that it made the directory again for the exit dump;
+ * see preload/dump_dir.h). The warning must not land in the
  * daemon's third file, which is fd 2 now but not the stderr the process started with.
  * With "-" instead of the file names the program keeps its descriptors: the warning then goes to
  * the stderr it started with, as always.

@@ -22,5 +22,16 @@ TEST(Options, BadValuesKeepDefaults) {
   unsetenv("LEAKSCOPE_MAX_LIVE");
 }
 
+TEST(Options, MaxDumpsTakesACountOfAtLeastTwo) {
+  EXPECT_EQ(LoadOptions().max_dumps, 256u);
+  setenv("LEAKSCOPE_MAX_DUMPS", "1K", 1);
+  EXPECT_EQ(LoadOptions().max_dumps, 1024u);
+  for (const char* bad : {"1", "0", "-3", "many", "", "2000000"}) {
+    setenv("LEAKSCOPE_MAX_DUMPS", bad, 1);
+    EXPECT_EQ(LoadOptions().max_dumps, 256u) << bad;
+  }
+  unsetenv("LEAKSCOPE_MAX_DUMPS");
+}
+
 }  // namespace
 }  // namespace leakscope
