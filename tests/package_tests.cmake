@@ -23,5 +23,13 @@ add_test(NAME package_analyzer_glibc_floor
          COMMAND ${CMAKE_COMMAND} -DFILE=$<TARGET_FILE:leakscope>
                  -P ${PACKAGE_TEST_DIR}/glibc_floor.cmake)
 
+# ...and shown: it runs in an empty root directory (a Java golden dump: it names its recorder).
+add_test(NAME package_analyzer_runs_in_empty_root
+         COMMAND sh ${PACKAGE_TEST_DIR}/empty_root.sh $<TARGET_FILE:leakscope>
+                 ${CMAKE_CURRENT_LIST_DIR}/analyzer/golden_java/leakscope.6161.2.dump
+                 ${CMAKE_CURRENT_BINARY_DIR}/package_empty_root)
+set_tests_properties(package_analyzer_runs_in_empty_root PROPERTIES SKIP_RETURN_CODE 77)
+
 set_tests_properties(package_version_matches_library package_install_layout
-                     package_analyzer_glibc_floor PROPERTIES LABELS package)
+                     package_analyzer_glibc_floor package_analyzer_runs_in_empty_root
+                     PROPERTIES LABELS package)
