@@ -1,5 +1,7 @@
 #include "cli.h"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -7,6 +9,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl_compat.h"
 #include "atomic_file.h"
 #include "option_values.h"
@@ -126,12 +129,26 @@ bool CheckRecorderSampleBytes(std::string_view text, std::string* error) {
   return false;
 }
 
-std::string DefaultRecorderLibrary(const std::string& self_exe) {
-  std::filesystem::path exe(self_exe);
-  std::error_code ec;
-  std::filesystem::path lib = exe.parent_path() / ".." / "lib" / "libleakscope.so";
-  std::filesystem::path absolute = std::filesystem::absolute(lib, ec);
-  return (ec ? lib : absolute).lexically_normal().string();
+std::string FindRecorderLibrary(const std::string& self_exe, std::string* error) {
+  constexpr char kName[] = "libleakscope.so";
+  std::vector<std::string> tried;
+  if (!self_exe.empty()) {
+    std::filesystem::path dir = std::filesystem::path(self_exe).parent_path();
+    for (const std::filesystem::path& lib : {dir / ".." / "lib" / kName, dir / kName}) {
+      std::error_code ec;
+      std::filesystem::path absolute = std::filesystem::absolute(lib, ec);
+      std::string path = (ec ? lib : absolute).lexically_normal().string();
+      if (access(path.c_str(), R_OK) == 0) return path;
+      tried.push_back(path);
+    }
+  }
+  *error = tried.empty()
+               ? absl::StrCat("cannot find the recorder library ", kName,
+                              ": the path of this leakscope binary is unknown; pass --lib PATH")
+               : absl::StrCat("cannot find the recorder library ", kName, "; tried ",
+                              absl::StrJoin(tried, ", "),
+                              " (build it, unpack the whole release tarball, or pass --lib PATH)");
+  return "";
 }
 
 int UsageError(std::string_view command, std::string_view message) {

@@ -58,9 +58,14 @@ class ArgParser {
 bool CheckRecorderInterval(std::string_view text, std::string* error);
 bool CheckRecorderSampleBytes(std::string_view text, std::string* error);
 
-// The recorder library of this installation: ../lib/libleakscope.so next to the leakscope
-// binary `self_exe`, absolute and normalized.
-std::string DefaultRecorderLibrary(const std::string& self_exe);
+// The recorder library of this installation, found from the leakscope binary `self_exe` (its
+// real path, /proc/self/exe): ../lib/libleakscope.so, the layout of the build tree (build/bin,
+// build/lib), of `cmake --install` (P/bin, P/lib), of the unpacked release tarball
+// (leakscope-<version>/bin, lib) and of the .deb (/usr/bin, /usr/lib); then libleakscope.so
+// beside the binary (both files copied into one directory). Returns the first readable one,
+// absolute and normalized; when none is, returns "" and sets *error to a line naming every path
+// tried, for "leakscope <command>: " to prefix.
+std::string FindRecorderLibrary(const std::string& self_exe, std::string* error);
 
 // Prints "leakscope <command>: <message>" and a hint to stderr; returns kExitUsage.
 int UsageError(std::string_view command, std::string_view message);

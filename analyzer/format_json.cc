@@ -40,6 +40,15 @@ void WriteFramesJson(const FrameTable& frames, std::span<const uint32_t> stack, 
   json->EndArray();
 }
 
+void WriteRecorderVersionJson(std::string_view version, JsonWriter* json) {
+  json->Key("recorder_version");
+  if (version.empty()) {
+    json->Null();  // a dump from before recorders wrote their version
+  } else {
+    json->String(version);
+  }
+}
+
 void WriteJavaWalksJson(const format::JavaFixed& java, JsonWriter* json) {
   // Only when the JVMTI agent was loaded, so output for other programs keeps its shape.
   if ((java.flags & format::kJavaAgentLoaded) == 0) return;
@@ -71,6 +80,7 @@ void WriteDumpJson(const Report& report, JsonWriter* json) {
   json->FieldInt("start_unix_ns", p.start_unix_ns);
   json->Field("host", report.process.host);
   json->Field("executable", report.process.executable);
+  WriteRecorderVersionJson(report.recorder_version, json);
   json->Key("args");
   json->BeginArray(/*inline_=*/true);
   for (const std::string& arg : report.process.args) json->String(arg);
@@ -219,6 +229,7 @@ void WriteTrendProcessJson(const ProcessTrend& p, JsonWriter* json) {
   json->Field("instance_id", absl::StrFormat("%016x", p.instance_id));
   json->Field("host", p.host);
   json->Field("executable", p.executable);
+  WriteRecorderVersionJson(p.recorder_version, json);
   json->FieldUInt("dumps", p.dumps);
   json->FieldUInt("first_seq", p.first_seq);
   json->FieldUInt("last_seq", p.last_seq);

@@ -78,6 +78,10 @@ void AppendHeader(const Report& report, std::string* out) {
   } else if (!report.process.executable.empty()) {
     absl::StrAppend(out, "  ", EscapeText(report.process.executable), "\n");
   }
+  // Dumps from before recorders wrote their version say nothing here (JSON says null).
+  if (!report.recorder_version.empty()) {
+    absl::StrAppend(out, "Recorder: leakscope ", EscapeText(report.recorder_version), "\n");
+  }
   if (report.settings.sample_bytes <= 1) {
     absl::StrAppend(out, "Sampling: every allocation recorded (exact)\n");
   } else {

@@ -9,10 +9,7 @@
 
 #include "cli.h"
 #include "commands.h"
-
-#ifndef LEAKSCOPE_VERSION
-#define LEAKSCOPE_VERSION "unknown"
-#endif
+#include "version.h"
 
 namespace {
 
@@ -59,7 +56,7 @@ int main(int argc, char** argv) {
     return leakscope::kExitOk;
   }
   if (command == "--version" || command == "-V" || command == "version") {
-    printf("leakscope %s\n", LEAKSCOPE_VERSION);
+    printf("%s\n", leakscope::kVersionLine);
     return leakscope::kExitOk;
   }
   if (command == "report") return leakscope::ReportCommand(args);

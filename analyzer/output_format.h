@@ -53,6 +53,10 @@ void AppendJavaWalksText(const format::JavaFixed& java, std::string_view indent,
 // report and trend write it. Nothing without a kJava record.
 void WriteJavaWalksJson(const format::JavaFixed& java, JsonWriter* json);
 
+// "recorder_version": the recorder's version ("0.1.0 (git abc1234)") as report and trend write
+// it; null for a dump from before recorders wrote it (no kRecorder record).
+void WriteRecorderVersionJson(std::string_view version, JsonWriter* json);
+
 // `top` limits the number of sites (0 = all).
 void FormatReportText(const Report& report, const Symbolizer& symbolizer, size_t top,
                       std::string* out);

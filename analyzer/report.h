@@ -67,8 +67,9 @@ struct Report {
   format::SettingsFixed settings{};
   format::MemoryFixed memory{};
   format::CountersFixed counters{};
-  format::JavaFixed java{};  // all zero when the dump has no kJava record (no JVMTI agent)
-  AllocatorInfo allocator;   // kind kUnknown when the dump has no kAllocator record
+  format::JavaFixed java{};      // all zero when the dump has no kJava record (no JVMTI agent)
+  AllocatorInfo allocator;       // kind kUnknown when the dump has no kAllocator record
+  std::string recorder_version;  // "0.1.0 (git abc1234)"; empty when the dump does not say
   MemoryPicture picture;
   std::vector<SiteSummary> sites;      // every site, by live_bytes, live_count, alloc_bytes desc
   std::vector<StreamSummary> streams;  // by open_bytes, open_count desc

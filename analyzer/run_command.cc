@@ -49,8 +49,9 @@ constexpr char kRunHelp[] =
     "      --interval T        time between dumps: 500ms, 30s, 5m; 0 = only at exit and on\n"
     "                          demand (touch DIR/leakscope.<pid>.trigger)\n"
     "      --sample-bytes N    mean bytes between samples (1 = record every allocation); K/M/G\n"
-    "      --lib PATH          the recorder library (default: ../lib/libleakscope.so next to\n"
-    "                          this leakscope binary)\n"
+    "      --lib PATH          the recorder library (default: ../lib/libleakscope.so from this\n"
+    "                          leakscope binary, as in the build tree, an install and the\n"
+    "                          release tarball; else libleakscope.so beside it)\n"
     "      --no-java-frames    do not add -agentpath to a java command\n"
     "  -h, --help              this help\n";
 
@@ -123,14 +124,21 @@ int RunCommand(const std::vector<std::string>& args, const std::string& self_exe
   }
 
   std::string lib = parser.Value("lib").value_or("");
-  if (lib.empty()) lib = DefaultRecorderLibrary(self_exe);
   std::error_code ec;
-  std::string lib_abs = std::filesystem::absolute(lib, ec).lexically_normal().string();
-  if (ec || access(lib_abs.c_str(), R_OK) != 0) {
-    fprintf(stderr,
-            "leakscope run: cannot find the recorder library %s (build it, or pass --lib)\n",
-            lib.c_str());
-    return kExitUsage;
+  std::string lib_abs;
+  if (lib.empty()) {
+    lib_abs = FindRecorderLibrary(self_exe, &error);
+    if (lib_abs.empty()) {
+      fprintf(stderr, "leakscope run: %s\n", error.c_str());
+      return kExitUsage;
+    }
+  } else {
+    lib_abs = std::filesystem::absolute(lib, ec).lexically_normal().string();
+    if (ec || access(lib_abs.c_str(), R_OK) != 0) {
+      fprintf(stderr, "leakscope run: cannot read the recorder library %s given by --lib\n",
+              lib.c_str());
+      return kExitUsage;
+    }
   }
 
   std::string dir = parser.Value("dir").value_or(DefaultDumpDir());

@@ -114,12 +114,9 @@ int SparkConfCommand(const std::vector<std::string>& args, const std::string& se
       options.needed_known = false;
     }
   } else {
-    options.local_library = DefaultRecorderLibrary(self_exe);
-    if (access(options.local_library.c_str(), R_OK) != 0) {
-      fprintf(stderr,
-              "leakscope spark-conf: cannot find the recorder library %s (build it, or pass "
-              "--lib)\n",
-              options.local_library.c_str());
+    options.local_library = FindRecorderLibrary(self_exe, &error);
+    if (options.local_library.empty()) {
+      fprintf(stderr, "leakscope spark-conf: %s\n", error.c_str());
       return kExitUsage;
     }
     inspected = options.local_library;

@@ -270,6 +270,7 @@ TrendResult AnalyzeTrend(const std::vector<std::string>& files, const TrendOptio
         process.last_time_ns = p.time_monotonic_ns;
         process.last_rss = dump.memory.rss_bytes;
         process.last_java = dump.java;
+        process.recorder_version = dump.recorder_version;
         process.last_live_bytes = 0;
         process.last_live_count = 0;
         for (const SiteInfo& site : dump.sites) {

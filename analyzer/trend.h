@@ -53,7 +53,8 @@ struct ProcessTrend {
   uint64_t instance_id = 0;
   std::string host;
   std::string executable;
-  uint32_t dumps = 0;  // read successfully
+  std::string recorder_version;  // of the last dump read; empty when it does not say
+  uint32_t dumps = 0;            // read successfully
   uint64_t first_seq = 0, last_seq = 0;
   int64_t first_time_ns = 0, last_time_ns = 0;  // CLOCK_MONOTONIC
   uint64_t first_rss = 0, last_rss = 0;

@@ -58,6 +58,9 @@ void AppendProcessesText(const TrendResult& r, std::string* out) {
     absl::StrAppend(out, "RSS ", HumanBytes(p.first_rss), " -> ", HumanBytes(p.last_rss),
                     ", live at sites ", HumanBytes(p.last_live_bytes), " in ",
                     Counted(p.last_live_count, "allocation"), "\n");
+    if (!p.recorder_version.empty()) {
+      absl::StrAppend(out, "    recorder: leakscope ", EscapeText(p.recorder_version), "\n");
+    }
     AppendJavaWalksText(p.last_java, "    ", out);  // the walks counted up to the last dump
   }
 }

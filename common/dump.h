@@ -68,6 +68,7 @@ struct Dump {
   std::vector<JavaMethodRecord> java_methods;
   format::JavaFixed java{};  // all zero when the dump has no kJava record
   AllocatorInfo allocator;
+  std::string recorder_version;  // the kRecorder record; empty when the dump has none
 };
 
 // Where encoded bytes go. Write returns false on failure; the encoder then stops writing.
@@ -130,6 +131,8 @@ class DumpEncoder {
                   std::span<const std::pair<uint32_t, uint32_t>> lines);
   bool Java(const format::JavaFixed& java);
   bool Allocator(const format::AllocatorFixed& fixed, std::string_view path);
+  // The kRecorder record: the writer's version, "0.1.0 (git abc1234)" (version.h).
+  bool Recorder(std::string_view version);
   bool Finish();
 
  private:

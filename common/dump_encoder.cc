@@ -194,6 +194,13 @@ bool DumpEncoder::Allocator(const format::AllocatorFixed& fixed, std::string_vie
          state_->Put(&fixed, sizeof(fixed)) && state_->PutString(path);
 }
 
+bool DumpEncoder::Recorder(std::string_view version) {
+  if (state_ == nullptr) return false;
+  if (!FitsU32(version.size())) return state_->Reject();
+  return state_->Start(format::RecordType::kRecorder, kStringPrefixBytes + version.size()) &&
+         state_->PutString(version);
+}
+
 bool DumpEncoder::Finish() {
   if (state_ == nullptr || state_->phase != State::Phase::kOpen) return false;
   // The checksum covers everything before this header, so it is taken before writing it.
@@ -210,7 +217,10 @@ bool DumpEncoder::Finish() {
 
 bool WriteDump(const Dump& dump, ByteSink* sink) {
   DumpEncoder encoder(sink);
-  if (!encoder.Begin() || !encoder.Process(dump.process) || !encoder.Settings(dump.settings)) {
+  // The recorder's version right after the process record, where the recorder writes it.
+  if (!encoder.Begin() || !encoder.Process(dump.process) ||
+      (!dump.recorder_version.empty() && !encoder.Recorder(dump.recorder_version)) ||
+      !encoder.Settings(dump.settings)) {
     return false;
   }
   for (const ModuleInfo& module : dump.modules) {

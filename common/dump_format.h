@@ -37,6 +37,7 @@ enum class RecordType : uint32_t {
   kJavaMethod = 8,  // a Java method seen in stacks: names and line table
   kJava = 9,        // the JVMTI agent's state and Java stack walk counters
   kAllocator = 10,  // which allocator serves malloc, and its own figures where it has them
+  kRecorder = 11,   // the recorder's version
   kEnd = 0x7fffffff,
 };
 
@@ -213,6 +214,12 @@ inline constexpr uint32_t kAllocatorInFront = 1u << 0;
 inline constexpr uint32_t kAllocatorHooked = 1u << 1;
 // allocated..retained hold the allocator's own figures.
 inline constexpr uint32_t kAllocatorStats = 1u << 2;
+
+// kRecorder: no fixed part; a string, the version of the recorder that wrote the dump, as
+// `leakscope --version` prints it without the program name: "0.1.0 (git abc1234)". Absent in
+// dumps from before it existed. Later format versions keep this record (type and string first)
+// and the record framing, so a reader that cannot read a newer dump can still name its writer.
+inline constexpr uint32_t kMaxRecorderVersionBytes = 256;  // longer: not a version, not shown
 
 struct EndFixed {
   uint64_t record_count;  // records before kEnd

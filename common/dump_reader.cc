@@ -63,6 +63,8 @@ std::string RecordName(uint32_t type) {
       return "java";
     case RecordType::kAllocator:
       return "allocator";
+    case RecordType::kRecorder:
+      return "recorder";
     case RecordType::kEnd:
       return "end";
   }
@@ -161,6 +163,10 @@ class Parser {
 
   bool Walk(Dump* dump, bool process_only);
   bool ParseFileHeader(Dump* dump, size_t* records_begin);
+  std::string NewerVersionMessage(const format::FileHeader& header);
+  // The kRecorder string of a dump this reader cannot parse, from the records after `pos`; empty
+  // when none is found.
+  std::string FindRecorderVersion(size_t pos);
   bool ParseRecord(uint32_t type, Cursor* payload, Dump* dump);
   bool ParseProcess(Cursor* payload, ProcessInfo* process);
   bool ParseModule(Cursor* payload, ModuleInfo* module);
@@ -221,6 +227,7 @@ class Parser {
   int64_t counters_index_ = -1;
   int64_t java_index_ = -1;
   int64_t allocator_index_ = -1;
+  int64_t recorder_index_ = -1;
   uint64_t current_index_ = 0;
 };
 
@@ -237,6 +244,7 @@ bool Parser::ParseFileHeader(Dump* dump, size_t* records_begin) {
                 std::to_string(sizeof(header)) + "-byte file header");
   }
   std::memcpy(&header, start.data(), sizeof(header));
+  if (header.version > format::kVersion) return Fail(NewerVersionMessage(header));
   if (header.version != format::kVersion) {
     return Fail("unsupported dump version " + std::to_string(header.version) +
                 " (this leakscope reads " + std::to_string(format::kVersion) + ")");
@@ -255,6 +263,53 @@ bool Parser::ParseFileHeader(Dump* dump, size_t* records_begin) {
   dump->version = header.version;
   *records_begin = header.header_bytes;  // A longer header is a later version's; skip the rest.
   return true;
+}
+
+// A dump from a later recorder is not damaged, and the user's remedy is a newer analyzer, not
+// another dump: say so, and name the recorder when its kRecorder record can be found (every
+// format version keeps that record and the record framing for this).
+std::string Parser::NewerVersionMessage(const format::FileHeader& header) {
+  std::string writer = FindRecorderVersion(header.header_bytes);
+  return "dump format version " + std::to_string(header.version) +
+         " is newer than this leakscope reads (version " + std::to_string(format::kVersion) +
+         "): written by " + (writer.empty() ? "a later leakscope" : "leakscope " + writer) +
+         "; analyze it with that leakscope or a later one";
+}
+
+std::string Parser::FindRecorderVersion(size_t pos) {
+  // Best effort over the first records only (the recorder writes kRecorder second): a file this
+  // reader cannot parse gets no more trust than the framing checks below.
+  constexpr int kRecordsLooked = 16;
+  constexpr size_t kHeader = sizeof(format::RecordHeader);
+  if (pos < sizeof(format::FileHeader) || pos > file_size_) return "";
+  for (int i = 0; i < kRecordsLooked && file_size_ - pos >= kHeader; ++i) {
+    std::string_view bytes;
+    format::RecordHeader header;
+    if (!source_->Get(pos, kHeader, &bytes)) return "";
+    std::memcpy(&header, bytes.data(), kHeader);
+    size_t payload_begin = pos + kHeader;
+    if (header.payload_bytes > file_size_ - payload_begin) return "";
+    if (header.type == static_cast<uint32_t>(RecordType::kRecorder)) {
+      uint32_t length;
+      if (header.payload_bytes < sizeof(length) ||
+          !source_->Get(payload_begin, sizeof(length), &bytes)) {
+        return "";
+      }
+      std::memcpy(&length, bytes.data(), sizeof(length));
+      if (length > header.payload_bytes - sizeof(length) ||
+          length > format::kMaxRecorderVersionBytes ||
+          !source_->Get(payload_begin + sizeof(length), length, &bytes)) {
+        return "";
+      }
+      // Shown on a terminal: printable ASCII only.
+      for (char c : bytes) {
+        if (c < 0x20 || c > 0x7e) return "";
+      }
+      return std::string(bytes);
+    }
+    pos = payload_begin + header.payload_bytes;
+  }
+  return "";
 }
 
 bool Parser::Run(Dump* dump) { return Walk(dump, /*process_only=*/false); }
@@ -336,6 +391,9 @@ bool Parser::ParseRecord(uint32_t type, Cursor* payload, Dump* dump) {
       return Once(&allocator_index_, current_index_) &&
              ReadFixed(payload, &dump->allocator.fixed) &&
              ReadString(payload, "path", &dump->allocator.path);
+    case RecordType::kRecorder:
+      return Once(&recorder_index_, current_index_) &&
+             ReadString(payload, "version", &dump->recorder_version);
     case RecordType::kEnd:
       break;  // Handled by the caller.
   }

@@ -16,6 +16,7 @@
 #include "recorder.h"
 #include "region.h"
 #include "unwinder.h"  // g_frame_shapes
+#include "version.h"
 
 namespace leakscope {
 namespace {
@@ -84,7 +85,8 @@ bool EncodeDump(const ReentrancyGuard& guard, uint64_t seq, DumpEncoder* encoder
   process.fixed.start_unix_ns = r.start_unix_ns;
   ReadProcessIdentity(guard, &process);
 
-  bool ok = encoder->Begin() && encoder->Process(process) && encoder->Settings(CurrentSettings());
+  bool ok = encoder->Begin() && encoder->Process(process) && encoder->Recorder(VersionText()) &&
+            encoder->Settings(CurrentSettings());
 
   RefreshModules(guard);
   for (const ModuleInfo& module : SnapshotModules(guard)) {

@@ -113,6 +113,21 @@ TEST_F(BadInputTest, ForeignAndAlteredFiles) {
   ExpectRejected("huge.dump", huge);
 }
 
+TEST_F(BadInputTest, ADumpOfANewerFormatNamesBothVersionsAndItsRecorder) {
+  // The Java golden dumps carry their recorder's version (kRecorder).
+  std::string newer = ReadFile(std::string(GOLDEN_DIR) + "/../golden_java/leakscope.6161.2.dump");
+  ASSERT_GT(newer.size(), 100u);
+  uint32_t version = format::kVersion + 1;
+  memcpy(&newer[8], &version, sizeof(version));
+  ExpectRejected("newer.dump", newer);
+  RunResult r = RunLeakscope("report " + Write("newer.dump", newer), dir_);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "leakscope report: " + dir_ +
+                       "/newer.dump: dump format version 2 is newer than this leakscope reads "
+                       "(version 1): written by leakscope 0.1.0 (git 1a2b3c4); analyze it with "
+                       "that leakscope or a later one\n");
+}
+
 TEST_F(BadInputTest, MissingFileIsOneLine) {
   RunResult r = RunLeakscope("report " + dir_ + "/absent.dump", dir_);
   EXPECT_EQ(r.status, 2);

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   few_sites.modules.resize(1);
   few_sites.sites.resize(2);
   few_sites.streams.clear();
+  few_sites.recorder_version = "0.1.0 (git abc1234)";  // a kRecorder record to mutate
   leakscope::Dump many_sites = leakscope::samples::MinimalSampleDump();
   for (uint32_t id = 1; id <= 40; ++id) {
     leakscope::SiteInfo& site = many_sites.sites.emplace_back();

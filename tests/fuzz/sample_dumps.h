@@ -148,8 +148,8 @@ inline bool SameDump(const Dump& a, const Dump& b) {
       a.process.args != b.process.args || !SameFixed(a.settings, b.settings) ||
       !SameFixed(a.memory, b.memory) || !SameFixed(a.counters, b.counters) ||
       !SameFixed(a.allocator.fixed, b.allocator.fixed) || a.allocator.path != b.allocator.path ||
-      a.modules.size() != b.modules.size() || a.sites.size() != b.sites.size() ||
-      a.streams.size() != b.streams.size()) {
+      a.recorder_version != b.recorder_version || a.modules.size() != b.modules.size() ||
+      a.sites.size() != b.sites.size() || a.streams.size() != b.streams.size()) {
     return false;
   }
   for (size_t i = 0; i < a.modules.size(); ++i) {

@@ -142,7 +142,10 @@ TEST_F(DumpProcessTest, RejectsForeignAndUnsupportedFilesLikeReadDumpFile) {
   std::string bytes = Encode(RichSampleDump());
   bytes[8] = 2;  // version
   EXPECT_EQ(RejectedLikeReadDumpFile(WriteFile("v2.dump", bytes)),
-            dir_ + "/v2.dump: unsupported dump version 2 (this leakscope reads 1)");
+            dir_ +
+                "/v2.dump: dump format version 2 is newer than this leakscope reads (version "
+                "1): written by a later leakscope; analyze it with that leakscope or a later "
+                "one");
   EXPECT_EQ(RejectedLikeReadDumpFile(WriteFile("short.dump", "LKSCDUMP")),
             dir_ + "/short.dump: truncated: 8 bytes, shorter than the 16-byte file header");
 }

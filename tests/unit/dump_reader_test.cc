@@ -33,6 +33,7 @@ constexpr uint32_t kProcessType = static_cast<uint32_t>(format::RecordType::kPro
 constexpr uint32_t kModuleType = static_cast<uint32_t>(format::RecordType::kModule);
 constexpr uint32_t kSiteType = static_cast<uint32_t>(format::RecordType::kSite);
 constexpr uint32_t kEndType = static_cast<uint32_t>(format::RecordType::kEnd);
+constexpr uint32_t kRecorderType = static_cast<uint32_t>(format::RecordType::kRecorder);
 
 // --- Building dumps byte by byte, including ones the encoder would never write. ---
 
@@ -179,9 +180,49 @@ TEST(DumpReader, RejectsWrongMagic) {
   EXPECT_EQ(Rejection("hello"), "bad magic at offset 0: not a leakscope dump");
 }
 
-TEST(DumpReader, RejectsVersion2WithTheVersionItReads) {
+TEST(DumpReader, RejectsANewerFormatVersionAsNewerNotCorrupt) {
   std::string bytes = Assemble({{kProcessType, ProcessPayload()}}, FileHeader(2));
-  EXPECT_EQ(Rejection(bytes), "unsupported dump version 2 (this leakscope reads 1)");
+  EXPECT_EQ(Rejection(bytes),
+            "dump format version 2 is newer than this leakscope reads (version 1): written by a "
+            "later leakscope; analyze it with that leakscope or a later one");
+  EXPECT_EQ(Rejection(Assemble({{kProcessType, ProcessPayload()}}, FileHeader(0))),
+            "unsupported dump version 0 (this leakscope reads 1)");
+}
+
+TEST(DumpReader, NamesTheRecorderOfANewerDump) {
+  // A later format whose header grew and whose records this reader cannot parse: only the
+  // framing and the kRecorder record are relied on.
+  std::string header = FileHeader(3, 24) + std::string(8, '\x55');
+  std::string bytes = Assemble({{kProcessType, "a process record of format 3"},
+                                {kRecorderType, Str("0.4.0 (git 9f8e7d6)") + "more fields"}},
+                               header);
+  EXPECT_EQ(Rejection(bytes),
+            "dump format version 3 is newer than this leakscope reads (version 1): written by "
+            "leakscope 0.4.0 (git 9f8e7d6); analyze it with that leakscope or a later one");
+  // A version string that is not text, or longer than a version, is not shown.
+  std::string control = Assemble({{kRecorderType, Str("0.4.0\n\x1b[31m")}}, FileHeader(2));
+  EXPECT_THAT(Rejection(control), HasSubstr("written by a later leakscope;"));
+  std::string long_text = Assemble({{kRecorderType, Str(std::string(300, 'v'))}}, FileHeader(2));
+  EXPECT_THAT(Rejection(long_text), HasSubstr("written by a later leakscope;"));
+  // A record claiming more than the file holds ends the search.
+  std::string cut = FileHeader(2) + RecordHeader(kRecorderType, 1000) + Str("0.4.0");
+  EXPECT_THAT(Rejection(cut), HasSubstr("written by a later leakscope;"));
+}
+
+TEST(DumpReader, ReadsTheRecorderVersionOnceOnly) {
+  Dump dump;
+  std::string error;
+  ASSERT_TRUE(ParseDump(
+      Assemble({{kProcessType, ProcessPayload()}, {kRecorderType, Str("0.1.0 (git abc1234)")}}),
+      &dump, &error))
+      << error;
+  EXPECT_EQ(dump.recorder_version, "0.1.0 (git abc1234)");
+  EXPECT_THAT(Rejection(Assemble({{kProcessType, ProcessPayload()},
+                                  {kRecorderType, Str("0.1.0")},
+                                  {kRecorderType, Str("0.1.0")}})),
+              HasSubstr("duplicate record (the first is record 1)"));
+  EXPECT_THAT(Rejection(Assemble({{kProcessType, ProcessPayload()}, {kRecorderType, "ab"}})),
+              HasSubstr("(recorder)"));
 }
 
 TEST(DumpReader, RejectsHeaderBytesSmallerThanTheHeader) {

@@ -92,6 +92,32 @@ TEST(DumpRoundTrip, AllocatorRecordComesBackAndOlderDumpsHaveNone) {
   EXPECT_EQ(with_allocator.allocator.fixed.retained, 1ULL << 30);
 }
 
+TEST(DumpRoundTrip, RecorderVersionComesBackSecondAndOlderDumpsHaveNone) {
+  Dump original = RichSampleDump();
+  Dump parsed;
+  std::string error;
+  ASSERT_TRUE(ParseDump(Encode(original), &parsed, &error)) << error;
+  EXPECT_EQ(parsed.recorder_version, "");  // none written, as by recorders before the record
+
+  original.recorder_version = "0.1.0 (git abc1234)";
+  std::string bytes = Encode(original);
+  Dump with_version;
+  ASSERT_TRUE(ParseDump(bytes, &with_version, &error)) << error;
+  EXPECT_TRUE(SameDump(original, with_version));
+  EXPECT_EQ(with_version.recorder_version, "0.1.0 (git abc1234)");
+  // Right after the process record, where the recorder writes it and where a reader of an older
+  // format version looks for it: type 11, then the string.
+  format::RecordHeader process;
+  std::memcpy(&process, bytes.data() + sizeof(format::FileHeader), sizeof(process));
+  size_t second = sizeof(format::FileHeader) + sizeof(process) + process.payload_bytes;
+  format::RecordHeader recorder;
+  std::memcpy(&recorder, bytes.data() + second, sizeof(recorder));
+  EXPECT_EQ(recorder.type, 11u);
+  EXPECT_EQ(recorder.payload_bytes, 4u + 19u);
+  EXPECT_EQ(bytes.substr(second + sizeof(recorder), 4 + 19),
+            std::string("\x13\0\0\0", 4) + "0.1.0 (git abc1234)");
+}
+
 TEST(DumpRoundTrip, MinimalDumpComesBackIdentical) {
   Dump original = MinimalSampleDump();
   Dump parsed;
