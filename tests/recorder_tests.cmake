@@ -6,6 +6,7 @@ add_executable(recorder_unit_tests
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/dump_file_test.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/frame_shape_test.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/live_table_test.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/unit/module_table_test.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/option_values_test.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/options_test.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/process_filter_test.cc
