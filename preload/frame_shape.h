@@ -47,7 +47,8 @@ inline constexpr uint64_t kSignalContextRip = 40 + 16 * 8;
 // The rule that applies at `pc` (an exact instruction address: callers pass return address - 1
 // for all but the innermost frame), read from the .eh_frame of the module that contains pc, found
 // with a ModuleLookup (module_table.h: _dl_find_object, or the recorder's own table before glibc
-// 2.35). InitModuleTable must have run: before it, every pc is in no module.
+// 2.35). InitModuleLookup (and, for the table, InitModuleTable) must have run: before, every pc
+// is in no module.
 // False: pc in no module, no usable .eh_frame_hdr, no FDE covers pc, or the rule is not simple.
 //
 // "Not simple": the CFA is an expression or based on a register other than rsp/rbp, or its

@@ -8,6 +8,8 @@
 #include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <link.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -135,6 +137,36 @@ TEST_F(ModuleTable, AnUnloadWaitsForALookupInFlight) {
   unloader.join();
   EXPECT_TRUE(unload_began);
   EndModuleUnload();
+}
+
+// A fork child has only the forking thread: a lookup another thread had in flight at fork never
+// ends there, and the child handler forgets it, or the child's first dlclose would wait for it
+// (kUnloadWaitMs, 1 s, then go on unsafely).
+TEST_F(ModuleTable, AForkChildDoesNotWaitForTheParentsLookups) {
+  internal::UseModuleTableForTests(true);
+  std::atomic<bool> holding{false}, release{false};
+  std::thread walker([&] {
+    ModuleLookup lookup;
+    holding = true;
+    while (!release) std::this_thread::yield();
+  });
+  while (!holding) std::this_thread::yield();
+  pid_t pid = fork();
+  if (pid == 0) {
+    ResetModuleLookupsInChild();  // what AfterForkInChild does
+    auto start = std::chrono::steady_clock::now();
+    BeginModuleUnload();
+    EndModuleUnload();
+    auto waited = std::chrono::steady_clock::now() - start;
+    bool found = Ask(reinterpret_cast<uintptr_t>(&Ask)).result == ModuleLookup::Result::kFound;
+    _exit(waited < std::chrono::milliseconds(500) && found ? 0 : 1);
+  }
+  release = true;
+  walker.join();
+  ASSERT_GT(pid, 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
 }
 
 }  // namespace
