@@ -205,6 +205,13 @@ void EndModuleUnload() {
 void ResetModuleLookupsInChild() {
   Lookups(0).store(0, std::memory_order_relaxed);
   Lookups(1).store(0, std::memory_order_relaxed);
+  // A dlclose another thread had in flight is gone with that thread. With _dl_find_object, what
+  // the child finds is glibc's own state at fork, which glibc keeps consistent for lookups (it
+  // drops an object from them before unmapping it): lookups may resume. Our table may still list
+  // a module that dlclose had half unmapped, and no refresh here can tell (the loader's lock may
+  // be held for good in the child): such a child keeps answering "no module" (short stacks, no
+  // fault).
+  if (!ModuleTableInUse()) g_unloads.store(0, std::memory_order_relaxed);
   // The child's only thread may have been inside our mutex only in a ForkSection, which fork
   // waits out; another thread's hold is not inherited as such, so start from a fresh one.
   g_writer = PTHREAD_MUTEX_INITIALIZER;

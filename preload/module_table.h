@@ -21,8 +21,9 @@
 //
 // Fork: a child has one thread, so lookups in flight at fork are gone; AfterForkInChild clears
 // their count. Writers of the table run inside ForkSections (their callers'), so a child gets it
-// whole. An unload in flight in another thread at fork stays "in progress" in the child for good:
-// the child's walks then stop at their first uncached frame, which is safe.
+// whole. An unload in flight in another thread at fork ends in the child where _dl_find_object
+// answers; under the table it stays "in progress" there for good: that child's walks stop at
+// their first uncached frame, which is safe.
 #pragma once
 
 #include <atomic>
@@ -56,7 +57,8 @@ void RefreshModuleTable();
 void BeginModuleUnload();
 void EndModuleUnload();
 
-// Fork child, from the child handler: no lookup of another thread is in flight any more.
+// Fork child, from the child handler: no lookup or unload of another thread is in flight any more
+// (but see above for an unload under the table).
 void ResetModuleLookupsInChild();
 
 // Modules the full table could not take, since start.
