@@ -33,6 +33,7 @@ struct Slot {
 Slot g_slots[kMaxModules];
 std::atomic<uint32_t> g_count{0};
 std::atomic<uint64_t> g_dropped{0};
+uint32_t g_capacity = kMaxModules;  // smaller only in tests
 // Writers of the table. Held across dl_iterate_phdr, which takes only the loader's write lock,
 // and glibc never calls out (into code that could take ours) while holding that one.
 pthread_mutex_t g_writer = PTHREAD_MUTEX_INITIALIZER;
@@ -86,7 +87,7 @@ int AddModule(dl_phdr_info* info, size_t, void* data) {
       return 0;
     }
   }
-  if (n == kMaxModules) {
+  if (n >= g_capacity) {
     ++refresh->left_out;
     return 0;
   }
@@ -266,6 +267,15 @@ void UseModuleTableForTests(bool use) {
 #endif
   g_use_table.store(use, std::memory_order_relaxed);
   if (use) RefreshTable(false);
+}
+
+void ResetModuleTableForTests(uint32_t capacity) {
+  pthread_mutex_lock(&g_writer);
+  g_capacity = capacity < kMaxModules ? capacity : kMaxModules;
+  g_count.store(0, std::memory_order_release);
+  g_dropped.store(0, std::memory_order_relaxed);
+  pthread_mutex_unlock(&g_writer);
+  RefreshTable(false);
 }
 
 uint32_t ModuleTableSnapshot(ModuleEntry* out, uint32_t capacity) {

@@ -93,6 +93,10 @@ namespace internal {
 // it). Call while no other thread walks.
 void UseModuleTableForTests(bool use);
 
+// Tests: empties the table, lets it hold at most `capacity` entries (kMaxModules at most) and
+// refills it. Call while no other thread walks.
+void ResetModuleTableForTests(uint32_t capacity);
+
 // The table's entries, for tests: module ranges and their eh_frame_hdr, in table order.
 struct ModuleEntry {
   uintptr_t begin, end;

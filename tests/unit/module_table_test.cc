@@ -139,6 +139,28 @@ TEST_F(ModuleTable, AnUnloadWaitsForALookupInFlight) {
   EndModuleUnload();
 }
 
+// Full: the modules that do not fit are counted, never added (no growth), and their pcs are in no
+// module (a walk stops there); those that fit are found as before.
+TEST_F(ModuleTable, AFullTableCountsTheModulesItLeavesOut) {
+  internal::UseModuleTableForTests(true);
+  std::vector<internal::ModuleEntry> all(kMaxModules);
+  uint32_t n = internal::ModuleTableSnapshot(all.data(), kMaxModules);
+  ASSERT_GT(n, 4u);
+  internal::ResetModuleTableForTests(3);
+  std::vector<internal::ModuleEntry> kept(kMaxModules);
+  ASSERT_EQ(internal::ModuleTableSnapshot(kept.data(), kMaxModules), 3u);
+  EXPECT_EQ(ModuleTableDropped(), n - 3);
+  for (uint32_t i = 0; i < n; ++i) {
+    bool fits = i < 3;
+    EXPECT_EQ(Ask(all[i].begin).result != ModuleLookup::Result::kNoModule, fits) << i;
+  }
+  RefreshModuleTable();  // a later refresh does not grow it either
+  EXPECT_EQ(internal::ModuleTableSnapshot(kept.data(), kMaxModules), 3u);
+  internal::ResetModuleTableForTests(kMaxModules);
+  EXPECT_EQ(internal::ModuleTableSnapshot(kept.data(), kMaxModules), n);
+  EXPECT_EQ(ModuleTableDropped(), 0u);
+}
+
 // A fork child has only the forking thread: a lookup another thread had in flight at fork never
 // ends there, and the child handler forgets it, or the child's first dlclose would wait for it
 // (kUnloadWaitMs, 1 s, then go on unsafely).
