@@ -42,15 +42,18 @@ void PrepareFork() {
   t_fork_holds_gate = false;
   // Forking from inside a section of this very thread: waiting for it would wait for ourselves.
   if (t_depth != 0) return;
+  // CLOCK_REALTIME, as pthread_rwlock_timedwrlock takes it: pthread_rwlock_clockwrlock (a
+  // monotonic deadline) is glibc 2.30+, newer than the library's floor (glibc_floor.c). A clock
+  // step during the wait only lengthens or shortens this bound.
   timespec deadline;
-  clock_gettime(CLOCK_MONOTONIC, &deadline);
+  clock_gettime(CLOCK_REALTIME, &deadline);
   deadline.tv_sec += kForkWaitMs / 1000;
   deadline.tv_nsec += static_cast<long>(kForkWaitMs % 1000) * 1'000'000;
   if (deadline.tv_nsec >= 1'000'000'000) {
     deadline.tv_sec += 1;
     deadline.tv_nsec -= 1'000'000'000;
   }
-  t_fork_holds_gate = pthread_rwlock_clockwrlock(&g_gate, CLOCK_MONOTONIC, &deadline) == 0;
+  t_fork_holds_gate = pthread_rwlock_timedwrlock(&g_gate, &deadline) == 0;
 }
 
 void ParentAfterFork() {

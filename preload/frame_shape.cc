@@ -1,17 +1,9 @@
 #include "frame_shape.h"
 
-#include <dlfcn.h>  // struct dl_find_object (glibc 2.35+)
-
 #include <cstddef>
 
 #include "dwarf_cfa.h"
-
-// Weak, so the library still loads on a glibc older than 2.35: the symbol is then null and every
-// lookup is "not simple" (libunwind does the walk). A pragma, because the header's declaration
-// carries an exception specification a redeclaration would have to repeat exactly.
-#ifdef DLFO_STRUCT_HAS_EH_DBASE
-#pragma weak _dl_find_object
-#endif
+#include "module_table.h"
 
 namespace leakscope {
 namespace {
@@ -610,17 +602,17 @@ Why ShapeFromEhFrameHdr(uintptr_t hdr, uintptr_t pc, FrameShape* out) {
 }
 
 Why FindShape(uintptr_t pc, FrameShape* out) {
-#ifdef DLFO_STRUCT_HAS_EH_DBASE
-  if (&_dl_find_object == nullptr) return "glibc without _dl_find_object";
-  dl_find_object object;
-  if (_dl_find_object(reinterpret_cast<void*>(pc), &object) != 0) return "no module contains pc";
-  if (object.dlfo_eh_frame == nullptr) return "module without .eh_frame_hdr";
-  return ShapeFromEhFrameHdr(reinterpret_cast<uintptr_t>(object.dlfo_eh_frame), pc, out);
-#else
-  (void)pc;
-  (void)out;
-  return "built against a glibc without _dl_find_object";
-#endif
+  ModuleLookup lookup;  // the module stays mapped until we are done with its bytes
+  const uint8_t* hdr = nullptr;
+  switch (lookup.Find(pc, &hdr)) {
+    case ModuleLookup::Result::kNoModule:
+      return "no module contains pc";
+    case ModuleLookup::Result::kNoEhFrameHdr:
+      return "module without .eh_frame_hdr";
+    case ModuleLookup::Result::kFound:
+      break;
+  }
+  return ShapeFromEhFrameHdr(reinterpret_cast<uintptr_t>(hdr), pc, out);
 }
 
 }  // namespace

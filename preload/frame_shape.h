@@ -6,9 +6,10 @@
 //
 // Safe inside malloc hooks and signal handlers: no allocation, no locks, no system calls, no
 // libc other than _dl_find_object (which glibc makes lock-free and async-signal-safe for
-// exactly this use). Every loop is bounded, and reads never leave the CIE and FDE being read
+// exactly this use), or the recorder's own module table where glibc has none (module_table.h).
+// Every loop is bounded, and reads never leave the CIE and FDE being read
 // (their own length fields bound them) nor the search table (its fde_count bounds it). The
-// memory itself is trusted to be a mapped module's unwind data, as _dl_find_object reports it.
+// memory itself is trusted to be a mapped module's unwind data, as the module lookup reports it.
 //
 // When in doubt the answer is false: a rule this reader does not fully understand, or one
 // whose numbers look implausible, is "not simple".
@@ -45,7 +46,9 @@ inline constexpr uint64_t kSignalContextRip = 40 + 16 * 8;
 
 // The rule that applies at `pc` (an exact instruction address: callers pass return address - 1
 // for all but the innermost frame), read from the .eh_frame of the module that contains pc, found
-// with glibc's _dl_find_object (a weak reference: on a glibc without it, always false).
+// with a ModuleLookup (module_table.h: _dl_find_object, or the recorder's own table before glibc
+// 2.35). InitModuleLookup (and, for the table, InitModuleTable) must have run: before, every pc
+// is in no module.
 // False: pc in no module, no usable .eh_frame_hdr, no FDE covers pc, or the rule is not simple.
 //
 // "Not simple": the CFA is an expression or based on a register other than rsp/rbp, or its

@@ -1,11 +1,7 @@
 #include "frame_shape_cache.h"
 
-#include <dlfcn.h>
-
+#include "module_table.h"
 #include "region.h"  // NonZeroPageBytes
-
-// Weak, as in frame_shape.cc: glibc before 2.35 has no _dl_find_object.
-#pragma weak _dl_find_object
 
 namespace leakscope {
 
@@ -15,10 +11,11 @@ FrameShapeCache::Answer FrameShapeCache::Fill(uintptr_t pc, std::atomic<uint64_t
   // One module lookup answers both questions: where the unwind tables are, and whether pc is in
   // a module at all. A pc in no module (JIT code: every Java sample's walk ends on one) is not
   // cached: a library may be mapped there later, and only dlclose clears the cache.
-  dl_find_object module;
-  if (&_dl_find_object == nullptr || _dl_find_object(reinterpret_cast<void*>(pc), &module) != 0) {
-    return Answer::kNoModule;
-  }
+  // The lookup's scope covers every read of the module's unwind tables: a dlclose waits for it.
+  ModuleLookup lookup;
+  const uint8_t* eh_frame_hdr = nullptr;
+  ModuleLookup::Result found = lookup.Find(pc, &eh_frame_hdr);
+  if (found == ModuleLookup::Result::kNoModule) return Answer::kNoModule;
   FrameShape shape;
   uint64_t page = pc >> kIndexBits;
   bool cacheable = page != 0 && page <= kPageMask;
@@ -26,8 +23,8 @@ FrameShapeCache::Answer FrameShapeCache::Fill(uintptr_t pc, std::atomic<uint64_t
     if (cacheable) entry->store(page | code << kRbpShift, std::memory_order_relaxed);
     return answer;
   };
-  if (module.dlfo_eh_frame == nullptr ||
-      !FindFrameShapeInEhFrameHdr(static_cast<const uint8_t*>(module.dlfo_eh_frame), pc, &shape)) {
+  if (found == ModuleLookup::Result::kNoEhFrameHdr ||
+      !FindFrameShapeInEhFrameHdr(eh_frame_hdr, pc, &shape)) {
     return cache_no_step(kUnsupportedCode, Answer::kUnsupported);
   }
   if (shape.outermost) return cache_no_step(kOutermostCode, Answer::kOutermost);

@@ -12,6 +12,7 @@
 #include "fork_gate.h"
 #include "java_stacks.h"
 #include "module_registry.h"
+#include "module_table.h"
 #include "raw_log.h"
 #include "recorder.h"
 
@@ -51,6 +52,7 @@ pid_t g_own_pid = 0;
 void AfterForkInChild() {
   ReentrancyGuard guard;
   bool quiescent = ResetForkGateInChild();
+  ResetModuleLookupsInChild();
   g_own_pid = getpid();
   if (!g_recorder.ready()) return;
   ResetRecorderAfterFork(guard);
@@ -70,6 +72,9 @@ void AfterForkInChild() {
 __attribute__((constructor)) void StartRecorder() {
   ReentrancyGuard guard;
   if (!EnsureInitialized()) return;
+  // Here, not in EnsureInitialized: that may run inside the first allocation hook, and filling
+  // the table takes the loader's lock. Without _dl_find_object, walks before it find no module.
+  InitModuleTable();
   g_own_pid = getpid();
   if (!g_recorder.options.follow_children) RemoveSelfFromLdPreload();
   pthread_atfork(PrepareFork, ParentAfterFork, AfterForkInChild);

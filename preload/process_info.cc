@@ -1,5 +1,6 @@
 #include "process_info.h"
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <malloc.h>
@@ -12,6 +13,32 @@
 
 namespace leakscope {
 namespace {
+
+// malloc's own figures. mallinfo2 (glibc 2.33) is looked up at run time, since a direct call
+// would make the library need GLIBC_2.33; before it, mallinfo's int fields serve, and they wrap
+// past 2 GiB (read as unsigned, they are right up to 4 GiB, modulo 4 GiB beyond: the dump's
+// malloc_* figures are then low, and RSS is the figure to trust).
+struct MallocFigures {
+  uint64_t arena, hblkhd, uordblks, fordblks;
+};
+MallocFigures ReadMallocFigures() {
+  struct Mallinfo2 {  // glibc's struct mallinfo2: ten size_t fields
+    size_t arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost;
+  };
+  using Mallinfo2Fn = Mallinfo2 (*)();
+  using MallinfoFn = struct mallinfo (*)();
+  // Looked up once, on the dumper thread (dlsym takes the loader's lock: never in a hook).
+  static const auto mallinfo2_fn = reinterpret_cast<Mallinfo2Fn>(dlsym(RTLD_DEFAULT, "mallinfo2"));
+  if (mallinfo2_fn != nullptr) {
+    Mallinfo2 info = mallinfo2_fn();
+    return {info.arena, info.hblkhd, info.uordblks, info.fordblks};
+  }
+  static const auto mallinfo_fn = reinterpret_cast<MallinfoFn>(dlsym(RTLD_DEFAULT, "mallinfo"));
+  if (mallinfo_fn == nullptr) return {};
+  struct mallinfo info = mallinfo_fn();
+  return {static_cast<unsigned>(info.arena), static_cast<unsigned>(info.hblkhd),
+          static_cast<unsigned>(info.uordblks), static_cast<unsigned>(info.fordblks)};
+}
 
 std::string ReadSmallFile(const char* path) {
   std::string text;
@@ -74,7 +101,7 @@ format::MemoryFixed ReadProcessMemory(const ReentrancyGuard&) {
   memory.rss_bytes = StatusField(status, "VmRSS:");
   memory.rss_peak_bytes = StatusField(status, "VmHWM:");
   memory.vm_bytes = StatusField(status, "VmSize:");
-  struct mallinfo2 info = mallinfo2();
+  MallocFigures info = ReadMallocFigures();
   memory.malloc_arena_bytes = info.arena;
   memory.malloc_mmap_bytes = info.hblkhd;
   memory.malloc_in_use_bytes = info.uordblks + info.hblkhd;

@@ -72,6 +72,10 @@ int ResolveDlclose(void* handle) {
   ResolveAll();
   return real::dlclose(handle);
 }
+void* ResolveDlopen(const char* file, int mode) {
+  ResolveAll();
+  return real::dlopen(file, mode);
+}
 
 // The start of our own image, for telling our definitions from others (dladdr, not a symbol
 // address: taking &malloc here would give whatever malloc the program's calls bind to).
@@ -109,6 +113,7 @@ MallocFn valloc = ResolveValloc;
 MallocFn pvalloc = ResolvePvalloc;
 UsableSizeFn malloc_usable_size = ResolveUsableSize;
 DlcloseFn dlclose = ResolveDlclose;
+DlopenFn dlopen = ResolveDlopen;
 
 bool DefinedByUs(const void* function) {
   Dl_info info;
@@ -131,6 +136,7 @@ void ResolveAll() {
   MallocFn pva = Lookup<MallocFn>("pvalloc", __libc_pvalloc);
   UsableSizeFn us = Lookup<UsableSizeFn>("malloc_usable_size", nullptr);
   DlcloseFn dc = Lookup<DlcloseFn>("dlclose", nullptr);
+  DlopenFn dop = Lookup<DlopenFn>("dlopen", nullptr);
   real::malloc = m;
   real::free = f;
   real::calloc = c;
@@ -142,6 +148,7 @@ void ResolveAll() {
   real::pvalloc = pva;
   real::malloc_usable_size = us;
   real::dlclose = dc;
+  real::dlopen = dop;
   t_state.resolving = was_resolving;
 }
 

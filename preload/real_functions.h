@@ -19,6 +19,7 @@ using MemalignFn = void* (*)(size_t, size_t);
 using PosixMemalignFn = int (*)(void**, size_t, size_t);
 using UsableSizeFn = size_t (*)(void*);
 using DlcloseFn = int (*)(void*);
+using DlopenFn = void* (*)(const char*, int);
 
 extern MallocFn malloc;
 extern FreeFn free;
@@ -31,6 +32,7 @@ extern MallocFn valloc;
 extern MallocFn pvalloc;
 extern UsableSizeFn malloc_usable_size;
 extern DlcloseFn dlclose;
+extern DlopenFn dlopen;
 
 // Looks up all of the above. Safe to call repeatedly and from several threads.
 void ResolveAll();

@@ -2,6 +2,7 @@
 
 #include <link.h>  // ElfW()
 
+#include "module_table.h"
 #include "options.h"
 
 // The ELF header of this shared object, placed by the linker at the start of our first segment.
@@ -48,7 +49,10 @@ constinit FrameShapeCache g_frame_shapes;
 
 void ForgetFrameShapes() { g_frame_shapes.Clear(); }
 
-void InitUnwinder() { FindSelf(); }
+void InitUnwinder() {
+  FindSelf();
+  InitModuleLookup();
+}
 
 bool FindProgramFrames(const uint64_t* raw, int n, uint32_t max_depth, ProgramFrames* out) {
   // raw[0] is the pc in the recorder function the walk was inlined into, then come our frames,

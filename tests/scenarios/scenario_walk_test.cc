@@ -51,6 +51,61 @@ TEST(StackWalk, EveryStackReachesItsThreadsFirstFrame) {
   }
 }
 
+// On glibc < 2.35 (no _dl_find_object) the walk finds modules in the recorder's own table, kept
+// by the dlopen and dlclose hooks. LEAKSCOPE_TEST_MODULE_TABLE=1 makes this glibc use it too:
+// every program must give the very same stacks (frames by name, with their counts and bytes) as
+// with _dl_find_object, a library dlopened after start (dlopen_leak) and threads included. Our
+// own frames aside: under the table, the dlopen hook is a frame of its own in allocations made
+// inside dlopen; with _dl_find_object it is a tail call.
+TEST(StackWalk, TheRecordersModuleTableGivesTheSameStacksAsDlFindObject) {
+  struct Case {
+    const char* program;
+    std::vector<std::string> args;
+  };
+  auto stacks = [](const Dump& dump) {
+    SiteFinder f(dump);
+    std::vector<std::string> out;
+    for (const SiteInfo& site : dump.sites) {
+      std::string line = std::to_string(site.fixed.alloc_count) + " x " +
+                         std::to_string(site.fixed.alloc_bytes) + " B:";
+      for (uint64_t pc : site.pcs) {
+        const ModuleInfo* module = f.ModuleAt(pc);
+        if (module != nullptr && Basename(module->path) == "libleakscope.so") continue;
+        line += " " + std::string(f.FunctionAt(pc));
+      }
+      out.push_back(line);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  for (const Case& c : {Case{"stacks", {"deep"}}, Case{"threads_cross_free", {}},
+                        Case{"dlopen_leak", {Library("leaky")}}, Case{"zlib_streams", {}}}) {
+    SCOPED_TRACE(c.program);
+    TempDir with_dlfo, with_table;
+    Dump oracle, dump;
+    ASSERT_TRUE(RunAndLoad(with_dlfo, Program(c.program), Exact(c.args), &oracle));
+    ASSERT_TRUE(RunAndLoad(with_table, Program(c.program),
+                           Exact(c.args, {{"LEAKSCOPE_TEST_MODULE_TABLE", "1"}}), &dump));
+    EXPECT_EQ(stacks(dump), stacks(oracle));
+    EXPECT_EQ(dump.counters.truncated_walks, oracle.counters.truncated_walks);
+    EXPECT_EQ(dump.counters.unwind_failures, 0u);
+  }
+  // The dlopened library's own frames, under the table: found through the dlopen hook.
+  TempDir dir;
+  Dump dump;
+  ASSERT_TRUE(RunAndLoad(dir, Program("dlopen_leak"),
+                         Exact({Library("leaky")}, {{"LEAKSCOPE_TEST_MODULE_TABLE", "1"}}), &dump));
+  SiteFinder f(dump);
+  std::vector<const SiteInfo*> sites = f.SitesAllocatedIn("leaky_alloc");
+  ASSERT_EQ(sites.size(), 1u) << f.DescribeSites();
+  std::vector<std::string> frames = f.Frames(*sites[0]);
+  ASSERT_GE(frames.size(), 4u);
+  EXPECT_EQ(frames[0], "leaky_alloc");
+  EXPECT_EQ(frames[1], "leaky_run");
+  EXPECT_EQ(frames[2], "main");
+  EXPECT_EQ(Totals(f.AllocatedIn("leaky_alloc")), "alloc 5/1665, free 0/0, live 5/1665");
+}
+
 // Through a signal handler: the kernel's signal frame is stepped by the context it saved, and
 // the walk goes on through the interrupted frames to _start.
 TEST(StackWalk, GoesThroughASignalHandlersFrame) {

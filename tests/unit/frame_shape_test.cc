@@ -20,8 +20,14 @@
 // libunwind's entry point, the reference walk (as preload/unwinder.h declares it).
 extern "C" int unw_backtrace(void** buffer, int size);
 
+#include "module_table.h"
+
 namespace leakscope {
 namespace {
+
+// The module lookup, before any test walks: _dl_find_object, or the recorder's own table when
+// LEAKSCOPE_TEST_MODULE_TABLE=1 (the CTest recorder.walks_through_module_table).
+[[maybe_unused]] const bool kModulesReady = (InitModuleTable(), true);
 
 // ---------------------------------------------------------------------------------------------
 // Walks of real stacks, compared with libunwind's.
@@ -191,6 +197,15 @@ TEST(FrameShapeWalk, ChainThroughLibcQsortMatchesLibunwind) {
   g_qsort_result = nullptr;
   EXPECT_EQ("", result);
   EXPECT_EQ(1, values[0]);
+}
+
+// Whichever way modules are looked up (recorder.walks_through_module_table runs these tests
+// with the recorder's own table), that way is the one in use.
+TEST(FrameShape, UsesTheModuleLookupTheTestAskedFor) {
+  const char* table = getenv("LEAKSCOPE_TEST_MODULE_TABLE");
+  if (table != nullptr && table[0] == '1') {
+    EXPECT_TRUE(ModuleTableInUse());
+  }
 }
 
 TEST(FrameShape, FunctionEntryIsRspPlus8) {

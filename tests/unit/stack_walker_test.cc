@@ -21,8 +21,14 @@
 
 extern "C" int unw_backtrace(void** buffer, int size);
 
+#include "module_table.h"
+
 namespace leakscope {
 namespace {
+
+// The module lookup, before any test walks: _dl_find_object, or the recorder's own table when
+// LEAKSCOPE_TEST_MODULE_TABLE=1 (the CTest recorder.walks_through_module_table).
+[[maybe_unused]] const bool kModulesReady = (InitModuleTable(), true);
 
 FrameShapeCache g_cache;
 
