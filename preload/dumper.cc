@@ -19,7 +19,9 @@
 #include "dump_dir.h"
 #include "dump_file.h"
 #include "dump_retention.h"
+#include "fork_gate.h"
 #include "module_registry.h"
+#include "module_table.h"
 #include "private_fd_table.h"
 #include "raw_log.h"
 #include "recorder.h"
@@ -254,6 +256,11 @@ void* DumperMain(void*) {
                   static_cast<long>((wake - now) % 1'000'000'000)};
       while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
       }
+    }
+    if (ModuleTableInUse()) {
+      // Modules loaded by a dlopen the hook passed on as a tail call (hooks_dl.cc).
+      ForkSection section(guard);
+      RefreshModuleTable();
     }
     bool due = interval != 0 && MonotonicNs() >= next_periodic;
     if (TakeTrigger() || due) WriteDump(guard);

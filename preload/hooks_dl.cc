@@ -1,5 +1,7 @@
 // dlopen and dlclose: keep the stack walk's module lookup (module_table.h) and the dumper's
 // module registry in step with what is loaded.
+#include <string.h>
+
 #include "export.h"
 #include "fork_gate.h"
 #include "module_registry.h"
@@ -10,14 +12,26 @@
 
 using namespace leakscope;
 
-// Only glibc < 2.35 (the recorder's own module table) needs to see a new module. Everywhere else
-// this is a tail call, and that matters: glibc's dlopen searches the DT_RUNPATH of the module
-// that called it, found from its return address. Through a tail call that is the program's
-// module; through a normal call it would be ours, which has none. So on old glibcs a library
-// that dlopens a bare name found only through its own RUNPATH will not find it under the
-// recorder (absolute paths, LD_LIBRARY_PATH, the executable's RPATH and ld.so.cache still work).
+namespace {
+
+// Whether dlopen(file) finds its file without asking who called: a path with a slash and no
+// dynamic string token. A bare name is searched in the DT_RPATH/DT_RUNPATH of the module that
+// called dlopen, and $ORIGIN expands to that module's directory; glibc finds that module from
+// dlopen's return address.
+bool LoadsByPath(const char* file) {
+  return file != nullptr && strchr(file, '/') != nullptr && strchr(file, '$') == nullptr;
+}
+
+}  // namespace
+
+// Only glibc < 2.35 (the recorder's own module table) needs to see a new module, and only there
+// is this more than a tail call. A normal call would make glibc take libleakscope for the caller
+// (above): a library that dlopens a bare name found through its own RUNPATH (CUDA's pip wheels
+// do) would not find it under the recorder. So only loads by path get the immediate refresh,
+// after a normal call; everything else stays a tail call, and the dumper adds the module within a
+// second (walks through it stop at its first frame until then: short stacks, nothing worse).
 LEAKSCOPE_EXPORT void* dlopen(const char* file, int mode) {
-  if (!ModuleTableInUse()) return real::dlopen(file, mode);
+  if (!ModuleTableInUse() || !LoadsByPath(file)) return real::dlopen(file, mode);
   void* handle = real::dlopen(file, mode);
   if (handle != nullptr) {
     ReentrancyGuard guard;

@@ -17,11 +17,9 @@ add_test(NAME package_install_layout
                  -DLEAKY_SITES_CHECK=${CMAKE_CURRENT_LIST_DIR}/analyzer/run_leaky_sites.cmake
                  -P ${PACKAGE_TEST_DIR}/install_layout.cmake)
 
-# The analyzer's glibc floor, checked with readelf here until scripts/check-glibc-floor (issue
-# 14's library check) is in main; then that script should check this file too.
+# The analyzer's glibc floor: the same check as the library's (glibc_floor_library).
 add_test(NAME package_analyzer_glibc_floor
-         COMMAND ${CMAKE_COMMAND} -DFILE=$<TARGET_FILE:leakscope>
-                 -P ${PACKAGE_TEST_DIR}/glibc_floor.cmake)
+         COMMAND ${PROJECT_SOURCE_DIR}/scripts/check-glibc-floor $<TARGET_FILE:leakscope>)
 
 # ...and shown: it runs in an empty root directory (a Java golden dump: it names its recorder).
 add_test(NAME package_analyzer_runs_in_empty_root

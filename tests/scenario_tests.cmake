@@ -62,6 +62,11 @@ scenario_program(cxx_new SOURCES ${SCENARIO_SRC}/cxx_new.cc)
 scenario_program(threads_cross_free LIBS Threads::Threads)
 scenario_program(fork_exec LIBS ${CMAKE_DL_LIBS})
 scenario_program(dlopen_leak LIBS ${CMAKE_DL_LIBS})
+# The same program with a RUNPATH: dlopen("libleaky.so") is found only through it, which glibc
+# searches only when it sees this program as dlopen's caller.
+scenario_program(dlopen_runpath SOURCES ${SCENARIO_SRC}/dlopen_leak.c LIBS ${CMAKE_DL_LIBS})
+set_target_properties(scenario_dlopen_runpath PROPERTIES SKIP_BUILD_RPATH TRUE)
+target_link_options(scenario_dlopen_runpath PRIVATE "LINKER:--enable-new-dtags,-rpath,${SCENARIO_OUT}")
 scenario_program(calloc_overflow)
 scenario_program(zlib_streams LIBS ZLIB::ZLIB)
 scenario_program(zlib_window LIBS ZLIB::ZLIB)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # bin/leakscope runs in a root directory that holds nothing but itself and a dump: no libc, no
-# ld.so, no /etc, no /usr/share/zoneinfo. What readelf says (glibc_floor.cmake), shown by running:
+# ld.so, no /etc, no /usr/share/zoneinfo. What scripts/check-glibc-floor says, shown by running:
 # such a binary runs on any x86-64 Linux, whatever its glibc. Skipped (77) without the rights
 # to chroot (root, or a user namespace).
 # Usage: empty_root.sh LEAKSCOPE DUMP WORKDIR

@@ -106,6 +106,29 @@ TEST(StackWalk, TheRecordersModuleTableGivesTheSameStacksAsDlFindObject) {
   EXPECT_EQ(Totals(f.AllocatedIn("leaky_alloc")), "alloc 5/1665, free 0/0, live 5/1665");
 }
 
+// Under the table, a dlopen of a bare name stays a tail call: glibc must see the program as the
+// caller, or it would not search the program's RUNPATH (the only place libleaky.so is found) and
+// the program's dlopen would fail under the recorder. The dumper adds the module within a second;
+// the program waits 1.5 s before leaking, so the leak's stack goes through the library to main.
+TEST(StackWalk, ABareNameDlopenUnderTheModuleTableStillSearchesTheCallersRunpath) {
+  TempDir dir;
+  Dump dump;
+  RunResult run;
+  ASSERT_TRUE(RunAndLoad(dir, Program("dlopen_runpath"),
+                         Exact({"libleaky.so", "1500"}, {{"LEAKSCOPE_TEST_MODULE_TABLE", "1"}}),
+                         &dump, &run))
+      << run.err;
+  SiteFinder f(dump);
+  EXPECT_EQ(Totals(f.AllocatedIn("leaky_alloc")), "alloc 5/1665, free 0/0, live 5/1665")
+      << f.DescribeSites();
+  std::vector<const SiteInfo*> sites = f.SitesAllocatedIn("leaky_alloc");
+  ASSERT_EQ(sites.size(), 1u) << f.DescribeSites();
+  std::vector<std::string> frames = f.Frames(*sites[0]);
+  ASSERT_GE(frames.size(), 3u);
+  EXPECT_EQ(frames[1], "leaky_run");
+  EXPECT_EQ(frames[2], "main");
+}
+
 // Through a signal handler: the kernel's signal frame is stepped by the context it saved, and
 // the walk goes on through the interrupted frames to _start.
 TEST(StackWalk, GoesThroughASignalHandlersFrame) {
