@@ -65,21 +65,11 @@ FORWARD(int, __pthread_key_create, (pthread_key_t * key, void (*destructor)(void
  * nanoseconds slower in a single-threaded program. */
 HIDDEN char __libc_single_threaded = 0;
 
-/* The kernel's struct stat is glibc's on x86-64, so the system calls fill it as glibc would. */
-static int SyscallResult(long rc) {
-  if (rc < 0 && rc > -4096) {
-    errno = (int)-rc;
-    return -1;
-  }
-  return (int)rc;
-}
-HIDDEN int stat(const char* path, struct stat* out) {
-  return SyscallResult(syscall(SYS_stat, path, out));
-}
-HIDDEN int lstat(const char* path, struct stat* out) {
-  return SyscallResult(syscall(SYS_lstat, path, out));
-}
-HIDDEN int fstat(int fd, struct stat* out) { return SyscallResult(syscall(SYS_fstat, fd, out)); }
+/* The kernel's struct stat is glibc's on x86-64, so the system calls fill it as glibc would.
+ * syscall(2) itself returns -1 and sets errno on failure. */
+HIDDEN int stat(const char* path, struct stat* out) { return (int)syscall(SYS_stat, path, out); }
+HIDDEN int lstat(const char* path, struct stat* out) { return (int)syscall(SYS_lstat, path, out); }
+HIDDEN int fstat(int fd, struct stat* out) { return (int)syscall(SYS_fstat, fd, out); }
 
 /* Only the calling thread is ever named (the dumper names itself). */
 HIDDEN int pthread_setname_np(pthread_t thread, const char* name) {
