@@ -81,6 +81,25 @@ size_t CountDumps(const std::string& dir, pid_t pid) {
   return count;
 }
 
+// Where the recorder put the child's dumps: `dir` itself, or, when `dir` is not ours alone (a
+// shared or world-writable directory), the private subdirectory it made there,
+// leakscope-<uid> or leakscope-<uid>-XXXXXX (docs/dump-format.md, "Files").
+std::string DumpsDirectoryOf(const std::string& dir, pid_t pid, size_t* count) {
+  *count = CountDumps(dir, pid);
+  if (*count != 0) return dir;
+  std::string mine = absl::StrCat("leakscope-", getuid());
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name != mine && !name.starts_with(mine + "-")) continue;
+    if (size_t n = CountDumps(entry.path().string(), pid); n != 0) {
+      *count = n;
+      return entry.path().string();
+    }
+  }
+  return dir;
+}
+
 // A JVM launcher: `java` found on PATH, or a path to one (/usr/lib/jvm/.../bin/java).
 bool IsJavaCommand(const std::string& command) {
   return std::filesystem::path(command).filename() == "java";
@@ -203,10 +222,11 @@ int RunCommand(const std::vector<std::string>& args, const std::string& self_exe
     }
   }
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  size_t dumps = CountDumps(dir, child);
+  size_t dumps = 0;
+  std::string found = DumpsDirectoryOf(dir, child, &dumps);
   fprintf(stderr, "leakscope: %s exited with status %d; %zu dump%s of pid %d in %s\n",
-          command[0].c_str(), code, dumps, dumps == 1 ? "" : "s", child, dir.c_str());
-  fprintf(stderr, "leakscope: analyse with: leakscope trend %s\n", dir.c_str());
+          command[0].c_str(), code, dumps, dumps == 1 ? "" : "s", child, found.c_str());
+  fprintf(stderr, "leakscope: analyse with: leakscope trend %s\n", found.c_str());
   return code;
 }
 

@@ -2,6 +2,7 @@
 // line on stderr naming the file, never a crash or a hang.
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -186,6 +187,23 @@ TEST_F(BadInputTest, UsageErrorsExitTwo) {
   RunResult version = RunLeakscope("--version", dir_);
   EXPECT_EQ(version.status, 0);
   EXPECT_TRUE(version.out.starts_with("leakscope ")) << version.out;
+}
+
+// `run --dir` naming a directory that is not ours alone (world-writable, like /tmp): the recorder
+// writes into its private subdirectory there, and `run` must count and name the dumps where they
+// are, not report none.
+TEST_F(BadInputTest, RunFindsTheDumpsInTheRecordersPrivateSubdirectory) {
+  std::string shared = dir_ + "/shared";
+  ASSERT_EQ(mkdir(shared.c_str(), 0777), 0);
+  ASSERT_EQ(chmod(shared.c_str(), 01777), 0);
+  RunResult r = RunLeakscope("run --dir " + shared + " -- /bin/true", dir_);
+  EXPECT_EQ(r.status, 0) << r.err;
+  std::string mine = shared + "/leakscope-" + std::to_string(getuid());
+  EXPECT_NE(r.err.find("; 1 dump of pid "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(" in " + mine + "\n"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("leakscope: analyse with: leakscope trend " + mine + "\n"),
+            std::string::npos)
+      << r.err;
 }
 
 }  // namespace
