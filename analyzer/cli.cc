@@ -113,7 +113,7 @@ std::vector<std::string> ArgParser::Values(std::string_view name) const {
 bool CheckRecorderInterval(std::string_view text, std::string* error) {
   uint64_t ns = 0;
   std::string value(text);  // the recorder's own parser, so both read the value alike
-  if (ParseDuration(value.c_str(), &ns) && (ns == 0 || ns >= 100'000'000)) return true;
+  if (ParseDuration(value.c_str(), &ns) && (ns == 0 || ns >= kMinIntervalNs)) return true;
   *error = absl::StrCat(
       "--interval needs 0 or a duration of at least 100ms such as 500ms, 30s or 5m, not '",
       AV(text), "'");
@@ -123,7 +123,7 @@ bool CheckRecorderInterval(std::string_view text, std::string* error) {
 bool CheckRecorderSampleBytes(std::string_view text, std::string* error) {
   uint64_t bytes = 0;
   std::string value(text);  // the recorder's own parser, so both read the value alike
-  if (ParseSize(value.c_str(), &bytes) && bytes > 0 && bytes <= (uint64_t{1} << 40)) return true;
+  if (ParseSize(value.c_str(), &bytes) && bytes > 0 && bytes <= kMaxSampleBytes) return true;
   *error = absl::StrCat("--sample-bytes needs a positive byte count such as 1, 4096 or 128K, not '",
                         AV(text), "'");
   return false;

@@ -16,6 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "cli.h"
 #include "commands.h"
+#include "dump_file_names.h"
 
 namespace leakscope {
 namespace {
@@ -61,7 +62,7 @@ std::string DefaultDumpDir() {
     std::vector<std::string> parts = absl::StrSplit(dirs, ',', absl::SkipEmpty());
     if (!parts.empty()) return parts[0];
   }
-  return absl::StrCat("/tmp/leakscope-", getuid());
+  return dump_files::DefaultDumpDirectory(geteuid());  // the recorder's default, $TMPDIR too
 }
 
 pid_t g_child = 0;
@@ -71,12 +72,13 @@ void ForwardSignal(int sig) {
 }
 
 size_t CountDumps(const std::string& dir, pid_t pid) {
-  std::string prefix = absl::StrCat("leakscope.", pid, ".");
   size_t count = 0;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    int dump_pid;
+    uint64_t seq;
     std::string name = entry.path().filename().string();
-    if (name.starts_with(prefix) && name.ends_with(".dump")) ++count;
+    if (dump_files::ParseDumpName(name.c_str(), &dump_pid, &seq) && dump_pid == pid) ++count;
   }
   return count;
 }
@@ -87,7 +89,7 @@ size_t CountDumps(const std::string& dir, pid_t pid) {
 std::string DumpsDirectoryOf(const std::string& dir, pid_t pid, size_t* count) {
   *count = CountDumps(dir, pid);
   if (*count != 0) return dir;
-  std::string mine = absl::StrCat("leakscope-", getuid());
+  std::string mine = dump_files::PrivateDirectoryName(geteuid());
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     std::string name = entry.path().filename().string();
@@ -162,7 +164,13 @@ int RunCommand(const std::vector<std::string>& args, const std::string& self_exe
 
   std::string dir = parser.Value("dir").value_or(DefaultDumpDir());
   dir = std::filesystem::absolute(dir, ec).lexically_normal().string();
-  if (!ec) std::filesystem::create_directories(dir, ec);
+  // Made 0700 (its parents as usual), not with the umask's mode: the recorder checks it as it
+  // checks its own default (owner, mode, no symlink) and keeps to a private subdirectory of it
+  // when it is shared.
+  if (!ec) std::filesystem::create_directories(std::filesystem::path(dir).parent_path(), ec);
+  if (!ec && mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    ec = std::error_code(errno, std::generic_category());
+  }
   if (ec) {
     fprintf(stderr, "leakscope run: cannot create the dump directory %s: %s\n", dir.c_str(),
             ec.message().c_str());

@@ -15,6 +15,7 @@
 #include "atomic_file.h"
 #include "cli.h"
 #include "commands.h"
+#include "dump_file_names.h"
 #include "text_escape.h"
 #include "unpack.h"
 
@@ -171,7 +172,10 @@ int UnpackCommand(const std::vector<std::string>& args) {
             write_failed = true;
             return;
           }
-          std::string name = absl::StrCat("leakscope.", p.pid, ".", p.seq, ".dump");
+          char dump_name[96];
+          dump_files::FormatDumpName(dump_name, sizeof(dump_name), static_cast<int>(p.pid),
+                                     static_cast<uint64_t>(p.seq));
+          std::string name = dump_name;
           struct stat st;
           if (fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
             if (SameBytes(dir_fd, name, dump.bytes)) {

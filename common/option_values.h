@@ -19,6 +19,13 @@ bool ParseDuration(const char* text, uint64_t* out_ns);
 // Each returns false on a bad value (empty, a sign, a fraction, spaces, an unknown unit, or more
 // than 64 bits) and leaves *out untouched.
 
+// Bounds the recorder enforces on its settings, and the analyzer on the values it passes to it
+// (`run`, `spark-conf`): LEAKSCOPE_SAMPLE_BYTES is 1..kMaxSampleBytes; LEAKSCOPE_INTERVAL is 0
+// (no periodic dumps) or at least kMinIntervalNs, since a dump takes milliseconds of the
+// dumper thread and a dump directory fills quickly.
+inline constexpr uint64_t kMaxSampleBytes = uint64_t{1} << 40;
+inline constexpr uint64_t kMinIntervalNs = 100'000'000;  // 100ms
+
 // LEAKSCOPE_PROCESS and `trend --process`: whether `name` is one of the comma-separated entries
 // of `list` (exact, case-sensitive; spaces around entries and empty entries are ignored).
 bool NameInList(const char* list, const char* name);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dump_file_names.h"
 #include "raw_log.h"
 #include "warn_limiter.h"
 
@@ -61,7 +62,7 @@ bool MakePrivate(const std::string& dir, char* why, size_t why_size) {
 // Reusing keeps the dumps of every process of a run together while the usual name is taken,
 // instead of one new directory per process. "" on failure.
 std::string MakeFreshPrivate(const std::string& parent) {
-  const std::string prefix = "leakscope-" + std::to_string(geteuid()) + "-";
+  const std::string prefix = dump_files::PrivateDirectoryName(geteuid()) + "-";
   if (DIR* dir = opendir(parent.c_str())) {
     std::string found;
     char why[160];
@@ -86,7 +87,7 @@ std::string MakeFreshPrivate(const std::string& parent) {
 }
 
 std::string PrivateSubdirectory(const std::string& parent) {
-  return parent + "/leakscope-" + std::to_string(geteuid());
+  return parent + "/" + dump_files::PrivateDirectoryName(geteuid());
 }
 
 // `path` as an absolute path, resolved once (symlinks included): the program may chdir later,
@@ -156,11 +157,7 @@ DumpDirectory Configured(const char* configured, const char* source) {
 
 }  // namespace
 
-std::string DefaultDumpDirectory() {
-  const char* tmp = getenv("TMPDIR");
-  std::string base = (tmp != nullptr && tmp[0] == '/') ? tmp : "/tmp";
-  return PrivateSubdirectory(base);
-}
+std::string DefaultDumpDirectory() { return dump_files::DefaultDumpDirectory(geteuid()); }
 
 DumpDirectory ChooseDumpDirectory(const ReentrancyGuard&, const char* configured_dir) {
   bool chosen_failed = false;

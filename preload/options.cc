@@ -27,7 +27,7 @@ struct OptionSpec {
 constexpr OptionSpec kSpecs[] = {
     {"LEAKSCOPE_DISABLE", Kind::kBool, &Options::disable, nullptr, 0, 0,
      "1: every hook passes straight through"},
-    {"LEAKSCOPE_SAMPLE_BYTES", Kind::kSize, nullptr, &Options::sample_bytes, 1, 1ull << 40,
+    {"LEAKSCOPE_SAMPLE_BYTES", Kind::kSize, nullptr, &Options::sample_bytes, 1, kMaxSampleBytes,
      "mean bytes between samples (Poisson); 1 = record every allocation"},
     {"LEAKSCOPE_DEPTH", Kind::kSize, nullptr, &Options::depth, 1, kMaxDepth,
      "native frames kept per stack"},
@@ -78,7 +78,7 @@ void Apply(const OptionSpec& spec, const char* value, Options* options) {
     }
     case Kind::kDuration: {
       uint64_t ns;
-      if (!ParseDuration(value, &ns) || (ns != 0 && ns < 100'000'000)) {
+      if (!ParseDuration(value, &ns) || (ns != 0 && ns < kMinIntervalNs)) {
         return Warn(spec, value, "0 or a duration of at least 100ms such as 500ms, 30s, 5m");
       }
       options->*spec.number = ns;

@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dump_file_names.h"
+
 namespace leakscope {
 namespace {
 
@@ -20,17 +22,9 @@ constexpr int64_t kAnyPidAgeSeconds = 24 * 3600;
 
 // The pid of ".leakscope.<pid>.<seq>.dump.tmp", or 0 when the name is not of that shape.
 pid_t TempOwnerPid(const char* name) {
-  static constexpr char kPrefix[] = ".leakscope.";
-  static constexpr char kSuffix[] = ".dump.tmp";
-  if (strncmp(name, kPrefix, sizeof(kPrefix) - 1) != 0) return 0;
-  const char* p = name + sizeof(kPrefix) - 1;
-  char* end;
-  long pid = strtol(p, &end, 10);
-  if (end == p || *end != '.' || pid <= 0 || *p == '+' || *p == '-') return 0;
-  p = end + 1;
-  strtoull(p, &end, 10);  // the seq: only its shape matters
-  if (end == p || *p == '+' || *p == '-' || strcmp(end, kSuffix) != 0) return 0;
-  return static_cast<pid_t>(pid);
+  int pid;
+  uint64_t seq;
+  return dump_files::ParseTempName(name, &pid, &seq) ? static_cast<pid_t>(pid) : 0;
 }
 
 bool Stale(pid_t pid, int64_t age_seconds) {

@@ -17,7 +17,7 @@ add_library(leakscope_test_support STATIC
   support/site_finder.cc)
 target_include_directories(leakscope_test_support PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/support)
 target_link_libraries(leakscope_test_support PUBLIC leakscope_dumpfmt GTest::gtest
-                                             PRIVATE PkgConfig::LIBELF)
+                                             PRIVATE leakscope_dump_file_names PkgConfig::LIBELF)
 
 # Every allocation at the line and in the function it is written in: -O1 keeps the code honest,
 # no inlining of the marked functions, no sibling calls, no malloc/free pairs optimised away, no

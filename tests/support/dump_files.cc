@@ -1,19 +1,19 @@
 #include "dump_files.h"
 
 #include <algorithm>
-#include <regex>
 
+#include "dump_file_names.h"
 #include "temp_dir.h"
 
 namespace leakscope::testing {
 
 std::vector<DumpFile> ListDumps(const std::string& dir) {
-  static const std::regex kName(R"(leakscope\.([0-9]+)\.([0-9]+)\.dump)");
   std::vector<DumpFile> dumps;
   for (const std::string& name : ListDir(dir)) {
-    std::smatch m;
-    if (!std::regex_match(name, m, kName)) continue;
-    dumps.push_back({static_cast<pid_t>(std::stol(m[1])), std::stoull(m[2]), dir + "/" + name});
+    int pid;
+    uint64_t seq;
+    if (!dump_files::ParseDumpName(name.c_str(), &pid, &seq)) continue;
+    dumps.push_back({static_cast<pid_t>(pid), seq, dir + "/" + name});
   }
   std::sort(dumps.begin(), dumps.end(), [](const DumpFile& a, const DumpFile& b) {
     return a.pid != b.pid ? a.pid < b.pid : a.seq < b.seq;
