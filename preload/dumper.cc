@@ -18,6 +18,7 @@
 #include "dump_builder.h"
 #include "dump_dir.h"
 #include "dump_file.h"
+#include "dump_file_names.h"
 #include "dump_retention.h"
 #include "fork_gate.h"
 #include "module_registry.h"
@@ -50,19 +51,22 @@ int64_t MonotonicNs() {
   return ts.tv_sec * 1'000'000'000ll + ts.tv_nsec;
 }
 
-// <dir>/leakscope.<pid>.<seq>.dump, and the hidden temporary it is written under.
+// <dir>/leakscope.<pid>.<seq>.dump, and the hidden temporary it is written under (dump_file_names.h).
 std::string DumpPath(uint64_t seq, bool temporary) {
   char name[96];
-  snprintf(name, sizeof(name), "/%sleakscope.%d.%llu.dump%s", temporary ? "." : "",
-           static_cast<int>(getpid()), static_cast<unsigned long long>(seq),
-           temporary ? ".tmp" : "");
-  return g_dir->path + name;
+  int pid = static_cast<int>(getpid());
+  if (temporary) {
+    dump_files::FormatTempName(name, sizeof(name), pid, seq);
+  } else {
+    dump_files::FormatDumpName(name, sizeof(name), pid, seq);
+  }
+  return g_dir->path + "/" + name;
 }
 
 std::string TriggerPath() {
   char name[64];
-  snprintf(name, sizeof(name), "/leakscope.%d.trigger", static_cast<int>(getpid()));
-  return g_dir->path + name;
+  dump_files::FormatTriggerName(name, sizeof(name), static_cast<int>(getpid()));
+  return g_dir->path + "/" + name;
 }
 
 // An exec'd image keeps its pid: continue after the dumps the previous image left, rather than
@@ -70,14 +74,12 @@ std::string TriggerPath() {
 uint64_t FirstFreeSeq() {
   DIR* dir = opendir(g_dir->path.c_str());
   if (dir == nullptr) return 0;
-  char prefix[48];
-  int prefix_length = snprintf(prefix, sizeof(prefix), "leakscope.%d.", static_cast<int>(getpid()));
   uint64_t next = 0;
   while (dirent* entry = readdir(dir)) {
-    if (strncmp(entry->d_name, prefix, prefix_length) != 0) continue;
-    char* end;
-    unsigned long long seq = strtoull(entry->d_name + prefix_length, &end, 10);
-    if (end != entry->d_name + prefix_length && strcmp(end, ".dump") == 0 && seq + 1 > next) {
+    int pid;
+    uint64_t seq;
+    if (dump_files::ParseDumpName(entry->d_name, &pid, &seq) && pid == getpid() &&
+        seq + 1 > next) {
       next = seq + 1;
     }
   }
@@ -125,10 +127,14 @@ bool RemoveOneOlderDump() {
   return true;
 }
 
-// The dump may not land where it should: say why, at most once an hour (warn_limiter.h).
+// Set while the exit dump is written: its failure is always said, since nothing comes after it.
+bool g_writing_exit_dump = false;
+
+// The dump may not land where it should: say why, at most once an hour (warn_limiter.h), and
+// always for the exit dump.
 void WarnNotWritten(const DumpFileResult& r, const std::string& temp,
                     const std::string& final_name) {
-  if (!WarnAllowed(Problem::kDumpNotWritten)) return;
+  if (!WarnAllowed(Problem::kDumpNotWritten) && !g_writing_exit_dump) return;
   if (r.error == EBADF) {
     RawLog(LogLevel::kWarn, "dump %s not written: the program closed or reused its descriptor",
            final_name.c_str());
@@ -322,7 +328,9 @@ void StartDumper(const ReentrancyGuard& guard) {
 void WriteFinalDump(const ReentrancyGuard& guard) {
   pthread_mutex_lock(&g_dump_mutex);
   RemoveStaleTempsLocked(guard);
+  g_writing_exit_dump = true;
   WriteDumpLocked(guard);
+  g_writing_exit_dump = false;
   g_stopped = true;
   pthread_mutex_unlock(&g_dump_mutex);
 }

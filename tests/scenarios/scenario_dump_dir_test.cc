@@ -404,6 +404,38 @@ TEST(DumpDirScenario, FullDiskGivesUpAnOlderDumpForTheExitDump) {
   EXPECT_EQ(SiteFinder(last).AllocatedIn("grow").live_bytes, 8000u) << "the exit dump";
 }
 
+// A disk too small for a second dump: the periodic dumps that fail are warned about once (the
+// rate limit), but the exit dump's failure is always said, since nothing comes after it. A
+// one-page tmpfs holds the first dump, which is never given up.
+TEST(DumpDirScenario, AFailedExitDumpIsAlwaysWarnedAbout) {
+  RunOptions probe;
+  probe.prefix = {"/usr/bin/unshare", "--mount"};
+  if (geteuid() != 0 || access("/usr/bin/unshare", X_OK) != 0 ||
+      RunProgram("/bin/true", probe).exit_code != 0) {
+    GTEST_SKIP() << "needs root and mount namespaces, to mount a small tmpfs";
+  }
+  TempDir dir;
+  RunOptions options = Exact({}, {{"LEAKSCOPE_INTERVAL", "100ms"}});
+  options.preload.clear();  // only the final program, not unshare and sh
+  options.env["LEAKSCOPE_DIR"] = dir.path();
+  options.env["LEAKSCOPE_TEST_PRELOAD"] = kPreload;
+  options.prefix = {"/usr/bin/unshare",
+                    "--mount",
+                    "--propagation",
+                    "private",
+                    "/bin/sh",
+                    "-c",
+                    "mount -t tmpfs -o size=4k,mode=0700 tmpfs \"$LEAKSCOPE_DIR\" && "
+                    "LD_PRELOAD=\"$LEAKSCOPE_TEST_PRELOAD\" \"$0\" \"$@\""};
+  RunResult run = RunProgram(Program("periodic"), options);
+  ASSERT_EQ(run.exit_code, 0) << run.Describe();
+  std::vector<std::string> lines = Lines(run.err);
+  ASSERT_EQ(lines.size(), 2u) << run.err;
+  EXPECT_EQ(CountLines(run.err, "leakscope: cannot write dump "), 2u) << run.err;
+  EXPECT_NE(lines[0], lines[1]) << "two different dumps: a periodic one, then the exit dump";
+  EXPECT_NE(lines[1].find("No space left on device"), std::string::npos) << lines[1];
+}
+
 // Item 8: the temporary is fsynced before the rename publishes it, and the directory after.
 TEST(DumpDirScenario, DumpIsSyncedBeforeItsRenameAndTheDirectoryAfter) {
   if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "needs strace";
