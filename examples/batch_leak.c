@@ -1,4 +1,4 @@
-// A batch job with one native leak, for scripts/demo (until the JVM demo of issue 4 replaces it).
+// A batch job with one native leak, for `scripts/demo --c`: the C counterpart of the JVM demo.
 //
 // Every batch it: reads "metadata" into a buffer that a buggy cache keeps forever (the leak:
 // 48 KiB per batch from cache_table_metadata); builds per-batch work buffers and frees them (no

@@ -1,5 +1,8 @@
-// The only symbols libleakscope.so exports are the hooked C functions; everything else is hidden
-// (-fvisibility=hidden), so our code, abseil and xxHash never clash with the host's copies.
+// What libleakscope.so exports (exports.map lists it): the hooked C functions (the malloc family,
+// zlib's stream init and end, dlopen and dlclose), the JVMTI agent's entry points, and
+// JVM_FindClassFromBootLoader (the java launcher's call the recorder joins the JVM through).
+// Everything else is hidden (-fvisibility=hidden), so our code, the static C++ runtime and
+// xxHash never clash with the host's copies.
 #pragma once
 
 // Hooks also live in their own section, so the unwinder can tell an allocation that came through

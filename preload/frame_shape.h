@@ -1,8 +1,8 @@
 // A small reader of x86-64 DWARF call-frame information (.eh_frame) that answers one question:
 // how to step from a frame to its caller, when the answer is one of the few simple shapes that
-// compilers emit for almost every instruction. It exists so the recorder can walk the common
-// case itself and leave libunwind for the rest: whenever these functions return false, the
-// caller falls back to libunwind.
+// compilers emit for almost every instruction. The recorder's stack walk (stack_walker.h) steps
+// only frames it can answer this way: whenever these functions return false, the walk ends there
+// and is counted as truncated, rather than guess.
 //
 // Safe inside malloc hooks and signal handlers: no allocation, no locks, no system calls, no
 // libc other than _dl_find_object (which glibc makes lock-free and async-signal-safe for
