@@ -20,35 +20,24 @@ struct OptionSpec {
   uint64_t Options::*number;  // kSize, kDuration
   uint64_t min;               // kSize
   uint64_t max;
-  const char* doc;
 };
 
-// The one table. Defaults live in struct Options; the README repeats this list in this order.
+// The one table. Defaults live in struct Options; what each means is the README's table, which
+// lists these names in this order (tests/unit/option_docs_test.cc checks it).
 constexpr OptionSpec kSpecs[] = {
-    {"LEAKSCOPE_DISABLE", Kind::kBool, &Options::disable, nullptr, 0, 0,
-     "1: every hook passes straight through"},
-    {"LEAKSCOPE_SAMPLE_BYTES", Kind::kSize, nullptr, &Options::sample_bytes, 1, kMaxSampleBytes,
-     "mean bytes between samples (Poisson); 1 = record every allocation"},
-    {"LEAKSCOPE_DEPTH", Kind::kSize, nullptr, &Options::depth, 1, kMaxDepth,
-     "native frames kept per stack"},
-    {"LEAKSCOPE_MAX_STACKS", Kind::kSize, nullptr, &Options::max_stacks, 16, kMaxStacksLimit,
-     "distinct call stacks kept"},
-    {"LEAKSCOPE_MAX_LIVE", Kind::kSize, nullptr, &Options::max_live, 16, kMaxLiveLimit,
-     "live sampled allocations kept"},
-    {"LEAKSCOPE_MAX_STREAMS", Kind::kSize, nullptr, &Options::max_streams, 16, kMaxStreamsLimit,
-     "open zlib streams kept"},
-    {"LEAKSCOPE_INTERVAL", Kind::kDuration, nullptr, &Options::interval_ns, 0, 0,
-     "time between dumps; 0 = at exit and on demand only"},
-    {"LEAKSCOPE_DIR", Kind::kPath, nullptr, nullptr, 0, 0, "where dumps go"},
-    {"LEAKSCOPE_MAX_DUMPS", Kind::kSize, nullptr, &Options::max_dumps, 2, kMaxDumpsLimit,
-     "dumps of one process kept on disk; beyond it the middle of the series is thinned"},
-    {"LEAKSCOPE_FOLLOW_CHILDREN", Kind::kBool, &Options::follow_children, nullptr, 0, 0,
-     "0: children do not inherit the preload"},
-    {"LEAKSCOPE_LOG", Kind::kLogLevel, nullptr, nullptr, 0, 0, "warn (default) or info"},
-    {"LEAKSCOPE_JAVA_STACKS", Kind::kBool, &Options::java_stacks, nullptr, 0, 0,
-     "0: no Java frames (the library neither joins a running JVM nor acts as its agent)"},
-    {"LEAKSCOPE_PROCESS", Kind::kNames, nullptr, nullptr, 0, 0,
-     "record only processes whose executable has one of these comma-separated base names"},
+    {"LEAKSCOPE_DISABLE", Kind::kBool, &Options::disable, nullptr, 0, 0},
+    {"LEAKSCOPE_SAMPLE_BYTES", Kind::kSize, nullptr, &Options::sample_bytes, 1, kMaxSampleBytes},
+    {"LEAKSCOPE_DEPTH", Kind::kSize, nullptr, &Options::depth, 1, kMaxDepth},
+    {"LEAKSCOPE_MAX_STACKS", Kind::kSize, nullptr, &Options::max_stacks, 16, kMaxStacksLimit},
+    {"LEAKSCOPE_MAX_LIVE", Kind::kSize, nullptr, &Options::max_live, 16, kMaxLiveLimit},
+    {"LEAKSCOPE_MAX_STREAMS", Kind::kSize, nullptr, &Options::max_streams, 16, kMaxStreamsLimit},
+    {"LEAKSCOPE_INTERVAL", Kind::kDuration, nullptr, &Options::interval_ns, 0, 0},
+    {"LEAKSCOPE_DIR", Kind::kPath, nullptr, nullptr, 0, 0},
+    {"LEAKSCOPE_MAX_DUMPS", Kind::kSize, nullptr, &Options::max_dumps, 2, kMaxDumpsLimit},
+    {"LEAKSCOPE_FOLLOW_CHILDREN", Kind::kBool, &Options::follow_children, nullptr, 0, 0},
+    {"LEAKSCOPE_LOG", Kind::kLogLevel, nullptr, nullptr, 0, 0},
+    {"LEAKSCOPE_JAVA_STACKS", Kind::kBool, &Options::java_stacks, nullptr, 0, 0},
+    {"LEAKSCOPE_PROCESS", Kind::kNames, nullptr, nullptr, 0, 0},
 };
 
 void Warn(const OptionSpec& spec, const char* value, const char* expected) {
@@ -106,6 +95,10 @@ void Apply(const OptionSpec& spec, const char* value, Options* options) {
 }
 
 }  // namespace
+
+size_t OptionCount() { return sizeof(kSpecs) / sizeof(kSpecs[0]); }
+
+const char* OptionName(size_t i) { return i < OptionCount() ? kSpecs[i].name : nullptr; }
 
 Options LoadOptions() {
   Options options;

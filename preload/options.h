@@ -1,6 +1,6 @@
 // Every LEAKSCOPE_* environment variable, in one table (options.cc), parsed once at start-up.
 // A bad value gets one "leakscope:" warning naming the variable and the default kept.
-// The README's table lists them in the same order.
+// The README's table documents them, in the table's order (tests/unit/option_docs_test.cc).
 #pragma once
 
 #include <cstddef>
@@ -34,5 +34,9 @@ inline constexpr uint64_t kMaxDumpsLimit = 1ull << 20;  // the first and the new
 
 // Reads the environment (getenv only: no allocation) and warns about bad values.
 Options LoadOptions();
+
+// The variables' names, in the table's order: OptionName(i) for i < OptionCount().
+size_t OptionCount();
+const char* OptionName(size_t i);
 
 }  // namespace leakscope

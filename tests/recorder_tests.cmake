@@ -10,6 +10,7 @@ add_executable(recorder_unit_tests
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/module_table_test.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/option_values_test.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/options_test.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/unit/option_docs_test.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/process_filter_test.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/region_test.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/sampler_test.cc
@@ -19,8 +20,10 @@ add_executable(recorder_unit_tests
 target_link_libraries(recorder_unit_tests PRIVATE leakscope_recorder_core GTest::gtest_main
                                                   Threads::Threads PkgConfig::UNWIND)
 # A library to dlopen and dlclose (module_table_test.cc).
+# The README the option table is checked against (option_docs_test.cc).
 target_compile_definitions(recorder_unit_tests PRIVATE
-                           TEST_LIBRARY="$<TARGET_FILE:scenario_libleaky>")
+                           TEST_LIBRARY="$<TARGET_FILE:scenario_libleaky>"
+                           LEAKSCOPE_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 add_dependencies(recorder_unit_tests scenario_libleaky)
 gtest_discover_tests(recorder_unit_tests TEST_PREFIX "recorder." DISCOVERY_MODE PRE_TEST)
 
