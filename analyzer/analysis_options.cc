@@ -16,8 +16,10 @@ std::vector<OptionSpec> AnalysisOptionSpecs() {
           {"quiet", 'q', false}, {"help", 'h', false}};
 }
 
-const char kAnalysisOptionsHelp[] =
-    "  -f, --format FMT   text (default), json, collapsed or pprof (see docs/json.md)\n"
+namespace {
+
+// The help of the options after --format, the same for every command.
+constexpr char kCommonHelp[] =
     "  -o, --output FILE  write to FILE instead of standard output\n"
     "  -n, --top N        show the N largest entries (text default 25; 0 = all)\n"
     "      --sysroot DIR  look up module files under DIR (dumps from another machine)\n"
@@ -27,6 +29,12 @@ const char kAnalysisOptionsHelp[] =
     "                     /tmp/perf-<pid>.map is used when present\n"
     "  -q, --quiet        no warnings about modules that cannot be symbolized\n"
     "  -h, --help         this help\n";
+
+}  // namespace
+
+std::string AnalysisOptionsHelp(const char* formats) {
+  return absl::StrCat("  -f, --format FMT   ", formats, " (see docs/json.md)\n", kCommonHelp);
+}
 
 bool ReadCountOption(const ArgParser& parser, const char* command, const char* name,
                      size_t* count) {

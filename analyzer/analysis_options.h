@@ -15,8 +15,9 @@ namespace leakscope {
 // --sysroot, --debug-dir, --perf-map, --format, -o/--output, --top, --quiet, -h/--help.
 std::vector<OptionSpec> AnalysisOptionSpecs();
 
-// The help text of these options, for the subcommands' --help.
-extern const char kAnalysisOptionsHelp[];
+// The help text of these options, for the subcommands' --help, naming the formats the command
+// writes ("text (default) or json").
+std::string AnalysisOptionsHelp(const char* formats);
 
 struct AnalysisOptions {
   SymbolizerOptions symbolizer;

@@ -27,7 +27,7 @@ int DiffCommand(const std::vector<std::string>& args) {
   if (!parser.Parse(args, &error)) return UsageError("diff", error);
   if (parser.Has("help")) {
     fputs(kDiffHelp, stdout);
-    fputs(kAnalysisOptionsHelp, stdout);
+    fputs(AnalysisOptionsHelp("text (default) or json").c_str(), stdout);
     return kExitOk;
   }
   if (parser.positional().size() != 2 || parser.saw_dashdash()) {

@@ -35,7 +35,7 @@ int ReportCommand(const std::vector<std::string>& args) {
   if (!parser.Parse(args, &error)) return UsageError("report", error);
   if (parser.Has("help")) {
     fputs(kReportHelp, stdout);
-    fputs(kAnalysisOptionsHelp, stdout);
+    fputs(AnalysisOptionsHelp("text (default), json, collapsed or pprof").c_str(), stdout);
     return kExitOk;
   }
   if (parser.positional().size() != 1 || parser.saw_dashdash()) {

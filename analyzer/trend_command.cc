@@ -165,7 +165,7 @@ int TrendCommand(const std::vector<std::string>& args) {
   if (!parser.Parse(args, &error)) return UsageError("trend", error);
   if (parser.Has("help")) {
     fputs(kTrendHelp, stdout);
-    fputs(kAnalysisOptionsHelp, stdout);
+    fputs(AnalysisOptionsHelp("text (default) or json").c_str(), stdout);
     return kExitOk;
   }
   if (parser.positional().empty() || parser.saw_dashdash()) {
