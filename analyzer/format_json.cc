@@ -5,12 +5,6 @@
 
 namespace leakscope {
 
-void BeginJsonOutput(std::string_view command, JsonWriter* json) {
-  json->BeginObject();
-  json->FieldUInt("leakscope_json", 1);
-  json->Field("command", command);
-}
-
 void WriteFramesJson(const FrameTable& frames, std::span<const uint32_t> stack, JsonWriter* json) {
   json->Key("frames");
   json->BeginArray();

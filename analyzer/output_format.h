@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "frame.h"
+#include "json_output.h"
 #include "json_writer.h"
 #include "report.h"
 #include "symbolizer.h"
@@ -30,9 +31,6 @@ inline size_t TopCount(size_t top, size_t available) {
 // print once as "#i-#j".
 void AppendStackText(const FrameTable& frames, std::span<const uint32_t> stack,
                      std::string_view indent, std::string* out);
-// Opens the top-level object of every `--format json` output with the fields it always starts
-// with (docs/json.md): "leakscope_json" (the schema version) and "command".
-void BeginJsonOutput(std::string_view command, JsonWriter* json);
 // Writes the "frames" array: one inline object per frame, innermost first.
 void WriteFramesJson(const FrameTable& frames, std::span<const uint32_t> stack, JsonWriter* json);
 

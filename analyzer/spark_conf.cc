@@ -6,8 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "json_output.h"
 #include "json_writer.h"
-#include "output_format.h"
 
 namespace leakscope {
 namespace {
@@ -16,14 +16,6 @@ constexpr char kEnv[] = "spark.executorEnv.";
 
 std::string HostPathKey(const std::string& volume, const char* field) {
   return absl::StrCat("spark.kubernetes.executor.volumes.hostPath.", volume, ".", field);
-}
-
-std::string Basename(const std::string& path) {
-  return std::filesystem::path(path).filename().string();
-}
-
-std::string Dirname(const std::string& path) {
-  return std::filesystem::path(path).parent_path().string();
 }
 
 // Where each soname comes from on the usual distributions, to make the requirement actionable.
@@ -81,7 +73,7 @@ void BuildYarn(const SparkConfOptions& options, SparkConf* conf) {
   // YARN links every --files entry into the container's working directory, the executor's
   // current directory when the loader reads LD_PRELOAD.
   const std::string preload = options.installed_library.empty()
-                                  ? "./" + Basename(options.local_library)
+                                  ? "./" + std::filesystem::path(options.local_library).filename().string()
                                   : options.installed_library;
   conf->conf.emplace_back(absl::StrCat(kEnv, "LD_PRELOAD"), preload);
   if (options.installed_library.empty()) {
@@ -138,8 +130,9 @@ void BuildYarn(const SparkConfOptions& options, SparkConf* conf) {
 void BuildKubernetes(const SparkConfOptions& options, SparkConf* conf) {
   std::string library;
   if (options.installed_library.empty()) {
-    std::string host_dir = Dirname(options.local_library);
-    library = absl::StrCat(kK8sLibraryMount, "/", Basename(options.local_library));
+    std::filesystem::path local(options.local_library);
+    std::string host_dir = local.parent_path().string();
+    library = absl::StrCat(kK8sLibraryMount, "/", local.filename().string());
     conf->conf.emplace_back(HostPathKey("leakscope-lib", "mount.path"), kK8sLibraryMount);
     conf->conf.emplace_back(HostPathKey("leakscope-lib", "mount.readOnly"), "true");
     conf->conf.emplace_back(HostPathKey("leakscope-lib", "options.path"), host_dir);

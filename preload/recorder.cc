@@ -162,9 +162,8 @@ bool RecordStreamOpen(void* stream, format::StreamKind kind) {
   if (!guard.entered() || (!g_recorder.ready() && !EnsureInitialized())) return false;
   uint32_t stack_id = CurrentStackId(guard);
   if (stack_id == kOwnAllocation) return false;
-  bool replaced;
   uint32_t k = static_cast<uint32_t>(kind);
-  if (!g_recorder.streams.Insert(reinterpret_cast<uintptr_t>(stream), k, stack_id, &replaced)) {
+  if (!g_recorder.streams.Insert(reinterpret_cast<uintptr_t>(stream), k, stack_id)) {
     return false;
   }
   g_recorder.stacks.counters(stack_id, CounterShard())

@@ -22,8 +22,7 @@ StreamTable::Slot* StreamTable::Find(uintptr_t stream) const {
   return nullptr;
 }
 
-bool StreamTable::Insert(uintptr_t stream, uint32_t kind, uint32_t stack_id, bool* replaced) {
-  *replaced = false;
+bool StreamTable::Insert(uintptr_t stream, uint32_t kind, uint32_t stack_id) {
   if (slots_ == nullptr) {
     dropped_.fetch_add(1, std::memory_order_relaxed);
     return false;
@@ -34,7 +33,6 @@ bool StreamTable::Insert(uintptr_t stream, uint32_t kind, uint32_t stack_id, boo
     // in the malloc counters; the stream is now the new one.
     existing->meta.store(meta, std::memory_order_relaxed);
     existing->bytes.store(0, std::memory_order_relaxed);
-    *replaced = true;
     return true;
   }
   uint64_t slot = Home(stream);

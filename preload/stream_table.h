@@ -21,9 +21,9 @@ class StreamTable {
 
   bool Init(uint64_t max_streams);
 
-  // Records an opened stream. A stream re-initialised without its End replaces the old entry
-  // (returns true and sets *replaced). False when the table is full (counted in dropped()).
-  bool Insert(uintptr_t stream, uint32_t kind, uint32_t stack_id, bool* replaced);
+  // Records an opened stream. A stream re-initialised without its End replaces the old entry.
+  // False when the table is full (counted in dropped()).
+  bool Insert(uintptr_t stream, uint32_t kind, uint32_t stack_id);
 
   // Removes an ended stream. False if it was never recorded.
   bool Take(uintptr_t stream, Entry* out);
