@@ -116,7 +116,7 @@ void ResolveIds(JNIEnv* jni, const ReentrancyGuard& guard, const std::vector<uin
 // Every method id in the recorded stacks that has no name yet.
 void ResolvePass(JNIEnv* jni) {
   ReentrancyGuard guard;
-  ResolveIds(jni, guard, UnresolvedMethodIds(guard));
+  ResolveIds(jni, guard, UnresolvedMethodIds(guard, g_recorder.stacks));
 }
 
 // The resolver names each method id as soon as a stack walk first sees it (the doorbell), while

@@ -12,7 +12,6 @@
 
 #include "dump_format.h"
 #include "fork_gate.h"
-#include "recorder.h"
 
 namespace leakscope::java {
 namespace {
@@ -108,11 +107,11 @@ RegionUsage MeasureSeenTables() {
   return usage;
 }
 
-std::vector<uint64_t> UnresolvedMethodIds(const ReentrancyGuard& guard) {
+std::vector<uint64_t> UnresolvedMethodIds(const ReentrancyGuard& guard, StackTable& stacks) {
   // Every stack: at most LEAKSCOPE_MAX_STACKS stacks of tagged words to test, a few
   // milliseconds at worst, once per dump (and once a second while the seen table is full).
   std::unordered_set<uint64_t> seen;
-  g_recorder.stacks.ForEach([&](uint32_t, const uint64_t* pcs, uint32_t depth) {
+  stacks.ForEach([&](uint32_t, const uint64_t* pcs, uint32_t depth) {
     for (uint32_t i = 0; i < depth; ++i) {
       if (format::IsJavaFrame(pcs[i])) seen.insert(format::JavaFrameMethod(pcs[i]));
     }

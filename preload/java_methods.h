@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "region.h"  // RegionUsage
+#include "stack_table.h"
 #include "thread_state.h"
 
 namespace leakscope::java {
@@ -43,9 +44,10 @@ std::vector<uint64_t> TakeFreshMethodIds(const ReentrancyGuard& guard);
 // scan of every recorded stack (UnresolvedMethodIds) finds them.
 bool SeenTableFull();
 
-// Method ids that appear in recorded stacks and are not cached yet (a scan of the stack table:
-// up to LEAKSCOPE_MAX_STACKS stacks; the resolver's safety net before each dump).
-std::vector<uint64_t> UnresolvedMethodIds(const ReentrancyGuard& guard);
+// Method ids that appear in the recorded stacks and are not cached yet (a scan of `stacks`: up to
+// LEAKSCOPE_MAX_STACKS stacks; the resolver's safety net before each dump). The table is passed
+// in, so that this file needs nothing of the recorder that uses it.
+std::vector<uint64_t> UnresolvedMethodIds(const ReentrancyGuard& guard, StackTable& stacks);
 
 void StoreMethod(const ReentrancyGuard& guard, MethodInfo info);
 
