@@ -5,13 +5,16 @@
 set(ANALYZER_TEST_DIR ${CMAKE_CURRENT_LIST_DIR}/analyzer)
 set(ANALYZER_GOLDEN_DIR ${ANALYZER_TEST_DIR}/golden)
 
+# The generators build their dumps with tests/support/dump_builder.h (header-only, no GoogleTest).
 add_executable(make_golden_dumps ${ANALYZER_TEST_DIR}/make_golden_dumps.cc)
 target_link_libraries(make_golden_dumps PRIVATE leakscope_dumpfmt)
+target_include_directories(make_golden_dumps PRIVATE ${CMAKE_CURRENT_LIST_DIR}/support)
 
 # The JVM's golden dumps (Java frames) live in golden_java/, beside golden/, so that the
 # `trend golden` cases (which read directories recursively) keep their input.
 add_executable(make_java_golden_dumps ${ANALYZER_TEST_DIR}/make_java_golden_dumps.cc)
 target_link_libraries(make_java_golden_dumps PRIVATE leakscope_dumpfmt)
+target_include_directories(make_java_golden_dumps PRIVATE ${CMAKE_CURRENT_LIST_DIR}/support)
 
 add_executable(analyzer_unit_tests
   ${ANALYZER_TEST_DIR}/analyzer_units_test.cc
@@ -26,8 +29,10 @@ add_executable(analyzer_unit_tests
   ${ANALYZER_TEST_DIR}/trend_test.cc
   ${ANALYZER_TEST_DIR}/unpack_test.cc
   ${ANALYZER_TEST_DIR}/zlib_status_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/support/json_value_test.cc
 )
-# unpack_test.cc uses the temporary-directory fixture of the unit tests (temp_file_fixture.h).
+# leakscope_test_support: temporary directories, running the leakscope binary, building dumps,
+# reading JSON; unpack_test.cc also uses the unit tests' fixture (temp_file_fixture.h).
 target_link_libraries(analyzer_unit_tests PRIVATE leakscope_analyzer leakscope_test_support
                                                   GTest::gtest_main)
 target_include_directories(analyzer_unit_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/unit)
@@ -41,14 +46,15 @@ add_dependencies(analyzer_unit_tests leakscope)
 include(GoogleTest)
 gtest_discover_tests(analyzer_unit_tests TEST_PREFIX "analyzer." DISCOVERY_MODE PRE_TEST
                      PROPERTIES LABELS analyzer)
+leakscope_label_discovered_tests(analyzer_unit_tests analyzer unit)
 
 # ReadDumpProcess, the reader trend uses to order a series (common/dump_reader.cc).
 add_executable(dump_process_tests ${CMAKE_CURRENT_LIST_DIR}/unit/dump_process_test.cc)
-target_include_directories(dump_process_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/fuzz)
 target_link_libraries(dump_process_tests PRIVATE leakscope_dumpfmt leakscope_test_support GTest::gmock
                                                  GTest::gtest_main)
 gtest_discover_tests(dump_process_tests TEST_PREFIX "dump_format." DISCOVERY_MODE PRE_TEST
                      PROPERTIES LABELS analyzer)
+leakscope_label_discovered_tests(dump_process_tests analyzer unit)
 
 # Golden files: one test per line of golden/cases.txt.
 file(STRINGS ${ANALYZER_GOLDEN_DIR}/cases.txt golden_cases REGEX "^[^#]")

@@ -7,14 +7,14 @@ add_executable(dump_format_tests
   ${CMAKE_CURRENT_LIST_DIR}/unit/dump_reader_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/unit/dump_sinks_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/unit/dump_file_names_test.cc)
-# The sample dumps live beside the fuzzer, which seeds its corpus with them.
-target_include_directories(dump_format_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/fuzz
-                                                     ${XXHASH_INCLUDE_DIR})
-# leakscope_test_support: the temporary directory of temp_file_fixture.h.
+target_include_directories(dump_format_tests PRIVATE ${XXHASH_INCLUDE_DIR})
+# leakscope_test_support: the sample dumps of dump_builder.h (the fuzzer seeds its corpus with
+# them too) and the temporary directory of temp_file_fixture.h.
 target_link_libraries(dump_format_tests PRIVATE leakscope_dumpfmt leakscope_dump_file_names
                                                 leakscope_test_support GTest::gmock
                                                 GTest::gtest_main)
 gtest_discover_tests(dump_format_tests TEST_PREFIX "dump_format." DISCOVERY_MODE PRE_TEST)
+leakscope_label_discovered_tests(dump_format_tests unit)
 
 # libFuzzer needs clang; without it the fuzz test is simply not registered.
 find_program(LEAKSCOPE_CLANGXX NAMES clang++ clang++-14)

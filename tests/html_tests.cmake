@@ -5,13 +5,15 @@ set(HTML_TEST_DIR ${CMAKE_CURRENT_LIST_DIR}/html)
 set(HTML_GOLDEN_DIR ${CMAKE_CURRENT_LIST_DIR}/analyzer/golden)
 
 add_executable(html_unit_tests ${HTML_TEST_DIR}/html_report_test.cc)
-target_link_libraries(html_unit_tests PRIVATE leakscope_analyzer GTest::gtest_main)
+target_link_libraries(html_unit_tests PRIVATE leakscope_analyzer leakscope_test_support
+                                              GTest::gtest_main)
 target_compile_definitions(html_unit_tests PRIVATE
   LEAKSCOPE_BIN="$<TARGET_FILE:leakscope>" GOLDEN_DIR="${HTML_GOLDEN_DIR}")
 add_dependencies(html_unit_tests leakscope)
 include(GoogleTest)
 gtest_discover_tests(html_unit_tests TEST_PREFIX "html." DISCOVERY_MODE PRE_TEST
                      PROPERTIES LABELS html)
+leakscope_label_discovered_tests(html_unit_tests html unit)
 
 add_test(NAME html_self_contained
          COMMAND ${CMAKE_COMMAND} -DLEAKSCOPE=$<TARGET_FILE:leakscope>

@@ -17,8 +17,10 @@ add_executable(recorder_unit_tests
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/stack_table_test.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/stack_walker_test.cc
 )
-target_link_libraries(recorder_unit_tests PRIVATE leakscope_recorder_core GTest::gtest_main
-                                                  Threads::Threads PkgConfig::UNWIND)
+# leakscope_test_support: temporary directories (dump_file_test.cc).
+target_link_libraries(recorder_unit_tests PRIVATE leakscope_recorder_core leakscope_test_support
+                                                  GTest::gtest_main Threads::Threads
+                                                  PkgConfig::UNWIND)
 # A library to dlopen and dlclose (module_table_test.cc).
 # The README the option table is checked against (option_docs_test.cc).
 target_compile_definitions(recorder_unit_tests PRIVATE
@@ -26,13 +28,14 @@ target_compile_definitions(recorder_unit_tests PRIVATE
                            LEAKSCOPE_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 add_dependencies(recorder_unit_tests scenario_libleaky)
 gtest_discover_tests(recorder_unit_tests TEST_PREFIX "recorder." DISCOVERY_MODE PRE_TEST)
+leakscope_label_discovered_tests(recorder_unit_tests unit)
 
 # The stack-walk tests once more, with every module lookup answered by the recorder's own table
 # (what glibc < 2.35 gets) instead of _dl_find_object: the walks must give the same frames.
 add_test(NAME recorder.walks_through_module_table
          COMMAND recorder_unit_tests --gtest_filter=FrameShape*:StackWalker*:StackBounds*)
 set_tests_properties(recorder.walks_through_module_table PROPERTIES
-                     ENVIRONMENT LEAKSCOPE_TEST_MODULE_TABLE=1)
+                     ENVIRONMENT LEAKSCOPE_TEST_MODULE_TABLE=1 LABELS unit)
 
 # libleakscope.so loads on glibc 2.17 and later: glibc's libraries only, no newer symbol version.
 add_test(NAME glibc_floor_library

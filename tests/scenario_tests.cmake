@@ -14,7 +14,8 @@ add_library(leakscope_test_support STATIC
   support/dump_files.cc
   support/dump_checks.cc
   support/elf_symbols.cc
-  support/site_finder.cc)
+  support/site_finder.cc
+  support/json_value.cc)
 target_include_directories(leakscope_test_support PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/support)
 target_link_libraries(leakscope_test_support PUBLIC leakscope_dumpfmt GTest::gtest
                                              PRIVATE leakscope_dump_file_names PkgConfig::LIBELF)

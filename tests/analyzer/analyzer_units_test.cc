@@ -10,6 +10,7 @@
 #include "perf_map.h"
 #include "report.h"
 #include "robust_slope.h"
+#include "temp_dir.h"
 #include "units.h"
 
 namespace leakscope {
@@ -42,20 +43,15 @@ TEST(TheilSenSlope, HandlesDegenerateInput) {
 }
 
 TEST(PerfMap, LaterEntriesOverrideOverlappedOnes) {
-  char path[] = "/tmp/leakscope-perfmap-XXXXXX";
-  int fd = mkstemp(path);
-  ASSERT_GE(fd, 0);
-  FILE* f = fdopen(fd, "w");
-  fputs(
-      "1000 100 Old::method\n"
-      "garbage line\n"
-      "0x1040 0x20 LNew;::compiled\n"
-      "2000 10 Interpreter with spaces\n",
-      f);
-  fclose(f);
+  testing::TempDir temp;
+  std::string path = temp.Sub("perf-1.map");
+  ASSERT_TRUE(testing::WriteFile(path,
+                                 "1000 100 Old::method\n"
+                                 "garbage line\n"
+                                 "0x1040 0x20 LNew;::compiled\n"
+                                 "2000 10 Interpreter with spaces\n"));
   PerfMap map;
   ASSERT_TRUE(map.Load(path));
-  unlink(path);
   ASSERT_NE(map.Find(0x1000), nullptr);
   EXPECT_EQ(*map.Find(0x1000), "Old::method");
   EXPECT_EQ(*map.Find(0x1045), "LNew;::compiled");

@@ -13,37 +13,41 @@
 #include <sstream>
 
 #include "dump_format.h"
-#include "run_captured.h"
+#include "run_program.h"
+#include "temp_dir.h"
 
 namespace leakscope {
 namespace {
 
-RunResult RunLeakscope(const std::string& args, const std::string& dir) {
-  return RunCaptured(std::string("timeout 20 ") + LEAKSCOPE_BIN + " " + args, dir);
+using testing::ReadFile;
+using testing::RunResult;
+
+// Runs the leakscope binary with `args` (words split at spaces); a hang becomes a timeout.
+RunResult RunLeakscope(const std::string& args) {
+  testing::RunOptions options;
+  options.args = testing::Words(args);
+  options.timeout_seconds = 20;
+  return testing::RunProgram(LEAKSCOPE_BIN, options);
 }
 
 class BadInputTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/leakscope-bad-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
     good_ = ReadFile(std::string(GOLDEN_DIR) + "/leakscope.4242.5.dump");
     ASSERT_GT(good_.size(), 100u);
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   std::string Write(const std::string& name, const std::string& bytes) {
-    std::string path = dir_ + "/" + name;
-    std::ofstream(path, std::ios::binary) << bytes;
+    std::string path = temp_.Sub(name);
+    EXPECT_TRUE(testing::WriteFile(path, bytes)) << path;
     return path;
   }
 
   // Expects `report` to reject `bytes` with exit 2 and one line "leakscope report: PATH: ...".
   void ExpectRejected(const std::string& name, const std::string& bytes) {
     std::string path = Write(name, bytes);
-    RunResult r = RunLeakscope("report -q " + path, dir_);
-    EXPECT_EQ(r.status, 2) << name << ": " << r.err;
+    RunResult r = RunLeakscope("report -q " + path);
+    EXPECT_EQ(r.exit_code, 2) << name << ": " << r.err;
     EXPECT_EQ(r.out, "") << name;
     EXPECT_TRUE(r.err.starts_with("leakscope report: " + path + ": ")) << name << ": " << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << name << ": " << r.err;
@@ -64,13 +68,14 @@ class BadInputTest : public ::testing::Test {
     return offsets;
   }
 
-  std::string dir_;
+  testing::TempDir temp_;
+  const std::string& dir_ = temp_.path();
   std::string good_;
 };
 
 TEST_F(BadInputTest, TheGoodDumpIsAccepted) {
-  RunResult r = RunLeakscope("report -q " + Write("good.dump", good_), dir_);
-  EXPECT_EQ(r.status, 0) << r.err;
+  RunResult r = RunLeakscope("report -q " + Write("good.dump", good_));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
 TEST_F(BadInputTest, TruncatedAtEveryRecordBoundaryAndInside) {
@@ -121,8 +126,8 @@ TEST_F(BadInputTest, ADumpOfANewerFormatNamesBothVersionsAndItsRecorder) {
   uint32_t version = format::kVersion + 1;
   memcpy(&newer[8], &version, sizeof(version));
   ExpectRejected("newer.dump", newer);
-  RunResult r = RunLeakscope("report " + Write("newer.dump", newer), dir_);
-  EXPECT_EQ(r.status, 2);
+  RunResult r = RunLeakscope("report " + Write("newer.dump", newer));
+  EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "leakscope report: " + dir_ +
                        "/newer.dump: dump format version 2 is newer than this leakscope reads "
                        "(version 1): written by leakscope 0.1.0 (git 1a2b3c4); analyze it with "
@@ -130,8 +135,8 @@ TEST_F(BadInputTest, ADumpOfANewerFormatNamesBothVersionsAndItsRecorder) {
 }
 
 TEST_F(BadInputTest, MissingFileIsOneLine) {
-  RunResult r = RunLeakscope("report " + dir_ + "/absent.dump", dir_);
-  EXPECT_EQ(r.status, 2);
+  RunResult r = RunLeakscope("report " + dir_ + "/absent.dump");
+  EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
 }
 
@@ -144,8 +149,8 @@ TEST_F(BadInputTest, TrendAnalysesTheGoodFilesOfASeries) {
     Write(name, bytes);
   }
   Write("junk.dump", "junk");
-  RunResult r = RunLeakscope("trend -q " + dir_, dir_);
-  EXPECT_EQ(r.status, 2);
+  RunResult r = RunLeakscope("trend -q " + dir_);
+  EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 2) << r.err;
   EXPECT_NE(r.out.find("(5 dumps read, 2 unreadable)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("app+0x1100"), std::string::npos) << r.out;
@@ -153,13 +158,13 @@ TEST_F(BadInputTest, TrendAnalysesTheGoodFilesOfASeries) {
 
 TEST_F(BadInputTest, UnpackReportsInputsWithoutDumps) {
   Write("stdout", "LogType:stdout\nLogContents:\nhello\n");
-  RunResult r = RunLeakscope("unpack " + dir_ + "/stdout -o " + dir_ + "/out", dir_);
-  EXPECT_EQ(r.status, 2);
+  RunResult r = RunLeakscope("unpack " + dir_ + "/stdout -o " + dir_ + "/out");
+  EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "leakscope unpack: no dumps found in 1 file\n");
   // A truncated dump inside: named with its offset; the good one is still written.
   Write("mixed", "x\n" + good_ + "y\n" + good_.substr(0, good_.size() / 2));
-  r = RunLeakscope("unpack " + dir_ + "/mixed -o " + dir_ + "/out", dir_);
-  EXPECT_EQ(r.status, 2);
+  r = RunLeakscope("unpack " + dir_ + "/mixed -o " + dir_ + "/out");
+  EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("/mixed: dump at offset " + std::to_string(good_.size() + 4) + ": "),
             std::string::npos)
       << r.err;
@@ -167,25 +172,25 @@ TEST_F(BadInputTest, UnpackReportsInputsWithoutDumps) {
 }
 
 TEST_F(BadInputTest, UsageErrorsExitTwo) {
-  EXPECT_EQ(RunLeakscope("", dir_).status, 2);
-  EXPECT_EQ(RunLeakscope("frobnicate", dir_).status, 2);
-  EXPECT_EQ(RunLeakscope("report", dir_).status, 2);
-  EXPECT_EQ(RunLeakscope("report --format xml x.dump", dir_).status, 2);
-  EXPECT_EQ(RunLeakscope("report --top many x.dump", dir_).status, 2);
-  EXPECT_EQ(RunLeakscope("diff only-one.dump", dir_).status, 2);
-  EXPECT_EQ(RunLeakscope("trend", dir_).status, 2);
-  EXPECT_EQ(RunLeakscope("run --interval soon -- true", dir_).status, 2);
-  EXPECT_EQ(RunLeakscope("run --interval 50ms -- true", dir_).status, 2);
-  EXPECT_EQ(RunLeakscope("run --sample-bytes 0 -- true", dir_).status, 2);
-  EXPECT_EQ(RunLeakscope("run", dir_).status, 2);
-  EXPECT_EQ(RunLeakscope("unpack " + dir_, dir_).status, 2);  // no -o
+  EXPECT_EQ(RunLeakscope("").exit_code, 2);
+  EXPECT_EQ(RunLeakscope("frobnicate").exit_code, 2);
+  EXPECT_EQ(RunLeakscope("report").exit_code, 2);
+  EXPECT_EQ(RunLeakscope("report --format xml x.dump").exit_code, 2);
+  EXPECT_EQ(RunLeakscope("report --top many x.dump").exit_code, 2);
+  EXPECT_EQ(RunLeakscope("diff only-one.dump").exit_code, 2);
+  EXPECT_EQ(RunLeakscope("trend").exit_code, 2);
+  EXPECT_EQ(RunLeakscope("run --interval soon -- true").exit_code, 2);
+  EXPECT_EQ(RunLeakscope("run --interval 50ms -- true").exit_code, 2);
+  EXPECT_EQ(RunLeakscope("run --sample-bytes 0 -- true").exit_code, 2);
+  EXPECT_EQ(RunLeakscope("run").exit_code, 2);
+  EXPECT_EQ(RunLeakscope("unpack " + dir_).exit_code, 2);  // no -o
   for (const char* command : {"report", "diff", "trend", "run", "spark-conf", "unpack"}) {
-    RunResult r = RunLeakscope(std::string(command) + " --help", dir_);
-    EXPECT_EQ(r.status, 0) << command;
+    RunResult r = RunLeakscope(std::string(command) + " --help");
+    EXPECT_EQ(r.exit_code, 0) << command;
     EXPECT_TRUE(r.out.starts_with(std::string("Usage: leakscope ") + command)) << r.out;
   }
-  RunResult version = RunLeakscope("--version", dir_);
-  EXPECT_EQ(version.status, 0);
+  RunResult version = RunLeakscope("--version");
+  EXPECT_EQ(version.exit_code, 0);
   EXPECT_TRUE(version.out.starts_with("leakscope ")) << version.out;
 }
 
@@ -196,8 +201,8 @@ TEST_F(BadInputTest, RunFindsTheDumpsInTheRecordersPrivateSubdirectory) {
   std::string shared = dir_ + "/shared";
   ASSERT_EQ(mkdir(shared.c_str(), 0777), 0);
   ASSERT_EQ(chmod(shared.c_str(), 01777), 0);
-  RunResult r = RunLeakscope("run --dir " + shared + " -- /bin/true", dir_);
-  EXPECT_EQ(r.status, 0) << r.err;
+  RunResult r = RunLeakscope("run --dir " + shared + " -- /bin/true");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
   std::string mine = shared + "/leakscope-" + std::to_string(getuid());
   EXPECT_NE(r.err.find("; 1 dump of pid "), std::string::npos) << r.err;
   EXPECT_NE(r.err.find(" in " + mine + "\n"), std::string::npos) << r.err;

@@ -1,10 +1,12 @@
 // Properties of the output formats on the golden dump that golden files do not state directly.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <sstream>
 
-#include "gunzip.h"
+#include "json_value.h"
 #include "output_format.h"
+#include "pprof_profile.h"
 #include "report.h"
 
 namespace leakscope {
@@ -91,11 +93,18 @@ TEST_F(FormatsTest, MemoryPictureShowsJemallocsOwnFigures) {
   EXPECT_EQ(text.find("arenas"), std::string::npos);  // glibc's figures are not shown
   std::string json;
   FormatReportJson(report_, *symbolizer_, 0, &json);
-  for (const char* field :
-       {"\"malloc_allocator\": \"jemalloc\",", "\"malloc_heap_bytes\": 419430400,",
-        "\"malloc_in_use_bytes\": 314572800,", "\"retained_bytes\": 1073741824"}) {
-    EXPECT_NE(json.find(field), std::string::npos) << field << " in\n" << json;
-  }
+  testing::JsonValue parsed;
+  ASSERT_TRUE(testing::ParseJson(json, &parsed));
+  const testing::JsonValue& memory = parsed["memory"];
+  EXPECT_EQ(memory["malloc_allocator"].String(), "jemalloc");
+  EXPECT_EQ(memory["malloc_heap_bytes"].UInt(), 419430400u);
+  EXPECT_EQ(memory["malloc_in_use_bytes"].UInt(), 314572800u);
+  const testing::JsonValue& jemalloc = memory["jemalloc"];  // the allocator's own figures
+  EXPECT_EQ(jemalloc["allocated_bytes"].UInt(), 314572800u);
+  EXPECT_EQ(jemalloc["active_bytes"].UInt(), 325058560u);
+  EXPECT_EQ(jemalloc["resident_bytes"].UInt(), 335544320u);
+  EXPECT_EQ(jemalloc["mapped_bytes"].UInt(), 419430400u);
+  EXPECT_EQ(jemalloc["retained_bytes"].UInt(), 1073741824u);
 }
 
 TEST_F(FormatsTest, MemoryPictureSaysUnknownAndUnrecordedWhenAllocatorIsInFront) {
@@ -113,25 +122,97 @@ TEST_F(FormatsTest, MemoryPictureSaysUnknownAndUnrecordedWhenAllocatorIsInFront)
       << text;
   std::string json;
   FormatReportJson(report_, *symbolizer_, 0, &json);
-  for (const char* field : {"\"malloc_heap_known\": false,", "\"malloc_recorded\": false,",
-                            "\"malloc_heap_bytes\": null,", "\"malloc_free_bytes\": null,"}) {
-    EXPECT_NE(json.find(field), std::string::npos) << field << " in\n" << json;
+  testing::JsonValue parsed;
+  ASSERT_TRUE(testing::ParseJson(json, &parsed));
+  const testing::JsonValue& memory = parsed["memory"];
+  EXPECT_FALSE(memory["malloc_heap_known"].Bool());
+  EXPECT_FALSE(memory["malloc_recorded"].Bool());
+  for (const char* unknown : {"malloc_heap_bytes", "malloc_free_bytes"}) {
+    EXPECT_TRUE(memory.Has(unknown)) << unknown;
+    EXPECT_TRUE(memory[unknown].IsNull()) << unknown;
   }
 }
 
+// The profile decoded field by field (tests/analyzer/pprof_profile.h reads the wire format
+// itself): sample types, every site's values and stack, and names through locations and
+// functions into the string table, checked against the report they were written from.
 TEST_F(FormatsTest, PprofIsGzippedProtobuf) {
   std::string out;
   FormatReportPprof(report_, *symbolizer_, 0, &out);
-  ASSERT_GT(out.size(), 20u);
-  EXPECT_EQ(static_cast<unsigned char>(out[0]), 0x1f);
-  EXPECT_EQ(static_cast<unsigned char>(out[1]), 0x8b);
-  // Inflate and find the sample type names in the string table.
-  std::string body = Gunzip(out);
-  ASSERT_FALSE(body.empty());
-  for (const char* name :
-       {"inuse_objects", "inuse_space", "alloc_objects", "alloc_space", "app+0x1100"}) {
-    EXPECT_NE(body.find(name), std::string::npos) << name;
+  pprof::Profile profile;
+  ASSERT_TRUE(pprof::DecodeProfile(out, &profile));
+
+  ASSERT_FALSE(profile.strings.empty());
+  EXPECT_EQ(profile.strings[0], "");  // pprof requires it
+  std::vector<std::string> types;
+  for (const pprof::ValueType& t : profile.sample_types) {
+    types.push_back(profile.String(t.type) + "/" + profile.String(t.unit));
   }
+  EXPECT_EQ(types, (std::vector<std::string>{"inuse_objects/count", "inuse_space/bytes",
+                                             "alloc_objects/count", "alloc_space/bytes"}));
+  EXPECT_EQ(profile.String(profile.default_sample_type), "inuse_space");
+  EXPECT_EQ(profile.String(profile.period_type.type), "space");
+  EXPECT_EQ(profile.String(profile.period_type.unit), "bytes");
+  EXPECT_EQ(profile.period, 1);  // process 4242 records every allocation
+  EXPECT_EQ(profile.time_nanos, dump_.process.fixed.time_unix_ns);
+  ASSERT_EQ(profile.comments.size(), 1u);
+  EXPECT_EQ(profile.String(profile.comments[0]), "leakscope report of golden");
+
+  // Ids are unique and every reference resolves.
+  std::map<uint64_t, const pprof::Location*> locations;
+  std::map<uint64_t, const pprof::Function*> functions;
+  std::map<uint64_t, const pprof::Mapping*> mappings;
+  for (const pprof::Location& l : profile.locations) {
+    EXPECT_TRUE(locations.emplace(l.id, &l).second) << "location " << l.id;
+  }
+  for (const pprof::Function& f : profile.functions) {
+    EXPECT_TRUE(functions.emplace(f.id, &f).second) << "function " << f.id;
+  }
+  for (const pprof::Mapping& m : profile.mappings) {
+    EXPECT_TRUE(mappings.emplace(m.id, &m).second) << "mapping " << m.id;
+  }
+  ASSERT_FALSE(profile.mappings.empty());
+  EXPECT_EQ(profile.String(profile.mappings[0].filename), "/opt/golden/bin/app");  // names it
+  EXPECT_FALSE(locations.contains(0));
+  EXPECT_FALSE(functions.contains(0));
+
+  // One sample per site, in the report's order, with its four values and its stack.
+  ASSERT_EQ(profile.samples.size(), report_.sites.size());
+  int64_t inuse_space = 0;
+  for (size_t i = 0; i < report_.sites.size(); ++i) {
+    const SiteSummary& site = report_.sites[i];
+    const pprof::Sample& sample = profile.samples[i];
+    EXPECT_EQ(sample.values,
+              (std::vector<int64_t>{int64_t(site.live_count), int64_t(site.live_bytes),
+                                    int64_t(site.alloc_count), int64_t(site.alloc_bytes)}))
+        << "site " << i;
+    inuse_space += sample.values.size() == 4 ? sample.values[1] : 0;
+    std::vector<std::string> want, got;
+    for (uint32_t frame_id : symbolizer_->stacks().Get(site.stack)) {
+      want.push_back(symbolizer_->frames().Get(frame_id).DisplayName());
+    }
+    for (uint64_t id : sample.location_ids) {
+      auto l = locations.find(id);
+      ASSERT_NE(l, locations.end()) << "site " << i << ": location " << id;
+      ASSERT_EQ(l->second->lines.size(), 1u);
+      if (l->second->mapping_id != 0) EXPECT_TRUE(mappings.contains(l->second->mapping_id));
+      auto f = functions.find(l->second->lines[0].function_id);
+      ASSERT_NE(f, functions.end()) << "site " << i << ": location " << id;
+      EXPECT_EQ(f->second->system_name, f->second->name);
+      got.push_back(profile.String(f->second->name));
+    }
+    EXPECT_EQ(got, want) << "site " << i;
+  }
+  EXPECT_EQ(inuse_space, int64_t(report_.totals.live_bytes));
+  // The top site by name, leaf first: the recorder's hook, then the leaking caller.
+  ASSERT_FALSE(profile.samples.empty());
+  std::vector<std::string> top;
+  for (uint64_t id : profile.samples[0].location_ids) {
+    top.push_back(profile.String(functions[locations[id]->lines[0].function_id]->name));
+  }
+  EXPECT_EQ(top, (std::vector<std::string>{"libleakscope.so+0x1234", "app+0x1100", "app+0x2200",
+                                           "app+0x3300"}));
+  EXPECT_EQ(profile.samples[0].values, (std::vector<int64_t>{96, 6 << 20, 96, 6 << 20}));
 }
 
 // Process 5151 is sampled: each sample stands for 1.25 allocations. Counts everywhere are the
@@ -164,11 +245,21 @@ TEST_F(SampledFormatsTest, CountsAreEstimatesWithSampledCountsBeside) {
 TEST_F(SampledFormatsTest, JsonCarriesEstimatedAndSampledCounts) {
   std::string out;
   FormatReportJson(report_, *symbolizer_, 1, &out);
-  for (const char* field :
-       {"\"live_count\": 40,", "\"sampled_live_count\": 32,", "\"alloc_count\": 40,",
-        "\"sampled_alloc_count\": 32,", "\"live_count\": 42,", "\"sampled_live_count\": 33,"}) {
-    EXPECT_NE(out.find(field), std::string::npos) << field << " in\n" << out;
-  }
+  testing::JsonValue parsed;
+  ASSERT_TRUE(testing::ParseJson(out, &parsed));
+  ASSERT_EQ(parsed["sites"].size(), 1u);  // --top 1
+  const testing::JsonValue& leak = parsed["sites"][0];
+  EXPECT_EQ(leak["live_count"].UInt(), 40u);
+  EXPECT_EQ(leak["sampled_live_count"].UInt(), 32u);
+  EXPECT_EQ(leak["alloc_count"].UInt(), 40u);
+  EXPECT_EQ(leak["sampled_alloc_count"].UInt(), 32u);
+  EXPECT_EQ(leak["live_bytes"].UInt(), 2621440u);
+  EXPECT_EQ(leak["sampled_live_bytes"].UInt(), 2097152u);
+  const testing::JsonValue& totals = parsed["totals"];  // over every site, not only those shown
+  EXPECT_EQ(totals["live_count"].UInt(), 42u);
+  EXPECT_EQ(totals["sampled_live_count"].UInt(), 33u);
+  EXPECT_EQ(totals["alloc_count"].UInt(), 290u);
+  EXPECT_EQ(totals["sampled_alloc_count"].UInt(), 232u);
 }
 
 TEST_F(SampledFormatsTest, TextShowsEstimatedCountsAndSampledInParentheses) {

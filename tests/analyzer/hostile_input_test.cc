@@ -17,21 +17,39 @@
 #include <sstream>
 
 #include "dump.h"
-#include "run_captured.h"
+#include "json_value.h"
+#include "run_program.h"
+#include "temp_dir.h"
 
 namespace leakscope {
 namespace {
 
 namespace fs = std::filesystem;
 
+using testing::ReadFile;
+using testing::RunResult;
+
 void WriteFile(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary) << bytes;
+  EXPECT_TRUE(testing::WriteFile(path, bytes)) << path;
 }
 
-// Runs `sh -c SCRIPT` where $LEAKSCOPE is the binary; `timeout` turns a hang into status 124.
-RunResult RunShell(const std::string& script, const std::string& dir) {
-  return RunCaptured(
-      "LEAKSCOPE=" + std::string(LEAKSCOPE_BIN) + " timeout 60 sh -c '" + script + "'", dir);
+// Runs `sh -c SCRIPT` where $LEAKSCOPE is the binary; a hang becomes a timeout.
+RunResult RunShell(const std::string& script) {
+  testing::RunOptions options;
+  options.env["LEAKSCOPE"] = LEAKSCOPE_BIN;
+  options.timeout_seconds = 60;
+  return testing::RunShell(script, options);
+}
+
+// The data a `leakscope html` page embeds (its JSON script element), parsed.
+::testing::AssertionResult PageData(const std::string& page, testing::JsonValue* data) {
+  const std::string open = "<script type=\"application/json\" id=\"leakscope-data\">";
+  size_t start = page.find(open);
+  if (start == std::string::npos) return ::testing::AssertionFailure() << "no data in the page";
+  start += open.size();
+  size_t end = page.find("</script>", start);
+  if (end == std::string::npos) return ::testing::AssertionFailure() << "unterminated data";
+  return testing::ParseJson(std::string_view(page).substr(start, end - start), data);
 }
 
 size_t Lines(const std::string& text) { return std::count(text.begin(), text.end(), '\n'); }
@@ -39,18 +57,12 @@ size_t Lines(const std::string& text) { return std::count(text.begin(), text.end
 class HostileInputTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/leakscope-hostile-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
     chmod(dir_.c_str(), 0755);  // the other user must reach its directory below
     golden_ = GOLDEN_DIR;
   }
   void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
     if (!user_.empty()) {
-      std::string command = "userdel " + user_ + " 2>/dev/null";
-      EXPECT_EQ(system(command.c_str()), 0);
+      EXPECT_EQ(RunShell("userdel " + user_ + " 2>/dev/null").exit_code, 0);
     }
   }
 
@@ -58,8 +70,8 @@ class HostileInputTest : public ::testing::Test {
   bool MakeOtherUser() {
     if (geteuid() != 0) return false;
     user_ = "lkstest" + std::to_string(getpid());
-    std::string command = "useradd --system --no-create-home --shell /usr/sbin/nologin " + user_;
-    if (system(command.c_str()) != 0) {
+    if (RunShell("useradd --system --no-create-home --shell /usr/sbin/nologin " + user_)
+            .exit_code != 0) {
       user_.clear();
       return false;
     }
@@ -71,8 +83,7 @@ class HostileInputTest : public ::testing::Test {
   std::string OtherUsersDir(const std::string& name) {
     std::string path = dir_ + "/" + name;
     EXPECT_EQ(mkdir(path.c_str(), 0755), 0);
-    std::string command = "chown " + user_ + " " + path;
-    EXPECT_EQ(system(command.c_str()), 0);
+    EXPECT_EQ(RunShell("chown " + user_ + " " + path).exit_code, 0);
     return path;
   }
 
@@ -80,7 +91,9 @@ class HostileInputTest : public ::testing::Test {
     return "runuser -u " + user_ + " -- " + command;
   }
 
-  std::string dir_, golden_, user_;
+  testing::TempDir temp_;
+  const std::string& dir_ = temp_.path();
+  std::string golden_, user_;
 };
 
 // Item 9: `html -o` into a directory another user writes. They plant a link at the final name
@@ -92,10 +105,9 @@ TEST_F(HostileInputTest, HtmlOutputNeverWritesThroughAnotherUsersLinks) {
   WriteFile(secret, "root only\n");
   std::string out = OtherUsersDir("shared") + "/report.html";
   RunResult r = RunShell(AsOther("ln -s " + secret + " " + out + ".tmp.$$") + " && " +
-                             AsOther("ln -s " + secret + " " + out) +
-                             " && exec $LEAKSCOPE html -q " + golden_ + " -o " + out,
-                         dir_);
-  EXPECT_EQ(r.status, 0) << r.err;
+                         AsOther("ln -s " + secret + " " + out) + " && exec $LEAKSCOPE html -q " +
+                         golden_ + " -o " + out);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(ReadFile(secret), "root only\n");
   struct stat st;
   ASSERT_EQ(lstat(out.c_str(), &st), 0);
@@ -127,11 +139,10 @@ TEST_F(HostileInputTest, UnpackNeverWritesThroughAnotherUsersLinks) {
   std::string out = OtherUsersDir("out");
   RunResult r = RunShell(
       AsOther("ln -s " + root_dir + " " + out + "/container_a") + " && " +
-          AsOther("mkdir " + out + "/container_b") + " && " +
-          AsOther("ln -s " + secret + " " + out + "/container_b/leakscope.5151.0.dump.tmp.$$") +
-          " && exec $LEAKSCOPE unpack " + input + " -o " + out,
-      dir_);
-  EXPECT_EQ(r.status, 1) << r.err;  // one dump could not be written
+      AsOther("mkdir " + out + "/container_b") + " && " +
+      AsOther("ln -s " + secret + " " + out + "/container_b/leakscope.5151.0.dump.tmp.$$") +
+      " && exec $LEAKSCOPE unpack " + input + " -o " + out);
+  EXPECT_EQ(r.exit_code, 1) << r.err;  // one dump could not be written
   EXPECT_EQ(ReadFile(secret), "root only\n");
   EXPECT_EQ(ReadFile(root_dir + "/leakscope.4242.3.dump"), "root's own file\n");
   EXPECT_EQ(fs::directory_entry(root_dir + "/leakscope.4242.3.dump").exists(), true);
@@ -154,8 +165,8 @@ TEST_F(HostileInputTest, UnpackKeepsHostileContainerNamesInsideTheOutputDirector
                        "\nContainer: .. on node:1\nLogContents:\n" + dump1 +
                        "\nContainer: \x1b[2Jc on node:1\nLogContents:\n" + dump2 + "\n");
   std::string out = dir_ + "/deep/out";
-  RunResult r = RunShell("exec $LEAKSCOPE unpack " + input + " -o " + out, dir_);
-  EXPECT_EQ(r.status, 0) << r.err;
+  RunResult r = RunShell("exec $LEAKSCOPE unpack " + input + " -o " + out);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(ReadFile(out + "/.._.._escaped/leakscope.5151.0.dump"), dump0);
   EXPECT_EQ(ReadFile(out + "/_../leakscope.5151.1.dump"), dump1);
   EXPECT_EQ(ReadFile(out + "/\x1b[2Jc/leakscope.5151.2.dump"), dump2);
@@ -186,25 +197,29 @@ TEST_F(HostileInputTest, AHugeSparseDumpIsOneBadFileNotACrash) {
                         " unexpected bytes after the end record, from offset " +
                         std::to_string(good.size()) + "\n";
 
-  RunResult r = RunShell("exec $LEAKSCOPE report -q " + big, dir_);
-  EXPECT_EQ(r.status, 2);
+  RunResult r = RunShell("exec $LEAKSCOPE report -q " + big);
+  EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(r.err, "leakscope report: " + message);
 
-  r = RunShell("exec $LEAKSCOPE diff -q " + golden_ + "/leakscope.5151.0.dump " + big, dir_);
-  EXPECT_EQ(r.status, 2);
+  r = RunShell("exec $LEAKSCOPE diff -q " + golden_ + "/leakscope.5151.0.dump " + big);
+  EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "leakscope diff: " + message);
 
-  r = RunShell("exec $LEAKSCOPE trend -q " + series, dir_);
-  EXPECT_EQ(r.status, 2);
+  r = RunShell("exec $LEAKSCOPE trend -q " + series);
+  EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "leakscope trend: " + message);
   EXPECT_NE(r.out.find("Processes: 1 (6 dumps read, 1 unreadable)\n"), std::string::npos) << r.out;
 
   std::string html = dir_ + "/report.html";
-  r = RunShell("exec $LEAKSCOPE html -q " + series + " -o " + html, dir_);
-  EXPECT_EQ(r.status, 2);
+  r = RunShell("exec $LEAKSCOPE html -q " + series + " -o " + html);
+  EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "leakscope html: " + message);
-  EXPECT_NE(ReadFile(html).find("\"dumps_read\": 6,"), std::string::npos);
+  testing::JsonValue data;
+  ASSERT_TRUE(PageData(ReadFile(html), &data));
+  EXPECT_EQ(data["dumps_read"].UInt(), 6u);
+  ASSERT_EQ(data["errors"].size(), 1u);
+  EXPECT_EQ(data["errors"][0].String() + "\n", message);
 }
 
 // Item 11: a truncated copy of a dump (same pid, instance and seq) that sorts before the complete
@@ -219,21 +234,26 @@ TEST_F(HostileInputTest, ATruncatedCopyDoesNotHideTheCompleteDump) {
   std::string copy = series + "/a-copy/leakscope.4242.3.dump";
   WriteFile(copy, ReadFile(golden_ + "/leakscope.4242.3.dump").substr(0, 600));
 
-  RunResult r = RunShell("exec $LEAKSCOPE trend -q " + series, dir_);
-  EXPECT_EQ(r.status, 2);
+  RunResult r = RunShell("exec $LEAKSCOPE trend -q " + series);
+  EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("Processes: 1 (6 dumps read, 1 unreadable)\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(": 6 dumps, seq 0..5 over"), std::string::npos) << r.out;
   EXPECT_EQ(Lines(r.err), 1u) << r.err;
   EXPECT_TRUE(r.err.starts_with("leakscope trend: " + copy + ": ")) << r.err;
 
   std::string html = dir_ + "/report.html";
-  r = RunShell("exec $LEAKSCOPE html -q " + series + " -o " + html, dir_);
-  EXPECT_EQ(r.status, 2);
+  r = RunShell("exec $LEAKSCOPE html -q " + series + " -o " + html);
+  EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(Lines(r.err), 1u) << r.err;
-  std::string page = ReadFile(html);
-  EXPECT_NE(page.find("\"dumps_read\": 6,"), std::string::npos);
+  testing::JsonValue data;
+  ASSERT_TRUE(PageData(ReadFile(html), &data));
+  EXPECT_EQ(data["dumps_read"].UInt(), 6u);
+  ASSERT_EQ(data["errors"].size(), 1u);
+  EXPECT_TRUE(data["errors"][0].String().starts_with(copy + ": ")) << data["errors"][0].String();
   // Six points in the memory picture of the one process: seq 3 comes from the complete file.
-  EXPECT_NE(page.find("\"seq\": [0, 1, 2, 3, 4, 5]"), std::string::npos);
+  ASSERT_EQ(data["processes"].size(), 1u);
+  EXPECT_EQ(data["processes"][0]["points"]["seq"].UInts(),
+            (std::vector<uint64_t>{0, 1, 2, 3, 4, 5}));
 }
 
 // A dump whose strings hold what a hostile or merely non-UTF-8 program puts there.
@@ -276,13 +296,13 @@ TEST_F(HostileInputTest, TextOutputEscapesControlCharactersFromTheDump) {
   WriteFile(path, HostileDump());
   for (const char* command : {"report", "report --format collapsed", "diff"}) {
     std::string args = std::string(command) + " -q " + path + (command[0] == 'd' ? " " + path : "");
-    RunResult r = RunShell("exec $LEAKSCOPE " + args, dir_);
-    ASSERT_EQ(r.status, 0) << command << ": " << r.err;
+    RunResult r = RunShell("exec $LEAKSCOPE " + args);
+    ASSERT_EQ(r.exit_code, 0) << command << ": " << r.err;
     for (unsigned char c : r.out) {
       EXPECT_TRUE(c == '\n' || (c >= 0x20 && c < 0x7f)) << command << ": byte " << int(c);
     }
   }
-  RunResult r = RunShell("exec $LEAKSCOPE report -q " + path, dir_);
+  RunResult r = RunShell("exec $LEAKSCOPE report -q " + path);
   EXPECT_NE(r.out.find(" on host\\x1b]0;owned\\x07, dump #0"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\n  /bin/caf\\xe9 caf\\xe9.txt \\x1b[2J\\x1b[31mred a\\x0db\\x0ac "
                        "nul\\x00byte \\u009b31m \\u202eevil\n"),
@@ -295,19 +315,19 @@ TEST_F(HostileInputTest, TextOutputEscapesControlCharactersFromTheDump) {
 TEST_F(HostileInputTest, JsonOutputIsValidUtf8ThatPythonReads) {
   std::string path = dir_ + "/leakscope.77.0.dump";
   WriteFile(path, HostileDump());
-  RunResult r = RunShell("exec $LEAKSCOPE report -q --format json " + path, dir_);
-  ASSERT_EQ(r.status, 0) << r.err;
+  RunResult r = RunShell("exec $LEAKSCOPE report -q --format json " + path);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("\"caf\\u00e9.txt\""), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\"\\u009b31m\""), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\"nul\\u0000byte\""), std::string::npos) << r.out;
-  if (system("command -v python3 >/dev/null") != 0) GTEST_SKIP() << "no python3";
+  if (RunShell("command -v python3 >/dev/null").exit_code != 0) GTEST_SKIP() << "no python3";
   WriteFile(dir_ + "/report.json", r.out);
   WriteFile(dir_ + "/read.py",
             "import json, sys\n"
             "d = json.load(open(sys.argv[1], encoding='utf-8'))\n"
             "print(d['dump']['args'][1])\n");
-  RunResult py = RunShell("exec python3 " + dir_ + "/read.py " + dir_ + "/report.json", dir_);
-  EXPECT_EQ(py.status, 0) << py.err;
+  RunResult py = RunShell("exec python3 " + dir_ + "/read.py " + dir_ + "/report.json");
+  EXPECT_EQ(py.exit_code, 0) << py.err;
   EXPECT_EQ(py.out, "caf\xc3\xa9.txt\n");
 }
 

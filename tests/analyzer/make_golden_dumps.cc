@@ -13,10 +13,12 @@
 #include <vector>
 
 #include "dump.h"
-#include "golden_dump_parts.h"
+#include "dump_builder.h"
 
 namespace leakscope {
 namespace {
+
+using testing::AddSite;
 
 constexpr uint64_t kMiB = 1 << 20;
 
@@ -24,34 +26,17 @@ struct Layout {
   uint64_t app, recorder, zlib, libc;  // load addresses (= bias)
 };
 
-void AddSite(Dump* dump, uint32_t id, std::vector<uint64_t> pcs, uint64_t alloc_count,
-             uint64_t alloc_bytes, uint64_t free_count, uint64_t free_bytes, double est_factor) {
-  SiteInfo site;
-  site.fixed.site_id = id;
-  site.fixed.depth = static_cast<uint32_t>(pcs.size());
-  site.fixed.alloc_count = alloc_count;
-  site.fixed.alloc_bytes = alloc_bytes;
-  site.fixed.alloc_est_bytes = static_cast<uint64_t>(alloc_bytes * est_factor);
-  site.fixed.free_count = free_count;
-  site.fixed.free_bytes = free_bytes;
-  site.fixed.free_est_bytes = static_cast<uint64_t>(free_bytes * est_factor);
-  site.fixed.alloc_est_count = static_cast<uint64_t>(alloc_count * est_factor);
-  site.fixed.free_est_count = static_cast<uint64_t>(free_count * est_factor);
-  site.pcs = std::move(pcs);
-  dump->sites.push_back(site);
-}
-
 Dump MakeDump(int64_t pid, uint64_t instance, uint64_t seq, const Layout& at, bool exact) {
-  Dump dump = golden::ProcessDump(pid, instance, seq, 5'000'000'000'000);
+  Dump dump = testing::ProcessDump(pid, instance, seq, 5'000'000'000'000);
   dump.process.executable = "/opt/golden/bin/app";
   dump.process.args = {"/opt/golden/bin/app", "--batches", "100"};
   dump.settings.sample_bytes = exact ? 1 : 131072;
   dump.settings.flags = format::kSettingFollowChildren;
 
-  golden::AddModule(&dump, "/opt/golden/bin/app", at.app, 0x100000, 0x11, format::kModuleMain);
-  golden::AddModule(&dump, "/opt/golden/lib/libleakscope.so", at.recorder, 0x80000, 0x22, 0);
-  golden::AddModule(&dump, "/opt/golden/lib/libz.so.1", at.zlib, 0x20000, 0x33, 0);
-  golden::AddModule(&dump, "/opt/golden/lib/libc.so.6", at.libc, 0x200000, 0x44, 0);
+  testing::AddModule(&dump, "/opt/golden/bin/app", at.app, 0x100000, 0x11, format::kModuleMain);
+  testing::AddModule(&dump, "/opt/golden/lib/libleakscope.so", at.recorder, 0x80000, 0x22, 0);
+  testing::AddModule(&dump, "/opt/golden/lib/libz.so.1", at.zlib, 0x20000, 0x33, 0);
+  testing::AddModule(&dump, "/opt/golden/lib/libc.so.6", at.libc, 0x200000, 0x44, 0);
 
   const uint64_t hook = at.recorder + 0x1234;
   const uint64_t main_pc = at.app + 0x3300;
@@ -59,36 +44,40 @@ Dump MakeDump(int64_t pid, uint64_t instance, uint64_t seq, const Layout& at, bo
   const uint64_t s = seq;
   if (exact) {
     // 1 MiB more per dump, 16 blocks of 64 KiB.
-    AddSite(&dump, 1, {hook, at.app + 0x1100, at.app + 0x2200, main_pc}, 16 * (s + 1),
-            kMiB * (s + 1), 0, 0, est);
+    AddSite(&dump, 1, {hook, at.app + 0x1100, at.app + 0x2200, main_pc},
+            {16 * (s + 1), kMiB * (s + 1), 0, 0}, est, est);
     // Up and down: 2 MiB live after even dumps, 512 KiB after odd ones.
     uint64_t churn_alloc = 100 * (s + 1) * 65536;
     uint64_t churn_live = s % 2 == 0 ? 2 * kMiB : kMiB / 2;
-    AddSite(&dump, 2, {hook, at.app + 0x1500, main_pc}, 100 * (s + 1), churn_alloc,
-            100 * (s + 1) - churn_live / 65536, churn_alloc - churn_live, est);
+    AddSite(
+        &dump, 2, {hook, at.app + 0x1500, main_pc},
+        {100 * (s + 1), churn_alloc, 100 * (s + 1) - churn_live / 65536, churn_alloc - churn_live},
+        est, est);
     // Stable 4 MiB.
-    AddSite(&dump, 3, {hook, at.libc + 0x9a000, at.app + 0x1900, main_pc}, 4, 4 * kMiB, 0, 0, est);
+    AddSite(&dump, 3, {hook, at.libc + 0x9a000, at.app + 0x1900, main_pc}, {4, 4 * kMiB, 0, 0}, est,
+            est);
     // Grew once, at the second dump.
-    if (seq > 0) AddSite(&dump, 4, {hook, at.app + 0x1a00, main_pc}, 3, 3 * kMiB, 0, 0, est);
+    if (seq > 0) AddSite(&dump, 4, {hook, at.app + 0x1a00, main_pc}, {3, 3 * kMiB, 0, 0}, est, est);
     // zlib stream site: inflate state and window, 39,408 bytes per open stream.
     AddSite(&dump, 5, {hook, at.zlib + 0x500, at.zlib + 0x2100, at.app + 0x4400, main_pc},
-            2 * (s + 1), 39'408 * (s + 1), 0, 0, est);
+            {2 * (s + 1), 39'408 * (s + 1), 0, 0}, est, est);
     dump.streams.push_back(format::StreamsFixed{5, uint32_t(format::StreamKind::kInflate), s + 1,
                                                 39'408 * (s + 1), 2 * (s + 1)});
     dump.streams.push_back(
         format::StreamsFixed{5, uint32_t(format::StreamKind::kDeflate), 1, 268'096, 1});
     // Through JIT code (an address in no module).
-    AddSite(&dump, 6, {hook, 0x10001234, 0x10005678, main_pc}, s, 4096 * s, 0, 0, est);
+    AddSite(&dump, 6, {hook, 0x10001234, 0x10005678, main_pc}, {s, 4096 * s, 0, 0}, est, est);
     // Overflow site and a site whose memory was all freed.
-    AddSite(&dump, 0, {}, 7, 7 * 1000, 2, 2 * 1000, est);
-    AddSite(&dump, 7, {hook, at.app + 0x1c00, main_pc}, 10, 10 * 4096, 10, 10 * 4096, est);
+    AddSite(&dump, 0, {}, {7, 7 * 1000, 2, 2 * 1000}, est, est);
+    AddSite(&dump, 7, {hook, at.app + 0x1c00, main_pc}, {10, 10 * 4096, 10, 10 * 4096}, est, est);
   } else {
     // The same leak at half the rate, sampled: 8 samples of 64 KiB per dump.
-    AddSite(&dump, 9, {hook, at.app + 0x1100, at.app + 0x2200, main_pc}, 8 * (s + 1),
-            kMiB / 2 * (s + 1), 0, 0, est);
-    AddSite(&dump, 10, {hook, at.app + 0x1500, main_pc}, 50 * (s + 1), 50 * (s + 1) * 65536,
-            50 * (s + 1) - (s % 2 == 0 ? 4 : 1),
-            50 * (s + 1) * 65536 - (s % 2 == 0 ? 4 : 1) * 65536, est);
+    AddSite(&dump, 9, {hook, at.app + 0x1100, at.app + 0x2200, main_pc},
+            {8 * (s + 1), kMiB / 2 * (s + 1), 0, 0}, est, est);
+    AddSite(&dump, 10, {hook, at.app + 0x1500, main_pc},
+            {50 * (s + 1), 50 * (s + 1) * 65536, 50 * (s + 1) - (s % 2 == 0 ? 4 : 1),
+             50 * (s + 1) * 65536 - (s % 2 == 0 ? 4 : 1) * 65536},
+            est, est);
   }
 
   dump.memory.rss_bytes = 512 * kMiB + s * kMiB;
@@ -113,7 +102,7 @@ Dump MakeDump(int64_t pid, uint64_t instance, uint64_t seq, const Layout& at, bo
 int main(int argc, char** argv) {
   using leakscope::Layout;
   using leakscope::MakeDump;
-  using leakscope::golden::WriteDumpInto;
+  using leakscope::testing::WriteDumpInto;
   if (argc != 2) {
     fprintf(stderr, "usage: make_golden_dumps OUTDIR\n");
     return 2;
@@ -122,10 +111,10 @@ int main(int argc, char** argv) {
   const Layout a{0x555555554000, 0x7f0000000000, 0x7f0000100000, 0x7f0000200000};
   const Layout b{0x563412340000, 0x7f1100000000, 0x7f1100100000, 0x7f1100200000};
   for (uint64_t seq = 0; seq < 6; ++seq) {
-    if (!WriteDumpInto(dir, MakeDump(4242, 0x00c0ffee00000001, seq, a, true))) return 1;
+    if (WriteDumpInto(dir, MakeDump(4242, 0x00c0ffee00000001, seq, a, true)).empty()) return 1;
   }
   for (uint64_t seq = 0; seq < 4; ++seq) {
-    if (!WriteDumpInto(dir, MakeDump(5151, 0x00c0ffee00000002, seq, b, false))) return 1;
+    if (WriteDumpInto(dir, MakeDump(5151, 0x00c0ffee00000002, seq, b, false)).empty()) return 1;
   }
   return 0;
 }

@@ -19,10 +19,12 @@
 #include <vector>
 
 #include "dump.h"
-#include "golden_dump_parts.h"
+#include "dump_builder.h"
 
 namespace leakscope {
 namespace {
+
+using testing::AddSite;
 
 constexpr uint64_t kJvm = 0x7f5510000000, kZip = 0x7f5520000000, kRecorder = 0x7f5530000000,
                    kZlib = 0x7f5540000000, kLibc = 0x7f5550000000;
@@ -47,7 +49,7 @@ enum : uint64_t {
 
 // Modules of 16 MiB, loaded at `base`.
 void AddModule(Dump* dump, const char* path, uint64_t base, uint8_t id) {
-  golden::AddModule(dump, path, base, 0x1000000, id);
+  testing::AddModule(dump, path, base, 0x1000000, id);
 }
 
 void AddMethod(Dump* dump, uint64_t id, const char* klass, const char* name, const char* file,
@@ -66,18 +68,8 @@ void AddMethod(Dump* dump, uint64_t id, const char* klass, const char* name, con
 
 uint64_t J(uint64_t method, int32_t bci) { return format::EncodeJavaFrame(method, bci); }
 
-void AddSite(Dump* dump, uint32_t id, std::vector<uint64_t> pcs, uint64_t count, uint64_t bytes) {
-  SiteInfo site;
-  site.fixed.site_id = id;
-  site.fixed.depth = static_cast<uint32_t>(pcs.size());
-  site.fixed.alloc_count = site.fixed.alloc_est_count = count;
-  site.fixed.alloc_bytes = site.fixed.alloc_est_bytes = count * bytes;
-  site.pcs = std::move(pcs);
-  dump->sites.push_back(site);
-}
-
 Dump MakeDump(uint64_t seq) {
-  Dump dump = golden::ProcessDump(6161, 0x00c0ffee00000003, seq, 7'000'000'000'000);
+  Dump dump = testing::ProcessDump(6161, 0x00c0ffee00000003, seq, 7'000'000'000'000);
   dump.process.executable = "/opt/golden/jdk/bin/java";
   dump.process.args = {"java", "-agentpath:/opt/golden/lib/libleakscope.so", "StreamingJob"};
   dump.settings.sample_bytes = 1;
@@ -97,7 +89,7 @@ Dump MakeDump(uint64_t seq) {
                                kZip + 0x3000, 0x20001000,    0x20002000,
                                kJvm + 0x5000, kJvm + 0x6000, kLibc + 0x9b000};
   pcs.insert(pcs.end(), inflate_java.begin(), inflate_java.end());
-  AddSite(&dump, 1, pcs, 4, 40'000);
+  AddSite(&dump, 1, pcs, {4, 4 * 40'000});
   dump.streams.push_back(
       format::StreamsFixed{1, uint32_t(format::StreamKind::kInflate), 4, 4 * 40'000, 4});
   if (seq > 0) {
@@ -105,7 +97,7 @@ Dump MakeDump(uint64_t seq) {
     pcs = {hook, kZlib + 0x500, kZlib + 0x2100, kZip + 0x3000, 0x20003000};
     pcs.insert(pcs.end(), inflate_java.begin(), inflate_java.end());
     pcs[pcs.size() - 2] = J(kCacheOpen, 42);
-    AddSite(&dump, 2, pcs, 4 * s, 40'000);
+    AddSite(&dump, 2, pcs, {4 * s, 4 * s * 40'000});
     dump.streams.push_back(format::StreamsFixed{2, uint32_t(format::StreamKind::kInflate), 4 * s,
                                                 4 * s * 40'000, 4 * s});
   }
@@ -113,14 +105,14 @@ Dump MakeDump(uint64_t seq) {
           {hook, kZlib + 0x600, kZip + 0x3100, 0x20004000, kJvm + 0x5000, J(kDeflaterInit, -1),
            J(kDeflaterCtor, 0), J(kNewCompressor, 5), J(kLambdaRun, 4), J(kUnresolved, 1),
            J(kUnknown, 2)},
-          2 * (s + 1), 268'096);
+          {2 * (s + 1), 2 * (s + 1) * 268'096});
   dump.streams.push_back(format::StreamsFixed{3, uint32_t(format::StreamKind::kDeflate),
                                               2 * (s + 1), 2 * (s + 1) * 268'096, 2 * (s + 1)});
   AddSite(
       &dump, 4,
       {hook, kJvm + 0x7000, kJvm + 0x7100, J(kAllocateMemory, -1), J(kDirectCtor, 30), J(kGrab, 2)},
-      1, 1 << 20);
-  AddSite(&dump, 5, {hook, kJvm + 0x8000, 0x20005000, kJvm + 0x5000}, 1, 65'536);
+      {1, 1 * 1 << 20});
+  AddSite(&dump, 5, {hook, kJvm + 0x8000, 0x20005000, kJvm + 0x5000}, {1, 1 * 65'536});
 
   AddMethod(&dump, kInflaterInit, "Ljava/util/zip/Inflater;", "init", "Inflater.java", {});
   AddMethod(&dump, kInflaterCtor, "Ljava/util/zip/Inflater;", "<init>", "Inflater.java",
@@ -174,7 +166,7 @@ int main(int argc, char** argv) {
   }
   std::string dir = argv[1];
   for (uint64_t seq = 0; seq < 3; ++seq) {
-    if (!leakscope::golden::WriteDumpInto(dir, leakscope::MakeDump(seq))) return 1;
+    if (leakscope::testing::WriteDumpInto(dir, leakscope::MakeDump(seq)).empty()) return 1;
   }
   return 0;
 }

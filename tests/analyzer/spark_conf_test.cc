@@ -5,6 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "json_value.h"
 
 namespace leakscope {
 namespace {
@@ -131,11 +136,25 @@ TEST(SparkConf, JsonCarriesTheSameSettings) {
   SparkConf conf = BuildSparkConf(Options(SparkCluster::kYarn));
   std::string out;
   FormatSparkJson(conf, &out);
-  for (const char* expected : {"\"command\": \"spark-conf\"", "\"cluster\": \"yarn\"",
-                               "\"files\": [\"/opt/leakscope/lib/libleakscope.so\"]",
-                               "\"spark.executorEnv.LD_PRELOAD\": \"./libleakscope.so\"",
-                               "\"needed_libraries\": [\"libunwind.so.8\"]"}) {
-    EXPECT_NE(out.find(expected), std::string::npos) << expected << " in\n" << out;
+  testing::JsonValue json;
+  ASSERT_TRUE(testing::ParseJson(out, &json));
+  EXPECT_EQ(json["leakscope_json"].UInt(), 1u);
+  EXPECT_EQ(json["command"].String(), "spark-conf");
+  EXPECT_EQ(json["cluster"].String(), "yarn");
+  ASSERT_EQ(json["files"].size(), 1u);
+  EXPECT_EQ(json["files"][0].String(), "/opt/leakscope/lib/libleakscope.so");
+  ASSERT_EQ(json["needed_libraries"].size(), 1u);
+  EXPECT_EQ(json["needed_libraries"][0].String(), "libunwind.so.8");
+  // Every --conf setting, in the same order and with the same value.
+  std::vector<std::pair<std::string, std::string>> settings;
+  for (const auto& [key, value] : json["conf"].members())
+    settings.emplace_back(key, value.String());
+  EXPECT_EQ(settings, conf.conf);
+  EXPECT_EQ(json["conf"]["spark.executorEnv.LD_PRELOAD"].String(), "./libleakscope.so");
+  EXPECT_EQ(json["dumps"].String(), conf.dumps);
+  ASSERT_EQ(json["collect"].size(), conf.collect.size());
+  for (size_t i = 0; i < conf.collect.size(); ++i) {
+    EXPECT_EQ(json["collect"][i].String(), conf.collect[i]);
   }
 }
 

@@ -13,6 +13,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "run_program.h"
+#include "temp_dir.h"
+
 namespace leakscope {
 namespace {
 
@@ -214,11 +217,12 @@ TEST(Symbolizer, ARunOfUnnamedJitFramesIsOneFrame) {
 }
 
 TEST(Symbolizer, FindsFilesUnderSysrootAndDebugInfoInDebugDir) {
-  if (system("command -v objcopy >/dev/null") != 0) GTEST_SKIP() << "objcopy not installed";
+  testing::RunResult which = testing::RunShell("command -v objcopy");
+  if (which.exit_code != 0) GTEST_SKIP() << "objcopy not installed";
+  std::string objcopy_path = which.out.substr(0, which.out.find('\n'));
   ModuleInfo self = SelfModule();
-  char tmpl[] = "/tmp/leakscope-sysroot-XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  std::string root = tmpl;
+  testing::TempDir temp;
+  const std::string& root = temp.path();
   // As on an analysis machine: the binary (without DWARF) under the sysroot at its recorded
   // path, its DWARF in a separate debug directory named by build-id.
   std::string binary = root + "/sysroot" + self.path;
@@ -232,8 +236,12 @@ TEST(Symbolizer, FindsFilesUnderSysrootAndDebugInfoInDebugDir) {
       root + "/debug/.build-id/" + hex.substr(0, 2) + "/" + hex.substr(2) + ".debug";
   std::filesystem::create_directories(std::filesystem::path(binary).parent_path());
   std::filesystem::create_directories(std::filesystem::path(debug).parent_path());
-  ASSERT_EQ(system(("objcopy --strip-debug " + self.path + " " + binary).c_str()), 0);
-  ASSERT_EQ(system(("objcopy --only-keep-debug " + self.path + " " + debug).c_str()), 0);
+  for (const char* what : {"--strip-debug", "--only-keep-debug"}) {
+    testing::RunOptions objcopy;
+    objcopy.args = {what, self.path, what[2] == 's' ? binary : debug};
+    testing::RunResult r = testing::RunProgram(objcopy_path, objcopy);
+    ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  }
   uint64_t pc = PlainCaller();
 
   SymbolizerOptions sysroot_only;
@@ -259,20 +267,15 @@ TEST(Symbolizer, FindsFilesUnderSysrootAndDebugInfoInDebugDir) {
   ASSERT_EQ(impostor.frames.size(), 1u);
   EXPECT_EQ(impostor.frames[0].function, "leakscope::(anonymous namespace)::PlainCaller()");
   EXPECT_EQ(impostor.frames[0].file, "");
-  std::filesystem::remove_all(root);
 }
 
 TEST(Symbolizer, NamesJitFramesFromAPerfMap) {
-  char path[] = "/tmp/leakscope-perf-XXXXXX";
-  int fd = mkstemp(path);
-  ASSERT_GE(fd, 0);
-  const char text[] = "10000 100 Ljava/util/zip/Inflater;::inflate\n";
-  ASSERT_EQ(write(fd, text, sizeof(text) - 1), static_cast<ssize_t>(sizeof(text) - 1));
-  close(fd);
+  testing::TempDir temp;
+  std::string path = temp.Sub("perf-1.map");
+  ASSERT_TRUE(testing::WriteFile(path, "10000 100 Ljava/util/zip/Inflater;::inflate\n"));
   SymbolizerOptions options;
   options.perf_maps = {path};
   Symbolized s = Symbolize(SelfModule(), {0x10010, 0x10020, 0x20000, 0x20010}, options);
-  unlink(path);
   // Named frames stay one each; the unnamed ones after them are one run.
   ASSERT_EQ(s.frames.size(), 3u);
   EXPECT_EQ(s.frames[0].DisplayName(), "Ljava/util/zip/Inflater;::inflate");

@@ -8,35 +8,24 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "dump_builder.h"
+#include "temp_dir.h"
+
 namespace leakscope {
 namespace {
 
 class TrendTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/leakscope-trend-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   static constexpr uint64_t kBase = 0x7f0000000000;
 
   // Site pcs are offsets in one missing module, so stacks print as app+0x... Allocations are
   // 64 bytes; each sampled one stands for `weight` allocations in the estimated counts.
   static void AddSite(Dump* dump, uint32_t id, uint64_t offset, uint64_t live_bytes,
                       uint64_t alloc_bytes, uint64_t weight = 1) {
-    SiteInfo site;
-    site.fixed.site_id = id;
-    site.pcs = {kBase + offset, kBase + 0x9000};
-    site.fixed.depth = 2;
-    site.fixed.alloc_count = alloc_bytes / 64;
-    site.fixed.alloc_bytes = site.fixed.alloc_est_bytes = alloc_bytes;
-    site.fixed.free_count = (alloc_bytes - live_bytes) / 64;
-    site.fixed.free_bytes = site.fixed.free_est_bytes = alloc_bytes - live_bytes;
-    site.fixed.alloc_est_count = site.fixed.alloc_count * weight;
-    site.fixed.free_est_count = site.fixed.free_count * weight;
-    dump->sites.push_back(site);
+    testing::AddSite(
+        dump, id, {kBase + offset, kBase + 0x9000},
+        {alloc_bytes / 64, alloc_bytes, (alloc_bytes - live_bytes) / 64, alloc_bytes - live_bytes},
+        /*bytes_factor=*/1.0, /*count_factor=*/static_cast<double>(weight));
   }
 
   std::string Write(int64_t pid, uint64_t seq, int64_t seconds,
@@ -50,20 +39,10 @@ class TrendTest : public ::testing::Test {
     dump.process.fixed.time_monotonic_ns = seconds * 1'000'000'000;
     dump.process.fixed.time_unix_ns = 1'700'000'000'000'000'000 + seconds * 1'000'000'000;
     dump.settings.sample_bytes = 1;
-    ModuleInfo module;
-    module.path = "/nonexistent/app";
-    module.fixed.start = kBase;
-    module.fixed.end = kBase + 0x100000;
-    module.fixed.bias = kBase;
-    dump.modules.push_back(module);
+    testing::AddModule(&dump, "/nonexistent/app", kBase, 0x100000, /*id=*/0);
     fill(&dump);
-    StringSink sink;
-    EXPECT_TRUE(WriteDump(dump, &sink));
-    std::string path =
-        dir_ + "/leakscope." + std::to_string(pid) + "." + std::to_string(seq) + ".dump";
-    FILE* f = fopen(path.c_str(), "wb");
-    fwrite(sink.bytes().data(), 1, sink.bytes().size(), f);
-    fclose(f);
+    std::string path = testing::WriteDumpInto(dir_, dump);
+    EXPECT_FALSE(path.empty()) << "cannot write into " << dir_;
     return path;
   }
 
@@ -81,7 +60,8 @@ class TrendTest : public ::testing::Test {
     return symbolizer_->frames().Get(symbolizer_->stacks().Get(stack)[0]).DisplayName();
   }
 
-  std::string dir_;
+  testing::TempDir temp_;
+  const std::string& dir_ = temp_.path();
   std::unique_ptr<Symbolizer> symbolizer_;
 };
 
@@ -225,9 +205,7 @@ TEST_F(TrendTest, AnalysesTheOtherFilesWhenOneIsCorrupt) {
     });
     if (i == 2) truncate(path.c_str(), 100);
   }
-  FILE* f = fopen((dir_ + "/random.dump").c_str(), "wb");
-  fputs("definitely not a dump", f);
-  fclose(f);
+  ASSERT_TRUE(testing::WriteFile(temp_.Sub("random.dump"), "definitely not a dump"));
   TrendResult r = Analyze();
   EXPECT_EQ(r.errors.size(), 2u);
   EXPECT_EQ(r.dumps_read, 3u);

@@ -18,8 +18,8 @@
 #include <string_view>
 #include <vector>
 
+#include "../support/dump_builder.h"  // scripts/fuzz-dump-reader passes no -I for tests/support
 #include "dump.h"
-#include "sample_dumps.h"
 #include "unpack.h"
 
 #define XXH_INLINE_ALL
@@ -41,7 +41,7 @@ void Check(std::string_view bytes) {
   if (!leakscope::WriteDump(dump, &sink)) std::abort();
   Dump again;
   if (!leakscope::ParseDump(sink.bytes(), &again, &error)) std::abort();
-  if (!leakscope::samples::SameDump(dump, again)) std::abort();
+  if (!leakscope::testing::SameDump(dump, again)) std::abort();
 }
 
 void CheckUnpack(std::string_view bytes) {

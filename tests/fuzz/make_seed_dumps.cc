@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <string>
 
+#include "../support/dump_builder.h"  // scripts/fuzz-dump-reader passes no -I for tests/support
 #include "dump.h"
-#include "sample_dumps.h"
 
 namespace {
 
@@ -27,13 +27,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string dir = argv[1];
-  leakscope::Dump rich = leakscope::samples::RichSampleDump();
+  leakscope::Dump rich = leakscope::testing::RichSampleDump();
   leakscope::Dump few_sites = rich;
   few_sites.modules.resize(1);
   few_sites.sites.resize(2);
   few_sites.streams.clear();
   few_sites.recorder_version = "0.1.0 (git abc1234)";  // a kRecorder record to mutate
-  leakscope::Dump many_sites = leakscope::samples::MinimalSampleDump();
+  leakscope::Dump many_sites = leakscope::testing::MinimalSampleDump();
   for (uint32_t id = 1; id <= 40; ++id) {
     leakscope::SiteInfo& site = many_sites.sites.emplace_back();
     site.fixed.site_id = id;
@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
     site.pcs.assign(id % 9, 0x400000 + id);
   }
   bool ok = WriteSeed(dir + "/rich.dump", rich) &&
-            WriteSeed(dir + "/minimal.dump", leakscope::samples::MinimalSampleDump()) &&
+            WriteSeed(dir + "/minimal.dump", leakscope::testing::MinimalSampleDump()) &&
             WriteSeed(dir + "/few_sites.dump", few_sites) &&
             WriteSeed(dir + "/many_sites.dump", many_sites);
   if (!ok) {

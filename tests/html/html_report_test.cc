@@ -1,16 +1,19 @@
 // The HTML report's C++ side: the flame tree, the JSON the page embeds, and the command line.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cstdio>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "flame_tree.h"
 #include "frame.h"
 #include "html_data.h"
 #include "html_page.h"
+#include "json_value.h"
 #include "json_writer.h"
+#include "run_program.h"
 #include "symbolizer.h"
 #include "trend.h"
 
@@ -99,64 +102,97 @@ std::string HtmlDataOf(const std::vector<std::string>& files, size_t* dumps_read
   return json;
 }
 
+// Checked through a JSON reader: values and order, whatever the writer's indentation.
 TEST(HtmlData, RanksSuspectsAsTrendAndKeepsOnePointPerDump) {
   std::vector<std::string> files = GoldenDumps();
   size_t dumps_read = 0;
-  std::string json = HtmlDataOf(files, &dumps_read);
+  testing::JsonValue data;
+  ASSERT_TRUE(testing::ParseJson(HtmlDataOf(files, &dumps_read), &data));
   EXPECT_EQ(dumps_read, 10u);
+  EXPECT_EQ(data["leakscope_json"].UInt(), 1u);
+  EXPECT_EQ(data["command"].String(), "html");
+  EXPECT_EQ(data["dumps_read"].UInt(), 10u);
+  EXPECT_EQ(data["errors"].size(), 0u);
 
   Symbolizer trend_symbolizer(QuietSymbolizer());
   TrendResult trend = AnalyzeTrend(files, TrendOptions{}, &trend_symbolizer, {});
   ASSERT_EQ(trend.suspects.size(), 3u);
-  // The suspects in trend's order, each with its allocating caller.
-  size_t at = 0;
-  for (const SuspectTrend& s : trend.suspects) {
+  EXPECT_EQ(data["suspect_count"].UInt(), 3u);
+  // The suspects in trend's order, each with its allocating caller and its whole stack.
+  const testing::JsonValue& suspects = data["suspects"];
+  ASSERT_EQ(suspects.size(), trend.suspects.size());
+  for (size_t i = 0; i < trend.suspects.size(); ++i) {
+    const SuspectTrend& s = trend.suspects[i];
+    const testing::JsonValue& suspect = suspects[i];
+    EXPECT_EQ(suspect["rank"].UInt(), i + 1);
     std::span<const uint32_t> stack = trend_symbolizer.stacks().Get(s.stack);
-    std::string caller = trend_symbolizer.frames()
-                             .Get(stack[CallerIndex(trend_symbolizer.frames(), stack)])
-                             .DisplayName();
-    size_t found = json.find(absl::StrCat("\"function\": \"", caller, "\""), at);
-    ASSERT_NE(found, std::string::npos) << caller;
-    at = found;
+    size_t caller_index = CallerIndex(trend_symbolizer.frames(), stack);
+    EXPECT_EQ(suspect["caller_index"].Int(), static_cast<int64_t>(caller_index));
+    ASSERT_EQ(suspect["frames"].size(), stack.size()) << "suspect " << i;
+    for (size_t f = 0; f < stack.size(); ++f) {
+      EXPECT_EQ(suspect["frames"][f]["function"].String(),
+                trend_symbolizer.frames().Get(stack[f]).DisplayName())
+          << "suspect " << i << ", frame " << f;
+    }
+    EXPECT_EQ(suspect["live_bytes_last"].UInt(), s.live_bytes_last);
   }
   // The top suspect (app+0x1100) grows by 1 MiB a minute in pid 4242 and 640 KiB in pid 5151.
-  size_t series = json.find("\"series\": [");
-  ASSERT_NE(series, std::string::npos);
-  EXPECT_EQ(json.find("{\"process\": 0, \"live_bytes\": [1048576, 2097152, 3145728, 4194304, "
-                      "5242880, 6291456]},"),
-            json.find('{', series));
-  EXPECT_NE(
-      json.find("{\"process\": 1, \"live_bytes\": [655360, 1310720, 1966080, 2621440]}", series),
-      std::string::npos);
-  EXPECT_NE(json.find("\"time_ns\": [0, 60000000000, 120000000000, 180000000000, 240000000000, "
-                      "300000000000]"),
-            std::string::npos);
-  EXPECT_NE(json.find("\"command\": \"html\""), std::string::npos);
-  EXPECT_NE(json.find("\"suspect_count\": 3"), std::string::npos);
+  EXPECT_EQ(suspects[0]["frames"][suspects[0]["caller_index"].UInt()]["function"].String(),
+            "app+0x1100");
+  const testing::JsonValue& series = suspects[0]["series"];
+  ASSERT_EQ(series.size(), 2u);
+  EXPECT_EQ(series[0].Keys(), (std::vector<std::string>{"process", "live_bytes"}));
+  EXPECT_EQ(series[0]["process"].UInt(), 0u);
+  EXPECT_EQ(series[0]["live_bytes"].UInts(),
+            (std::vector<uint64_t>{1048576, 2097152, 3145728, 4194304, 5242880, 6291456}));
+  EXPECT_EQ(series[1]["process"].UInt(), 1u);
+  EXPECT_EQ(series[1]["live_bytes"].UInts(),
+            (std::vector<uint64_t>{655360, 1310720, 1966080, 2621440}));
+  // One point per dump, times from the process's first dump.
+  const testing::JsonValue& processes = data["processes"];
+  ASSERT_EQ(processes.size(), 2u);
+  EXPECT_EQ(processes[0]["pid"].UInt(), 4242u);
+  EXPECT_EQ(processes[0]["points"]["time_ns"].UInts(),
+            (std::vector<uint64_t>{0, 60000000000, 120000000000, 180000000000, 240000000000,
+                                   300000000000}));
+  EXPECT_EQ(processes[0]["points"]["seq"].UInts(), (std::vector<uint64_t>{0, 1, 2, 3, 4, 5}));
+  EXPECT_EQ(processes[1]["pid"].UInt(), 5151u);
+  EXPECT_EQ(processes[1]["points"]["seq"].UInts(), (std::vector<uint64_t>{0, 1, 2, 3}));
   // The live flame graph holds every live byte of both last dumps (13.7 MiB + 2.58 MiB).
-  EXPECT_NE(json.find("\"live\": {\n      \"total\": 17121064,"), std::string::npos) << json;
+  EXPECT_EQ(data["flame"]["live"]["total"].UInt(), 17121064u);
 }
 
 // A process's Java walk counters travel with it, as in `trend --format json`.
 TEST(HtmlData, CarriesEachProcessJavaWalks) {
   size_t dumps_read = 0;
-  std::string json =
-      HtmlDataOf(GoldenDumps(std::string(GOLDEN_DIR) + "/../golden_java"), &dumps_read);
+  testing::JsonValue data;
+  ASSERT_TRUE(testing::ParseJson(
+      HtmlDataOf(GoldenDumps(std::string(GOLDEN_DIR) + "/../golden_java"), &dumps_read), &data));
   EXPECT_EQ(dumps_read, 3u);
-  size_t java = json.find("\"java\": {");
-  ASSERT_NE(java, std::string::npos) << json.substr(0, 2000);
-  EXPECT_NE(json.find("\"agent_loaded\": true", java), std::string::npos);
-  EXPECT_NE(json.find("\"walks\": {\"frames\": 300, \"no_java_frame\": 0, \"no_class_load\": 0, "
-                      "\"gc_active\": 2, \"unknown_not_java\": 51,",
-                      java),
-            std::string::npos)
-      << json.substr(java, 600);
-  EXPECT_NE(json.find("\"unencodable\": 1", java), std::string::npos);
+  ASSERT_EQ(data["processes"].size(), 1u);
+  const testing::JsonValue& java = data["processes"][0]["java"];
+  ASSERT_EQ(java.type(), testing::JsonValue::Type::kObject);
+  EXPECT_TRUE(java["agent_loaded"].Bool());
+  const testing::JsonValue& walks = java["walks"];
+  std::vector<std::string> keys = walks.Keys();
+  ASSERT_GE(keys.size(), 5u);
+  EXPECT_EQ(std::vector<std::string>(keys.begin(), keys.begin() + 5),
+            (std::vector<std::string>{"frames", "no_java_frame", "no_class_load", "gc_active",
+                                      "unknown_not_java"}));
+  EXPECT_EQ(walks["frames"].UInt(), 300u);
+  EXPECT_EQ(walks["no_java_frame"].UInt(), 0u);
+  EXPECT_EQ(walks["no_class_load"].UInt(), 0u);
+  EXPECT_EQ(walks["gc_active"].UInt(), 2u);
+  EXPECT_EQ(walks["unknown_not_java"].UInt(), 51u);
+  EXPECT_EQ(java["unencodable"].UInt(), 1u);
 }
 
+// The leakscope binary's exit code (-1 when it did not exit), its output discarded.
 int RunLeakscope(const std::string& args) {
-  int status = std::system(absl::StrCat(LEAKSCOPE_BIN, " ", args, " >/dev/null 2>&1").c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  testing::RunOptions options;
+  options.args = testing::Words(args);
+  testing::RunResult r = testing::RunProgram(LEAKSCOPE_BIN, options);
+  return r.exit_code;
 }
 
 TEST(HtmlCommand, NeedsAnOutputFileAndDumps) {

@@ -20,7 +20,6 @@ import os
 import re
 import shlex
 import shutil
-import struct
 import subprocess
 import sys
 
@@ -336,27 +335,18 @@ def check_ranking(checks, args, report, trend, truth):
 # ------------------------------------------------------------------------------------- safety
 
 
-def java_record(path):
-    """The kJava record of a dump (docs/dump-format.md) and its number of kJavaMethod records,
-    read directly: the JVMTI agent's evidence that Java frames were captured and named."""
-    with open(path, "rb") as f:
-        data = f.read()
-    pos, methods, java = 16, 0, None
-    while pos + 16 <= len(data):
-        kind, _, length = struct.unpack_from("<IIQ", data, pos)
-        payload = pos + 16
-        if kind == 8:
-            methods += 1
-        elif kind == 9 and length >= 112:
-            flags = struct.unpack_from("<I", data, payload)[0]
-            walks = list(struct.unpack_from("<12Q", data, payload + 8))
-            java = {"flags": flags, "walks": walks}
-        elif kind == 0x7FFFFFFF:
-            break
-        pos = payload + length
-    if java is not None:
-        java["methods"] = methods
-    return java
+def java_evidence(report):
+    """The JVMTI agent's evidence that Java frames were captured and named, from the `java`
+    object and the frames of `leakscope report --format json` (docs/json.md); None without the
+    agent. The analyzer is the one reader of the binary dump format."""
+    java = report.get("java")
+    if java is None:
+        return None
+    named = {frame["function"] for site in report["sites"] for frame in site["frames"]
+             if frame["kind"] == "java" and frame["symbolized"]}
+    walks = dict(java["walks"])
+    return {"agent_loaded": java["agent_loaded"], "frames_on": java["frames_on"],
+            "frames": walks.pop("frames"), "failures": walks, "methods": len(named)}
 
 
 def safety(args):
@@ -407,15 +397,17 @@ def safety(args):
                      f"{report['totals']['sites']} sites, unwind_failures "
                      f"{counters['unwind_failures']}, sampled_allocs {counters['sampled_allocs']}")
         if args.agent:
-            java = java_record(dumps[-1])
-            walked = java is not None and java["flags"] & 3 == 3 and java["walks"][0] > 0
+            java = java_evidence(report)
+            walked = (java is not None and java["agent_loaded"] and java["frames_on"]
+                      and java["frames"] > 0)
             checks.check("java frames", walked,
-                         f"agent flags {java['flags']}, {java['walks'][0]} walks with frames, "
-                         f"failures by reason {java['walks'][1:]}, {java['methods']} methods named"
-                         if java else "no kJava record: the agent did not run")
+                         f"agent loaded {java['agent_loaded']}, frames on {java['frames_on']}, "
+                         f"{java['frames']} walks with frames, failures by reason "
+                         f"{java['failures']}, {java['methods']} Java methods named in stacks"
+                         if java else "no java object: the agent did not run")
             if java:
                 checks.check("java methods named", java["methods"] > 0,
-                             f"{java['methods']} kJavaMethod records")
+                             f"{java['methods']} named Java methods in the sites' stacks")
     if not same:
         return MISMATCH
     return FAILED if checks.failed else 0

@@ -132,4 +132,23 @@ RunResult RunProgram(const std::string& program, const RunOptions& options) {
   return result;
 }
 
+RunResult RunShell(const std::string& script, RunOptions options) {
+  options.args = {"-c", script};
+  return RunProgram("/bin/sh", options);
+}
+
+std::vector<std::string> Words(const std::string& line) {
+  std::vector<std::string> words;
+  size_t at = 0;
+  while (at < line.size()) {
+    size_t start = line.find_first_not_of(' ', at);
+    if (start == std::string::npos) break;
+    size_t end = line.find(' ', start);
+    if (end == std::string::npos) end = line.size();
+    words.push_back(line.substr(start, end - start));
+    at = end;
+  }
+  return words;
+}
+
 }  // namespace leakscope::testing

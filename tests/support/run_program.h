@@ -44,4 +44,12 @@ struct RunResult {
 // timeout the whole process group is killed with SIGKILL.
 RunResult RunProgram(const std::string& program, const RunOptions& options);
 
+// RunProgram("/bin/sh", {"-c", script, ...}): for the few runs that need a shell (another user
+// through runuser, `$$`, `&&`). options.args are ignored.
+RunResult RunShell(const std::string& script, RunOptions options = {});
+
+// The words of `line`, split at runs of spaces: an argument list written as one string. No
+// quoting: a word cannot hold a space (test directories never do).
+std::vector<std::string> Words(const std::string& line);
+
 }  // namespace leakscope::testing

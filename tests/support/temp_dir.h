@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace leakscope::testing {
@@ -22,6 +23,12 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// The whole content of a file; "" when it cannot be read.
+std::string ReadFile(const std::string& path);
+
+// Replaces the file's content with `bytes` (mode 0600 when it is created); false on any error.
+bool WriteFile(const std::string& path, std::string_view bytes);
 
 // Names of the entries of a directory (no "." or ".."), sorted. Empty when it cannot be read.
 std::vector<std::string> ListDir(const std::string& dir);

@@ -17,41 +17,22 @@
 #include <string>
 #include <vector>
 
+#include "temp_dir.h"
+
 namespace leakscope {
 namespace {
 
 class DumpFileTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char pattern[] = "/tmp/leakscope-dump-file.XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    dir_ = pattern;
     temp_ = dir_ + "/.d.tmp";
     final_ = dir_ + "/d.dump";
   }
-  void TearDown() override {
-    for (const std::string& name : Names()) unlink((dir_ + "/" + name).c_str());
-    rmdir(dir_.c_str());
-  }
-  std::vector<std::string> Names() const {
-    std::vector<std::string> names;
-    DIR* d = opendir(dir_.c_str());
-    while (dirent* e = d ? readdir(d) : nullptr) {
-      if (e->d_name[0] != '.' || (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))) {
-        names.push_back(e->d_name);
-      }
-    }
-    if (d) closedir(d);
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-  static std::string Contents(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
-  std::string dir_, temp_, final_;
+  std::vector<std::string> Names() const { return testing::ListDir(dir_); }
+  static std::string Contents(const std::string& path) { return testing::ReadFile(path); }
+  testing::TempDir scratch_;
+  const std::string& dir_ = scratch_.path();
+  std::string temp_, final_;
 };
 
 // The descriptor that names `path` in this process, -1 if none.

@@ -11,14 +11,14 @@
 #include <string_view>
 
 #include "dump.h"
-#include "sample_dumps.h"
+#include "dump_builder.h"
 #include "temp_file_fixture.h"
 
 namespace leakscope {
 namespace {
 
-using samples::RichSampleDump;
 using ::testing::HasSubstr;
+using testing::RichSampleDump;
 using ::testing::StartsWith;
 
 template <typename T>

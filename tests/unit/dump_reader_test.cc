@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "dump.h"
-#include "sample_dumps.h"
+#include "dump_builder.h"
 #include "temp_file_fixture.h"
 
 #define XXH_INLINE_ALL
@@ -22,10 +22,10 @@
 namespace leakscope {
 namespace {
 
-using samples::RichSampleDump;
-using samples::SameDump;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using testing::RichSampleDump;
+using testing::SameDump;
 using ::testing::StartsWith;
 
 constexpr uint32_t kSettingsType = static_cast<uint32_t>(format::RecordType::kSettings);

@@ -12,14 +12,15 @@
 #include <vector>
 
 #include "dump.h"
-#include "sample_dumps.h"
+#include "dump_builder.h"
+#include "temp_dir.h"
 
 namespace leakscope {
 namespace {
 
-using samples::MinimalSampleDump;
-using samples::RichSampleDump;
-using samples::SameDump;
+using testing::MinimalSampleDump;
+using testing::RichSampleDump;
+using testing::SameDump;
 
 std::string Encode(const Dump& dump) {
   StringSink sink;
@@ -27,19 +28,7 @@ std::string Encode(const Dump& dump) {
   return sink.bytes();
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = ::testing::TempDir() + "leakscope-dump-XXXXXX";
-    path_ = mkdtemp(pattern.data());
-    EXPECT_FALSE(path_.empty());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using testing::TempDir;
 
 TEST(DumpRoundTrip, RichDumpThroughStringSinkComesBackIdentical) {
   Dump original = RichSampleDump();

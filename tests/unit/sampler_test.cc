@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdint>
 #include <random>
+#include <set>
+#include <utility>
 
 namespace leakscope {
 namespace {
@@ -111,8 +113,46 @@ TEST(SamplerMath, OneMinusExpNegMatchesLibmWithin1e7Relative) {
   EXPECT_EQ(sampler_math::OneMinusExpNeg(1e6), 1.0);
 }
 
-TEST(Sampler, SeedIsNeverZero) {
-  for (uint64_t seed = 0; seed < 1000; ++seed) EXPECT_NE(Sampler::Seed(seed), 0u);
+// What the seed must give every thread: a live generator (xorshift never leaves state 0, so a
+// zero state would sample at one fixed interval forever), a stream of its own even when seeds
+// are consecutive (threads seeded from neighbouring values must not sample in step), and first
+// intervals that are already exponential with the configured mean (no warm-up bias).
+TEST(Sampler, SeedsGiveEveryThreadALiveStreamOfItsOwn) {
+  Sampler sampler(4096);
+  std::set<uint64_t> states;
+  std::set<std::pair<uint64_t, uint64_t>> first_pairs;
+  double first_sum = 0;
+  for (uint64_t seed = 0; seed < 1000; ++seed) {
+    uint64_t rng = Sampler::Seed(seed);
+    EXPECT_NE(rng, 0u) << seed;
+    states.insert(rng);
+    uint64_t first = sampler.NextInterval(&rng);
+    EXPECT_NE(rng, 0u) << seed;
+    first_sum += static_cast<double>(first);
+    // The stream moves: 8 draws are not all equal.
+    std::set<uint64_t> draws{first};
+    uint64_t second = sampler.NextInterval(&rng);
+    first_pairs.emplace(first, second);
+    draws.insert(second);
+    for (int i = 0; i < 6; ++i) draws.insert(sampler.NextInterval(&rng));
+    EXPECT_GT(draws.size(), 1u) << seed;
+  }
+  EXPECT_EQ(states.size(), 1000u);  // no two seeds share a stream
+  // Consecutive seeds give unrelated streams: single intervals of mean 4096 collide by the
+  // birthday bound (about 60 in 1000), but pairs of them almost never do (about 0.01).
+  EXPECT_EQ(first_pairs.size(), 1000u);
+  // The mean of 1000 exponential draws has a standard deviation of 3.2 % of the mean: 15 % is
+  // nearly five of them. The seeds are fixed, so this cannot flake.
+  EXPECT_NEAR(first_sum / 1000, 4096.0, 4096.0 * 0.15);
+  // Seeds come from pids, times and addresses, so any 64-bit value is possible, including
+  // -0x9E3779B97F4A7C15: SplitMix64 adds that constant first and its mixer keeps 0 at 0.
+  for (uint64_t seed : {0x61C8864680B583EBull, ~0ull, 1ull << 63}) {
+    uint64_t rng = Sampler::Seed(seed);
+    EXPECT_NE(rng, 0u) << std::hex << seed;
+    std::set<uint64_t> draws;
+    for (int i = 0; i < 8; ++i) draws.insert(sampler.NextInterval(&rng));
+    EXPECT_GT(draws.size(), 1u) << std::hex << seed;
+  }
 }
 
 }  // namespace

@@ -1,15 +1,105 @@
-// Hand-made dumps shared by the format unit tests and the fuzzer's seed generator: one with every
-// record type and the awkward cases (empty strings, a module without build-id, sites of depth 0
-// and 64), and the smallest valid one.
+// The one way tests build dumps by hand: a process with the recorder's settings, modules, sites,
+// writing the dump where a recorder would, and two fixed sample dumps. Used by the golden-dump
+// generators (make_golden_dumps, make_java_golden_dumps: their output must stay byte-identical,
+// analyzer_golden_*_reproducible), the format unit tests, the fuzzer's seeds and the analyzer's
+// unit tests. Header-only and free of GoogleTest: the generators and the fuzzer use it too.
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "dump.h"
 
-namespace leakscope::samples {
+namespace leakscope::testing {
+
+// A dump of process `pid` with its process and settings records filled in: ppid 1, host
+// golden-host, started pid seconds after 1.7e18 ns, dump `seq` written 10 s after the start and a
+// minute after the one before (monotonic clock from `monotonic_start_ns`), the recorder's default
+// limits and depth. Executable, arguments, sample_bytes and flags are the caller's.
+inline Dump ProcessDump(int64_t pid, uint64_t instance, uint64_t seq, int64_t monotonic_start_ns) {
+  Dump dump;
+  dump.process.fixed.pid = pid;
+  dump.process.fixed.ppid = 1;
+  dump.process.fixed.seq = seq;
+  dump.process.fixed.instance_id = instance;
+  dump.process.fixed.start_unix_ns = 1'700'000'000'000'000'000 + pid * 1'000'000'000;
+  dump.process.fixed.time_unix_ns =
+      dump.process.fixed.start_unix_ns + 10'000'000'000 + int64_t(seq) * 60'000'000'000;
+  dump.process.fixed.time_monotonic_ns = monotonic_start_ns + int64_t(seq) * 60'000'000'000;
+  dump.process.host = "golden-host";
+  dump.settings.max_stacks = 65536;
+  dump.settings.max_live = 262144;
+  dump.settings.max_streams = 65536;
+  dump.settings.interval_ns = 60'000'000'000;
+  dump.settings.depth = 64;
+  return dump;
+}
+
+// A module loaded at `base` (= bias). Its build-id is 20 bytes of `id`, or none when id is 0.
+inline void AddModule(Dump* dump, const char* path, uint64_t base, uint64_t size, uint8_t id,
+                      uint32_t flags = 0) {
+  ModuleInfo module;
+  module.fixed.start = base;
+  module.fixed.end = base + size;
+  module.fixed.bias = base;
+  module.fixed.flags = flags;
+  module.path = path;
+  if (id != 0) module.build_id.assign(20, static_cast<char>(id));
+  dump->modules.push_back(module);
+}
+
+// What a site's samples add up to: the counts and bytes the recorder saw.
+struct SiteSamples {
+  uint64_t alloc_count = 0;
+  uint64_t alloc_bytes = 0;
+  uint64_t free_count = 0;
+  uint64_t free_bytes = 0;
+};
+
+// Appends a site with stack `pcs` (innermost first). Its estimates are the sampled values times
+// `bytes_factor` (bytes) and `count_factor` (counts), truncated as the recorder's weights are: a
+// sampled recorder's sample stands for more than one allocation, an exact one (1, 1) for itself.
+inline SiteInfo& AddSite(Dump* dump, uint32_t id, std::vector<uint64_t> pcs,
+                         const SiteSamples& samples, double bytes_factor = 1.0,
+                         double count_factor = 1.0) {
+  SiteInfo& site = dump->sites.emplace_back();
+  site.fixed.site_id = id;
+  site.fixed.depth = static_cast<uint32_t>(pcs.size());
+  site.fixed.alloc_count = samples.alloc_count;
+  site.fixed.alloc_bytes = samples.alloc_bytes;
+  site.fixed.alloc_est_bytes = static_cast<uint64_t>(samples.alloc_bytes * bytes_factor);
+  site.fixed.free_count = samples.free_count;
+  site.fixed.free_bytes = samples.free_bytes;
+  site.fixed.free_est_bytes = static_cast<uint64_t>(samples.free_bytes * bytes_factor);
+  site.fixed.alloc_est_count = static_cast<uint64_t>(samples.alloc_count * count_factor);
+  site.fixed.free_est_count = static_cast<uint64_t>(samples.free_count * count_factor);
+  site.pcs = std::move(pcs);
+  return site;
+}
+
+// The name the recorder gives dump `seq` of process `pid`.
+inline std::string DumpFileName(int64_t pid, uint64_t seq) {
+  return "leakscope." + std::to_string(pid) + "." + std::to_string(seq) + ".dump";
+}
+
+// Writes `dump` to <dir>/leakscope.<pid>.<seq>.dump and returns that path; "" on any error.
+inline std::string WriteDumpInto(const std::string& dir, const Dump& dump) {
+  StringSink sink;
+  if (!WriteDump(dump, &sink)) return "";
+  std::string path = dir + "/" + DumpFileName(dump.process.fixed.pid, dump.process.fixed.seq);
+  FILE* f = fopen(path.c_str(), "wb");
+  if (f == nullptr) return "";
+  bool ok = fwrite(sink.bytes().data(), 1, sink.bytes().size(), f) == sink.bytes().size();
+  return fclose(f) == 0 && ok ? path : "";
+}
+
+// Two fixed dumps for the format tests and the fuzzer's seed corpus: one with every record type
+// and the awkward cases (empty strings, a module without build-id, sites of depth 0 and 64), and
+// the smallest valid one.
 
 inline Dump RichSampleDump() {
   Dump dump;
@@ -169,4 +259,4 @@ inline bool SameDump(const Dump& a, const Dump& b) {
   return true;
 }
 
-}  // namespace leakscope::samples
+}  // namespace leakscope::testing
