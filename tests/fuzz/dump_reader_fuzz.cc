@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include "../support/dump_builder.h"  // scripts/fuzz-dump-reader passes no -I for tests/support
+#include "dump_builder.h"
 #include "dump.h"
 #include "unpack.h"
 

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <string>
 
-#include "../support/dump_builder.h"  // scripts/fuzz-dump-reader passes no -I for tests/support
+#include "dump_builder.h"
 #include "dump.h"
 
 namespace {
