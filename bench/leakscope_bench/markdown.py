@@ -117,3 +117,9 @@ def quick_md(ctx, what):
     if not ctx.quick:
         return []
     return ["**Quick smoke run (--quick): %s; not figures to quote.**" % what, ""]
+
+
+def text(template, **values):
+    """The lines of a block of prose, kept in the source as it reads in RESULTS.md: template's
+    {name} fields are filled in from values, and its final line break ends the last line."""
+    return template.format(**values).removesuffix("\n").split("\n")

@@ -93,7 +93,8 @@ def steal_jiffies():
 
 def first_dump(dumps_dir):
     """The dump the last run left in dumps_dir, if any (one run at a time writes there)."""
-    found = sorted(f for f in glob.glob(os.path.join(dumps_dir, "leakscope.*.dump")) if os.path.isfile(f))
+    pattern = os.path.join(dumps_dir, "leakscope.*.dump")
+    found = sorted(f for f in glob.glob(pattern) if os.path.isfile(f))
     return found[0] if found else None
 
 

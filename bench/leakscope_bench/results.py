@@ -18,7 +18,8 @@ def merge_section(out, name, lines):
         with open(out) as f:
             text = f.read()
     # Files written before the micro, dump, trend and jvm sections existed name only two.
-    text = text.replace("(`--only churn|memory` for one section)", "(`--only SECTION` for one section)")
+    text = text.replace("(`--only churn|memory` for one section)",
+                        "(`--only SECTION` for one section)")
     start, end = "<!-- section:%s -->" % name, "<!-- end:%s -->" % name
     old = text.split("\n")
     if start in old:

@@ -43,9 +43,11 @@ def install_missing(ctx):
         return
     note("installing " + " ".join(want))
     sudo = [] if os.getuid() == 0 else ["sudo"]
-    subprocess.run(sudo + ["apt-get", "update", "-qq"], check=True)
-    subprocess.run(sudo + ["apt-get", "install", "-y", "-qq"] + want, check=True,
-                   stdout=subprocess.DEVNULL, env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    if (subprocess.run(sudo + ["apt-get", "update", "-qq"]).returncode != 0
+            or subprocess.run(sudo + ["apt-get", "install", "-y", "-qq"] + want, env=env,
+                              stdout=subprocess.DEVNULL).returncode != 0):
+        raise BenchError("could not install " + " ".join(want))
 
 
 def _ninja_targets(build_dir):

@@ -2,10 +2,38 @@
 import os
 import subprocess
 
-from ..markdown import load_md, machine_md
-from ..measure import clear_dir, first_dump, head_lines, machine_jiffies, note, quote_cmd, run_timed
+from ..markdown import load_md, machine_md, text
+from ..measure import (clear_dir, first_dump, head_lines, machine_jiffies, note, quote_cmd,
+                       run_timed)
 from ..stats import awk_num, fmt, paired_stats, ratio, stats, verdict
 from . import configs
+
+_METHOD = """\
+- Workload: `bench/churn`, {threads} threads, {allocs} allocations in total (sizes 16 B-4 KiB, each
+  thread a ring of 1024 live blocks), plus 1000 leaked blocks of 1 KiB from `LeakKnownBlocks`.
+- Method: one warm-up round, then {runs} rounds running the configurations interleaved in the
+  order below. Wall = elapsed time of the command; CPU = user + sys from wait4 (all threads and the
+  helper processes it waited for). Ratios are against plain glibc from this same invocation
+  (jemalloc profiling also against jemalloc alone), two ways: of the medians, and the median
+  over rounds of each round's own ratio (paired: the configurations of a round run back to
+  back, so the machine's drift, here tens of percent within a minute, cancels). The targets
+  are judged on the paired ratio.
+
+| configuration | wall median s | wall min-max s | CPU median s | CPU min-max s \
+| wall ratio of medians | CPU ratio of medians | wall paired ratio (min-max) \
+| CPU paired ratio (min-max) | peak RSS MiB |
+|---|---|---|---|---|---|---|---|---|---|
+"""
+
+_TARGETS = """\
+Targets (wall, paired ratio to plain glibc; the ratio of medians in brackets):
+
+- default sampling {d}× ({dm}×): issue 5 (≤ 1.05×) {d5}, issue 2 (≤ 1.10×) {d2}
+- every allocation {e}× ({em}×): issue 5 (≤ 2.5×) {e5}, issue 2 (≤ 3×) {e2}
+
+What the recorder saw in the warm-up run (its exit dump, through `bench/dump_memory`):
+
+"""
 
 
 def _after_run(ctx, config, warmup, log, dumpinfo, stderr):
@@ -50,25 +78,11 @@ def run(ctx):
 
     out = ["<!-- section:churn -->", "## churn: malloc/free overhead", ""]
     if ctx.quick:
-        out += ["**Quick smoke run (--quick): fewer allocations and runs; not figures to quote.**", ""]
+        out += ["**Quick smoke run (--quick): fewer allocations and runs; not figures to quote.**",
+                ""]
     out += machine_md(ctx)
     out += load_md(before, after, ours)
-    out += [
-        "- Workload: `bench/churn`, %s threads, %s allocations in total (sizes 16 B-4 KiB, each"
-        % (ctx.threads, ctx.allocs),
-        "  thread a ring of 1024 live blocks), plus 1000 leaked blocks of 1 KiB from `LeakKnownBlocks`.",
-        "- Method: one warm-up round, then %d rounds running the configurations interleaved in the"
-        % ctx.runs,
-        "  order below. Wall = elapsed time of the command; CPU = user + sys from wait4 (all threads and the",
-        "  helper processes it waited for). Ratios are against plain glibc from this same invocation",
-        "  (jemalloc profiling also against jemalloc alone), two ways: of the medians, and the median",
-        "  over rounds of each round's own ratio (paired: the configurations of a round run back to",
-        "  back, so the machine's drift, here tens of percent within a minute, cancels). The targets",
-        "  are judged on the paired ratio.",
-        "",
-        "| configuration | wall median s | wall min-max s | CPU median s | CPU min-max s | wall ratio of medians | CPU ratio of medians | wall paired ratio (min-max) | CPU paired ratio (min-max) | peak RSS MiB |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-    ]
+    out += text(_METHOD, threads=ctx.threads, allocs=ctx.allocs, runs=ctx.runs)
     wall_paired = {}
     for c in names:
         wm, wl, wh = stats([t.wall for t in times[c]])
@@ -98,17 +112,8 @@ def run(ctx):
         e = fmt(wall_paired["leakscope-exact"], 3)
         dm = ratio(wall_med["leakscope-default"], wall_med["glibc"], 3)
         em = ratio(wall_med["leakscope-exact"], wall_med["glibc"], 3)
-        out += [
-            "Targets (wall, paired ratio to plain glibc; the ratio of medians in brackets):",
-            "",
-            "- default sampling %s× (%s×): issue 5 (≤ 1.05×) %s, issue 2 (≤ 1.10×) %s"
-            % (d, dm, verdict(d, 1.05), verdict(d, 1.10)),
-            "- every allocation %s× (%s×): issue 5 (≤ 2.5×) %s, issue 2 (≤ 3×) %s"
-            % (e, em, verdict(e, 2.5), verdict(e, 3)),
-            "",
-            "What the recorder saw in the warm-up run (its exit dump, through `bench/dump_memory`):",
-            "",
-        ]
+        out += text(_TARGETS, d=d, dm=dm, d5=verdict(d, 1.05), d2=verdict(d, 1.10), e=e, em=em,
+                    e5=verdict(e, 2.5), e2=verdict(e, 3))
         for c in configs.WITH_PRELOAD:
             info = dumpinfo.get(c, "").replace("\n", " ")
             if info.endswith(" "):
@@ -116,7 +121,8 @@ def run(ctx):
             out.append("- %s: %s" % (c, info))
             if c in stderr:
                 first = stderr[c][0].rstrip("\n") if stderr[c] else ""
-                out.append("  - **stderr was not empty** (the preload must be silent): `%s`" % first)
+                out.append("  - **stderr was not empty** (the preload must be silent): `%s`"
+                           % first)
         out.append("")
     else:
         out += ["**leakscope configurations skipped: `%s` was not built.**" % ctx.preload, ""]
@@ -124,6 +130,7 @@ def run(ctx):
     out += [ctx.hide_tmp(quote_cmd(configs.command(ctx, c, program))) for c in names]
     out += ["```", "", "<details><summary>Every run: wall s / CPU s</summary>", ""]
     for c in names:
-        out.append("- %s: %s" % (c, ", ".join("%.3f/%.3f" % (t.wall, t.cpu) for t in times[c])))
+        runs = ", ".join("%.3f/%.3f" % (t.wall, t.cpu) for t in times[c])
+        out.append("- %s: %s" % (c, runs))
     out += ["", "</details>", "<!-- end:churn -->"]
     return out

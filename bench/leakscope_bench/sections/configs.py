@@ -46,7 +46,7 @@ def command(ctx, config, program):
 
 
 def remove_heaptrack_files(ctx):
-    """heaptrack's trace files of the last run, which would otherwise fill the temporary directory."""
+    """Removes heaptrack's trace files of the last run, which would fill the temporary directory."""
     for f in glob.glob(ctx.t("heaptrack.*")):
         if os.path.isdir(f) and not os.path.islink(f):
             shutil.rmtree(f)

@@ -4,12 +4,27 @@ import re
 import shutil
 import subprocess
 
-from ..markdown import commands_md, load_md, machine_md, quick_md, skipped_section, sum_cpu
+from ..markdown import (commands_md, load_md, machine_md, quick_md, skipped_section, sum_cpu,
+                        text)
 from ..measure import clear_dir, head_lines, machine_jiffies, note, quote_cmd, run_timed
 from ..stats import awk_num, fmt, ratio, stats, verdict
 from . import configs
 
 PRELOAD_CONFIGS = ["leakscope-default", "leakscope-agent", "leakscope-exact"]
+
+_METHOD = """\
+- Workload: `examples/java` StreamingJob with `--batch-ms 0` (batches back to back, no
+  sleeping), {batches} batches, on {version}. Each batch writes data files
+  through gzip on two executor threads, leaking a deflate stream per file, and reads and
+  caches metadata (leaking inflate streams). JVM start-up is in every run.
+- Method: one warm-up round, then {runs} rounds of the configurations interleaved. Wall, CPU
+  (user + sys of all threads, from wait4) and peak RSS (ru_maxrss: the largest process,
+  the JVM). Ratios are of medians against the plain JVM from this same invocation.
+
+| configuration | wall median s | wall min-max s | CPU median s | CPU min-max s | wall ratio \
+| CPU ratio | peak RSS MiB |
+|---|---|---|---|---|---|---|---|
+"""
 
 
 def _describe(config):
@@ -33,7 +48,8 @@ def run(ctx):
             "TODO: no JVM demo to run (`%s/StreamingJob.class` is built when CMake finds javac 17+;"
             " java: %s)." % (classes, java or "none"))
     batches = 30 if ctx.quick else 300
-    job = [java, "-cp", classes, "StreamingJob", "--batch-ms", "0", "--batches", str(batches), "--quiet"]
+    job = [java, "-cp", classes, "StreamingJob", "--batch-ms", "0", "--batches", str(batches),
+           "--quiet"]
     names = ["plain"] + (PRELOAD_CONFIGS if ctx.have_preload else []) + configs.OTHERS
     note("jvm: warm-up round, then %d interleaved rounds of: %s" % (ctx.runs, " ".join(names)))
     times = {c: [] for c in names}
@@ -64,18 +80,7 @@ def run(ctx):
     out += quick_md(ctx, "%d batches, %d runs" % (batches, ctx.runs))
     out += machine_md(ctx)
     out += load_md(before, after, sum_cpu(*times.values()))
-    out += [
-        "- Workload: `examples/java` StreamingJob with `--batch-ms 0` (batches back to back, no",
-        "  sleeping), %d batches, on %s. Each batch writes data files" % (batches, version),
-        "  through gzip on two executor threads, leaking a deflate stream per file, and reads and",
-        "  caches metadata (leaking inflate streams). JVM start-up is in every run.",
-        "- Method: one warm-up round, then %d rounds of the configurations interleaved. Wall, CPU" % ctx.runs,
-        "  (user + sys of all threads, from wait4) and peak RSS (ru_maxrss: the largest process,",
-        "  the JVM). Ratios are of medians against the plain JVM from this same invocation.",
-        "",
-        "| configuration | wall median s | wall min-max s | CPU median s | CPU min-max s | wall ratio | CPU ratio | peak RSS MiB |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
+    out += text(_METHOD, batches=batches, version=version, runs=ctx.runs)
     for c in names:
         wm, wl, wh = stats([t.wall for t in times[c]])
         cm, cl, ch = stats([t.cpu for t in times[c]])
@@ -91,19 +96,23 @@ def run(ctx):
     out.append("")
     differ = [c for c in names if truth.get(c) != truth.get("plain")]
     if not truth.get("plain"):
-        out.append("**The plain JVM printed no totals: the job's output format changed; update scripts/bench.**")
+        out.append("**The plain JVM printed no totals: the job's output format changed;"
+                   " update scripts/bench.**")
     elif not differ:
-        out.append("Every configuration printed the plain JVM's totals and checksum (warm-up round).")
+        out.append("Every configuration printed the plain JVM's totals and checksum"
+                   " (warm-up round).")
     else:
         out.append("**Output differed from the plain JVM's in: %s.**" % " ".join(differ))
     for c in PRELOAD_CONFIGS:
         if c in stderr:
             first = stderr[c][0].rstrip("\n") if stderr[c] else ""
-            out.append("- **%s: stderr was not empty** (the preload must be silent): `%s`" % (c, first))
+            out.append("- **%s: stderr was not empty** (the preload must be silent): `%s`"
+                       % (c, first))
     out.append("")
     if ctx.have_preload:
         d = ratio(cpu_med["leakscope-default"], cpu_med["plain"], 3)
-        out.append("Target: default sampling CPU %s× the plain JVM: issue 5 (≤ 1.05×) %s." % (d, verdict(d, 1.05)))
+        out.append("Target: default sampling CPU %s× the plain JVM: issue 5 (≤ 1.05×) %s."
+                   % (d, verdict(d, 1.05)))
         d = ratio(cpu_med["leakscope-agent"], cpu_med["plain"], 3)
         out.append("With the JVMTI agent (issue 6): CPU %s× the plain JVM: issue 5 (≤ 1.05×) %s."
                    % (d, verdict(d, 1.05)))
@@ -111,6 +120,7 @@ def run(ctx):
     out += commands_md(ctx, [quote_cmd(configs.command(ctx, c, job)) for c in names])
     out += ["", "<details><summary>Every run: wall s / CPU s</summary>", ""]
     for c in names:
-        out.append("- %s: %s" % (c, ", ".join("%.3f/%.3f" % (t.wall, t.cpu) for t in times[c])))
+        runs = ", ".join("%.3f/%.3f" % (t.wall, t.cpu) for t in times[c])
+        out.append("- %s: %s" % (c, runs))
     out += ["", "</details>", "<!-- end:jvm -->"]
     return out

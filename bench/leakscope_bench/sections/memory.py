@@ -3,7 +3,7 @@ import os
 import shutil
 import subprocess
 
-from ..markdown import machine_md
+from ..markdown import machine_md, text
 from ..measure import BenchError, first_dump, note, parse_kv, quote_cmd, run_timed
 
 COUNTS = [0, 10000, 100000, 1000000]
@@ -11,26 +11,26 @@ COUNTS = [0, 10000, 100000, 1000000]
 DEFAULT_MAX_LIVE = 262144
 MIB = 1048576
 
+_METHOD = """\
+- Workload: `bench/recorder_memory N` keeps N blocks of 32 B live (one call site) under
+  `LEAKSCOPE_SAMPLE_BYTES=1`; the figures are the recorder's own (`self_reserved_bytes`,
+  `self_resident_bytes`) from its exit dump. N = 0 is the fixed cost. Process peak RSS is
+  from wait4, plain and under the recorder. Target: resident ≤ 16 MiB + 64 B per live allocation.
+
+| live N | LEAKSCOPE_MAX_LIVE | reserved MiB | resident MiB | resident B / N \
+| (resident - fixed) B / N | target MiB | recorded live | dropped \
+| peak RSS plain / recorder MiB |
+|---|---|---|---|---|---|---|---|---|---|
+"""
+
 
 def run(ctx):
     if not ctx.have_preload:
         return ["<!-- section:memory -->", "## Recorder memory", "",
                 "**Skipped: `%s` was not built.**" % ctx.preload, "<!-- end:memory -->"]
-    out = [
-        "<!-- section:memory -->",
-        "## Recorder memory per live sampled allocation",
-        "",
-    ]
+    out = ["<!-- section:memory -->", "## Recorder memory per live sampled allocation", ""]
     out += machine_md(ctx)
-    out += [
-        "- Workload: `bench/recorder_memory N` keeps N blocks of 32 B live (one call site) under",
-        "  `LEAKSCOPE_SAMPLE_BYTES=1`; the figures are the recorder's own (`self_reserved_bytes`,",
-        "  `self_resident_bytes`) from its exit dump. N = 0 is the fixed cost. Process peak RSS is",
-        "  from wait4, plain and under the recorder. Target: resident ≤ 16 MiB + 64 B per live allocation.",
-        "",
-        "| live N | LEAKSCOPE_MAX_LIVE | reserved MiB | resident MiB | resident B / N | (resident - fixed) B / N | target MiB | recorded live | dropped | peak RSS plain / recorder MiB |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-    ]
+    out += text(_METHOD)
     commands = []
     base_res = None
     for n in COUNTS:
@@ -66,11 +66,10 @@ def run(ctx):
         if live < n or dropped > 0:
             verdict += " **(not all N recorded)**"
         out.append("| %d | %d | %.1f | %.1f | %s | %s | %.1f (%s) | %d | %d | %.1f / %.1f |"
-                   % (n, max_live, resv / MIB, res / MIB, per, marginal, target / MIB, verdict, live,
-                      dropped, plain.rss / 1024, recorded.rss / 1024))
-    out += ["",
-            "Commands (`$TMP` is a temporary directory removed afterwards; plain runs drop the `env ...` part):",
-            "", "```"]
+                   % (n, max_live, resv / MIB, res / MIB, per, marginal, target / MIB, verdict,
+                      live, dropped, plain.rss / 1024, recorded.rss / 1024))
+    out += ["", "Commands (`$TMP` is a temporary directory removed afterwards; plain runs drop the"
+            " `env ...` part):", "", "```"]
     out += commands
     out += ["```", "<!-- end:memory -->"]
     return out

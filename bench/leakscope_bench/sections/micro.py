@@ -2,12 +2,14 @@
 import json
 import re
 
-from ..markdown import commands_md, dpkg_version, load_md, machine_md, quick_md, sum_cpu
+from ..markdown import (commands_md, dpkg_version, load_md, machine_md, quick_md, sum_cpu,
+                        text)
 from ..measure import BenchError, clear_dir, machine_jiffies, note, quote_cmd, run_timed
 from ..stats import awk_num, fmt, stats, verdict
 
 _DESCRIPTIONS = [
-    ("BM_Countdown", "sampler countdown per allocation (hot_path.h ShouldSample; crossings redraw)"),
+    ("BM_Countdown",
+     "sampler countdown per allocation (hot_path.h ShouldSample; crossings redraw)"),
     ("BM_NextInterval", "drawing the next sampling interval (once per sample)"),
     ("BM_MaybeContainsHot", "free() filter check, 4096 addresses in 256 KiB of heap"),
     ("BM_MaybeContainsCold", "free() filter check, random addresses over the filter's 1 GiB"),
@@ -20,6 +22,50 @@ _DESCRIPTIONS = [
     ("BM_SampledPath/", "WalkStack + intern (hit) + insert + take, {d} frames"),
     ("BM_SampledPathLibunwind/", "unw_backtrace + intern (hit) + insert + take, {d} frames"),
 ]
+
+_PIECES = """\
+- Google Benchmark {gbench}; the library
+  reports itself built as "{library_type}", which only slows its own harness, not the code timed.
+
+### The pieces (`bench/recorder_micro`)
+
+The recorder's tables, sampler and stack walk (`preload/stack_walker.h` with its frame-shape
+cache) from `leakscope_recorder_core`, libunwind called as `preload/unwinder.cc` does
+(per-thread cache). {reps} repetition(s) of each; CPU time per operation (the wall column shows
+how much the machine's other load stretched it).
+
+| benchmark | what it times | CPU ns median | CPU ns min-max | wall ns median | note |
+|---|---|---|---|---|---|
+"""
+
+_WALKS = """\
+
+On the sampled path the recorder walks the stack with `WalkStack` (`Walk`, `SampledPath`);
+libunwind (`Unwind`, `SampledPathLibunwind`) is its fallback, for stacks with a frame the
+walk cannot step (JIT code without unwind data, signal frames, unusual unwind rules).
+
+| frames | `Walk` CPU ns | `Unwind` CPU ns | saved, ns | `SampledPath` CPU ns \
+| `SampledPathLibunwind` CPU ns | saved, ns |
+|---|---|---|---|---|---|---|
+"""
+
+_PAIRS = """\
+
+### malloc+free pairs end to end (`bench/malloc_pairs`)
+
+Each run times {batches} batches of malloc(32)+free pairs in a tight loop and reports the
+median batch's ns per pair; one warm-up round, then {runs} rounds of the configurations
+interleaved. Unsampled: {pairs} pairs a batch under the preload with
+`LEAKSCOPE_SAMPLE_BYTES=1G` (expected samples in a run: well under one), against plain glibc.
+Sampled: {sampled_pairs} pairs a batch with `LEAKSCOPE_SAMPLE_BYTES=1`, so every malloc
+unwinds, interns (a hit after the first) and inserts, and every free takes the entry out;
+the stack at the malloc call is 8, 32 or 64 frames deep in all (main and libc's start-up
+frames included; checked against the recorded stacks). A pair of one size is glibc's
+cheapest path (its thread cache), so the recorder's share is as large here as it gets.
+
+| configuration | ns per pair median | min-max | minus plain, ns |
+|---|---|---|---|
+"""
 
 
 def describe(name):
@@ -130,7 +176,8 @@ def run(ctx):
     # 2. End to end, interleaved.
     names = ["plain"] + (["unsampled", "sampled-8", "sampled-32", "sampled-64"]
                          if ctx.have_preload else [])
-    note("micro: malloc_pairs warm-up, then %d interleaved rounds of: %s" % (ctx.runs, " ".join(names)))
+    note("micro: malloc_pairs warm-up, then %d interleaved rounds of: %s"
+         % (ctx.runs, " ".join(names)))
     runs, ns = [], {c: [] for c in names}
     for r in range(ctx.runs + 1):
         for c in names:
@@ -149,73 +196,44 @@ def run(ctx):
     for c in names:
         med[c], lo[c], hi[c] = stats([float(x) for x in ns[c]])
 
-    out = ["<!-- section:micro -->", "## Recorder cost in isolation, and per malloc+free end to end", ""]
+    out = ["<!-- section:micro -->",
+           "## Recorder cost in isolation, and per malloc+free end to end", ""]
     out += quick_md(ctx, "one repetition of each micro-benchmark, fewer pairs and runs")
     out += machine_md(ctx)
     out += load_md(before, after, sum_cpu([micro_run], runs))
-    out += [
-        "- Google Benchmark %s; the library" % dpkg_version("libbenchmark-dev"),
-        "  reports itself built as \"%s\", which only slows its own harness, not the code timed." % library_type,
-        "",
-        "### The pieces (`bench/recorder_micro`)",
-        "",
-        "The recorder's tables, sampler and stack walk (`preload/stack_walker.h` with its frame-shape",
-        "cache) from `leakscope_recorder_core`, libunwind called as `preload/unwinder.cc` does",
-        "(per-thread cache). %d repetition(s) of each; CPU time per operation (the wall column shows" % reps,
-        "how much the machine's other load stretched it).",
-        "",
-        "| benchmark | what it times | CPU ns median | CPU ns min-max | wall ns median | note |",
-        "|---|---|---|---|---|---|",
-    ]
+    out += text(_PIECES, gbench=dpkg_version("libbenchmark-dev"), library_type=library_type,
+                reps=reps)
     for name, cm, span, wm, note_text in pieces:
-        out.append("| `%s` | %s | %s | %s | %s | %s |" % (name, describe(name), cm, span, wm, note_text))
+        out.append("| `%s` | %s | %s | %s | %s | %s |"
+                   % (name, describe(name), cm, span, wm, note_text))
     # The CPU ns median of one benchmark, "-" if missing or failed.
-    medians = {name: cm for name, cm, _, _, note_text in pieces if "**error" not in note_text}
-    out += [
-        "",
-        "On the sampled path the recorder walks the stack with `WalkStack` (`Walk`, `SampledPath`);",
-        "libunwind (`Unwind`, `SampledPathLibunwind`) is its fallback, for stacks with a frame the",
-        "walk cannot step (JIT code without unwind data, signal frames, unusual unwind rules).",
-        "",
-        "| frames | `Walk` CPU ns | `Unwind` CPU ns | saved, ns | `SampledPath` CPU ns | `SampledPathLibunwind` CPU ns | saved, ns |",
-        "|---|---|---|---|---|---|---|",
-    ]
+    medians = {name: cm for name, cm, _, _, note_text in pieces if "error" not in note_text}
+    out += text(_WALKS)
     for depth in (8, 32, 64):
         walk, unwind, sampled, sampled_lu = (
             medians.get("BM_%s/depth:%d" % (b, depth), "-")
             for b in ("Walk", "Unwind", "SampledPath", "SampledPathLibunwind"))
         out.append("| %d | %s | %s | %s | %s | %s | %s |" % (
-            depth, walk, unwind, _saving(walk, unwind), sampled, sampled_lu, _saving(sampled, sampled_lu)))
-    out += [
-        "",
-        "### malloc+free pairs end to end (`bench/malloc_pairs`)",
-        "",
-        "Each run times %d batches of malloc(32)+free pairs in a tight loop and reports the" % p["batches"],
-        "median batch's ns per pair; one warm-up round, then %d rounds of the configurations" % ctx.runs,
-        "interleaved. Unsampled: %d pairs a batch under the preload with" % p["pairs"],
-        "`LEAKSCOPE_SAMPLE_BYTES=1G` (expected samples in a run: well under one), against plain glibc.",
-        "Sampled: %d pairs a batch with `LEAKSCOPE_SAMPLE_BYTES=1`, so every malloc" % p["sampled_pairs"],
-        "unwinds, interns (a hit after the first) and inserts, and every free takes the entry out;",
-        "the stack at the malloc call is 8, 32 or 64 frames deep in all (main and libc's start-up",
-        "frames included; checked against the recorded stacks). A pair of one size is glibc's",
-        "cheapest path (its thread cache), so the recorder's share is as large here as it gets.",
-        "",
-        "| configuration | ns per pair median | min-max | minus plain, ns |",
-        "|---|---|---|---|",
-    ]
+            depth, walk, unwind, _saving(walk, unwind), sampled, sampled_lu,
+            _saving(sampled, sampled_lu)))
+    out += text(_PAIRS, batches=p["batches"], runs=ctx.runs, pairs=p["pairs"],
+                sampled_pairs=p["sampled_pairs"])
     for c in names:
         diff = "-" if c == "plain" else "%.1f" % (med[c] - med["plain"])
-        out.append("| %s | %s | %s-%s | %s |" % (_label(c), fmt(med[c], 2), fmt(lo[c], 2), fmt(hi[c], 2), diff))
+        out.append("| %s | %s | %s-%s | %s |"
+                   % (_label(c), fmt(med[c], 2), fmt(lo[c], 2), fmt(hi[c], 2), diff))
     out.append("")
     if ctx.have_preload:
         over = "%.2f" % (med["unsampled"] - med["plain"])
         out += ["Target: unsampled malloc+free overhead %s ns per pair: issue 5 (≤ 5 ns) %s."
                 % (over, verdict(over, 5)),
-                "A sampled allocation and its free cost the \"minus plain\" figure of the sampled rows."]
+                "A sampled allocation and its free cost the \"minus plain\" figure of the sampled"
+                " rows."]
     else:
         out.append("**leakscope configurations skipped: `%s` was not built.**" % ctx.preload)
     out.append("")
-    out += commands_md(ctx, [quote_cmd(gb)] + [quote_cmd(_pairs_command(ctx, c, p)) for c in names])
+    commands = [gb] + [_pairs_command(ctx, c, p) for c in names]
+    out += commands_md(ctx, [quote_cmd(c) for c in commands])
     out += ["", "<details><summary>Every run: ns per pair</summary>", ""]
     for c in names:
         out.append("- %s: %s" % (c, ", ".join(ns[c])))

@@ -4,12 +4,25 @@ import re
 import shutil
 import subprocess
 
-from ..markdown import commands_md, load_md, machine_md, quick_md, sum_cpu
+from ..markdown import commands_md, load_md, machine_md, quick_md, sum_cpu, text
 from ..measure import BenchError, machine_jiffies, note, quote_cmd, run_timed
 from ..stats import awk_num, fmt, stats, verdict
 
 STACKS = 50000
 DEPTH = 32
+
+_METHOD = """\
+- Input: {ndumps} dumps of one process, {stacks} sites each, {depth} frames per stack
+  ({mib} MiB in all), written by `make_scale_dumps` (tests/analyzer): frames drawn from
+  a pool of 20,000 addresses in four modules plus a distinct innermost frame per site; one
+  site in 100 leaks steadily. The modules do not exist on disk, so symbolization takes its
+  cheap path (no ELF or DWARF read): this times reading, matching and ranking.
+- Method: one warm-up run (page cache), then {runs} timed; wall and CPU from wait4, peak RSS
+  from its ru_maxrss. trend said: "{summary}"
+
+| wall median s | wall min-max s | CPU median s | CPU min-max s | peak RSS MiB |
+|---|---|---|---|---|
+"""
 
 
 def _apparent_bytes(path):
@@ -53,24 +66,15 @@ def run(ctx):
     out += quick_md(ctx, "%d dumps instead of 100, %d run(s)" % (ndumps, trend_runs))
     out += machine_md(ctx)
     out += load_md(before, after, sum_cpu(runs, warmup))
-    out += [
-        "- Input: %d dumps of one process, %d sites each, %d frames per stack" % (ndumps, STACKS, DEPTH),
-        "  (%.0f MiB in all), written by `make_scale_dumps` (tests/analyzer): frames drawn from"
-        % (size / 1048576),
-        "  a pool of 20,000 addresses in four modules plus a distinct innermost frame per site; one",
-        "  site in 100 leaks steadily. The modules do not exist on disk, so symbolization takes its",
-        "  cheap path (no ELF or DWARF read): this times reading, matching and ranking.",
-        "- Method: one warm-up run (page cache), then %d timed; wall and CPU from wait4, peak RSS" % trend_runs,
-        "  from its ru_maxrss. trend said: \"%s\"" % (summary or "?"),
-        "",
-        "| wall median s | wall min-max s | CPU median s | CPU min-max s | peak RSS MiB |",
-        "|---|---|---|---|---|",
-        "| %s | %s-%s | %s | %s-%s | %s |" % (fmt(wm, 2), fmt(wl, 2), fmt(wh, 2), fmt(cm, 2), fmt(cl, 2),
-                                         fmt(ch, 2), fmt(awk_num(rss / 1024), 0)),
-        "",
-    ]
+    out += text(_METHOD, ndumps=ndumps, stacks=STACKS, depth=DEPTH, mib="%.0f" % (size / 1048576),
+                runs=trend_runs, summary=summary or "?")
+    out.append("| %s | %s-%s | %s | %s-%s | %s |" % (
+        fmt(wm, 2), fmt(wl, 2), fmt(wh, 2), fmt(cm, 2), fmt(cl, 2), fmt(ch, 2),
+        fmt(awk_num(rss / 1024), 0)))
+    out.append("")
     if ndumps == 100:
-        out.append("Target: trend over 100 × 50 k-stack dumps ≤ 10 s: %s s %s." % (fmt(wm, 2), verdict(wm, 10)))
+        out.append("Target: trend over 100 × 50 k-stack dumps ≤ 10 s: %s s %s."
+                   % (fmt(wm, 2), verdict(wm, 10)))
     else:
         out.append("Target (100 dumps ≤ 10 s): not judged, this run read %d dumps." % ndumps)
     out.append("")
