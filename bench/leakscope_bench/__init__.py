@@ -1,0 +1,1 @@
+"""leakscope's overhead benchmarks; scripts/bench is the entry point (see its --help)."""

@@ -1,0 +1,1 @@
+"""One module per section of bench/RESULTS.md; each has run(ctx), returning the section's lines."""

@@ -1,0 +1,3 @@
+"""Checks of the bench code itself, from the repository:
+python3 -B -m unittest discover -s bench -t bench
+"""
