@@ -49,6 +49,7 @@
 
 #include "hot_path.h"
 #include "live_table.h"
+#include "module_table.h"
 #include "options.h"
 #include "sampler.h"
 #include "stack_table.h"
@@ -321,6 +322,11 @@ void RunAtDepth(benchmark::State& state, Body& body) {
     state.SkipWithError("WalkStack met a frame it cannot step");
     return;
   }
+  if (body.frames != state.range(0)) {
+    // A walk that stopped early would time a shorter walk under this depth's name.
+    state.SkipWithError("the walk did not reach the depth asked for");
+    return;
+  }
   state.counters["frames"] = body.frames;
 }
 
@@ -413,4 +419,13 @@ BENCHMARK(SampledPathBench<Walker::kLibunwind>)->Name("BM_SampledPathLibunwind")
 
 }  // namespace
 
-BENCHMARK_MAIN();
+// The walk finds each pc's module through module_table.h, which the library's constructor
+// initialises; here nothing else does, and without it every walk would stop at its first frame.
+int main(int argc, char** argv) {
+  leakscope::InitModuleTable();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
