@@ -196,6 +196,31 @@ TEST_F(BadInputTest, UsageErrorsExitTwo) {
 
 // `run --dir` naming a directory that is not ours alone (world-writable, like /tmp): the recorder
 // writes into its private subdirectory there, and `run` must count and name the dumps where they
+// Each command's --help names exactly the formats the command writes: a format is listed on the
+// --format line if and only if the command accepts it.
+TEST_F(BadInputTest, HelpNamesExactlyTheFormatsEachCommandWrites) {
+  const std::string golden = GOLDEN_DIR;
+  const std::vector<std::pair<std::string, std::string>> commands = {
+      {"report", golden + "/leakscope.4242.5.dump"},
+      {"diff", golden + "/leakscope.4242.0.dump " + golden + "/leakscope.4242.5.dump"},
+      {"trend", golden + "/leakscope.4242.0.dump " + golden + "/leakscope.4242.5.dump"}};
+  for (const auto& [command, inputs] : commands) {
+    SCOPED_TRACE(command);
+    RunResult help = RunLeakscope(command + " --help");
+    ASSERT_EQ(help.exit_code, 0);
+    size_t at = help.out.find("--format FMT");
+    ASSERT_NE(at, std::string::npos) << help.out;
+    std::string line = help.out.substr(at, help.out.find('\n', at) - at);
+    for (const char* format : {"text", "json", "collapsed", "pprof"}) {
+      SCOPED_TRACE(format);
+      bool listed = line.find(format) != std::string::npos;
+      RunResult run = RunLeakscope(command + " -q --format " + format + " -o " + dir_ +
+                                   "/out " + inputs);
+      EXPECT_EQ(listed, run.exit_code == 0) << line << "\n" << run.err;
+    }
+  }
+}
+
 // are, not report none.
 TEST_F(BadInputTest, RunFindsTheDumpsInTheRecordersPrivateSubdirectory) {
   std::string shared = dir_ + "/shared";
