@@ -367,33 +367,41 @@ TEST(DumpDirScenario, MaxDumpsKeepsTheFirstAndTheLastAndThinsTheMiddle) {
   EXPECT_EQ(SiteFinder(last).AllocatedIn("grow").live_bytes, 8000u);
 }
 
-// A full disk: an older dump of ours gives way, so the exit dump (the state that matters most)
-// is written. The dump directory is an 8 KiB tmpfs (two pages: two dumps of this program),
-// mounted in a private mount namespace.
-TEST(DumpDirScenario, FullDiskGivesUpAnOlderDumpForTheExitDump) {
+// `periodic` under the preload, with LEAKSCOPE_INTERVAL=100ms and its dump directory `dir` a
+// tmpfs of `size` mounted in a private mount namespace (a disk that fills up); `then` is shell
+// run after it, still inside the namespace. False when mount namespaces are not available.
+bool RunOnSmallTmpfs(const TempDir& dir, const char* size, const std::string& then,
+                     RunOptions options, RunResult* run) {
   RunOptions probe;
   probe.prefix = {"/usr/bin/unshare", "--mount"};
   if (geteuid() != 0 || access("/usr/bin/unshare", X_OK) != 0 ||
       RunProgram("/bin/true", probe).exit_code != 0) {
-    GTEST_SKIP() << "needs root and mount namespaces, to mount a small tmpfs";
+    return false;
   }
-  TempDir dir;
-  RunOptions options = Exact({}, {{"LEAKSCOPE_INTERVAL", "100ms"}});
   options.preload.clear();  // only the final program, not unshare and sh
+  options.env["LEAKSCOPE_INTERVAL"] = "100ms";
   options.env["LEAKSCOPE_DIR"] = dir.path();
   options.env["LEAKSCOPE_TEST_PRELOAD"] = kPreload;
-  options.prefix = {"/usr/bin/unshare",
-                    "--mount",
-                    "--propagation",
-                    "private",
-                    "/bin/sh",
-                    "-c",
-                    "mount -t tmpfs -o size=8k,mode=0700 tmpfs \"$LEAKSCOPE_DIR\" && "
-                    "LD_PRELOAD=\"$LEAKSCOPE_TEST_PRELOAD\" \"$0\" \"$@\"; status=$?; "
-                    "cp -p \"$LEAKSCOPE_DIR\"/* \"$LEAKSCOPE_TEST_COPY\"/; exit $status"};
-  TempDir copy;
+  options.prefix = {"/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c",
+                    std::string("mount -t tmpfs -o size=") + size +
+                        ",mode=0700 tmpfs \"$LEAKSCOPE_DIR\" && "
+                        "LD_PRELOAD=\"$LEAKSCOPE_TEST_PRELOAD\" \"$0\" \"$@\"; status=$?; " +
+                        then + "exit $status"};
+  *run = RunProgram(Program("periodic"), options);
+  return true;
+}
+
+// A full disk: an older dump of ours gives way, so the exit dump (the state that matters most)
+// is written. The dump directory is an 8 KiB tmpfs (two pages: two dumps of this program).
+TEST(DumpDirScenario, FullDiskGivesUpAnOlderDumpForTheExitDump) {
+  TempDir dir, copy;
+  RunOptions options = Exact();
   options.env["LEAKSCOPE_TEST_COPY"] = copy.path();
-  RunResult run = RunProgram(Program("periodic"), options);
+  RunResult run;
+  if (!RunOnSmallTmpfs(dir, "8k", "cp -p \"$LEAKSCOPE_DIR\"/* \"$LEAKSCOPE_TEST_COPY\"/; ",
+                       options, &run)) {
+    GTEST_SKIP() << "needs root and mount namespaces, to mount a small tmpfs";
+  }
   ASSERT_TRUE(CleanExit(run));
   std::vector<DumpFile> dumps = ListDumps(copy.path());
   ASSERT_EQ(dumps.size(), 2u) << ::testing::PrintToString(ListDir(copy.path()));
@@ -408,26 +416,11 @@ TEST(DumpDirScenario, FullDiskGivesUpAnOlderDumpForTheExitDump) {
 // rate limit), but the exit dump's failure is always said, since nothing comes after it. A
 // one-page tmpfs holds the first dump, which is never given up.
 TEST(DumpDirScenario, AFailedExitDumpIsAlwaysWarnedAbout) {
-  RunOptions probe;
-  probe.prefix = {"/usr/bin/unshare", "--mount"};
-  if (geteuid() != 0 || access("/usr/bin/unshare", X_OK) != 0 ||
-      RunProgram("/bin/true", probe).exit_code != 0) {
+  TempDir dir;
+  RunResult run;
+  if (!RunOnSmallTmpfs(dir, "4k", "", Exact(), &run)) {
     GTEST_SKIP() << "needs root and mount namespaces, to mount a small tmpfs";
   }
-  TempDir dir;
-  RunOptions options = Exact({}, {{"LEAKSCOPE_INTERVAL", "100ms"}});
-  options.preload.clear();  // only the final program, not unshare and sh
-  options.env["LEAKSCOPE_DIR"] = dir.path();
-  options.env["LEAKSCOPE_TEST_PRELOAD"] = kPreload;
-  options.prefix = {"/usr/bin/unshare",
-                    "--mount",
-                    "--propagation",
-                    "private",
-                    "/bin/sh",
-                    "-c",
-                    "mount -t tmpfs -o size=4k,mode=0700 tmpfs \"$LEAKSCOPE_DIR\" && "
-                    "LD_PRELOAD=\"$LEAKSCOPE_TEST_PRELOAD\" \"$0\" \"$@\""};
-  RunResult run = RunProgram(Program("periodic"), options);
   ASSERT_EQ(run.exit_code, 0) << run.Describe();
   std::vector<std::string> lines = Lines(run.err);
   ASSERT_EQ(lines.size(), 2u) << run.err;
