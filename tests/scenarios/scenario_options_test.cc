@@ -185,11 +185,15 @@ TEST(DumpDir, LeakscopeDirWinsOverLogDirs) {
 
 // Runs leak_known_sizes with neither LEAKSCOPE_DIR nor LOG_DIRS, in a private mount namespace
 // whose /tmp is `fake_tmp`, so the default /tmp/leakscope-<uid> starts in a known state.
-// Returns false (and skips) where mount namespaces are not allowed.
+// Returns false (and skips) where mount namespaces are not allowed, and where the build itself
+// lies under /tmp (the program and the library would be hidden by the fake one).
 bool RunWithFakeTmp(const std::string& fake_tmp, RunResult* run) {
   RunOptions probe;
   probe.prefix = {"/usr/bin/unshare", "--mount"};
   if (access("/usr/bin/unshare", X_OK) != 0 || RunProgram("/bin/true", probe).exit_code != 0) {
+    return false;
+  }
+  if (Program("leak_known_sizes").starts_with("/tmp/") || kPreload.starts_with("/tmp/")) {
     return false;
   }
   RunOptions options = Exact();
@@ -212,7 +216,9 @@ bool RunWithFakeTmp(const std::string& fake_tmp, RunResult* run) {
 TEST(DumpDir, DefaultTmpDirectoryIsCreatedPrivate) {
   TempDir fake_tmp;
   RunResult run;
-  if (!RunWithFakeTmp(fake_tmp.path(), &run)) GTEST_SKIP() << "no mount namespaces here";
+  if (!RunWithFakeTmp(fake_tmp.path(), &run)) {
+    GTEST_SKIP() << "no mount namespaces here, or the build is under /tmp";
+  }
   ASSERT_TRUE(CleanExit(run));
   std::string dir = fake_tmp.Sub("leakscope-" + std::to_string(getuid()));
   struct stat st;
@@ -253,7 +259,9 @@ TEST(DumpDir, DefaultTmpDirectoryThatIsASymlinkIsRefused) {
   std::string link = fake_tmp.Sub("leakscope-" + std::to_string(getuid()));
   ASSERT_EQ(symlink("/tmp/elsewhere", link.c_str()), 0);
   RunResult run;
-  if (!RunWithFakeTmp(fake_tmp.path(), &run)) GTEST_SKIP() << "no mount namespaces here";
+  if (!RunWithFakeTmp(fake_tmp.path(), &run)) {
+    GTEST_SKIP() << "no mount namespaces here, or the build is under /tmp";
+  }
   EXPECT_EQ(run.exit_code, 0) << run.Describe();
   EXPECT_EQ(ListDir(fake_tmp.Sub("elsewhere")), std::vector<std::string>{});
   EXPECT_EQ(run.err.rfind("leakscope:", 0), 0u) << "expected a warning, got: " << run.err;
@@ -267,7 +275,9 @@ TEST(DumpDir, DefaultTmpDirectoryOwnedBySomeoneElseIsRefused) {
   ASSERT_EQ(chmod(dir.c_str(), 0777), 0);
   if (chown(dir.c_str(), getuid() + 1, getgid()) != 0) GTEST_SKIP() << "cannot chown";
   RunResult run;
-  if (!RunWithFakeTmp(fake_tmp.path(), &run)) GTEST_SKIP() << "no mount namespaces here";
+  if (!RunWithFakeTmp(fake_tmp.path(), &run)) {
+    GTEST_SKIP() << "no mount namespaces here, or the build is under /tmp";
+  }
   EXPECT_EQ(run.exit_code, 0) << run.Describe();
   EXPECT_EQ(ListDir(dir), std::vector<std::string>{});
   EXPECT_EQ(run.err.rfind("leakscope:", 0), 0u) << "expected a warning, got: " << run.err;
