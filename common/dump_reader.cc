@@ -337,7 +337,8 @@ bool Parser::Walk(Dump* dump, bool process_only) {
     std::string_view header_bytes;
     if (!Get(pos, sizeof(header), &header_bytes)) return false;
     std::memcpy(&header, header_bytes.data(), sizeof(header));
-    // `truncated_walks` (once `libunwind_walks`, before that `reserved`): any value reads.
+    // The record header's `reserved` is not checked: writers write 0, and a later version may
+    // give it a meaning.
     prefix_ = "record " + std::to_string(index) + " (" + RecordName(header.type) + ") at offset " +
               std::to_string(pos) + ": ";
     size_t payload_begin = pos + sizeof(header);

@@ -31,9 +31,11 @@ struct ThreadState {
 
 extern __thread ThreadState t_state __attribute__((tls_model("initial-exec")));
 
-// Marks the current thread as inside the recorder for its lifetime, so allocations made by the
-// unwinder, dlsym or our own code pass straight through. Functions that record take a
-// `const ReentrancyGuard&` so only guarded code can reach them.
+// Marks the current thread as inside the recorder for its lifetime, so that allocations made
+// meanwhile (by dlsym, the JVM's calls from the agent, the dumper or any code of ours) pass
+// straight through the hooks. The recording entry points (SampleAllocation, RecordStreamOpen)
+// take a guard themselves; functions that may only run inside one (CaptureStack, EncodeDump,
+// the dumper's) take a `const ReentrancyGuard&`, so that only guarded code can call them.
 class ReentrancyGuard {
  public:
   ReentrancyGuard() : entered_(!t_state.in_recorder) { t_state.in_recorder = true; }
