@@ -10,22 +10,16 @@ set(JVM_TEMURIN25 /usr/lib/jvm/temurin-25-jdk-amd64/bin/java
 find_program(JVM_PYTHON3 python3)
 
 # The JVM tests' own workloads, tests/jvm/*.java (DeoptStorm: deoptimization while allocating
-# native memory), compiled like examples/java (class files for Java 17) into
-# build/tests/jvm-classes, where scripts/soak-jvm finds them.
+# native memory; AgentStress: the agent under threads, JIT, GC and class unloading;
+# ClassUnloadJob and Unloadable: Java frames of an unloaded class), compiled into
+# build/tests/jvm-classes, where scripts/soak-jvm finds them too.
 find_package(Java 17 COMPONENTS Development QUIET)
 set(JVM_WORKLOAD_CLASSES ${CMAKE_CURRENT_BINARY_DIR}/jvm-classes)
 if(Java_JAVAC_EXECUTABLE)
   file(GLOB JVM_WORKLOAD_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/jvm/*.java)
-  add_custom_command(
-    OUTPUT ${JVM_WORKLOAD_CLASSES}/DeoptStorm.class
-    # Start clean: a class whose source was removed must not linger.
-    COMMAND ${CMAKE_COMMAND} -E rm -rf ${JVM_WORKLOAD_CLASSES}
-    COMMAND ${Java_JAVAC_EXECUTABLE} --release 17 -Xlint:all -encoding UTF-8
-            -d ${JVM_WORKLOAD_CLASSES} ${JVM_WORKLOAD_SOURCES}
-    DEPENDS ${JVM_WORKLOAD_SOURCES}
-    COMMENT "Compiling the JVM test workloads (javac)"
-    VERBATIM)
-  add_custom_target(jvm_workloads ALL DEPENDS ${JVM_WORKLOAD_CLASSES}/DeoptStorm.class)
+  leakscope_java_classes(TARGET jvm_workloads OUT ${JVM_WORKLOAD_CLASSES} RELEASE 17
+                         MAIN DeoptStorm SOURCES ${JVM_WORKLOAD_SOURCES}
+                         COMMENT "Compiling the JVM test workloads (javac)")
 else()
   message(STATUS "No javac 17+: tests/jvm/*.java (the soak's workloads) is not built")
 endif()
@@ -95,8 +89,8 @@ jvm_test(jvm_safety_temurin25 JAVA ${JVM_TEMURIN25} MODE safety
 # AsyncGetCallTrace on every sample, under AgentStress (8 threads allocating native memory while
 # the JIT compiles, the GC runs and classes are loaded and unloaded). No crash, no hang, the same
 # output as without the preload. scripts/soak-jvm --agent runs this 20 times per configuration.
-set(JVM_AGENT_ARGS --agent --main AgentStress --sample-bytes 4096 --interval 200ms
-                   "--job-args=8 150")
+set(JVM_AGENT_ARGS --agent --main AgentStress --classes ${JVM_WORKLOAD_CLASSES}
+                   --sample-bytes 4096 --interval 200ms "--job-args=8 150")
 jvm_test(jvm_agent_g1 JAVA ${JVM_OPENJDK17} MODE safety
          ARGS ${JVM_AGENT_ARGS} --jvm-opt=-XX:+UseG1GC)
 jvm_test(jvm_agent_g1_pfp JAVA ${JVM_OPENJDK17} MODE safety
@@ -132,9 +126,14 @@ foreach(jdk openjdk17 temurin25)
     else()
       set(name jvm_java_${mode}_${jdk})
     endif()
+    # ClassUnloadJob is a test workload; the other modes run the demo's StreamingJob.
+    set(classes ${CMAKE_BINARY_DIR}/examples/java)
+    if(mode STREQUAL unload)
+      set(classes ${JVM_WORKLOAD_CLASSES})
+    endif()
     if(JVM_PYTHON3)
       set(command ${JVM_PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/jvm/jvm_java_frames.py --mode ${mode}
-                  --java ${JVM_${jdk_var}} --classes ${CMAKE_BINARY_DIR}/examples/java
+                  --java ${JVM_${jdk_var}} --classes ${classes}
                   --preload $<TARGET_FILE:leakscope_preload> --leakscope $<TARGET_FILE:leakscope>
                   --workdir ${CMAKE_CURRENT_BINARY_DIR}/jvm/${name})
     else()

@@ -20,7 +20,7 @@ Modes:
              the file): the JVM runs to completion with the same stdout as without LD_PRELOAD;
              its stderr is ld.so's one warning; no dump. The same file as -agentpath (the old
              spark-conf setting) stops the JVM: checked too, to show why there is no JVM option.
-  unload     examples/java/ClassUnloadJob: Unloadable, loaded through its own class loader,
+  unload     tests/jvm/ClassUnloadJob (--classes: build/tests/jvm-classes): Unloadable, loaded through its own class loader,
              leaks Deflaters from Unloadable.leak; the loader is dropped and the class unloaded
              (checked in the JVM's class+unload log) before any dump is written. A dump then
              requested with the trigger file, and the exit dump, must still name
@@ -365,7 +365,9 @@ def main():
     if java is None:
         skip(f"{args.java}: not found")
     args.java = java
-    if not os.path.exists(os.path.join(args.classes, "StreamingJob.class")):
+    # The unload mode runs tests/jvm's ClassUnloadJob and checks for it itself.
+    if args.mode != "unload" and not os.path.exists(os.path.join(args.classes,
+                                                                 "StreamingJob.class")):
         skip(f"{args.classes}/StreamingJob.class: not built (no javac?)")
 
     dumps = os.path.join(args.workdir, "dumps")
