@@ -1,4 +1,4 @@
-# The HTML report (`leakscope html`, issue 7): its C++ units, a report of the golden dumps
+# The HTML report (`leakscope html`): its C++ units, a report of the golden dumps
 # checked for being self-contained, and the same report opened in headless Chromium (skipped
 # when Chromium is not installed). `ctest -L html` runs them.
 set(HTML_TEST_DIR ${CMAKE_CURRENT_LIST_DIR}/html)

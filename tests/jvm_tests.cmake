@@ -85,7 +85,7 @@ jvm_test(jvm_safety_xcomp JAVA ${JVM_OPENJDK17} MODE safety TIMEOUT 150
 jvm_test(jvm_safety_temurin25 JAVA ${JVM_TEMURIN25} MODE safety
          ARGS ${JVM_SAFETY_ARGS} --jvm-opt=-XX:+UseG1GC)
 
-# The JVMTI agent (issue 6): the same library as -agentpath, Java frames captured with
+# The JVMTI agent: the same library as -agentpath, Java frames captured with
 # AsyncGetCallTrace on every sample, under AgentStress (8 threads allocating native memory while
 # the JIT compiles, the GC runs and classes are loaded and unloaded). No crash, no hang, the same
 # output as without the preload. scripts/soak-jvm --agent runs this 20 times per configuration.
@@ -104,7 +104,7 @@ jvm_test(jvm_agent_temurin25 JAVA ${JVM_TEMURIN25} MODE safety
 jvm_test(jvm_agent_temurin25_xcomp JAVA ${JVM_TEMURIN25} MODE safety TIMEOUT 150
          ARGS ${JVM_AGENT_ARGS} --jvm-opt=-Xcomp)
 
-# Java frames in the analyzer (issue 6), tests/jvm/jvm_java_frames.py, every allocation recorded:
+# Java frames in the analyzer, tests/jvm/jvm_java_frames.py, every allocation recorded:
 # - jvm_java_frames_*: StreamingJob under the preload and the agent (-agentpath); `leakscope
 #   trend --format json` must name the leaking Java methods (DataFileWriter.newCompressor,
 #   TableMetadataCache.open) and the JDK classes between them and the natives (Deflater.<init>,
@@ -144,7 +144,7 @@ foreach(jdk openjdk17 temurin25)
   endforeach()
 endforeach()
 
-# The soak's CI sample (issue 12): 30 cells of scripts/soak-jvm's matrix (JDK x GC x heap x
+# The soak's CI sample: 30 cells of scripts/soak-jvm's matrix (JDK x GC x heap x
 # PreserveFramePointer x -Xcomp x agent x workload, every allocation unwound), drawn with a fixed
 # seed so the same cells run every time, one run each, two at once: about 2 min on 2 idle cores.
 # Seed 5 draws 18 DeoptStorm cells, 7 of them with a small heap and no frame pointer (where
