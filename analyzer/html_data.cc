@@ -9,9 +9,12 @@
 #include "absl/strings/str_format.h"
 #include "dump.h"
 #include "flame_tree.h"
+#include "format_trend.h"
+#include "frames_json.h"
+#include "json_output.h"
 #include "json_writer.h"
-#include "output_format.h"
 #include "report.h"
+#include "top_count.h"
 
 namespace leakscope {
 namespace {

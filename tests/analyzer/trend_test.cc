@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "dump_builder.h"
+#include "dump_discovery.h"
 #include "temp_dir.h"
 
 namespace leakscope {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "dump_discovery.h"
 #include "flame_tree.h"
 #include "frame.h"
 #include "html_data.h"
