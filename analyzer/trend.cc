@@ -164,7 +164,8 @@ class ProcessSeries {
 
 TrendResult AnalyzeTrend(const std::vector<std::string>& files, const TrendOptions& options,
                          Symbolizer* symbolizer,
-                         const std::function<void(size_t, size_t)>& progress) {
+                         const std::function<void(size_t, size_t)>& progress,
+                         const TrendDumpCallback& on_dump) {
   TrendResult result;
   std::vector<std::vector<DumpEntry>> groups = GroupDumpsByProcess(files, &result.errors);
   size_t done = result.errors.size();  // unreadable headers count as done
@@ -224,6 +225,7 @@ TrendResult AnalyzeTrend(const std::vector<std::string>& files, const TrendOptio
           process.last_live_count += site.live_est_count();
         }
         ++result.dumps_read;
+        if (on_dump) on_dump(result.processes.size(), entries[i], dump);
       }
       ++done;
       if (progress) progress(done, files.size());

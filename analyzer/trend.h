@@ -90,10 +90,18 @@ struct TrendResult {
 
 inline constexpr size_t kMaxPoints = 64;
 
+// Called once for each dump AnalyzeTrend reads and counts (not for files it skips or cannot
+// read), in reading order: by process, each in seq order. `process` is the index the dump's
+// process gets in TrendResult::processes. For callers that need more of a dump than the trend
+// keeps (html's per-dump series), so that no dump is read twice. `dump` lives only for the call.
+using TrendDumpCallback =
+    std::function<void(size_t process, const DumpEntry& entry, const Dump& dump)>;
+
 // Reads `files` (already expanded from directories). `progress(done, total)` is called after
-// each file (may be empty).
+// each file (may be empty); `on_dump` after each dump read (may be empty).
 TrendResult AnalyzeTrend(const std::vector<std::string>& files, const TrendOptions& options,
                          Symbolizer* symbolizer,
-                         const std::function<void(size_t, size_t)>& progress);
+                         const std::function<void(size_t, size_t)>& progress,
+                         const TrendDumpCallback& on_dump = {});
 
 }  // namespace leakscope
