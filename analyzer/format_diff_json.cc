@@ -2,7 +2,6 @@
 #include "absl/strings/str_format.h"
 #include "format_diff.h"
 #include "frames_json.h"
-#include "java_frames.h"
 #include "json_output.h"
 #include "json_writer.h"
 #include "top_count.h"

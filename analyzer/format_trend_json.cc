@@ -2,7 +2,6 @@
 #include "absl/strings/str_format.h"
 #include "format_trend.h"
 #include "frames_json.h"
-#include "java_frames.h"
 #include "java_walks_output.h"
 #include "json_output.h"
 #include "recorder_version_json.h"
