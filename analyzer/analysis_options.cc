@@ -6,7 +6,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "trend.h"
+#include "dump_discovery.h"
 
 namespace leakscope {
 

@@ -38,12 +38,8 @@ struct DiffResult {
   std::vector<DiffRow> rows;
 };
 
-// Both reports must come from the same symbolizer, so their stack ids compare.
+// Both reports must come from the same symbolizer, so their stack ids compare. The result is
+// printed by format_diff.h.
 DiffResult BuildDiff(Report old_report, Report new_report);
-
-void FormatDiffText(const DiffResult& diff, const Symbolizer& symbolizer, size_t top,
-                    std::string* out);
-void FormatDiffJson(const DiffResult& diff, const Symbolizer& symbolizer, size_t top,
-                    std::string* out);
 
 }  // namespace leakscope

@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "diff.h"
 #include "dump.h"
+#include "format_diff.h"
 #include "text_escape.h"
 
 namespace leakscope {

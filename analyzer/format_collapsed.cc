@@ -4,7 +4,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "output_format.h"
+#include "format_report.h"
+#include "top_count.h"
 
 namespace leakscope {
 namespace {

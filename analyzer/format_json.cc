@@ -1,62 +1,13 @@
 // The JSON report; its fields are documented in docs/json.md and must stay stable.
 #include "absl/strings/str_format.h"
-#include "java_frames.h"
-#include "output_format.h"
+#include "format_report.h"
+#include "frames_json.h"
+#include "java_walks_output.h"
+#include "json_output.h"
+#include "recorder_version_json.h"
+#include "top_count.h"
 
 namespace leakscope {
-
-void WriteFramesJson(const FrameTable& frames, std::span<const uint32_t> stack, JsonWriter* json) {
-  json->Key("frames");
-  json->BeginArray();
-  for (uint32_t id : stack) {
-    const Frame& frame = frames.Get(id);
-    json->BeginObject(/*inline_=*/true);
-    json->Field("function", frame.DisplayName());
-    json->Field("module", frame.module);
-    json->Key("file");
-    if (frame.file.empty()) {
-      json->Null();
-    } else {
-      json->String(frame.file);
-    }
-    json->Key("line");
-    if (frame.line == 0) {
-      json->Null();
-    } else {
-      json->UInt(frame.line);
-    }
-    json->Field("kind", FrameKindName(frame.kind));
-    json->FieldBool("inlined", frame.inlined);
-    json->FieldBool("allocator", frame.allocator);
-    json->FieldBool("symbolized", !frame.function.empty());
-    json->EndObject();
-  }
-  json->EndArray();
-}
-
-void WriteRecorderVersionJson(std::string_view version, JsonWriter* json) {
-  json->Key("recorder_version");
-  if (version.empty()) {
-    json->Null();  // a dump from before recorders wrote their version
-  } else {
-    json->String(version);
-  }
-}
-
-void WriteJavaWalksJson(const format::JavaFixed& java, JsonWriter* json) {
-  // Only when the JVMTI agent was loaded, so output for other programs keeps its shape.
-  if ((java.flags & format::kJavaAgentLoaded) == 0) return;
-  json->Key("java");
-  json->BeginObject();
-  json->FieldBool("agent_loaded", true);
-  json->FieldBool("frames_on", (java.flags & format::kJavaFramesOn) != 0);
-  json->Key("walks");
-  json->BeginObject(/*inline_=*/true);
-  for (size_t i = 0; i < kJavaWalkKinds; ++i) json->FieldUInt(JavaWalkName(i), java.walks[i]);
-  json->EndObject();
-  json->FieldUInt("unencodable", java.unencodable);
-  json->EndObject();
-}
 
 namespace {
 
@@ -216,39 +167,6 @@ void FormatReportJson(const Report& report, const Symbolizer& symbolizer, size_t
   }
   json.EndArray();
   json.EndObject();
-}
-
-void WriteTrendProcessJson(const ProcessTrend& p, JsonWriter* json) {
-  json->FieldInt("pid", p.pid);
-  json->Field("instance_id", absl::StrFormat("%016x", p.instance_id));
-  json->Field("host", p.host);
-  json->Field("executable", p.executable);
-  WriteRecorderVersionJson(p.recorder_version, json);
-  json->FieldUInt("dumps", p.dumps);
-  json->FieldUInt("first_seq", p.first_seq);
-  json->FieldUInt("last_seq", p.last_seq);
-  json->FieldInt("duration_ns", p.last_time_ns - p.first_time_ns);
-  json->FieldUInt("first_rss_bytes", p.first_rss);
-  json->FieldUInt("last_rss_bytes", p.last_rss);
-  json->FieldUInt("last_live_bytes", p.last_live_bytes);
-  json->FieldUInt("last_live_count", p.last_live_count);
-  WriteJavaWalksJson(p.last_java, json);  // the walks counted up to the last dump
-}
-
-void WriteTrendSiteJson(const SuspectTrend& s, const Symbolizer& symbolizer, JsonWriter* json) {
-  std::span<const uint32_t> stack = symbolizer.stacks().Get(s.stack);
-  json->FieldDouble("growth_bytes_per_min", s.growth_bytes_per_min, 1);
-  json->FieldUInt("live_bytes_last", s.live_bytes_last);
-  json->FieldUInt("live_count_last", s.live_count_last);
-  json->FieldUInt("sampled_live_count_last", s.sampled_live_count_last);
-  json->FieldDouble("monotonic_fraction", s.monotonic_fraction(), 4);
-  json->FieldUInt("intervals", s.intervals);
-  json->FieldUInt("grew_intervals", s.grew);
-  json->FieldUInt("shrank_intervals", s.shrank);
-  json->FieldUInt("processes", s.processes);
-  json->FieldUInt("processes_seen", s.processes_seen);
-  json->FieldInt("caller_index", CallerIndex(symbolizer.frames(), stack));
-  WriteFramesJson(symbolizer.frames(), stack, json);
 }
 
 }  // namespace leakscope

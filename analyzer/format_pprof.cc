@@ -6,7 +6,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "elf_file.h"
-#include "output_format.h"
+#include "format_report.h"
+#include "top_count.h"
 
 namespace leakscope {
 namespace {

@@ -3,56 +3,14 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl_compat.h"
-#include "java_frames.h"
-#include "output_format.h"
+#include "format_report.h"
+#include "java_walks_output.h"
+#include "stack_text.h"
 #include "text_escape.h"
+#include "top_count.h"
 #include "units.h"
 
 namespace leakscope {
-
-bool ParseOutputFormat(std::string_view text, OutputFormat* format) {
-  if (text == "text")
-    *format = OutputFormat::kText;
-  else if (text == "json")
-    *format = OutputFormat::kJson;
-  else if (text == "collapsed")
-    *format = OutputFormat::kCollapsed;
-  else if (text == "pprof")
-    *format = OutputFormat::kPprof;
-  else
-    return false;
-  return true;
-}
-
-void AppendStackText(const FrameTable& frames, std::span<const uint32_t> stack,
-                     std::string_view indent, std::string* out) {
-  int caller = CallerIndex(frames, stack);
-  for (size_t i = 0; i < stack.size(); ++i) {
-    const Frame& frame = frames.Get(stack[i]);
-    // Runs of identical frames (unnamed JIT code, interpreter) say nothing more when repeated.
-    size_t run = 1;
-    while (i + run < stack.size() && stack[i + run] == stack[i] &&
-           static_cast<int>(i + run) != caller) {
-      ++run;
-    }
-    absl::StrAppend(out, AV(indent), static_cast<int>(i) == caller ? "> " : "  ", "#", i);
-    if (run > 1) absl::StrAppend(out, "-#", i + run - 1);
-    if (frame.kind == FrameKind::kJava) {
-      absl::StrAppend(out, " ", frame.JavaText());
-    } else {
-      absl::StrAppend(out, " ", frame.DisplayName());
-      if (std::string location = frame.Location(); !location.empty()) {
-        absl::StrAppend(out, " at ", location);
-      }
-      if (!frame.function.empty() && !frame.module.empty()) {
-        absl::StrAppend(out, " [", AV(Basename(frame.module)), "]");
-      }
-    }
-    if (frame.inlined) absl::StrAppend(out, " (inlined)");
-    out->push_back('\n');
-    i += run - 1;
-  }
-}
 
 namespace {
 
@@ -235,31 +193,6 @@ void AppendCounters(const Report& report, std::string* out) {
 }
 
 }  // namespace
-
-void AppendJavaWalksText(const format::JavaFixed& j, std::string_view indent, std::string* out) {
-  if ((j.flags & format::kJavaAgentLoaded) == 0) return;
-  if ((j.flags & format::kJavaFramesOn) == 0) {
-    absl::StrAppend(out, AV(indent),
-                    "Java: JVMTI agent loaded, but AsyncGetCallTrace was not found: no Java "
-                    "frames.\n");
-    return;
-  }
-  uint64_t total = j.unencodable;
-  for (uint64_t walks : j.walks) total += walks;
-  absl::StrAppend(out, AV(indent), "Java: JVMTI agent loaded; Java frames on ",
-                  Thousands(j.walks[0]), " of ", Counted(total, "stack walk"));
-  std::string failed;
-  for (size_t i = 1; i < kJavaWalkKinds; ++i) {
-    if (j.walks[i] == 0) continue;
-    absl::StrAppend(&failed, failed.empty() ? "" : ", ", Thousands(j.walks[i]), " ",
-                    JavaWalkName(i));
-  }
-  if (j.unencodable > 0) {
-    absl::StrAppend(&failed, failed.empty() ? "" : ", ", Thousands(j.unencodable), " unencodable");
-  }
-  if (!failed.empty()) absl::StrAppend(out, "; no frames: ", failed);
-  absl::StrAppend(out, "\n");
-}
 
 void FormatReportText(const Report& report, const Symbolizer& symbolizer, size_t top,
                       std::string* out) {

@@ -9,9 +9,12 @@
 #include "absl/strings/str_format.h"
 #include "dump.h"
 #include "flame_tree.h"
+#include "format_trend.h"
+#include "frames_json.h"
+#include "json_output.h"
 #include "json_writer.h"
-#include "output_format.h"
 #include "report.h"
+#include "top_count.h"
 
 namespace leakscope {
 namespace {
@@ -34,77 +37,105 @@ struct StreamSeries {
   uint64_t max_open_bytes = 0, max_open_count = 0;
 };
 
+// The live bytes of one stack at each dump of a process, kept as the points where they change:
+// the suspects are known only once the trend has read every dump, so the series of every stack
+// is kept until then. A site that holds still costs nothing per dump; a leaking one costs an
+// entry per dump, as its series on the page does.
+struct LiveSeries {
+  std::vector<std::pair<uint32_t, uint64_t>> changes;  // (point, live bytes from that point on)
+  uint64_t current = 0;
+  uint32_t seen = 0;  // 1 + the last point whose dump had this stack
+
+  // One value per point of `points` points, 0 before the first change.
+  std::vector<uint64_t> Expand(size_t points) const {
+    std::vector<uint64_t> values(points, 0);
+    for (size_t c = 0; c < changes.size(); ++c) {
+      size_t end = c + 1 < changes.size() ? changes[c + 1].first : points;
+      std::fill(values.begin() + changes[c].first, values.begin() + end, changes[c].second);
+    }
+    return values;
+  }
+};
+
 struct ProcessData {
   int64_t pid = 0;
   uint64_t instance_id = 0;
   uint64_t sample_bytes = 0;
   std::vector<Point> points;
-  std::vector<std::vector<uint64_t>> suspect_live;  // [suspect][point]
+  absl::flat_hash_map<uint32_t, LiveSeries> live;   // by stack
+  std::vector<std::vector<uint64_t>> suspect_live;  // [suspect][point], from `live` at the end
   std::map<StreamKey, StreamSeries> streams;
+  absl::flat_hash_map<uint32_t, uint64_t> first_live;  // by stack, at the first dump
+  std::vector<SiteSummary> last_sites;                 // of the last dump
 };
 
-// Reads one process's dumps in seq order, skipping what trend skipped (its errors are already
-// reported), and adds the last dump's live bytes and the growth since the first to the trees.
-ProcessData ReadProcess(const std::vector<DumpEntry>& entries,
-                        const absl::flat_hash_map<uint32_t, size_t>& suspect_of_stack,
-                        size_t suspects, Symbolizer* symbolizer, FlameTree* live,
-                        FlameTree* growth) {
-  ProcessData data;
-  data.pid = entries[0].process.fixed.pid;
-  data.instance_id = entries[0].process.fixed.instance_id;
-  data.suspect_live.resize(suspects);
-  absl::flat_hash_map<uint32_t, uint64_t> first_live;
-  std::vector<SiteSummary> last_sites;
-  const DumpEntry* last_read = nullptr;  // as in AnalyzeTrend: duplicates only of a read file
-  for (size_t i = 0; i < entries.size(); ++i) {
-    if (last_read != nullptr && entries[i].process.fixed.seq == last_read->process.fixed.seq) {
-      continue;
-    }
-    Dump dump;
-    std::string error;
-    if (!ReadDumpFile(entries[i].path, &dump, &error)) continue;
-    last_read = &entries[i];
-    Report report = BuildReport(dump, entries[i].path, symbolizer);
-    data.sample_bytes = report.settings.sample_bytes;
-    data.points.push_back(Point{.seq = report.process.fixed.seq,
-                                .time_monotonic_ns = report.process.fixed.time_monotonic_ns,
-                                .time_unix_ns = report.process.fixed.time_unix_ns,
-                                .picture = report.picture});
-    size_t n = data.points.size();
-    for (std::vector<uint64_t>& series : data.suspect_live) series.push_back(0);
-    for (const SiteSummary& site : report.sites) {
-      if (auto it = suspect_of_stack.find(site.stack); it != suspect_of_stack.end()) {
-        data.suspect_live[it->second].back() = site.live_bytes;
-      }
-    }
-    for (const StreamSummary& s : report.streams) {
-      StreamSeries& series = data.streams[{s.stack, s.kind}];
-      // A site first seen now had no open streams before.
-      series.open_count.resize(n, 0);
-      series.open_bytes.resize(n, 0);
-      series.open_count.back() = s.open_count;
-      series.open_bytes.back() = s.open_bytes;
-      series.opened_total = s.opened_total;
-      series.max_open_bytes = std::max(series.max_open_bytes, s.open_bytes);
-      series.max_open_count = std::max(series.max_open_count, s.open_count);
-    }
-    for (auto& [key, series] : data.streams) {
-      series.open_count.resize(n, 0);
-      series.open_bytes.resize(n, 0);
-    }
-    if (n == 1) {
-      for (const SiteSummary& site : report.sites) first_live[site.stack] = site.live_bytes;
-    }
-    last_sites = std::move(report.sites);
+// Adds one dump, as AnalyzeTrend reads it, to its process's series.
+void AddDump(const DumpEntry& entry, const Dump& dump, Symbolizer* symbolizer, ProcessData* data) {
+  Report report = BuildReport(dump, entry.path, symbolizer);
+  if (data->points.empty()) {
+    data->pid = report.process.fixed.pid;
+    data->instance_id = report.process.fixed.instance_id;
   }
-  for (const SiteSummary& site : last_sites) {
-    std::span<const uint32_t> stack = symbolizer->stacks().Get(site.stack);
+  data->sample_bytes = report.settings.sample_bytes;
+  data->points.push_back(Point{.seq = report.process.fixed.seq,
+                               .time_monotonic_ns = report.process.fixed.time_monotonic_ns,
+                               .time_unix_ns = report.process.fixed.time_unix_ns,
+                               .picture = report.picture});
+  const uint32_t n = static_cast<uint32_t>(data->points.size());
+  for (const SiteSummary& site : report.sites) {  // one entry per stack
+    LiveSeries& series = data->live[site.stack];
+    series.seen = n;
+    if (series.current != site.live_bytes) {
+      series.changes.emplace_back(n - 1, site.live_bytes);
+      series.current = site.live_bytes;
+    }
+  }
+  for (auto& [stack, series] : data->live) {
+    if (series.seen != n && series.current != 0) {  // gone from this dump: nothing live
+      series.changes.emplace_back(n - 1, 0);
+      series.current = 0;
+    }
+  }
+  for (const StreamSummary& s : report.streams) {
+    StreamSeries& series = data->streams[{s.stack, s.kind}];
+    // A site first seen now had no open streams before.
+    series.open_count.resize(n, 0);
+    series.open_bytes.resize(n, 0);
+    series.open_count.back() = s.open_count;
+    series.open_bytes.back() = s.open_bytes;
+    series.opened_total = s.opened_total;
+    series.max_open_bytes = std::max(series.max_open_bytes, s.open_bytes);
+    series.max_open_count = std::max(series.max_open_count, s.open_count);
+  }
+  for (auto& [key, series] : data->streams) {
+    series.open_count.resize(n, 0);
+    series.open_bytes.resize(n, 0);
+  }
+  if (n == 1) {
+    for (const SiteSummary& site : report.sites) data->first_live[site.stack] = site.live_bytes;
+  }
+  data->last_sites = std::move(report.sites);
+}
+
+// Once the suspects are known: their series, and the last dump's live bytes and the growth
+// since the first added to the trees.
+void FinishProcess(const absl::flat_hash_map<uint32_t, size_t>& suspect_of_stack, size_t suspects,
+                   const Symbolizer& symbolizer, ProcessData* data, FlameTree* live,
+                   FlameTree* growth) {
+  data->suspect_live.assign(suspects, std::vector<uint64_t>(data->points.size(), 0));
+  for (const auto& [stack, index] : suspect_of_stack) {
+    if (auto it = data->live.find(stack); it != data->live.end()) {
+      data->suspect_live[index] = it->second.Expand(data->points.size());
+    }
+  }
+  data->live.clear();
+  for (const SiteSummary& site : data->last_sites) {
+    std::span<const uint32_t> stack = symbolizer.stacks().Get(site.stack);
     live->Add(stack, site.live_bytes);
-    auto first = first_live.find(site.stack);
-    uint64_t before = first == first_live.end() ? 0 : first->second;
+    auto first = data->first_live.find(site.stack);
+    uint64_t before = first == data->first_live.end() ? 0 : first->second;
     if (site.live_bytes > before) growth->Add(stack, site.live_bytes - before);
   }
-  return data;
 }
 
 void WriteUIntArray(std::string_view key, const std::vector<uint64_t>& values, JsonWriter* json) {
@@ -179,20 +210,22 @@ void WriteFlame(std::string_view key, const FlameTree& tree, size_t max_nodes,
 
 size_t BuildHtmlData(const std::vector<std::string>& files, const HtmlOptions& options,
                      Symbolizer* symbolizer, std::string* out, std::vector<std::string>* errors) {
-  TrendResult trend = AnalyzeTrend(files, options.trend, symbolizer, {});
+  // What the page shows beyond the trend is collected as the trend reads each dump, so every
+  // dump is read (and symbolized) once.
+  std::vector<ProcessData> processes;
+  auto on_dump = [&](size_t process, const DumpEntry& entry, const Dump& dump) {
+    if (process == processes.size()) processes.emplace_back();
+    AddDump(entry, dump, symbolizer, &processes[process]);
+  };
+  TrendResult trend = AnalyzeTrend(files, options.trend, symbolizer, {}, on_dump);
   *errors = trend.errors;
 
   size_t shown = TopCount(options.top, trend.suspects.size());
   absl::flat_hash_map<uint32_t, size_t> suspect_of_stack;
   for (size_t i = 0; i < shown; ++i) suspect_of_stack[trend.suspects[i].stack] = i;
-
-  // The second pass, for what trend does not keep: the same grouping and order as AnalyzeTrend
-  // (whose errors are already reported).
   FlameTree live, growth;
-  std::vector<ProcessData> processes;
-  for (const std::vector<DumpEntry>& entries : GroupDumpsByProcess(files, nullptr)) {
-    ProcessData data = ReadProcess(entries, suspect_of_stack, shown, symbolizer, &live, &growth);
-    if (!data.points.empty()) processes.push_back(std::move(data));
+  for (ProcessData& data : processes) {
+    FinishProcess(suspect_of_stack, shown, *symbolizer, &data, &live, &growth);
   }
 
   // Opening sites by the most bytes (then streams) they held open at any dump of any process.

@@ -4,6 +4,7 @@
 #include "analysis_options.h"
 #include "commands.h"
 #include "dump.h"
+#include "format_report.h"
 #include "report.h"
 #include "text_escape.h"
 

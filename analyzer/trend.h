@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "dump.h"
+#include "dump_discovery.h"
 #include "symbolizer.h"
 
 namespace leakscope {
@@ -89,26 +90,18 @@ struct TrendResult {
 
 inline constexpr size_t kMaxPoints = 64;
 
-// One dump file and its process header.
-struct DumpEntry {
-  std::string path;
-  ProcessInfo process;
-};
-
-// `files` grouped by process (pid, recorder instance) as AnalyzeTrend reads them: groups by pid
-// then instance, each in seq order (equal seqs keep their file order). A file whose header cannot
-// be read gets one line in *errors (may be null) and is left out.
-std::vector<std::vector<DumpEntry>> GroupDumpsByProcess(const std::vector<std::string>& files,
-                                                        std::vector<std::string>* errors);
+// Called once for each dump AnalyzeTrend reads and counts (not for files it skips or cannot
+// read), in reading order: by process, each in seq order. `process` is the index the dump's
+// process gets in TrendResult::processes. For callers that need more of a dump than the trend
+// keeps (html's per-dump series), so that no dump is read twice. `dump` lives only for the call.
+using TrendDumpCallback =
+    std::function<void(size_t process, const DumpEntry& entry, const Dump& dump)>;
 
 // Reads `files` (already expanded from directories). `progress(done, total)` is called after
-// each file (may be empty).
+// each file (may be empty); `on_dump` after each dump read (may be empty).
 TrendResult AnalyzeTrend(const std::vector<std::string>& files, const TrendOptions& options,
                          Symbolizer* symbolizer,
-                         const std::function<void(size_t, size_t)>& progress);
-
-// Lists the dump files in `path`: the path itself when it is a file, else every "*.dump" below
-// it (recursively: container log directories nest), sorted. False when it does not exist.
-bool ExpandDumpPath(const std::string& path, std::vector<std::string>* files, std::string* error);
+                         const std::function<void(size_t, size_t)>& progress,
+                         const TrendDumpCallback& on_dump = {});
 
 }  // namespace leakscope

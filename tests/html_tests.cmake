@@ -4,7 +4,7 @@
 set(HTML_TEST_DIR ${CMAKE_CURRENT_LIST_DIR}/html)
 set(HTML_GOLDEN_DIR ${CMAKE_CURRENT_LIST_DIR}/analyzer/golden)
 
-add_executable(html_unit_tests ${HTML_TEST_DIR}/html_report_test.cc)
+add_executable(html_unit_tests ${HTML_TEST_DIR}/html_report_test.cc ${HTML_TEST_DIR}/count_opens.cc)
 target_link_libraries(html_unit_tests PRIVATE leakscope_analyzer leakscope_test_support
                                               GTest::gtest_main)
 target_compile_definitions(html_unit_tests PRIVATE

@@ -4,8 +4,8 @@
 #include <map>
 #include <sstream>
 
+#include "format_report.h"
 #include "json_value.h"
-#include "output_format.h"
 #include "pprof_profile.h"
 #include "report.h"
 

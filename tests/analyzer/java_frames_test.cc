@@ -7,8 +7,8 @@
 #include <iterator>
 
 #include "allocator_frames.h"
+#include "format_report.h"
 #include "gunzip.h"
-#include "output_format.h"
 #include "report.h"
 #include "symbolizer.h"
 

@@ -7,8 +7,10 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <tuple>
 
 #include "dump_builder.h"
+#include "dump_discovery.h"
 #include "temp_dir.h"
 
 namespace leakscope {
@@ -46,14 +48,15 @@ class TrendTest : public ::testing::Test {
     return path;
   }
 
-  TrendResult Analyze(const TrendOptions& trend_options = {}) {
+  TrendResult Analyze(const TrendOptions& trend_options = {},
+                      const TrendDumpCallback& on_dump = {}) {
     std::vector<std::string> files;
     std::string error;
     EXPECT_TRUE(ExpandDumpPath(dir_, &files, &error)) << error;
     SymbolizerOptions options;
     options.warnings = nullptr;
     symbolizer_ = std::make_unique<Symbolizer>(options);
-    return AnalyzeTrend(files, trend_options, symbolizer_.get(), nullptr);
+    return AnalyzeTrend(files, trend_options, symbolizer_.get(), nullptr, on_dump);
   }
 
   std::string TopFrame(uint32_t stack) {
@@ -211,6 +214,33 @@ TEST_F(TrendTest, AnalysesTheOtherFilesWhenOneIsCorrupt) {
   EXPECT_EQ(r.dumps_read, 3u);
   ASSERT_EQ(r.suspects.size(), 1u);
   EXPECT_EQ(r.suspects[0].intervals, 2u);
+}
+
+// html builds its per-dump series in this callback instead of reading the dumps again, so it
+// must see exactly the dumps the trend counts, in its order, with the process's index.
+TEST_F(TrendTest, CallsBackOncePerDumpReadWithItsProcessIndex) {
+  for (int64_t pid : {31, 32}) {
+    for (uint64_t i : {2, 0, 1}) {
+      std::string path =
+          Write(pid, i, 60 * int64_t(i), [&](Dump* d) { AddSite(d, 1, 0x1000, 1000, 1000); });
+      if (pid == 31 && i == 1) truncate(path.c_str(), 100);
+    }
+  }
+  Write(
+      33, 0, 0, [&](Dump* d) { AddSite(d, 1, 0x1000, 1000, 1000); }, "/usr/bin/find");
+  TrendOptions java;
+  java.processes = "java";
+  std::vector<std::tuple<size_t, int64_t, uint64_t>> calls;
+  TrendResult r = Analyze(java, [&](size_t process, const DumpEntry& entry, const Dump& dump) {
+    EXPECT_EQ(entry.process.fixed.seq, dump.process.fixed.seq);
+    calls.emplace_back(process, dump.process.fixed.pid, dump.process.fixed.seq);
+  });
+  EXPECT_EQ(calls, (std::vector<std::tuple<size_t, int64_t, uint64_t>>{
+                       {0, 31, 0}, {0, 31, 2}, {1, 32, 0}, {1, 32, 1}, {1, 32, 2}}));
+  EXPECT_EQ(r.dumps_read, 5u);
+  ASSERT_EQ(r.processes.size(), 2u);
+  EXPECT_EQ(r.processes[0].pid, 31);
+  EXPECT_EQ(r.processes[1].pid, 32);
 }
 
 }  // namespace

@@ -2,11 +2,14 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <map>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "count_opens.h"
+#include "dump_discovery.h"
 #include "flame_tree.h"
 #include "frame.h"
 #include "html_data.h"
@@ -160,6 +163,20 @@ TEST(HtmlData, RanksSuspectsAsTrendAndKeepsOnePointPerDump) {
   EXPECT_EQ(processes[1]["points"]["seq"].UInts(), (std::vector<uint64_t>{0, 1, 2, 3}));
   // The live flame graph holds every live byte of both last dumps (13.7 MiB + 2.58 MiB).
   EXPECT_EQ(data["flame"]["live"]["total"].UInt(), 17121064u);
+}
+
+// The page's data comes from one reading of each dump, made by the trend (issue 15): its header
+// when the dumps are grouped by process, then the whole dump. html used to read and symbolize
+// every dump again for its per-dump series.
+TEST(HtmlData, ReadsEveryDumpOnce) {
+  std::vector<std::string> files = GoldenDumps();
+  ASSERT_EQ(files.size(), 10u);
+  size_t dumps_read = 0;
+  testing::StartCountingOpens();
+  HtmlDataOf(files, &dumps_read);
+  std::map<std::string, int> opens = testing::StopCountingOpens();
+  EXPECT_EQ(dumps_read, 10u);
+  for (const std::string& file : files) EXPECT_EQ(opens[file], 2) << file;
 }
 
 // A process's Java walk counters travel with it, as in `trend --format json`.
