@@ -221,7 +221,9 @@ void ResetModuleLookupsInChild() {
 uint64_t ModuleTableDropped() { return g_dropped.load(std::memory_order_relaxed); }
 
 ModuleLookup::ModuleLookup() {
-  slot_ = g_generation.load(std::memory_order_relaxed) & 1;
+  // seq_cst like the rest of the protocol (a plain load on x86): where loads may be reordered
+  // (arm64), a relaxed read of a new generation must not pair with a stale g_unloads.
+  slot_ = g_generation.load(std::memory_order_seq_cst) & 1;
   Lookups(slot_).fetch_add(1, std::memory_order_seq_cst);
   unloading_ = g_unloads.load(std::memory_order_seq_cst) != 0;
 }
