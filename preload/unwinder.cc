@@ -71,7 +71,14 @@ bool FindProgramFrames(const uint64_t* raw, int n, uint32_t max_depth, ProgramFr
   constexpr uint64_t kUserSpaceEnd = 1ull << 47;
   int end = n - first < static_cast<int>(max_depth) ? n : first + static_cast<int>(max_depth);
   int last = first;
-  while (last < end && raw[last] - 1 < kUserSpaceEnd - 1) ++last;  // 0 < pc < 2^47
+  while (last < end && raw[last] - 1 < kUserSpaceEnd - 1) {  // 0 < pc < 2^47
+    // Further out, our frames may only be hooks (the program's zalloc, called by zlib, called
+    // by our inflateInit2_). Any other code of ours there allocated for itself through another
+    // allocator's hooks: the static C++ runtime's start-up pool, when jemalloc stands in front
+    // of the recorder and reports it through its own hooks.
+    if (IsOurs(raw[last]) && !IsHookFrame(raw[last])) return false;
+    ++last;
+  }
   *out = ProgramFrames{static_cast<uint32_t>(first), static_cast<uint32_t>(last - first),
                        WalkEnd::kOutermost};
   return true;
