@@ -5,7 +5,7 @@
 set(ANALYZER_TEST_DIR ${CMAKE_CURRENT_LIST_DIR}/analyzer)
 set(ANALYZER_GOLDEN_DIR ${ANALYZER_TEST_DIR}/golden)
 
-# The generators build their dumps with tests/support/dump_builder.h (header-only, no GoogleTest).
+# The generators build their dumps with tests/support/test_dump_builder.h (header-only, no GoogleTest).
 add_executable(make_golden_dumps ${ANALYZER_TEST_DIR}/make_golden_dumps.cc)
 target_link_libraries(make_golden_dumps PRIVATE leakscope_dumpfmt)
 target_include_directories(make_golden_dumps PRIVATE ${CMAKE_CURRENT_LIST_DIR}/support)

@@ -8,7 +8,7 @@ add_executable(dump_format_tests
   ${CMAKE_CURRENT_LIST_DIR}/unit/dump_sinks_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/unit/dump_file_names_test.cc)
 target_include_directories(dump_format_tests PRIVATE ${XXHASH_INCLUDE_DIR})
-# leakscope_test_support: the sample dumps of dump_builder.h (the fuzzer seeds its corpus with
+# leakscope_test_support: the sample dumps of test_dump_builder.h (the fuzzer seeds its corpus with
 # them too) and the temporary directory of temp_file_fixture.h.
 target_link_libraries(dump_format_tests PRIVATE leakscope_dumpfmt leakscope_dump_file_names
                                                 leakscope_test_support GTest::gmock

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "dump.h"
-#include "dump_builder.h"
+#include "test_dump_builder.h"
 
 namespace leakscope {
 namespace {

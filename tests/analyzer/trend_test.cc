@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <tuple>
 
-#include "dump_builder.h"
+#include "test_dump_builder.h"
 #include "dump_discovery.h"
 #include "temp_dir.h"
 

@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include "dump_builder.h"
+#include "test_dump_builder.h"
 #include "dump.h"
 #include "unpack.h"
 

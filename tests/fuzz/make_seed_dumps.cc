@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <string>
 
-#include "dump_builder.h"
+#include "test_dump_builder.h"
 #include "dump.h"
 
 namespace {

@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "dump.h"
-#include "dump_builder.h"
+#include "test_dump_builder.h"
 #include "temp_file_fixture.h"
 
 namespace leakscope {

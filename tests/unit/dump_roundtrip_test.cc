@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "dump.h"
-#include "dump_builder.h"
+#include "test_dump_builder.h"
 #include "temp_dir.h"
 
 namespace leakscope {
