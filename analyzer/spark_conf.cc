@@ -72,9 +72,10 @@ void AddRecorderSettings(const SparkConfOptions& options, SparkConf* conf) {
 void BuildYarn(const SparkConfOptions& options, SparkConf* conf) {
   // YARN links every --files entry into the container's working directory, the executor's
   // current directory when the loader reads LD_PRELOAD.
-  const std::string preload = options.installed_library.empty()
-                                  ? "./" + std::filesystem::path(options.local_library).filename().string()
-                                  : options.installed_library;
+  const std::string preload =
+      options.installed_library.empty()
+          ? "./" + std::filesystem::path(options.local_library).filename().string()
+          : options.installed_library;
   conf->conf.emplace_back(absl::StrCat(kEnv, "LD_PRELOAD"), preload);
   if (options.installed_library.empty()) {
     conf->files.push_back(options.local_library);

@@ -27,8 +27,7 @@ const char* ParseDigits(const char* p, uint64_t* out) {
 }
 
 // <prefix><pid>.<seq><suffix>
-bool ParseName(const char* name, const char* prefix, const char* suffix, int* pid,
-               uint64_t* seq) {
+bool ParseName(const char* name, const char* prefix, const char* suffix, int* pid, uint64_t* seq) {
   size_t prefix_length = strlen(prefix);
   if (strncmp(name, prefix, prefix_length) != 0) return false;
   uint64_t pid_value, seq_value;

@@ -51,7 +51,8 @@ int64_t MonotonicNs() {
   return ts.tv_sec * 1'000'000'000ll + ts.tv_nsec;
 }
 
-// <dir>/leakscope.<pid>.<seq>.dump, and the hidden temporary it is written under (dump_file_names.h).
+// <dir>/leakscope.<pid>.<seq>.dump, and the hidden temporary it is written under
+// (dump_file_names.h).
 std::string DumpPath(uint64_t seq, bool temporary) {
   char name[96];
   int pid = static_cast<int>(getpid());
@@ -78,8 +79,7 @@ uint64_t FirstFreeSeq() {
   while (dirent* entry = readdir(dir)) {
     int pid;
     uint64_t seq;
-    if (dump_files::ParseDumpName(entry->d_name, &pid, &seq) && pid == getpid() &&
-        seq + 1 > next) {
+    if (dump_files::ParseDumpName(entry->d_name, &pid, &seq) && pid == getpid() && seq + 1 > next) {
       next = seq + 1;
     }
   }

@@ -27,9 +27,9 @@ inline constexpr int kLoaderWaitMs = 1000;
 // Fork child, from the child handler. The fork gate keeps our own threads' walks out of fork, but
 // a program thread may have held the loader's lock at that moment too: in dlopen or dlclose, in
 // a C++ throw (before glibc 2.35 the unwinder finds its tables with dl_iterate_phdr), or in a
-// refresh of our own module table (module_table.h). glibc does not reset that lock in a child, so a walk there
-// could wait for good. Until a ProveLoader walk has returned, RefreshModules waits for one at
-// most kLoaderWaitMs and then keeps the modules known at fork, saying so once.
+// refresh of our own module table (module_table.h). glibc does not reset that lock in a child, so a
+// walk there could wait for good. Until a ProveLoader walk has returned, RefreshModules waits for
+// one at most kLoaderWaitMs and then keeps the modules known at fork, saying so once.
 void DistrustLoaderAfterFork();
 
 // The fork child's dumper thread, first thing and outside the dump mutex: the start of a walk (the

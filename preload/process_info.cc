@@ -63,7 +63,8 @@ uint64_t StatusField(const std::string& status, const char* name) {
 }
 
 // glibc reports one <heap nr="N"> per arena in malloc_info's XML; counting them is the only
-// public way to learn how many arenas exist (an executor's pmap full of 64 MiB anonymous regions is many arenas).
+// public way to learn how many arenas exist (an executor's pmap full of 64 MiB anonymous regions is
+// many arenas).
 uint64_t CountArenas() {
   char* text = nullptr;
   size_t size = 0;

@@ -214,8 +214,8 @@ TEST_F(BadInputTest, HelpNamesExactlyTheFormatsEachCommandWrites) {
     for (const char* format : {"text", "json", "collapsed", "pprof"}) {
       SCOPED_TRACE(format);
       bool listed = line.find(format) != std::string::npos;
-      RunResult run = RunLeakscope(command + " -q --format " + format + " -o " + dir_ +
-                                   "/out " + inputs);
+      RunResult run =
+          RunLeakscope(command + " -q --format " + format + " -o " + dir_ + "/out " + inputs);
       EXPECT_EQ(listed, run.exit_code == 0) << line << "\n" << run.err;
     }
   }

@@ -9,9 +9,9 @@
 #include <filesystem>
 #include <tuple>
 
-#include "test_dump_builder.h"
 #include "dump_discovery.h"
 #include "temp_dir.h"
+#include "test_dump_builder.h"
 
 namespace leakscope {
 namespace {

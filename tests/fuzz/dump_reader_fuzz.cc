@@ -18,8 +18,8 @@
 #include <string_view>
 #include <vector>
 
-#include "test_dump_builder.h"
 #include "dump.h"
+#include "test_dump_builder.h"
 #include "unpack.h"
 
 #define XXH_INLINE_ALL

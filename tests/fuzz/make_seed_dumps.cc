@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <string>
 
-#include "test_dump_builder.h"
 #include "dump.h"
+#include "test_dump_builder.h"
 
 namespace {
 

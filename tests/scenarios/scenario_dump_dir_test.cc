@@ -382,7 +382,12 @@ bool RunOnSmallTmpfs(const TempDir& dir, const char* size, const std::string& th
   options.env["LEAKSCOPE_INTERVAL"] = "100ms";
   options.env["LEAKSCOPE_DIR"] = dir.path();
   options.env["LEAKSCOPE_TEST_PRELOAD"] = kPreload;
-  options.prefix = {"/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c",
+  options.prefix = {"/usr/bin/unshare",
+                    "--mount",
+                    "--propagation",
+                    "private",
+                    "/bin/sh",
+                    "-c",
                     std::string("mount -t tmpfs -o size=") + size +
                         ",mode=0700 tmpfs \"$LEAKSCOPE_DIR\" && "
                         "LD_PRELOAD=\"$LEAKSCOPE_TEST_PRELOAD\" \"$0\" \"$@\"; status=$?; " +
@@ -398,8 +403,8 @@ TEST(DumpDirScenario, FullDiskGivesUpAnOlderDumpForTheExitDump) {
   RunOptions options = Exact();
   options.env["LEAKSCOPE_TEST_COPY"] = copy.path();
   RunResult run;
-  if (!RunOnSmallTmpfs(dir, "8k", "cp -p \"$LEAKSCOPE_DIR\"/* \"$LEAKSCOPE_TEST_COPY\"/; ",
-                       options, &run)) {
+  if (!RunOnSmallTmpfs(dir, "8k", "cp -p \"$LEAKSCOPE_DIR\"/* \"$LEAKSCOPE_TEST_COPY\"/; ", options,
+                       &run)) {
     GTEST_SKIP() << "needs root and mount namespaces, to mount a small tmpfs";
   }
   ASSERT_TRUE(CleanExit(run));

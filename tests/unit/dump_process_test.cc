@@ -11,8 +11,8 @@
 #include <string_view>
 
 #include "dump.h"
-#include "test_dump_builder.h"
 #include "temp_file_fixture.h"
+#include "test_dump_builder.h"
 
 namespace leakscope {
 namespace {

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "dump.h"
-#include "test_dump_builder.h"
 #include "temp_file_fixture.h"
+#include "test_dump_builder.h"
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>

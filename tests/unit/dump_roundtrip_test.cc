@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "dump.h"
-#include "test_dump_builder.h"
 #include "temp_dir.h"
+#include "test_dump_builder.h"
 
 namespace leakscope {
 namespace {
