@@ -1,8 +1,8 @@
-#include "cli.h"
+#include "cli/cli.h"
 
 #include <gtest/gtest.h>
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace {
 
 TEST(ArgParser, ReadsOptionsInAnyPositionAndStopsAtDashDash) {
@@ -58,4 +58,4 @@ TEST(CheckRecorderValues, AcceptWhatTheRecorderAccepts) {
 }
 
 }  // namespace
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "dump.h"
+#include "spark/unpack.h"
 #include "test_dump_builder.h"
-#include "unpack.h"
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
