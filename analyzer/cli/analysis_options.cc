@@ -7,33 +7,43 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "analysis/dump_discovery.h"
+#include "output/absl_compat.h"
 
 namespace leakscope::analyzer {
 
-std::vector<OptionSpec> AnalysisOptionSpecs() {
-  return {{"sysroot", 0, true},  {"debug-dir", 0, true}, {"perf-map", 0, true},
-          {"format", 'f', true}, {"output", 'o', true},  {"top", 'n', true},
-          {"quiet", 'q', false}, {"help", 'h', false}};
+std::vector<OptionSpec> AnalysisOptionSpecs(std::string_view formats, size_t default_top_text) {
+  std::vector<OptionSpec> specs;
+  if (!formats.empty()) {
+    specs.push_back({"format", 'f', true, "FMT", absl::StrCat(AV(formats), " (see docs/json.md)")});
+  }
+  specs.push_back({"output", 'o', true, "FILE", "write to FILE instead of standard output"});
+  specs.push_back(
+      {"top", 'n', true, "N",
+       absl::StrCat("show the N largest entries (text default ", default_top_text, "; 0 = all)")});
+  for (OptionSpec& spec : SymbolOptionSpecs()) specs.push_back(std::move(spec));
+  specs.push_back(HelpOption());
+  return specs;
 }
 
-namespace {
+std::vector<OptionSpec> SymbolOptionSpecs() {
+  return {
+      {"sysroot", 0, true, "DIR", "look up module files under DIR (dumps from another machine)"},
+      {"debug-dir", 0, true, "DIR",
+       "also look for debug files in DIR (DIR/.build-id/xx/yyyy.debug and "
+       "DIR/<module dir>/<debuglink>); repeatable"},
+      {"perf-map", 0, true, "FILE",
+       "name JIT frames from FILE (perf map format); repeatable. Without it "
+       "/tmp/perf-<pid>.map is used when present"},
+      {"quiet", 'q', false, "", "no warnings about modules that cannot be symbolized"}};
+}
 
-// The help of the options after --format, the same for every command.
-constexpr char kCommonHelp[] =
-    "  -o, --output FILE  write to FILE instead of standard output\n"
-    "  -n, --top N        show the N largest entries (text default 25; 0 = all)\n"
-    "      --sysroot DIR  look up module files under DIR (dumps from another machine)\n"
-    "      --debug-dir DIR  also look for debug files in DIR (DIR/.build-id/xx/yyyy.debug and\n"
-    "                     DIR/<module dir>/<debuglink>); repeatable\n"
-    "      --perf-map FILE  name JIT frames from FILE (perf map format); repeatable. Without it\n"
-    "                     /tmp/perf-<pid>.map is used when present\n"
-    "  -q, --quiet        no warnings about modules that cannot be symbolized\n"
-    "  -h, --help         this help\n";
+OptionSpec MaxShrinkOption() {
+  return {"max-shrink", 0, true, "F",
+          "a suspect shrank in at most this fraction of intervals (0.2)"};
+}
 
-}  // namespace
-
-std::string AnalysisOptionsHelp(const char* formats) {
-  return absl::StrCat("  -f, --format FMT   ", formats, " (see docs/json.md)\n", kCommonHelp);
+std::string AnalysisOptionsHelp(const std::vector<OptionSpec>& specs) {
+  return OptionsHelp(specs, 21);
 }
 
 bool ReadCountOption(const ArgParser& parser, const char* command, const char* name,

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cli/cli.h"
@@ -12,12 +13,21 @@
 
 namespace leakscope::analyzer {
 
-// --sysroot, --debug-dir, --perf-map, --format, -o/--output, --top, --quiet, -h/--help.
-std::vector<OptionSpec> AnalysisOptionSpecs();
+// The options of the analysing commands, as the parser takes them and --help describes them:
+// -f/--format naming `formats`, the formats the command writes ("text (default) or json"; an
+// empty `formats` leaves --format out), -o/--output, -n/--top whose text default is
+// `default_top_text` (the value the command passes to ReadAnalysisOptions), then
+// SymbolOptionSpecs() and -h/--help.
+std::vector<OptionSpec> AnalysisOptionSpecs(std::string_view formats, size_t default_top_text);
 
-// The help text of these options, for the subcommands' --help, naming the formats the command
-// writes ("text (default) or json").
-std::string AnalysisOptionsHelp(const char* formats);
+// --sysroot, --debug-dir, --perf-map and -q/--quiet: where and how modules are symbolized.
+std::vector<OptionSpec> SymbolOptionSpecs();
+
+// --max-shrink F of trend and html (see ReadMaxShrink).
+OptionSpec MaxShrinkOption();
+
+// The --help option lines of an analysing command: its specs, descriptions at column 21.
+std::string AnalysisOptionsHelp(const std::vector<OptionSpec>& specs);
 
 struct AnalysisOptions {
   SymbolizerOptions symbolizer;

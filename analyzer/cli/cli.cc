@@ -10,11 +10,51 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "option_values.h"
 #include "output/absl_compat.h"
 #include "output/atomic_file.h"
 
 namespace leakscope::analyzer {
+
+std::string OptionsHelp(const std::vector<OptionSpec>& specs, size_t column) {
+  constexpr size_t kWidth = 92;
+  std::string text;
+  for (const OptionSpec& spec : specs) {
+    std::string line = spec.short_name != 0 ? absl::StrCat("  -", std::string(1, spec.short_name),
+                                                           ", --", AV(spec.name))
+                                            : absl::StrCat("      --", AV(spec.name));
+    if (!spec.value_name.empty()) absl::StrAppend(&line, " ", AV(spec.value_name));
+    line.append(line.size() + 2 <= column ? column - line.size() : 2, ' ');
+    // Words fill each line up to kWidth; a word never splits.
+    bool first_word = true;
+    for (absl::string_view word : absl::StrSplit(spec.help, ' ', absl::SkipEmpty())) {
+      if (!first_word && line.size() + 1 + word.size() > kWidth) {
+        absl::StrAppend(&text, line, "\n");
+        line.assign(column, ' ');
+        first_word = true;
+      }
+      if (!first_word) line += ' ';
+      absl::StrAppend(&line, word);
+      first_word = false;
+    }
+    absl::StrAppend(&text, line, "\n");
+  }
+  return text;
+}
+
+OptionSpec HelpOption() { return {"help", 'h', false, "", "this help"}; }
+
+OptionSpec RecorderIntervalOption(std::string_view more) {
+  return {
+      "interval", 0, true, "T",
+      absl::StrCat("time between dumps: 500ms, 30s, 5m; 0 = only at exit and on demand", AV(more))};
+}
+
+OptionSpec RecorderSampleBytesOption(std::string_view more) {
+  return {"sample-bytes", 0, true, "N",
+          absl::StrCat("mean bytes between samples, K/M/G; 1 = record every allocation", AV(more))};
+}
 
 const OptionSpec* ArgParser::Find(std::string_view name) const {
   for (const OptionSpec& spec : specs_) {

@@ -16,11 +16,31 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;  // the analysis could not finish (e.g. output not writable)
 inline constexpr int kExitUsage = 2;    // bad command line or bad input file
 
+// One option of a command: what the parser accepts and what --help says of it. A command's --help
+// lists exactly its specs (OptionsHelp), so an option cannot be accepted without being documented.
+// Options that several commands share are made by one function each (AnalysisOptionSpecs,
+// RecorderIntervalOption, ...), so their description is written once.
 struct OptionSpec {
-  std::string_view name;     // long name without dashes, e.g. "top"
-  char short_name = 0;       // e.g. 'o'; 0 when none
-  bool takes_value = false;  // "--top 5" / "--top=5"
+  std::string_view name;        // long name without dashes, e.g. "top"
+  char short_name = 0;          // e.g. 'o'; 0 when none
+  bool takes_value = false;     // "--top 5" / "--top=5"
+  std::string_view value_name;  // --help: the value's placeholder, "N" in "--top N"
+  std::string help;             // --help: the description, one paragraph (wrapped when printed)
 };
+
+// The option lines of a --help, one entry per spec in order: "  -n, --top N", the description
+// starting at `column` (or two spaces after a longer name), wrapped to 92 columns with
+// continuation lines indented to `column`.
+std::string OptionsHelp(const std::vector<OptionSpec>& specs, size_t column);
+
+// -h, --help, which every command has.
+OptionSpec HelpOption();
+
+// --interval T and --sample-bytes N of `run` and `spark-conf`: the recorder's LEAKSCOPE_INTERVAL
+// and LEAKSCOPE_SAMPLE_BYTES. `more` ends the description with what is particular to the command
+// (its default), e.g. " (default 60s)".
+OptionSpec RecorderIntervalOption(std::string_view more);
+OptionSpec RecorderSampleBytesOption(std::string_view more);
 
 // Parses "--name value", "--name=value", "-o value", flags, positionals and a "--" terminator.
 // Options may appear anywhere before "--". Everything after "--" is kept verbatim in rest().

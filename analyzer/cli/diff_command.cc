@@ -20,22 +20,25 @@ constexpr char kDiffHelp[] =
     "\n"
     "Options:\n";
 
+constexpr size_t kDefaultTop = 25;  // text
+
 }  // namespace
 
 int DiffCommand(const std::vector<std::string>& args) {
-  ArgParser parser(AnalysisOptionSpecs());
+  std::vector<OptionSpec> specs = AnalysisOptionSpecs("text (default) or json", kDefaultTop);
+  ArgParser parser(specs);
   std::string error;
   if (!parser.Parse(args, &error)) return UsageError("diff", error);
   if (parser.Has("help")) {
     fputs(kDiffHelp, stdout);
-    fputs(AnalysisOptionsHelp("text (default) or json").c_str(), stdout);
+    fputs(AnalysisOptionsHelp(specs).c_str(), stdout);
     return kExitOk;
   }
   if (parser.positional().size() != 2 || parser.saw_dashdash()) {
     return UsageError("diff", "expected two dumps: OLD NEW");
   }
   AnalysisOptions options;
-  if (!ReadAnalysisOptions(parser, "diff", 25, &options)) return kExitUsage;
+  if (!ReadAnalysisOptions(parser, "diff", kDefaultTop, &options)) return kExitUsage;
   if (options.format != OutputFormat::kText && options.format != OutputFormat::kJson) {
     return UsageError("diff", "diff writes text or json");
   }

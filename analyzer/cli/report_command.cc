@@ -28,15 +28,19 @@ constexpr char kReportHelp[] =
     "\n"
     "Options:\n";
 
+constexpr size_t kDefaultTop = 25;  // text
+
 }  // namespace
 
 int ReportCommand(const std::vector<std::string>& args) {
-  ArgParser parser(AnalysisOptionSpecs());
+  std::vector<OptionSpec> specs =
+      AnalysisOptionSpecs("text (default), json, collapsed or pprof", kDefaultTop);
+  ArgParser parser(specs);
   std::string error;
   if (!parser.Parse(args, &error)) return UsageError("report", error);
   if (parser.Has("help")) {
     fputs(kReportHelp, stdout);
-    fputs(AnalysisOptionsHelp("text (default), json, collapsed or pprof").c_str(), stdout);
+    fputs(AnalysisOptionsHelp(specs).c_str(), stdout);
     return kExitOk;
   }
   if (parser.positional().size() != 1 || parser.saw_dashdash()) {
@@ -44,7 +48,7 @@ int ReportCommand(const std::vector<std::string>& args) {
                       parser.positional().empty() ? "missing DUMP" : "expected exactly one DUMP");
   }
   AnalysisOptions options;
-  if (!ReadAnalysisOptions(parser, "report", 25, &options)) return kExitUsage;
+  if (!ReadAnalysisOptions(parser, "report", kDefaultTop, &options)) return kExitUsage;
 
   const std::string& path = parser.positional()[0];
   Dump dump;

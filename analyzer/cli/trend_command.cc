@@ -26,32 +26,35 @@ constexpr char kTrendHelp[] =
     "Unreadable files get one line each on stderr and exit status 2; the others are analysed.\n"
     "Formats: text, json.\n"
     "\n"
-    "Options:\n"
-    "      --all          text: also list the sites that are not suspects\n"
-    "      --max-shrink F  a suspect shrank in at most this fraction of intervals (0.2)\n"
-    "      --process NAMES  only processes whose executable has one of these comma-separated\n"
-    "                     base names (java): for dumps written without LEAKSCOPE_PROCESS\n";
+    "Options:\n";
+
+constexpr size_t kDefaultTop = 10;  // text
 
 }  // namespace
 
 int TrendCommand(const std::vector<std::string>& args) {
-  std::vector<OptionSpec> specs = AnalysisOptionSpecs();
-  specs.push_back({"all", 0, false});
-  specs.push_back({"max-shrink", 0, true});
-  specs.push_back({"process", 0, true});
+  std::vector<OptionSpec> specs = {
+      {"all", 0, false, "", "text: also list the sites that are not suspects"},
+      MaxShrinkOption(),
+      {"process", 0, true, "NAMES",
+       "only processes whose executable has one of these comma-separated base names (java): for "
+       "dumps written without LEAKSCOPE_PROCESS"}};
+  for (OptionSpec& spec : AnalysisOptionSpecs("text (default) or json", kDefaultTop)) {
+    specs.push_back(std::move(spec));
+  }
   ArgParser parser(specs);
   std::string error;
   if (!parser.Parse(args, &error)) return UsageError("trend", error);
   if (parser.Has("help")) {
     fputs(kTrendHelp, stdout);
-    fputs(AnalysisOptionsHelp("text (default) or json").c_str(), stdout);
+    fputs(AnalysisOptionsHelp(specs).c_str(), stdout);
     return kExitOk;
   }
   if (parser.positional().empty() || parser.saw_dashdash()) {
     return UsageError("trend", "expected dumps or directories");
   }
   AnalysisOptions options;
-  if (!ReadAnalysisOptions(parser, "trend", 10, &options)) return kExitUsage;
+  if (!ReadAnalysisOptions(parser, "trend", kDefaultTop, &options)) return kExitUsage;
   if (options.format != OutputFormat::kText && options.format != OutputFormat::kJson) {
     return UsageError("trend", "trend writes text or json");
   }

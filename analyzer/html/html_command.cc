@@ -1,6 +1,7 @@
 // `leakscope html DUMP...|DIR... -o report.html`: the self-contained HTML report.
 #include <cstdio>
 
+#include "absl/strings/str_cat.h"
 #include "cli/analysis_options.h"
 #include "cli/commands.h"
 #include "html/html_data.h"
@@ -28,37 +29,36 @@ constexpr char kHtmlHelp[] =
     "suspects then). Unreadable files get one line each on stderr and exit status 2; the\n"
     "others are shown. See docs/html.md.\n"
     "\n"
-    "Options:\n"
-    "  -o, --output FILE  the HTML file to write (required; - for standard output)\n"
-    "  -n, --top N        list the N fastest-growing suspects (default 20; 0 = all)\n"
-    "      --max-shrink F  a suspect shrank in at most this fraction of intervals (0.2)\n"
-    "      --flame-nodes N  at most N nodes per flame graph (default 50000; 0 = all); smaller\n"
-    "                     call paths are folded into their caller\n"
-    "      --sysroot DIR  look up module files under DIR (dumps from another machine)\n"
-    "      --debug-dir DIR  also look for debug files in DIR; repeatable\n"
-    "      --perf-map FILE  name JIT frames from FILE (perf map format); repeatable\n"
-    "  -q, --quiet        no warnings about modules that cannot be symbolized\n"
-    "  -h, --help         this help\n";
+    "Options:\n";
 
 }  // namespace
 
 int HtmlCommand(const std::vector<std::string>& args) {
-  std::vector<OptionSpec> specs = AnalysisOptionSpecs();
-  specs.push_back({"max-shrink", 0, true});
-  specs.push_back({"flame-nodes", 0, true});
+  HtmlOptions html_options;
+  // No --format: html writes HTML only.
+  std::vector<OptionSpec> specs = {
+      {"output", 'o', true, "FILE", "the HTML file to write (required; - for standard output)"},
+      {"top", 'n', true, "N",
+       absl::StrCat("list the N fastest-growing suspects (default ", html_options.top,
+                    "; 0 = all)")},
+      MaxShrinkOption(),
+      {"flame-nodes", 0, true, "N",
+       absl::StrCat("at most N nodes per flame graph (default ", html_options.max_flame_nodes,
+                    "; 0 = all); smaller call paths are folded into their caller")}};
+  for (OptionSpec& spec : SymbolOptionSpecs()) specs.push_back(std::move(spec));
+  specs.push_back(HelpOption());
   ArgParser parser(specs);
   std::string error;
   if (!parser.Parse(args, &error)) return UsageError("html", error);
   if (parser.Has("help")) {
     fputs(kHtmlHelp, stdout);
+    fputs(AnalysisOptionsHelp(specs).c_str(), stdout);
     return kExitOk;
   }
   if (parser.positional().empty() || parser.saw_dashdash()) {
     return UsageError("html", "expected dumps or directories");
   }
-  if (parser.Has("format")) return UsageError("html", "html writes HTML only (no --format)");
   if (!parser.Has("output")) return UsageError("html", "missing -o FILE (the HTML to write)");
-  HtmlOptions html_options;
   AnalysisOptions options;  // text format (no --format), so --top defaults to html's own
   if (!ReadAnalysisOptions(parser, "html", html_options.top, &options)) return kExitUsage;
   html_options.top = options.top;

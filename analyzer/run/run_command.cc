@@ -44,17 +44,7 @@ constexpr char kRunHelp[] =
     "a launcher) gets no agent this way: pass -agentpath:LIB in its JVM options yourself. Not\n"
     "added when the command already has -agentpath:...libleakscope....\n"
     "\n"
-    "Options:\n"
-    "      --dir DIR           where dumps go (default: $LEAKSCOPE_DIR, else the first of\n"
-    "                          $LOG_DIRS, else /tmp/leakscope-<uid>); created if missing\n"
-    "      --interval T        time between dumps: 500ms, 30s, 5m; 0 = only at exit and on\n"
-    "                          demand (touch DIR/leakscope.<pid>.trigger)\n"
-    "      --sample-bytes N    mean bytes between samples (1 = record every allocation); K/M/G\n"
-    "      --lib PATH          the recorder library (default: ../lib/libleakscope.so from this\n"
-    "                          leakscope binary, as in the build tree, an install and the\n"
-    "                          release tarball; else libleakscope.so beside it)\n"
-    "      --no-java-frames    do not add -agentpath to a java command\n"
-    "  -h, --help              this help\n";
+    "Options:\n";
 
 std::string DefaultDumpDir() {
   if (const char* dir = getenv("LEAKSCOPE_DIR"); dir != nullptr && *dir != '\0') return dir;
@@ -120,16 +110,23 @@ bool HasRecorderAgent(const std::vector<std::string>& command) {
 }  // namespace
 
 int RunCommand(const std::vector<std::string>& args, const std::string& self_exe) {
-  ArgParser parser({{"dir", 0, true},
-                    {"interval", 0, true},
-                    {"sample-bytes", 0, true},
-                    {"lib", 0, true},
-                    {"no-java-frames", 0, false},
-                    {"help", 'h', false}});
+  std::vector<OptionSpec> specs = {
+      {"dir", 0, true, "DIR",
+       "where dumps go (default: $LEAKSCOPE_DIR, else the first of $LOG_DIRS, else "
+       "/tmp/leakscope-<uid>); created if missing"},
+      RecorderIntervalOption(" (touch DIR/leakscope.<pid>.trigger)"),
+      RecorderSampleBytesOption(""),
+      {"lib", 0, true, "PATH",
+       "the recorder library (default: ../lib/libleakscope.so from this leakscope binary, as in "
+       "the build tree, an install and the release tarball; else libleakscope.so beside it)"},
+      {"no-java-frames", 0, false, "", "do not add -agentpath to a java command"},
+      HelpOption()};
+  ArgParser parser(specs);
   std::string error;
   if (!parser.Parse(args, &error)) return UsageError("run", error);
   if (parser.Has("help")) {
     fputs(kRunHelp, stdout);
+    fputs(OptionsHelp(specs, 26).c_str(), stdout);
     return kExitOk;
   }
   if (!parser.positional().empty()) {

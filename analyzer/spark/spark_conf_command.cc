@@ -25,40 +25,37 @@ constexpr char kSparkConfHelp[] =
     "and run `leakscope trend` over all executors. The libraries the recorder needs on every\n"
     "node are named: without them executors fail to start. See docs/spark.md.\n"
     "\n"
-    "Options:\n"
-    "      --yarn              Spark on YARN (default)\n"
-    "      --k8s               Spark on Kubernetes\n"
-    "      --lib PATH          the recorder is already installed at PATH on every node (in the\n"
-    "                          executor image for --k8s): nothing is shipped or mounted\n"
-    "      --dir D             YARN: write dumps to D on each node instead of the container log\n"
-    "                          directory; --k8s: the node directory behind the dump volume\n"
-    "                          (default /var/log/leakscope)\n"
-    "      --interval T        time between dumps: 500ms, 30s, 5m (default 60s)\n"
-    "      --sample-bytes N    mean bytes between samples; 1 = every allocation (default 128K)\n"
-    "      --no-java-frames    no Java frames (LEAKSCOPE_JAVA_STACKS=0); with them, no JVM\n"
-    "                          option is needed: the preloaded library joins the JVM itself\n"
-    "  -f, --format FMT        submit (default): spark-submit options; properties:\n"
-    "                          spark-defaults.conf lines; json (docs/json.md)\n"
-    "      --properties        the same as --format properties\n"
-    "  -h, --help              this help\n";
+    "Options:\n";
 
 }  // namespace
 
 int SparkConfCommand(const std::vector<std::string>& args, const std::string& self_exe) {
-  ArgParser parser({{"yarn", 0, false},
-                    {"k8s", 0, false},
-                    {"lib", 0, true},
-                    {"dir", 0, true},
-                    {"interval", 0, true},
-                    {"sample-bytes", 0, true},
-                    {"format", 'f', true},
-                    {"properties", 0, false},
-                    {"no-java-frames", 0, false},
-                    {"help", 'h', false}});
+  const SparkConfOptions defaults;
+  std::vector<OptionSpec> specs = {
+      {"yarn", 0, false, "", "Spark on YARN (default)"},
+      {"k8s", 0, false, "", "Spark on Kubernetes"},
+      {"lib", 0, true, "PATH",
+       "the recorder is already installed at PATH on every node (in the executor image for "
+       "--k8s): nothing is shipped or mounted"},
+      {"dir", 0, true, "D",
+       "YARN: write dumps to D on each node instead of the container log directory; --k8s: the "
+       "node directory behind the dump volume (default /var/log/leakscope)"},
+      RecorderIntervalOption(absl::StrCat(" (default ", defaults.interval, ")")),
+      RecorderSampleBytesOption(absl::StrCat(" (default ", defaults.sample_bytes, ")")),
+      {"no-java-frames", 0, false, "",
+       "no Java frames (LEAKSCOPE_JAVA_STACKS=0); with them, no JVM option is needed: the "
+       "preloaded library joins the JVM itself"},
+      {"format", 'f', true, "FMT",
+       "submit (default): spark-submit options; properties: spark-defaults.conf lines; json "
+       "(docs/json.md)"},
+      {"properties", 0, false, "", "the same as --format properties"},
+      HelpOption()};
+  ArgParser parser(specs);
   std::string error;
   if (!parser.Parse(args, &error)) return UsageError("spark-conf", error);
   if (parser.Has("help")) {
     fputs(kSparkConfHelp, stdout);
+    fputs(OptionsHelp(specs, 26).c_str(), stdout);
     return kExitOk;
   }
   if (!parser.positional().empty() || parser.saw_dashdash()) {

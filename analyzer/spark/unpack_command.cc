@@ -37,9 +37,7 @@ constexpr char kUnpackHelp[] =
     "pattern) are skipped with a note. A damaged dump gets one line on stderr naming its input\n"
     "and collected file, and exit status 2; the others are still written.\n"
     "\n"
-    "Options:\n"
-    "  -o, --output DIR   where to write the dumps (created if missing)\n"
-    "  -h, --help         this help\n";
+    "Options:\n";
 
 // A path component from a container id or file name.
 std::string SafeName(std::string name) {
@@ -88,11 +86,14 @@ int OpenContainerDir(int out_fd, const std::string& name, const std::string& sho
 }  // namespace
 
 int UnpackCommand(const std::vector<std::string>& args) {
-  ArgParser parser({{"output", 'o', true}, {"help", 'h', false}});
+  std::vector<OptionSpec> specs = {
+      {"output", 'o', true, "DIR", "where to write the dumps (created if missing)"}, HelpOption()};
+  ArgParser parser(specs);
   std::string error;
   if (!parser.Parse(args, &error)) return UsageError("unpack", error);
   if (parser.Has("help")) {
     fputs(kUnpackHelp, stdout);
+    fputs(OptionsHelp(specs, 21).c_str(), stdout);
     return kExitOk;
   }
   if (parser.positional().empty() || parser.saw_dashdash()) {
