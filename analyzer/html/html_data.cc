@@ -287,13 +287,11 @@ size_t BuildHtmlData(const std::vector<std::string>& files, const HtmlOptions& o
   json.Key("streams");
   json.BeginArray();
   for (const auto& [key, peak] : streams) {
-    std::span<const uint32_t> stack = sym.stacks().Get(key.first);
     json.BeginObject();
     json.Field("kind", StreamKindName(key.second));
     json.FieldUInt("max_open_bytes", peak.first);
     json.FieldUInt("max_open_count", peak.second);
-    json.FieldInt("caller_index", CallerIndex(sym.frames(), stack));
-    WriteFramesJson(sym.frames(), stack, &json);
+    WriteStackJson(sym, key.first, &json);
     json.Key("series");
     json.BeginArray();
     for (size_t p = 0; p < processes.size(); ++p) {

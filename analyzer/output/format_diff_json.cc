@@ -1,5 +1,6 @@
 // The JSON of `leakscope diff`; its fields are documented in docs/json.md and must stay stable.
 #include "absl/strings/str_format.h"
+#include "output/dump_json.h"
 #include "output/format_diff.h"
 #include "output/frames_json.h"
 #include "output/json_output.h"
@@ -15,12 +16,7 @@ void FormatDiffJson(const DiffResult& diff, const Symbolizer& symbolizer, size_t
   for (const Report* r : {&diff.old_report, &diff.new_report}) {
     json.Key(r == &diff.old_report ? "old" : "new");
     json.BeginObject();
-    json.Field("file", r->file);
-    json.FieldInt("pid", r->process.fixed.pid);
-    json.FieldUInt("seq", r->process.fixed.seq);
-    json.Field("instance_id", absl::StrFormat("%016x", r->process.fixed.instance_id));
-    json.FieldInt("time_unix_ns", r->process.fixed.time_unix_ns);
-    json.FieldInt("time_monotonic_ns", r->process.fixed.time_monotonic_ns);
+    WriteDumpIdentityJson(*r, DumpIdentity::kWithoutPpid, &json);
     json.FieldUInt("rss_bytes", r->picture.rss_bytes);
     json.FieldUInt("malloc_heap_bytes", r->picture.malloc_heap_bytes);
     json.FieldUInt("malloc_free_bytes", r->picture.malloc_free_bytes);
@@ -29,13 +25,8 @@ void FormatDiffJson(const DiffResult& diff, const Symbolizer& symbolizer, size_t
     json.EndObject();
   }
   json.FieldBool("same_process", diff.same_process);
-  size_t shown = TopCount(top, diff.rows.size());
-  json.Key("sites");
-  json.BeginArray();
-  for (size_t i = 0; i < shown; ++i) {
+  WriteTopArray("sites", diff.rows.size(), top, &json, [&](size_t i) {
     const DiffRow& r = diff.rows[i];
-    std::span<const uint32_t> stack = symbolizer.stacks().Get(r.stack);
-    json.BeginObject();
     json.FieldInt("live_bytes_change", r.live_bytes_change());
     json.FieldInt("live_count_change", r.live_count_change());
     json.FieldUInt("old_live_bytes", r.old_live_bytes);
@@ -47,11 +38,8 @@ void FormatDiffJson(const DiffResult& diff, const Symbolizer& symbolizer, size_t
     json.FieldInt("alloc_bytes_change", r.alloc_bytes_change);
     json.FieldInt("alloc_count_change", r.alloc_count_change);
     json.FieldInt("sampled_alloc_count_change", r.sampled_alloc_count_change);
-    json.FieldInt("caller_index", CallerIndex(symbolizer.frames(), stack));
-    WriteFramesJson(symbolizer.frames(), stack, &json);
-    json.EndObject();
-  }
-  json.EndArray();
+    WriteStackJson(symbolizer, r.stack, &json);
+  });
   json.EndObject();
 }
 

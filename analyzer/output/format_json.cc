@@ -1,5 +1,6 @@
 // The JSON report; its fields are documented in docs/json.md and must stay stable.
 #include "absl/strings/str_format.h"
+#include "output/dump_json.h"
 #include "output/format_report.h"
 #include "output/frames_json.h"
 #include "output/java_walks_output.h"
@@ -15,13 +16,7 @@ void WriteDumpJson(const Report& report, JsonWriter* json) {
   const format::ProcessFixed& p = report.process.fixed;
   json->Key("dump");
   json->BeginObject();
-  json->Field("file", report.file);
-  json->FieldInt("pid", p.pid);
-  json->FieldInt("ppid", p.ppid);
-  json->FieldUInt("seq", p.seq);
-  json->Field("instance_id", absl::StrFormat("%016x", p.instance_id));
-  json->FieldInt("time_unix_ns", p.time_unix_ns);
-  json->FieldInt("time_monotonic_ns", p.time_monotonic_ns);
+  WriteDumpIdentityJson(report, DumpIdentity::kWithPpid, json);
   json->FieldInt("start_unix_ns", p.start_unix_ns);
   json->Field("host", report.process.host);
   json->Field("executable", report.process.executable);
@@ -124,7 +119,6 @@ void WriteSiteCounters(const SiteSummary& site, JsonWriter* json) {
 
 void FormatReportJson(const Report& report, const Symbolizer& symbolizer, size_t top,
                       std::string* out) {
-  const FrameTable& frames = symbolizer.frames();
   JsonWriter json(out);
   BeginJsonOutput("report", &json);
   WriteDumpJson(report, &json);
@@ -137,32 +131,21 @@ void FormatReportJson(const Report& report, const Symbolizer& symbolizer, size_t
   json.FieldUInt("sites", report.sites.size());
   json.EndObject();
 
-  size_t shown = TopCount(top, report.sites.size());
-  json.Key("sites");
-  json.BeginArray();
-  for (size_t i = 0; i < shown; ++i) {
-    const SiteSummary& site = report.sites[i];
-    std::span<const uint32_t> stack = symbolizer.stacks().Get(site.stack);
-    json.BeginObject();
+  WriteTopArray("sites", report.sites.size(), top, &json, [&](size_t i) {
     json.FieldUInt("rank", i + 1);
-    WriteSiteCounters(site, &json);
-    json.FieldInt("caller_index", CallerIndex(frames, stack));
-    WriteFramesJson(frames, stack, &json);
-    json.EndObject();
-  }
-  json.EndArray();
+    WriteSiteCounters(report.sites[i], &json);
+    WriteStackJson(symbolizer, report.sites[i].stack, &json);
+  });
 
   json.Key("streams");
   json.BeginArray();
   for (const StreamSummary& s : report.streams) {
-    std::span<const uint32_t> stack = symbolizer.stacks().Get(s.stack);
     json.BeginObject();
     json.Field("kind", StreamKindName(s.kind));
     json.FieldUInt("open_count", s.open_count);
     json.FieldUInt("open_bytes", s.open_bytes);
     json.FieldUInt("opened_total", s.opened_total);
-    json.FieldInt("caller_index", CallerIndex(frames, stack));
-    WriteFramesJson(frames, stack, &json);
+    WriteStackJson(symbolizer, s.stack, &json);
     json.EndObject();
   }
   json.EndArray();

@@ -27,7 +27,6 @@ void WriteTrendProcessJson(const ProcessTrend& p, JsonWriter* json) {
 }
 
 void WriteTrendSiteJson(const SuspectTrend& s, const Symbolizer& symbolizer, JsonWriter* json) {
-  std::span<const uint32_t> stack = symbolizer.stacks().Get(s.stack);
   json->FieldDouble("growth_bytes_per_min", s.growth_bytes_per_min, 1);
   json->FieldUInt("live_bytes_last", s.live_bytes_last);
   json->FieldUInt("live_count_last", s.live_count_last);
@@ -38,8 +37,7 @@ void WriteTrendSiteJson(const SuspectTrend& s, const Symbolizer& symbolizer, Jso
   json->FieldUInt("shrank_intervals", s.shrank);
   json->FieldUInt("processes", s.processes);
   json->FieldUInt("processes_seen", s.processes_seen);
-  json->FieldInt("caller_index", CallerIndex(symbolizer.frames(), stack));
-  WriteFramesJson(symbolizer.frames(), stack, json);
+  WriteStackJson(symbolizer, s.stack, json);
 }
 
 void FormatTrendJson(const TrendResult& r, const Symbolizer& symbolizer, size_t top,
@@ -60,26 +58,14 @@ void FormatTrendJson(const TrendResult& r, const Symbolizer& symbolizer, size_t 
     json.EndObject();
   }
   json.EndArray();
-  size_t shown = TopCount(top, r.suspects.size());
-  json.Key("suspects");
-  json.BeginArray();
-  for (size_t i = 0; i < shown; ++i) {
-    json.BeginObject();
+  WriteTopArray("suspects", r.suspects.size(), top, &json, [&](size_t i) {
     json.FieldUInt("rank", i + 1);
     WriteTrendSiteJson(r.suspects[i], symbolizer, &json);
-    json.EndObject();
-  }
-  json.EndArray();
-  size_t sites = TopCount(top, r.sites.size());
-  json.Key("sites");
-  json.BeginArray();
-  for (size_t i = 0; i < sites; ++i) {
-    json.BeginObject();
+  });
+  WriteTopArray("sites", r.sites.size(), top, &json, [&](size_t i) {
     json.FieldBool("suspect", r.sites[i].processes > 0);
     WriteTrendSiteJson(r.sites[i], symbolizer, &json);
-    json.EndObject();
-  }
-  json.EndArray();
+  });
   json.EndObject();
 }
 

@@ -2,7 +2,10 @@
 
 namespace leakscope::analyzer {
 
-void WriteFramesJson(const FrameTable& frames, std::span<const uint32_t> stack, JsonWriter* json) {
+void WriteStackJson(const Symbolizer& symbolizer, uint32_t stack_id, JsonWriter* json) {
+  const FrameTable& frames = symbolizer.frames();
+  std::span<const uint32_t> stack = symbolizer.stacks().Get(stack_id);
+  json->FieldInt("caller_index", CallerIndex(frames, stack));
   json->Key("frames");
   json->BeginArray();
   for (uint32_t id : stack) {

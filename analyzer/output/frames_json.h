@@ -6,10 +6,13 @@
 
 #include "output/json_writer.h"
 #include "symbolize/frame.h"
+#include "symbolize/symbolizer.h"
 
 namespace leakscope::analyzer {
 
-// Writes the "frames" array: one inline object per frame, innermost first.
-void WriteFramesJson(const FrameTable& frames, std::span<const uint32_t> stack, JsonWriter* json);
+// Writes "caller_index" (the allocating caller's index in "frames", -1 when none) and the
+// "frames" array of the interned stack `stack_id`: one inline object per frame, innermost first.
+// The two fields every site and stream object of every command ends with.
+void WriteStackJson(const Symbolizer& symbolizer, uint32_t stack_id, JsonWriter* json);
 
 }  // namespace leakscope::analyzer
