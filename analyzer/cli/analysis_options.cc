@@ -42,10 +42,6 @@ OptionSpec MaxShrinkOption() {
           "a suspect shrank in at most this fraction of intervals (0.2)"};
 }
 
-std::string AnalysisOptionsHelp(const std::vector<OptionSpec>& specs) {
-  return OptionsHelp(specs, 21);
-}
-
 bool ReadCountOption(const ArgParser& parser, const char* command, const char* name,
                      size_t* count) {
   auto value = parser.Value(name);

@@ -26,9 +26,6 @@ std::vector<OptionSpec> SymbolOptionSpecs();
 // --max-shrink F of trend and html (see ReadMaxShrink).
 OptionSpec MaxShrinkOption();
 
-// The --help option lines of an analysing command: its specs, descriptions at column 21.
-std::string AnalysisOptionsHelp(const std::vector<OptionSpec>& specs);
-
 struct AnalysisOptions {
   SymbolizerOptions symbolizer;
   OutputFormat format = OutputFormat::kText;

@@ -199,6 +199,16 @@ int UsageError(std::string_view command, std::string_view message) {
   return kExitUsage;
 }
 
+std::optional<int> ParseCommandLine(std::string_view command, const std::vector<std::string>& args,
+                                    std::string_view usage, size_t column, ArgParser* parser) {
+  std::string error;
+  if (!parser->Parse(args, &error)) return UsageError(command, error);
+  if (!parser->Has("help")) return std::nullopt;
+  std::string help = absl::StrCat(AV(usage), OptionsHelp(parser->specs(), column));
+  fwrite(help.data(), 1, help.size(), stdout);
+  return kExitOk;
+}
+
 bool Output::Commit() {
   if (path_.empty() || path_ == "-") {
     if (fwrite(buffer_.data(), 1, buffer_.size(), stdout) != buffer_.size() ||

@@ -57,6 +57,7 @@ class ArgParser {
   std::optional<std::string> Value(std::string_view name) const;
   // Every value given for `name`, in order (repeatable options such as --debug-dir).
   std::vector<std::string> Values(std::string_view name) const;
+  const std::vector<OptionSpec>& specs() const { return specs_; }
   const std::vector<std::string>& positional() const { return positional_; }
   const std::vector<std::string>& rest() const { return rest_; }
   bool saw_dashdash() const { return saw_dashdash_; }
@@ -89,6 +90,12 @@ std::string FindRecorderLibrary(const std::string& self_exe, std::string* error)
 
 // Prints "leakscope <command>: <message>" and a hint to stderr; returns kExitUsage.
 int UsageError(std::string_view command, std::string_view message);
+
+// The start of every command: parses `args` into *parser. Returns the exit status when the command
+// is done already: kExitUsage after a usage error, kExitOk after --help (`usage`, ending in
+// "Options:\n", then OptionsHelp of the parser's specs at `column` on stdout). std::nullopt: go on.
+std::optional<int> ParseCommandLine(std::string_view command, const std::vector<std::string>& args,
+                                    std::string_view usage, size_t column, ArgParser* parser);
 
 // Where a subcommand's output goes: stdout, or the file named by -o (written whole at the end,
 // so a failed run leaves no half-written file behind).

@@ -26,14 +26,8 @@ constexpr size_t kDefaultTop = 25;  // text
 
 int DiffCommand(const std::vector<std::string>& args) {
   std::vector<OptionSpec> specs = AnalysisOptionSpecs("text (default) or json", kDefaultTop);
-  ArgParser parser(specs);
-  std::string error;
-  if (!parser.Parse(args, &error)) return UsageError("diff", error);
-  if (parser.Has("help")) {
-    fputs(kDiffHelp, stdout);
-    fputs(AnalysisOptionsHelp(specs).c_str(), stdout);
-    return kExitOk;
-  }
+  ArgParser parser(std::move(specs));
+  if (auto done = ParseCommandLine("diff", args, kDiffHelp, 21, &parser)) return *done;
   if (parser.positional().size() != 2 || parser.saw_dashdash()) {
     return UsageError("diff", "expected two dumps: OLD NEW");
   }
@@ -43,6 +37,7 @@ int DiffCommand(const std::vector<std::string>& args) {
     return UsageError("diff", "diff writes text or json");
   }
   Dump dumps[2];
+  std::string error;
   bool ok = true;
   for (int i = 0; i < 2; ++i) {
     if (!ReadDumpFile(parser.positional()[i], &dumps[i], &error)) {

@@ -35,14 +35,8 @@ constexpr size_t kDefaultTop = 25;  // text
 int ReportCommand(const std::vector<std::string>& args) {
   std::vector<OptionSpec> specs =
       AnalysisOptionSpecs("text (default), json, collapsed or pprof", kDefaultTop);
-  ArgParser parser(specs);
-  std::string error;
-  if (!parser.Parse(args, &error)) return UsageError("report", error);
-  if (parser.Has("help")) {
-    fputs(kReportHelp, stdout);
-    fputs(AnalysisOptionsHelp(specs).c_str(), stdout);
-    return kExitOk;
-  }
+  ArgParser parser(std::move(specs));
+  if (auto done = ParseCommandLine("report", args, kReportHelp, 21, &parser)) return *done;
   if (parser.positional().size() != 1 || parser.saw_dashdash()) {
     return UsageError("report",
                       parser.positional().empty() ? "missing DUMP" : "expected exactly one DUMP");
@@ -52,6 +46,7 @@ int ReportCommand(const std::vector<std::string>& args) {
 
   const std::string& path = parser.positional()[0];
   Dump dump;
+  std::string error;
   if (!ReadDumpFile(path, &dump, &error)) {
     fprintf(stderr, "leakscope report: %s\n", EscapeText(error).c_str());
     return kExitUsage;

@@ -42,14 +42,8 @@ int TrendCommand(const std::vector<std::string>& args) {
   for (OptionSpec& spec : AnalysisOptionSpecs("text (default) or json", kDefaultTop)) {
     specs.push_back(std::move(spec));
   }
-  ArgParser parser(specs);
-  std::string error;
-  if (!parser.Parse(args, &error)) return UsageError("trend", error);
-  if (parser.Has("help")) {
-    fputs(kTrendHelp, stdout);
-    fputs(AnalysisOptionsHelp(specs).c_str(), stdout);
-    return kExitOk;
-  }
+  ArgParser parser(std::move(specs));
+  if (auto done = ParseCommandLine("trend", args, kTrendHelp, 21, &parser)) return *done;
   if (parser.positional().empty() || parser.saw_dashdash()) {
     return UsageError("trend", "expected dumps or directories");
   }

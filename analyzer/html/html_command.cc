@@ -47,14 +47,8 @@ int HtmlCommand(const std::vector<std::string>& args) {
                     "; 0 = all); smaller call paths are folded into their caller")}};
   for (OptionSpec& spec : SymbolOptionSpecs()) specs.push_back(std::move(spec));
   specs.push_back(HelpOption());
-  ArgParser parser(specs);
-  std::string error;
-  if (!parser.Parse(args, &error)) return UsageError("html", error);
-  if (parser.Has("help")) {
-    fputs(kHtmlHelp, stdout);
-    fputs(AnalysisOptionsHelp(specs).c_str(), stdout);
-    return kExitOk;
-  }
+  ArgParser parser(std::move(specs));
+  if (auto done = ParseCommandLine("html", args, kHtmlHelp, 21, &parser)) return *done;
   if (parser.positional().empty() || parser.saw_dashdash()) {
     return UsageError("html", "expected dumps or directories");
   }

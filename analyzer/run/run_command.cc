@@ -121,14 +121,9 @@ int RunCommand(const std::vector<std::string>& args, const std::string& self_exe
        "the build tree, an install and the release tarball; else libleakscope.so beside it)"},
       {"no-java-frames", 0, false, "", "do not add -agentpath to a java command"},
       HelpOption()};
-  ArgParser parser(specs);
+  ArgParser parser(std::move(specs));
+  if (auto done = ParseCommandLine("run", args, kRunHelp, 26, &parser)) return *done;
   std::string error;
-  if (!parser.Parse(args, &error)) return UsageError("run", error);
-  if (parser.Has("help")) {
-    fputs(kRunHelp, stdout);
-    fputs(OptionsHelp(specs, 26).c_str(), stdout);
-    return kExitOk;
-  }
   if (!parser.positional().empty()) {
     return UsageError("run", absl::StrCat("put the command after '--': leakscope run [options] -- ",
                                           parser.positional()[0], " ..."));

@@ -50,14 +50,9 @@ int SparkConfCommand(const std::vector<std::string>& args, const std::string& se
        "(docs/json.md)"},
       {"properties", 0, false, "", "the same as --format properties"},
       HelpOption()};
-  ArgParser parser(specs);
+  ArgParser parser(std::move(specs));
+  if (auto done = ParseCommandLine("spark-conf", args, kSparkConfHelp, 26, &parser)) return *done;
   std::string error;
-  if (!parser.Parse(args, &error)) return UsageError("spark-conf", error);
-  if (parser.Has("help")) {
-    fputs(kSparkConfHelp, stdout);
-    fputs(OptionsHelp(specs, 26).c_str(), stdout);
-    return kExitOk;
-  }
   if (!parser.positional().empty() || parser.saw_dashdash()) {
     return UsageError("spark-conf", "takes no arguments besides options");
   }

@@ -88,14 +88,9 @@ int OpenContainerDir(int out_fd, const std::string& name, const std::string& sho
 int UnpackCommand(const std::vector<std::string>& args) {
   std::vector<OptionSpec> specs = {
       {"output", 'o', true, "DIR", "where to write the dumps (created if missing)"}, HelpOption()};
-  ArgParser parser(specs);
+  ArgParser parser(std::move(specs));
+  if (auto done = ParseCommandLine("unpack", args, kUnpackHelp, 21, &parser)) return *done;
   std::string error;
-  if (!parser.Parse(args, &error)) return UsageError("unpack", error);
-  if (parser.Has("help")) {
-    fputs(kUnpackHelp, stdout);
-    fputs(OptionsHelp(specs, 21).c_str(), stdout);
-    return kExitOk;
-  }
   if (parser.positional().empty() || parser.saw_dashdash()) {
     return UsageError("unpack", "expected files or directories to unpack");
   }
