@@ -51,9 +51,9 @@ void CheckUnpack(std::string_view bytes) {
     std::abort();
   }
   std::vector<std::string> errors, skipped;
-  bool read = leakscope::ScanEmbeddedDumps(
+  bool read = leakscope::analyzer::ScanEmbeddedDumps(
       "/proc/self/fd/" + std::to_string(fd),
-      [&](leakscope::EmbeddedDump&& found) {
+      [&](leakscope::analyzer::EmbeddedDump&& found) {
         Dump dump;
         if (found.offset > bytes.size() ||
             bytes.substr(found.offset, found.bytes.size()) != found.bytes ||
