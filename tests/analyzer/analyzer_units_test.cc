@@ -4,16 +4,16 @@
 
 #include <cstdio>
 
-#include "allocator_frames.h"
-#include "demangle.h"
-#include "json_writer.h"
-#include "perf_map.h"
-#include "report.h"
-#include "robust_slope.h"
+#include "analysis/report.h"
+#include "analysis/robust_slope.h"
+#include "output/json_writer.h"
+#include "output/units.h"
+#include "symbolize/allocator_frames.h"
+#include "symbolize/demangle.h"
+#include "symbolize/perf_map.h"
 #include "temp_dir.h"
-#include "units.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace {
 
 TEST(TheilSenSlope, IgnoresOutliers) {
@@ -152,4 +152,4 @@ TEST(Units, FormatsBytesAndCounts) {
 }
 
 }  // namespace
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

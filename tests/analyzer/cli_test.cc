@@ -1,8 +1,16 @@
-#include "cli.h"
+#include "cli/cli.h"
 
 #include <gtest/gtest.h>
 
-namespace leakscope {
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "run_program.h"
+
+namespace leakscope::analyzer {
 namespace {
 
 TEST(ArgParser, ReadsOptionsInAnyPositionAndStopsAtDashDash) {
@@ -57,5 +65,62 @@ TEST(CheckRecorderValues, AcceptWhatTheRecorderAccepts) {
   }
 }
 
+// The options a --help lists: "-x" and "--name" of every line under "Options:" that names one
+// ("  -x, --name ..." or "      --name ..."; continuation lines are indented further).
+std::set<std::string> ListedOptions(const std::string& help) {
+  std::set<std::string> listed;
+  std::istringstream lines(help.substr(help.find("\nOptions:\n") + 1));
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::string rest;
+    if (line.size() > 6 && line.compare(0, 3, "  -") == 0 && line[3] != '-' &&
+        line.compare(4, 4, ", --") == 0) {
+      listed.insert(line.substr(2, 2));
+      rest = line.substr(6);
+    } else if (line.compare(0, 8, "      --") == 0) {
+      rest = line.substr(6);
+    } else {
+      continue;
+    }
+    listed.insert(rest.substr(0, rest.find(' ')));
+  }
+  return listed;
+}
+
+testing::RunResult RunLeakscopeArgs(std::vector<std::string> args) {
+  testing::RunOptions options;
+  options.args = std::move(args);
+  options.timeout_seconds = 20;
+  return testing::RunProgram(LEAKSCOPE_BIN, options);
+}
+
+// Each command's --help lists exactly the options it accepts: every option any command's --help
+// names (and one no command has) is tried on every command, "--name=x" or "-x", and is rejected as
+// unknown exactly when that command's --help does not list it.
+TEST(CommandHelp, ListsExactlyTheOptionsTheCommandAccepts) {
+  const std::vector<std::string> commands = {"report", "diff",       "trend", "html",
+                                             "run",    "spark-conf", "unpack"};
+  std::map<std::string, std::set<std::string>> listed;
+  std::set<std::string> candidates = {"--bogus"};
+  for (const std::string& command : commands) {
+    testing::RunResult help = RunLeakscopeArgs({command, "--help"});
+    ASSERT_EQ(help.exit_code, 0) << command << ": " << help.Describe();
+    listed[command] = ListedOptions(help.out);
+    EXPECT_TRUE(listed[command].count("--help") && listed[command].count("-h")) << help.out;
+    candidates.insert(listed[command].begin(), listed[command].end());
+  }
+  ASSERT_GT(candidates.size(), 20u);
+  for (const std::string& command : commands) {
+    for (const std::string& option : candidates) {
+      SCOPED_TRACE(command + " " + option);
+      bool is_long = option.starts_with("--");
+      testing::RunResult r = RunLeakscopeArgs({command, is_long ? option + "=x" : option});
+      ASSERT_FALSE(r.timed_out);
+      bool rejected = r.err.find("unknown option " + option) != std::string::npos;
+      EXPECT_EQ(rejected, listed[command].count(option) == 0) << r.Describe();
+    }
+  }
+}
+
 }  // namespace
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -4,12 +4,12 @@
 #include <map>
 #include <sstream>
 
-#include "format_report.h"
+#include "analysis/report.h"
 #include "json_value.h"
+#include "output/format_report.h"
 #include "pprof_profile.h"
-#include "report.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace {
 
 class FormatsTest : public ::testing::Test {
@@ -274,4 +274,4 @@ TEST_F(SampledFormatsTest, TextShowsEstimatedCountsAndSampledInParentheses) {
 }
 
 }  // namespace
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -1,18 +1,18 @@
 // Java frames: naming (class, method, line) and splicing into native stacks. Modules here point
 // to paths that do not exist, so native frames print as module+0xoffset.
-#include "java_frames.h"
+#include "symbolize/java_frames.h"
 
 #include <gtest/gtest.h>
 
 #include <iterator>
 
-#include "allocator_frames.h"
-#include "format_report.h"
+#include "analysis/report.h"
 #include "gunzip.h"
-#include "report.h"
-#include "symbolizer.h"
+#include "output/format_report.h"
+#include "symbolize/allocator_frames.h"
+#include "symbolize/symbolizer.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace {
 
 // Symbolizer options with warnings off (the synthetic dumps name modules that do not exist).
@@ -238,4 +238,4 @@ TEST(JavaWalkName, NamesEveryWalkResult) {
 }
 
 }  // namespace
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

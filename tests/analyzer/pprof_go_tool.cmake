@@ -1,5 +1,5 @@
 # Writes golden dumps as pprof and reads them back with `go tool pprof -top`; the totals and
-# the top site must be those of the report. analyzer_tests.cmake skips it (77) without go.
+# the top site must be those of the report. tests/analyzer/CMakeLists.txt skips it (77) without go.
 # DUMP is recorded exactly (sample_bytes 1); SAMPLED_DUMP with sampling, where the object
 # counts must be the estimated counts, not the sampled ones.
 find_program(GO go REQUIRED)

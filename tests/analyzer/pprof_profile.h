@@ -1,7 +1,7 @@
 // Reads back a pprof profile (gzipped profile.proto) for tests, without protobuf or Go: a small
 // wire-format reader (varints, length-delimited fields, packed repeated varints) and the
 // messages of github.com/google/pprof/proto/profile.proto that `leakscope report --format
-// pprof` writes, by their field numbers. Independent of analyzer/format_pprof.cc's writer on
+// pprof` writes, by their field numbers. Independent of analyzer/output/format_pprof.cc's writer on
 // purpose: a test that decoded with the writer's own code could not catch its mistakes.
 #pragma once
 

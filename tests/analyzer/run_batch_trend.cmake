@@ -2,7 +2,7 @@
 # exact up to timing) and a dump every 500 ms; `leakscope trend
 # --format json` must rank LeakOneBatch first with the program's leak rate (within 10%) and not
 # list Churn as a suspect. Skipped (77) by
-# analyzer_tests.cmake while the preload library is not built.
+# tests/analyzer/CMakeLists.txt while the preload library is not built.
 file(REMOVE_RECURSE ${WORKDIR})
 file(MAKE_DIRECTORY ${WORKDIR})
 execute_process(COMMAND ${LEAKSCOPE} run --dir ${WORKDIR} --interval 500ms --sample-bytes 1 -- ${PROGRAM}

@@ -1,5 +1,5 @@
 # Runs one golden case: `LEAKSCOPE ARGS` in WORKDIR; stdout must equal EXPECTED_OUT and stderr
-# EXPECTED_ERR, byte for byte. Invoked by CTest with -D variables (see analyzer_tests.cmake).
+# EXPECTED_ERR, byte for byte. Invoked by CTest with -D variables (see tests/analyzer/CMakeLists.txt).
 separate_arguments(args UNIX_COMMAND "${ARGS}")
 execute_process(COMMAND ${LEAKSCOPE} ${args}
                 WORKING_DIRECTORY ${WORKDIR}

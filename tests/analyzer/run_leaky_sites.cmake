@@ -2,7 +2,7 @@
 # recorded, then checks `leakscope report --format json`: for each site the program printed,
 # a site whose allocating caller is that function at that line of leaky_sites.cc holds exactly
 # the printed live bytes and count. Skipped (77) by
-# analyzer_tests.cmake while the preload library is not built.
+# tests/analyzer/CMakeLists.txt while the preload library is not built.
 file(REMOVE_RECURSE ${WORKDIR})
 file(MAKE_DIRECTORY ${WORKDIR})
 execute_process(COMMAND ${LEAKSCOPE} run --dir ${WORKDIR} --sample-bytes 1 --interval 0 -- ${PROGRAM}

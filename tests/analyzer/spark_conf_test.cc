@@ -1,6 +1,6 @@
 // The settings spark-conf builds, independent of the installation (the binary's output is
 // parsed back by spark_conf_parse_back.sh).
-#include "spark_conf.h"
+#include "spark/spark_conf.h"
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,7 @@
 
 #include "json_value.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace {
 
 std::map<std::string, std::string> ConfMap(const SparkConf& conf) {
@@ -159,4 +159,4 @@ TEST(SparkConf, JsonCarriesTheSameSettings) {
 }
 
 }  // namespace
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

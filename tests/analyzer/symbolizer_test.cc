@@ -1,6 +1,6 @@
 // Symbolizes return addresses of this very test binary (built with -O2 -g): names, files,
 // lines, inlined frames, and the cases where no name must be given.
-#include "symbolizer.h"
+#include "symbolize/symbolizer.h"
 
 #include <elf.h>
 #include <gtest/gtest.h>
@@ -17,6 +17,9 @@
 #include "temp_dir.h"
 
 namespace leakscope {
+// The functions below stay in namespace leakscope: the assertions name them as the symbolizer
+// reads them back from this binary's DWARF.
+using namespace analyzer;
 namespace {
 
 volatile uint64_t g_sink;

@@ -1,11 +1,11 @@
 // The printing rule for strings from a dump (text_escape.h) and the JSON writer's UTF-8 output.
-#include "text_escape.h"
+#include "output/text_escape.h"
 
 #include <gtest/gtest.h>
 
-#include "json_writer.h"
+#include "output/json_writer.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace {
 
 std::string Json(std::string_view value) {
@@ -56,4 +56,4 @@ TEST(AppendJsonString, WritesValidUtf8WhateverTheBytes) {
 }
 
 }  // namespace
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

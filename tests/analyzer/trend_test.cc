@@ -1,5 +1,5 @@
 // Trend on synthetic series written with the shared encoder.
-#include "trend.h"
+#include "analysis/trend.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -9,11 +9,11 @@
 #include <filesystem>
 #include <tuple>
 
-#include "dump_discovery.h"
+#include "analysis/dump_discovery.h"
 #include "temp_dir.h"
 #include "test_dump_builder.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace {
 
 class TrendTest : public ::testing::Test {
@@ -244,4 +244,4 @@ TEST_F(TrendTest, CallsBackOncePerDumpReadWithItsProcessIndex) {
 }
 
 }  // namespace
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

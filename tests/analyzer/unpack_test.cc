@@ -1,6 +1,6 @@
 // Dumps found inside other files: `yarn logs` output, plain concatenations, damaged candidates
 // and dumps cut by the scan's chunk boundaries.
-#include "unpack.h"
+#include "spark/unpack.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 
 #include "temp_file_fixture.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace {
 
 std::string EncodedDump(int64_t pid, uint64_t seq, size_t sites) {
@@ -248,4 +248,4 @@ TEST_F(UnpackTest, FindsNothingInText) {
 }
 
 }  // namespace
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

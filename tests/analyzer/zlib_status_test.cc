@@ -1,9 +1,9 @@
 // Why a report has no zlib streams: the finding from counters, stacks and the module list.
-#include "zlib_status.h"
+#include "analysis/zlib_status.h"
 
 #include <gtest/gtest.h>
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace {
 
 ZlibFinding Find(const std::vector<std::string>& modules, uint64_t zlib_calls) {
@@ -54,4 +54,4 @@ TEST(ZlibStatus, NotLoadedOtherwise) {
 }
 
 }  // namespace
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

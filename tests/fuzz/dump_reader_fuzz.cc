@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "dump.h"
+#include "spark/unpack.h"
 #include "test_dump_builder.h"
-#include "unpack.h"
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -51,9 +51,9 @@ void CheckUnpack(std::string_view bytes) {
     std::abort();
   }
   std::vector<std::string> errors, skipped;
-  bool read = leakscope::ScanEmbeddedDumps(
+  bool read = leakscope::analyzer::ScanEmbeddedDumps(
       "/proc/self/fd/" + std::to_string(fd),
-      [&](leakscope::EmbeddedDump&& found) {
+      [&](leakscope::analyzer::EmbeddedDump&& found) {
         Dump dump;
         if (found.offset > bytes.size() ||
             bytes.substr(found.offset, found.bytes.size()) != found.bytes ||

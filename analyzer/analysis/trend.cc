@@ -1,0 +1,264 @@
+#include "analysis/trend.h"
+
+#include <algorithm>
+#include <string_view>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "analysis/robust_slope.h"
+#include "option_values.h"
+
+namespace leakscope::analyzer {
+namespace {
+
+// The live bytes of one site across the dumps of one process.
+struct Series {
+  uint32_t stack = 0;
+  std::vector<double> values;  // at the process's kept points
+  uint64_t previous = 0;       // at the previous dump read
+  uint64_t first = 0, last = 0, max = 0, mid = 0;
+  uint64_t last_count = 0, last_sampled_count = 0;  // live allocations at the last dump
+  uint32_t grew = 0, shrank = 0;
+};
+
+// A site's live figures in the dump being added.
+struct Live {
+  uint64_t bytes = 0;  // estimated
+  uint64_t count = 0;  // estimated
+  uint64_t sampled_count = 0;
+};
+
+class ProcessSeries {
+ public:
+  ProcessSeries(Symbolizer* symbolizer, size_t planned_dumps)
+      : symbolizer_(symbolizer), mid_index_((planned_dumps - 1) / 2) {}
+
+  // `attempt` is the index of the file in the process's series (read or not).
+  void Add(const Dump& dump, size_t attempt) {
+    Symbolizer::DumpView view = symbolizer_->View(dump);
+    current_.assign(series_.size(), Live{});
+    for (const SiteInfo& site : dump.sites) {
+      size_t hash = std::hash<std::string_view>{}(
+          std::string_view(reinterpret_cast<const char*>(site.pcs.data()), site.pcs.size() * 8));
+      uint32_t local;
+      auto cached = site_cache_.find(site.fixed.site_id);
+      if (cached != site_cache_.end() && cached->second.first == hash) {
+        local = cached->second.second;
+      } else {
+        local = LocalSeries(symbolizer_->StackOf(view, site));
+        site_cache_[site.fixed.site_id] = {hash, local};
+      }
+      current_[local].bytes += site.live_est_bytes();
+      current_[local].count += site.live_est_count();
+      current_[local].sampled_count += site.live_count();
+    }
+
+    double minutes = static_cast<double>(dump.process.fixed.time_monotonic_ns) / 60e9;
+    bool keep = read_ % stride_ == 0;
+    if (keep && times_.size() == kMaxPoints) {
+      // Thin every series to every other point and halve the sampling rate from now on.
+      Compact(&times_);
+      for (Series& s : series_) Compact(&s.values);
+      stride_ *= 2;
+      keep = read_ % stride_ == 0;
+    }
+    if (keep) times_.push_back(minutes);
+    bool at_mid = !mid_taken_ && attempt >= mid_index_;
+    mid_taken_ = mid_taken_ || at_mid;
+    for (size_t i = 0; i < series_.size(); ++i) {
+      Series& s = series_[i];
+      uint64_t value = current_[i].bytes;
+      s.last_count = current_[i].count;
+      s.last_sampled_count = current_[i].sampled_count;
+      if (keep) s.values.push_back(static_cast<double>(value));
+      if (read_ == 0) {
+        s.first = value;
+      } else if (value > s.previous) {
+        ++s.grew;
+      } else if (value < s.previous) {
+        ++s.shrank;
+      }
+      if (at_mid) s.mid = value;
+      s.previous = value;
+      s.last = value;
+      s.max = std::max(s.max, value);
+    }
+    last_time_ = minutes;
+    last_kept_ = keep;
+    ++read_;
+  }
+
+  uint32_t read() const { return read_; }
+
+  void Finish(const TrendOptions& options, std::vector<SiteTrend>* out) {
+    uint32_t intervals = read_ == 0 ? 0 : read_ - 1;
+    std::vector<double> x, y;
+    for (Series& s : series_) {
+      if (s.max == 0) continue;
+      x.assign(times_.begin(), times_.end());
+      y.assign(s.values.begin(), s.values.end());
+      if (!last_kept_) {
+        x.push_back(last_time_);
+        y.push_back(static_cast<double>(s.last));
+      }
+      SiteTrend t;
+      t.stack = s.stack;
+      t.slope_bytes_per_min = TheilSenSlope(x, y);
+      t.intervals = intervals;
+      t.grew = s.grew;
+      t.shrank = s.shrank;
+      t.first_live_bytes = s.first;
+      t.last_live_bytes = s.last;
+      t.last_live_count = s.last_count;
+      t.last_sampled_live_count = s.last_sampled_count;
+      t.max_live_bytes = s.max;
+      t.grew_late = s.last > s.mid;
+      t.suspect = intervals >= 1 && t.slope_bytes_per_min > 0 &&
+                  s.last >= s.first + options.min_growth_bytes &&
+                  s.shrank <= options.max_shrink_fraction * intervals &&
+                  s.grew >= std::min(options.min_grew_intervals, intervals) &&
+                  (intervals < 3 || t.grew_late);
+      out->push_back(t);
+    }
+    std::stable_sort(out->begin(), out->end(), [](const SiteTrend& a, const SiteTrend& b) {
+      return a.slope_bytes_per_min > b.slope_bytes_per_min;
+    });
+  }
+
+ private:
+  uint32_t LocalSeries(uint32_t stack) {
+    auto [it, inserted] = local_of_stack_.try_emplace(stack, series_.size());
+    if (inserted) {
+      Series s;
+      s.stack = stack;
+      // Before its first appearance the site held nothing.
+      s.values.assign(times_.size(), 0.0);
+      series_.push_back(std::move(s));
+      current_.push_back(Live{});
+    }
+    return it->second;
+  }
+
+  static void Compact(std::vector<double>* v) {
+    size_t kept = 0;
+    for (size_t i = 0; i < v->size(); i += 2) (*v)[kept++] = (*v)[i];
+    v->resize(kept);
+  }
+
+  Symbolizer* symbolizer_;
+  size_t mid_index_;
+  bool mid_taken_ = false;
+  std::vector<Series> series_;
+  std::vector<Live> current_;
+  absl::flat_hash_map<uint32_t, uint32_t> local_of_stack_;
+  // site id -> (hash of its PCs, local series): skips symbolizing a stack seen in earlier dumps.
+  absl::flat_hash_map<uint32_t, std::pair<size_t, uint32_t>> site_cache_;
+  std::vector<double> times_;
+  uint32_t stride_ = 1;
+  uint32_t read_ = 0;
+  double last_time_ = 0;
+  bool last_kept_ = true;
+};
+
+}  // namespace
+
+TrendResult AnalyzeTrend(const std::vector<std::string>& files, const TrendOptions& options,
+                         Symbolizer* symbolizer,
+                         const std::function<void(size_t, size_t)>& progress,
+                         const TrendDumpCallback& on_dump) {
+  TrendResult result;
+  std::vector<std::vector<DumpEntry>> groups = GroupDumpsByProcess(files, &result.errors);
+  size_t done = result.errors.size();  // unreadable headers count as done
+
+  absl::flat_hash_map<uint32_t, size_t> by_stack;
+  for (const std::vector<DumpEntry>& entries : groups) {
+    if (!options.processes.empty()) {
+      const std::string& executable = entries[0].process.executable;
+      std::string name = executable.substr(executable.rfind('/') + 1);
+      if (!NameInList(options.processes.c_str(), name.c_str())) {
+        ++result.processes_left_out;
+        result.dumps_left_out += static_cast<uint32_t>(entries.size());
+        done += entries.size();
+        if (progress) progress(done, files.size());
+        continue;
+      }
+    }
+    ProcessTrend process;
+    process.pid = entries[0].process.fixed.pid;
+    process.instance_id = entries[0].process.fixed.instance_id;
+    ProcessSeries series(symbolizer, entries.size());
+    // The last file read whole: a copy of the same seq is a duplicate only of a file that could
+    // be read, so a truncated copy sorted first does not hide the complete one.
+    const DumpEntry* last_read = nullptr;
+    for (size_t i = 0; i < entries.size(); ++i) {
+      Dump dump;
+      std::string error;
+      bool ok = ReadDumpFile(entries[i].path, &dump, &error);
+      if (ok && last_read != nullptr && dump.process.fixed.seq == last_read->process.fixed.seq) {
+        ok = false;
+        error = absl::StrCat(entries[i].path, ": same process and seq as ", last_read->path,
+                             "; skipped");
+      }
+      if (!ok) {
+        result.errors.push_back(error);
+      } else {
+        last_read = &entries[i];
+        series.Add(dump, i);
+        const format::ProcessFixed& p = dump.process.fixed;
+        if (process.dumps == 0) {
+          process.host = dump.process.host;
+          process.executable = dump.process.executable;
+          process.first_seq = p.seq;
+          process.first_time_ns = p.time_monotonic_ns;
+          process.first_rss = dump.memory.rss_bytes;
+        }
+        ++process.dumps;
+        process.last_seq = p.seq;
+        process.last_time_ns = p.time_monotonic_ns;
+        process.last_rss = dump.memory.rss_bytes;
+        process.last_java = dump.java;
+        process.recorder_version = dump.recorder_version;
+        process.last_live_bytes = 0;
+        process.last_live_count = 0;
+        for (const SiteInfo& site : dump.sites) {
+          process.last_live_bytes += site.live_est_bytes();
+          process.last_live_count += site.live_est_count();
+        }
+        ++result.dumps_read;
+        if (on_dump) on_dump(result.processes.size(), entries[i], dump);
+      }
+      ++done;
+      if (progress) progress(done, files.size());
+    }
+    if (process.dumps == 0) continue;
+    series.Finish(options, &process.sites);
+    for (const SiteTrend& t : process.sites) {
+      auto [it, inserted] = by_stack.try_emplace(t.stack, result.sites.size());
+      if (inserted) result.sites.push_back(SuspectTrend{.stack = t.stack});
+      SuspectTrend& s = result.sites[it->second];
+      s.growth_bytes_per_min += t.slope_bytes_per_min;
+      s.live_bytes_last += t.last_live_bytes;
+      s.live_count_last += t.last_live_count;
+      s.sampled_live_count_last += t.last_sampled_live_count;
+      s.intervals += t.intervals;
+      s.grew += t.grew;
+      s.shrank += t.shrank;
+      s.processes_seen += 1;
+      s.processes += t.suspect ? 1 : 0;
+    }
+    result.processes.push_back(std::move(process));
+  }
+  std::stable_sort(result.sites.begin(), result.sites.end(),
+                   [](const SuspectTrend& a, const SuspectTrend& b) {
+                     if (a.growth_bytes_per_min != b.growth_bytes_per_min) {
+                       return a.growth_bytes_per_min > b.growth_bytes_per_min;
+                     }
+                     return a.live_bytes_last > b.live_bytes_last;
+                   });
+  for (const SuspectTrend& s : result.sites) {
+    if (s.processes > 0) result.suspects.push_back(s);
+  }
+  return result;
+}
+
+}  // namespace leakscope::analyzer

@@ -1,0 +1,92 @@
+// The text of `leakscope trend`: what a person reads in a terminal.
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "output/format_trend.h"
+#include "output/java_walks_output.h"
+#include "output/stack_text.h"
+#include "output/text_escape.h"
+#include "output/top_count.h"
+#include "output/units.h"
+
+namespace leakscope::analyzer {
+namespace {
+
+std::string Rate(double bytes_per_min) {
+  int64_t rounded =
+      static_cast<int64_t>(bytes_per_min >= 0 ? bytes_per_min + 0.5 : bytes_per_min - 0.5);
+  return absl::StrCat(HumanBytesSigned(rounded), "/min");
+}
+
+void AppendProcessesText(const TrendResult& r, std::string* out) {
+  absl::StrAppend(out, "Processes: ", r.processes.size(), " (", r.dumps_read, " dumps read");
+  if (!r.errors.empty()) absl::StrAppend(out, ", ", r.errors.size(), " unreadable");
+  if (r.processes_left_out > 0) {
+    absl::StrAppend(out, "; ", r.processes_left_out,
+                    r.processes_left_out == 1 ? " other process" : " other processes", " (",
+                    Counted(r.dumps_left_out, "dump"), ") left out by --process");
+  }
+  absl::StrAppend(out, ")\n");
+  for (const ProcessTrend& p : r.processes) {
+    absl::StrAppendFormat(out, "  pid %d (instance %016x) on %s: %d dumps, seq %d..%d over %s; ",
+                          p.pid, p.instance_id, EscapeText(p.host), p.dumps, p.first_seq,
+                          p.last_seq, HumanDuration(p.last_time_ns - p.first_time_ns));
+    absl::StrAppend(out, "RSS ", HumanBytes(p.first_rss), " -> ", HumanBytes(p.last_rss),
+                    ", live at sites ", HumanBytes(p.last_live_bytes), " in ",
+                    Counted(p.last_live_count, "allocation"), "\n");
+    if (!p.recorder_version.empty()) {
+      absl::StrAppend(out, "    recorder: leakscope ", EscapeText(p.recorder_version), "\n");
+    }
+    AppendJavaWalksText(p.last_java, "    ", out);  // the walks counted up to the last dump
+  }
+}
+
+void AppendSiteText(size_t rank, const SuspectTrend& s, const Symbolizer& symbolizer,
+                    size_t process_count, std::string* out) {
+  absl::StrAppend(out, "\n#", rank, "  ", Rate(s.growth_bytes_per_min), ", ",
+                  HumanBytes(s.live_bytes_last), " in ", Counted(s.live_count_last, "allocation"),
+                  " live in the last dump", s.processes_seen > 1 ? "s" : "", "; grew in ", s.grew,
+                  " of ", s.intervals, " intervals, shrank in ", s.shrank);
+  if (process_count > 1) {
+    absl::StrAppend(out, "; growing in ", s.processes, " of ", process_count, " processes");
+  }
+  absl::StrAppend(out, "\n");
+  AppendStackText(symbolizer.frames(), symbolizer.stacks().Get(s.stack), "    ", out);
+}
+
+}  // namespace
+
+void FormatTrendText(const TrendResult& r, const Symbolizer& symbolizer, size_t top, bool all,
+                     std::string* out) {
+  absl::StrAppend(out, "leakscope trend\n");
+  AppendProcessesText(r, out);
+  size_t shown = TopCount(top, r.suspects.size());
+  absl::StrAppend(out, "\nLeak suspects: ", r.suspects.size(),
+                  r.suspects.size() == 1 ? " site grows" : " sites grow", " steadily");
+  if (shown < r.suspects.size()) absl::StrAppend(out, "; top ", shown);
+  absl::StrAppend(out, "\n");
+  if (r.suspects.empty()) {
+    absl::StrAppend(out, "  (none");
+    if (r.dumps_read < 2 * r.processes.size() || r.processes.empty()) {
+      absl::StrAppend(out, ": trend needs at least two dumps of a process");
+    }
+    absl::StrAppend(out, ")\n");
+  }
+  for (size_t i = 0; i < shown; ++i) {
+    AppendSiteText(i + 1, r.suspects[i], symbolizer, r.processes.size(), out);
+  }
+  if (all) {
+    std::vector<const SuspectTrend*> others;
+    for (const SuspectTrend& s : r.sites) {
+      if (s.processes == 0) others.push_back(&s);
+    }
+    size_t n = TopCount(top, others.size());
+    absl::StrAppend(out, "\nOther sites: ", others.size());
+    if (n < others.size()) absl::StrAppend(out, "; top ", n);
+    absl::StrAppend(out, "\n");
+    for (size_t i = 0; i < n; ++i) {
+      AppendSiteText(i + 1, *others[i], symbolizer, r.processes.size(), out);
+    }
+  }
+}
+
+}  // namespace leakscope::analyzer

@@ -1,0 +1,11 @@
+#include "output/json_output.h"
+
+namespace leakscope::analyzer {
+
+void BeginJsonOutput(std::string_view command, JsonWriter* json) {
+  json->BeginObject();
+  json->FieldUInt("leakscope_json", 1);
+  json->Field("command", command);
+}
+
+}  // namespace leakscope::analyzer

@@ -1,0 +1,19 @@
+#include "output/output_format.h"
+
+namespace leakscope::analyzer {
+
+bool ParseOutputFormat(std::string_view text, OutputFormat* format) {
+  if (text == "text")
+    *format = OutputFormat::kText;
+  else if (text == "json")
+    *format = OutputFormat::kJson;
+  else if (text == "collapsed")
+    *format = OutputFormat::kCollapsed;
+  else if (text == "pprof")
+    *format = OutputFormat::kPprof;
+  else
+    return false;
+  return true;
+}
+
+}  // namespace leakscope::analyzer

@@ -1,0 +1,19 @@
+// A symbolized stack as the text outputs (report, diff, trend) print it.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "symbolize/frame.h"
+
+namespace leakscope::analyzer {
+
+// Appends one line per frame, innermost first, each starting with `indent`; the allocating
+// caller (first non-allocator frame) is marked with '>'. Runs of one repeated frame (JIT code)
+// print once as "#i-#j".
+void AppendStackText(const FrameTable& frames, std::span<const uint32_t> stack,
+                     std::string_view indent, std::string* out);
+
+}  // namespace leakscope::analyzer
