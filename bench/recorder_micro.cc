@@ -48,12 +48,12 @@
 #include <vector>
 
 #include "hot_path.h"
-#include "live_table.h"
-#include "module_table.h"
-#include "options.h"
-#include "sampler.h"
-#include "stack_table.h"
-#include "stack_walker.h"
+#include "core/live_table.h"
+#include "unwind/module_table.h"
+#include "core/options.h"
+#include "core/sampler.h"
+#include "core/stack_table.h"
+#include "unwind/stack_walker.h"
 #include "thread_state.h"
 
 namespace leakscope {

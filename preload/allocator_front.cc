@@ -3,7 +3,7 @@
 #include <dlfcn.h>
 #include <string.h>
 
-#include "raw_log.h"
+#include "core/raw_log.h"
 #include "real_functions.h"
 
 namespace leakscope {

@@ -5,7 +5,7 @@
 #include <atomic>
 #include <cstring>
 
-#include "raw_log.h"
+#include "core/raw_log.h"
 
 namespace leakscope::bootstrap {
 

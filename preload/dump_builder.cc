@@ -9,12 +9,13 @@
 #include <vector>
 
 #include "allocator_front.h"
-#include "java_methods.h"
-#include "java_stacks.h"
+#include "java/java_agent.h"
+#include "java/java_methods.h"
+#include "java/java_stacks.h"
 #include "module_registry.h"
 #include "process_info.h"
 #include "recorder.h"
-#include "region.h"
+#include "core/region.h"
 #include "unwinder.h"  // g_frame_shapes
 #include "version.h"
 

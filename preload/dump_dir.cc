@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include "dump_file_names.h"
-#include "raw_log.h"
-#include "warn_limiter.h"
+#include "core/raw_log.h"
+#include "core/warn_limiter.h"
 
 namespace leakscope {
 namespace {

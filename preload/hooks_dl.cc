@@ -5,7 +5,7 @@
 #include "export.h"
 #include "fork_gate.h"
 #include "module_registry.h"
-#include "module_table.h"
+#include "unwind/module_table.h"
 #include "real_functions.h"
 #include "recorder.h"
 #include "unwinder.h"

@@ -16,7 +16,7 @@
 #include <atomic>
 
 #include "export.h"
-#include "raw_log.h"
+#include "core/raw_log.h"
 #include "real_functions.h"
 #include "recorder.h"
 

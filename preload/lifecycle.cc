@@ -10,10 +10,10 @@
 #include "allocator_front.h"
 #include "dumper.h"
 #include "fork_gate.h"
-#include "java_stacks.h"
+#include "java/java_agent.h"
 #include "module_registry.h"
-#include "module_table.h"
-#include "raw_log.h"
+#include "unwind/module_table.h"
+#include "core/raw_log.h"
 #include "recorder.h"
 
 namespace leakscope {

@@ -13,7 +13,7 @@
 #include <atomic>
 
 #include "fork_gate.h"
-#include "raw_log.h"
+#include "core/raw_log.h"
 
 namespace leakscope {
 namespace {

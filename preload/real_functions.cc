@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include "bootstrap_alloc.h"
-#include "raw_log.h"
+#include "core/raw_log.h"
 #include "thread_state.h"
 
 // glibc's own entry points: the fallback if dlsym cannot give us the next malloc.

@@ -5,11 +5,11 @@
 #include <x86intrin.h>
 
 #include "export.h"
-#include "java_stacks.h"
-#include "process_filter.h"
-#include "raw_log.h"
+#include "java/java_stacks.h"
+#include "core/process_filter.h"
+#include "core/raw_log.h"
 #include "real_functions.h"
-#include "region.h"
+#include "core/region.h"
 #include "unwinder.h"
 
 namespace leakscope {

@@ -10,11 +10,11 @@
 #include <cstdint>
 
 #include "dump_format.h"
-#include "live_table.h"
-#include "options.h"
-#include "sampler.h"
-#include "stack_table.h"
-#include "stream_table.h"
+#include "core/live_table.h"
+#include "core/options.h"
+#include "core/sampler.h"
+#include "core/stack_table.h"
+#include "core/stream_table.h"
 #include "thread_state.h"
 
 namespace leakscope {

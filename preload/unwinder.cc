@@ -2,8 +2,8 @@
 
 #include <link.h>  // ElfW()
 
-#include "module_table.h"
-#include "options.h"
+#include "unwind/module_table.h"
+#include "core/options.h"
 
 // The ELF header of this shared object, placed by the linker at the start of our first segment.
 extern "C" const ElfW(Ehdr) __ehdr_start __attribute__((visibility("hidden")));

@@ -5,9 +5,9 @@
 
 #include <cstdint>
 
-#include "frame_shape_cache.h"
-#include "options.h"  // kMaxDepth
-#include "stack_walker.h"
+#include "unwind/frame_shape_cache.h"
+#include "core/options.h"  // kMaxDepth
+#include "unwind/stack_walker.h"
 #include "thread_state.h"
 
 namespace leakscope {

@@ -18,7 +18,7 @@ add_executable(recorder_unit_tests
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/stack_walker_test.cc
 )
 # leakscope_test_support: temporary directories (dump_file_test.cc).
-target_link_libraries(recorder_unit_tests PRIVATE leakscope_recorder_core leakscope_test_support
+target_link_libraries(recorder_unit_tests PRIVATE leakscope_recorder_unwind leakscope_test_support
                                                   GTest::gtest_main Threads::Threads
                                                   PkgConfig::UNWIND)
 # A library to dlopen and dlclose (module_table_test.cc).

@@ -1,6 +1,6 @@
 // WriteDumpFile: publishes exactly the encoded bytes, and when the program closes our descriptor
 // and reuses its number mid-dump, neither writes into the program's file nor publishes anything.
-#include "dump_file.h"
+#include "core/dump_file.h"
 
 #include <dirent.h>
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 // LEAKSCOPE_MAX_DUMPS: which dumps stay when a long series meets the cap.
-#include "dump_retention.h"
+#include "core/dump_retention.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "frame_shape.h"
+#include "unwind/frame_shape.h"
 
 #include <dlfcn.h>
 #include <gtest/gtest.h>
@@ -15,12 +15,12 @@
 #include <thread>
 #include <vector>
 
-#include "dwarf_cfa.h"
+#include "unwind/dwarf_cfa.h"
 
 // libunwind's entry point, the reference walk (as preload/unwinder.h declares it).
 extern "C" int unw_backtrace(void** buffer, int size);
 
-#include "module_table.h"
+#include "unwind/module_table.h"
 
 namespace leakscope {
 namespace {

@@ -1,4 +1,4 @@
-#include "live_table.h"
+#include "core/live_table.h"
 
 #include <gtest/gtest.h>
 

@@ -3,7 +3,7 @@
 // dlopened later is found after a refresh and forgotten once dlclosed; and an unload waits for a
 // lookup in flight. The walk tests (frame_shape_test.cc, stack_walker_test.cc) run a second time
 // through the table: the CTest recorder.walks_through_module_table.
-#include "module_table.h"
+#include "unwind/module_table.h"
 
 #include <dlfcn.h>
 #include <gtest/gtest.h>

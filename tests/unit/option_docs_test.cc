@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "options.h"
+#include "core/options.h"
 
 namespace leakscope {
 namespace {

@@ -1,4 +1,4 @@
-#include "options.h"
+#include "core/options.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>

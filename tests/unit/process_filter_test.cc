@@ -1,11 +1,11 @@
 // LEAKSCOPE_PROCESS: the list it takes and the name it is matched against.
-#include "process_filter.h"
+#include "core/process_filter.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include "option_values.h"
-#include "options.h"
+#include "core/options.h"
 
 namespace leakscope {
 namespace {

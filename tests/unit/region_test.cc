@@ -1,4 +1,4 @@
-#include "region.h"
+#include "core/region.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -3,7 +3,7 @@
 // recursion, frame-pointer frames with alloca, threads, callbacks from libc, signal handlers;
 // where the walk must stop instead (JIT code, a stack it does not know); and the shape cache
 // under concurrent walks and clears.
-#include "stack_walker.h"
+#include "unwind/stack_walker.h"
 
 #include <dlfcn.h>
 #include <gtest/gtest.h>
@@ -21,7 +21,7 @@
 
 extern "C" int unw_backtrace(void** buffer, int size);
 
-#include "module_table.h"
+#include "unwind/module_table.h"
 
 namespace leakscope {
 namespace {

@@ -14,8 +14,8 @@
 #include <utility>
 #include <vector>
 
-#include "region.h"  // RegionUsage
-#include "stack_table.h"
+#include "core/region.h"  // RegionUsage
+#include "core/stack_table.h"
 #include "thread_state.h"
 
 namespace leakscope::java {

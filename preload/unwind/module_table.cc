@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "raw_log.h"
+#include "core/raw_log.h"
 
 namespace leakscope {
 namespace {

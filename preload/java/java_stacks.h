@@ -51,21 +51,3 @@ inline bool CanCapture() {
 uint32_t CaptureFrames(const ReentrancyGuard& guard, uint64_t* out, uint32_t max);
 
 }  // namespace leakscope::java
-
-namespace leakscope::java {
-
-// Before a dump: wakes the resolver and waits (at most half a second) until the method ids seen
-// so far are named. Returns at once without the agent or once the VM is gone.
-void ResolveMethodsBeforeDump();
-
-// For the dump's kJava record: format::kJavaAgentLoaded | kJavaFramesOn, 0 outside a JVM.
-uint32_t AgentFlags();
-
-// Fork child (JNI code may call fork): the VM's threads, the resolver among them, did not come
-// along, and a VM without them must not be called into. Turns Java frames off, lets dumps stop
-// waiting for names (the child's dumps keep the names cached before the fork), and gives the
-// resolver's mutex and condition variable a fresh start: the parent's dumper may have been
-// waiting on them at fork time, and glibc's condition variables count their waiters.
-void ForgetVmInForkChild();
-
-}  // namespace leakscope::java

@@ -1,7 +1,7 @@
 #include "frame_shape_cache.h"
 
 #include "module_table.h"
-#include "region.h"  // NonZeroPageBytes
+#include "core/region.h"  // NonZeroPageBytes
 
 namespace leakscope {
 

@@ -25,6 +25,8 @@
 
 #include <jni.h>
 
+#include "core/stack_table.h"
+
 namespace leakscope::java {
 
 // libjvm's JVM_FindClassFromBootLoader: the next definition after ours, else the one in an
@@ -33,13 +35,16 @@ namespace leakscope::java {
 using FindClassFromBootLoaderFn = jclass (*)(JNIEnv*, const char*);
 FindClassFromBootLoaderFn RealFindClassFromBootLoader();
 
-// Called by the export with its caller's return address: the first call from libjli runs the
-// JVMTI set-up (StartFromLauncher) on this thread. Cheap once decided.
-void NoticeBootLoaderLookup(JNIEnv* env, void* caller);
+// The recorder as the export (hooks_jvm.cc) finds it: still initializing, off for this process
+// (disabled, filtered out, or LEAKSCOPE_JAVA_STACKS=0), or recording with Java frames wanted.
+enum class RecorderState { kStarting, kOff, kOn };
 
-// The Agent_OnAttach set-up (java_agent.cc) for the VM `env` belongs to, on this thread, which
-// must be attached to it and in native code, in the live phase. Does nothing when an agent was
-// already loaded (-agentpath, jcmd) or LEAKSCOPE_JAVA_STACKS=0.
-void StartFromLauncher(JNIEnv* env);
+// True once the launcher's lookups need no more attention (the set-up ran, or never will).
+bool LauncherDecided();
+
+// Called by the export with its caller's return address: the first call from libjli, with the
+// recorder on, runs the JVMTI set-up (StartFromLauncher, java_agent.h) on this thread, handing
+// it `stacks`. Cheap once decided.
+void NoticeBootLoaderLookup(JNIEnv* env, void* caller, RecorderState recorder, StackTable& stacks);
 
 }  // namespace leakscope::java

@@ -8,6 +8,8 @@
 // The agent only adds names: the malloc hooks come from LD_PRELOAD. Loaded as an agent alone, it
 // says so once and stays idle. Under LD_PRELOAD alone, a JVM started by the java launcher gets the
 // same set-up as Agent_OnAttach once it is fully created, with no flag (java_launcher.h).
+#include "java_agent.h"
+
 #include <dlfcn.h>
 #include <jvmti.h>
 #include <pthread.h>
@@ -17,13 +19,11 @@
 #include <atomic>
 #include <vector>
 
+#include "core/raw_log.h"
 #include "dump_format.h"
-#include "export.h"
-#include "java_launcher.h"
 #include "java_methods.h"
 #include "java_stacks.h"
-#include "raw_log.h"
-#include "recorder.h"
+#include "thread_state.h"
 
 namespace leakscope::java {
 namespace {
@@ -33,6 +33,7 @@ jvmtiEnv* g_jvmti = nullptr;
 void* g_async_get_call_trace_fn = nullptr;
 std::atomic<bool> g_vm_dead{false};
 std::atomic<bool> g_frames_were_on{false};  // for dumps after VMDeath turned capture off
+StackTable* g_stacks = nullptr;             // the recorder's, given to Start
 
 // A dump asks the resolver for a pass (g_requested_passes, then the doorbell) and waits on
 // g_resolver_done until the pass has finished. First sightings ring the doorbell alone.
@@ -116,7 +117,7 @@ void ResolveIds(JNIEnv* jni, const ReentrancyGuard& guard, const std::vector<uin
 // Every method id in the recorded stacks that has no name yet.
 void ResolvePass(JNIEnv* jni) {
   ReentrancyGuard guard;
-  ResolveIds(jni, guard, UnresolvedMethodIds(guard, g_recorder.stacks));
+  ResolveIds(jni, guard, UnresolvedMethodIds(guard, *g_stacks));
 }
 
 // The resolver names each method id as soon as a stack walk first sees it (the doorbell), while
@@ -206,18 +207,11 @@ void JNICALL OnThreadStart(jvmtiEnv*, JNIEnv* jni, jthread) { t_state.java_env =
 
 void JNICALL OnThreadEnd(jvmtiEnv*, JNIEnv*, jthread) { t_state.java_env = kNotJavaThread; }
 
-// How the JVMTI part starts: -agentpath (Agent_OnLoad, before the VM runs), an agent loaded into
-// the running VM (Agent_OnAttach), or the preloaded library joining the VM the launcher has just
-// created (java_launcher.h). The last two run in the live phase: no VMInit will come.
-enum class Via { kOnLoad, kOnAttach, kLauncher };
-
 // Serializes Start: the launcher's thread and an attach listener (jcmd) may both get here.
 pthread_mutex_t g_start_mutex = PTHREAD_MUTEX_INITIALIZER;
 
-jint StartLocked(JavaVM* vm, Via via) {
+jint StartLocked(JavaVM* vm, Via via, StackTable& stacks) {
   ReentrancyGuard guard;
-  if (!g_recorder.ready() && !EnsureInitialized()) return JNI_OK;  // disabled: stay out of the way
-  if (!g_recorder.options.java_stacks) return JNI_OK;
   // Loaded twice (-agentpath and JAVA_TOOL_OPTIONS), or started by the launcher and then loaded
   // with jcmd, or the other way round: the first one set everything up.
   if (g_jvmti != nullptr) return JNI_OK;
@@ -257,6 +251,7 @@ jint StartLocked(JavaVM* vm, Via via) {
         JVMTI_EVENT_CLASS_PREPARE, JVMTI_EVENT_THREAD_START, JVMTI_EVENT_THREAD_END}) {
     jvmti->SetEventNotificationMode(JVMTI_ENABLE, event, nullptr);
   }
+  g_stacks = &stacks;  // before the resolver starts (StartInLiveVm or OnVMInit)
   g_vm = vm;
   g_jvmti = jvmti;
   if (via != Via::kOnLoad) {
@@ -271,18 +266,18 @@ jint StartLocked(JavaVM* vm, Via via) {
   return JNI_OK;
 }
 
-jint Start(JavaVM* vm, Via via) {
+}  // namespace
+
+jint Start(JavaVM* vm, Via via, StackTable& stacks) {
   pthread_mutex_lock(&g_start_mutex);
-  jint rc = StartLocked(vm, via);
+  jint rc = StartLocked(vm, via, stacks);
   pthread_mutex_unlock(&g_start_mutex);
   return rc;
 }
 
-}  // namespace
-
-void StartFromLauncher(JNIEnv* env) {
+void StartFromLauncher(JNIEnv* env, StackTable& stacks) {
   JavaVM* vm = nullptr;
-  if (env->GetJavaVM(&vm) == JNI_OK && vm != nullptr) Start(vm, Via::kLauncher);
+  if (env->GetJavaVM(&vm) == JNI_OK && vm != nullptr) Start(vm, Via::kLauncher, stacks);
 }
 
 void* LookUpJavaEnv() {
@@ -330,13 +325,3 @@ void ResolveMethodsBeforeDump() {
 }
 
 }  // namespace leakscope::java
-
-LEAKSCOPE_API jint Agent_OnLoad(JavaVM* vm, char*, void*) {
-  return leakscope::java::Start(vm, leakscope::java::Via::kOnLoad);
-}
-
-LEAKSCOPE_API jint Agent_OnAttach(JavaVM* vm, char*, void*) {
-  return leakscope::java::Start(vm, leakscope::java::Via::kOnAttach);
-}
-
-LEAKSCOPE_API void Agent_OnUnload(JavaVM*) { leakscope::java::EnableCapture(nullptr); }

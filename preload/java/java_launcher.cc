@@ -6,7 +6,7 @@
 
 #include <atomic>
 
-#include "recorder.h"
+#include "java_agent.h"
 
 namespace leakscope::java {
 namespace {
@@ -61,12 +61,14 @@ FindClassFromBootLoaderFn RealFindClassFromBootLoader() {
   return fn;
 }
 
-void NoticeBootLoaderLookup(JNIEnv* env, void* caller) {
+bool LauncherDecided() { return g_decided.load(std::memory_order_acquire); }
+
+void NoticeBootLoaderLookup(JNIEnv* env, void* caller, RecorderState recorder, StackTable& stacks) {
   if (g_decided.load(std::memory_order_acquire)) return;
-  if (!g_recorder.ready() || !g_recorder.options.java_stacks) {
+  if (recorder != RecorderState::kOn) {
     // Disabled, filtered out, or Java frames off: never anything to do. (A recorder still
     // initializing on another thread is not "disabled": decide on a later call.)
-    if (g_recorder.phase.load() == kDisabled || g_recorder.ready()) g_decided.store(true);
+    if (recorder == RecorderState::kOff) g_decided.store(true);
     return;
   }
   // libjli is the java launcher's own library, loaded with the executable: its range never
@@ -81,7 +83,7 @@ void NoticeBootLoaderLookup(JNIEnv* env, void* caller) {
   if (pc < launcher.begin || pc >= launcher.end) return;  // libjava, before the VM is live
   bool expected = false;
   if (!g_decided.compare_exchange_strong(expected, true)) return;
-  StartFromLauncher(env);
+  StartFromLauncher(env, stacks);
 }
 
 }  // namespace leakscope::java
