@@ -11,7 +11,7 @@
 #include "java/java_stacks.h"
 #include "recorder.h"
 
-using namespace leakscope;
+using namespace leakscope::recorder;
 
 namespace {
 

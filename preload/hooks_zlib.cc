@@ -15,12 +15,13 @@
 
 #include <atomic>
 
-#include "export.h"
 #include "core/raw_log.h"
+#include "export.h"
 #include "real_functions.h"
 #include "recorder.h"
 
-using namespace leakscope;
+using namespace leakscope::recorder;
+namespace format = leakscope::format;
 
 namespace {
 

@@ -18,7 +18,7 @@ void* __libc_valloc(size_t);
 void* __libc_pvalloc(size_t);
 }
 
-namespace leakscope::real {
+namespace leakscope::recorder::real {
 namespace {
 
 // Resolvers: the initial values of the function pointers. Each resolves everything, then calls
@@ -163,4 +163,4 @@ void* FindZlibFunction(const char* name) {
   return found;
 }
 
-}  // namespace leakscope::real
+}  // namespace leakscope::recorder::real

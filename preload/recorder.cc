@@ -4,15 +4,15 @@
 #include <unistd.h>
 #include <x86intrin.h>
 
-#include "export.h"
-#include "java/java_stacks.h"
 #include "core/process_filter.h"
 #include "core/raw_log.h"
-#include "real_functions.h"
 #include "core/region.h"
+#include "export.h"
+#include "java/java_stacks.h"
+#include "real_functions.h"
 #include "unwinder.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 
 __thread ThreadState t_state __attribute__((tls_model("initial-exec")));
 constinit Recorder g_recorder;
@@ -236,4 +236,4 @@ void ResetRecorderAfterFork(const ReentrancyGuard&) {
   r.start_unix_ns = NowUnixNs();
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

@@ -9,7 +9,7 @@
 
 #include <new>
 
-namespace leakscope {
+namespace leakscope::recorder {
 namespace {
 
 // Large writes: each is preceded by one fstat, and fewer writes mean fewer windows between a
@@ -192,4 +192,4 @@ DumpFileResult WriteDumpFile(const char* temp_path, const char* final_path,
   return result;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

@@ -20,7 +20,7 @@
 
 #include "dump.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 
 struct DumpFileResult {
   bool published = false;
@@ -41,4 +41,4 @@ struct DumpFileResult {
 DumpFileResult WriteDumpFile(const char* temp_path, const char* final_path,
                              bool (*encode)(ByteSink* sink, void* arg), void* arg);
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace leakscope {
+namespace leakscope::recorder {
 
 bool DumpRetention::LeastNeeded(uint64_t* seq) const {
   if (kept_.size() < 2) return false;
@@ -33,4 +33,4 @@ void DumpRetention::Removed(uint64_t seq) {
   if (it != kept_.end() && *it == seq) kept_.erase(it);
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

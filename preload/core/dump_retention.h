@@ -21,7 +21,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace leakscope {
+namespace leakscope::recorder {
 
 class DumpRetention {
  public:
@@ -46,4 +46,4 @@ class DumpRetention {
   std::vector<uint64_t> kept_;  // ascending
 };
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

@@ -1,6 +1,6 @@
 #include "live_table.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 
 std::atomic<uint8_t> LiveTable::kEmptyFilter[1] = {};
 
@@ -94,4 +94,4 @@ bool LiveTable::Take(uintptr_t address, Entry* out) {
   return false;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

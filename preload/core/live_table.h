@@ -34,7 +34,7 @@
 
 #include "region.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 
 class LiveTable {
  public:
@@ -134,4 +134,4 @@ class LiveTable {
   std::atomic<uint64_t> dropped_{0};
 };
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

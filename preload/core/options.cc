@@ -7,7 +7,7 @@
 #include "option_values.h"
 #include "raw_log.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 
 namespace {
 
@@ -109,4 +109,4 @@ Options LoadOptions() {
   return options;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace leakscope {
+namespace leakscope::recorder {
 
 struct Options {
   bool disable = false;                   // LEAKSCOPE_DISABLE
@@ -39,4 +39,4 @@ Options LoadOptions();
 size_t OptionCount();
 const char* OptionName(size_t i);
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

@@ -6,7 +6,7 @@
 
 #include "option_values.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 
 void ExecutableBaseName(char* out, size_t size) {
   if (size == 0) return;
@@ -38,4 +38,4 @@ bool ProcessSelected(const char* list) {
   return NameInList(list, name);
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

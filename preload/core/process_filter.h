@@ -11,7 +11,7 @@
 
 #include <cstddef>
 
-namespace leakscope {
+namespace leakscope::recorder {
 
 // The base name of this process's executable into `out` (truncated to `size` - 1 bytes).
 // No allocation; one readlink system call.
@@ -20,4 +20,4 @@ void ExecutableBaseName(char* out, size_t size);
 // Whether this process records under `list` (null: every process does).
 bool ProcessSelected(const char* list);
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

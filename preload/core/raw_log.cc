@@ -8,7 +8,7 @@
 
 #include <atomic>
 
-namespace leakscope {
+namespace leakscope::recorder {
 namespace {
 
 std::atomic<int> g_level{static_cast<int>(LogLevel::kWarn)};
@@ -83,4 +83,4 @@ void RawLog(LogLevel level, const char* format, ...) {
   errno = saved_errno;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

@@ -9,7 +9,7 @@
 
 #include <cstdint>
 
-namespace leakscope {
+namespace leakscope::recorder {
 
 enum class LogLevel { kWarn = 0, kInfo = 1 };
 
@@ -29,4 +29,4 @@ void RawLog(LogLevel level, const char* format, ...) __attribute__((format(print
 // Messages dropped because fd 2 was no longer (or never was) the stderr found at start.
 uint64_t DroppedLogMessages();
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

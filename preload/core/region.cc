@@ -7,7 +7,7 @@
 
 #include "raw_log.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 namespace {
 
 // The recorder reserves 8; unit tests build many short-lived tables (never unmapped: the
@@ -137,4 +137,4 @@ RegionUsage MeasureRegions() {
   return usage;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

@@ -14,7 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace leakscope {
+namespace leakscope::recorder {
 
 class Region {
  public:
@@ -98,4 +98,4 @@ uint64_t NonZeroPageBytes(const std::atomic<uint64_t>* words, size_t count);
 // The shared bitmap pool: its size, and of it the pages in use (see region.cc).
 RegionUsage MeasureBitmapPool();
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

@@ -15,7 +15,7 @@
 
 #include "sampler_math.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 
 class Sampler {
  public:
@@ -89,4 +89,4 @@ class Sampler {
   double negative_mean_;  // the interval is log(u) times it: no sign flip (a .rodata mask)
 };
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

@@ -18,7 +18,7 @@
 #include <cstdint>
 #include <cstring>
 
-namespace leakscope::sampler_math {
+namespace leakscope::recorder::sampler_math {
 
 // `value` as an immediate: the compiler moves its bits into an integer register, then into an
 // SSE register. Not volatile, so repeated uses are still shared.
@@ -87,4 +87,4 @@ inline double OneMinusExpNeg(double x) {
   return one - e * scale;
 }
 
-}  // namespace leakscope::sampler_math
+}  // namespace leakscope::recorder::sampler_math

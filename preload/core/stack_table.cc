@@ -7,7 +7,7 @@
 
 #include "dump_format.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 namespace {
 
 uint64_t NextPowerOfTwo(uint64_t v) {
@@ -112,4 +112,4 @@ uint32_t StackTable::Intern(const uint64_t* pcs, uint32_t depth, uint64_t hash) 
   return format::kOverflowSiteId;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

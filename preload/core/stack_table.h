@@ -19,7 +19,7 @@
 
 #include "region.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 
 // Cumulative counts only: what is live is read from the live table at dump time, so frees never
 // touch a shared counter (in exact mode two threads freeing at one site would otherwise bounce
@@ -134,4 +134,4 @@ class StackTable {
   std::atomic<uint64_t> dropped_{0};
 };
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

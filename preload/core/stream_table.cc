@@ -1,6 +1,6 @@
 #include "stream_table.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 
 bool StreamTable::Init(uint64_t max_streams) {
   int bits = 7;  // at least 2 x kWindow slots
@@ -71,4 +71,4 @@ bool StreamTable::Take(uintptr_t stream, Entry* out) {
   return true;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

@@ -9,7 +9,7 @@
 
 #include "region.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 
 class StreamTable {
  public:
@@ -73,4 +73,4 @@ class StreamTable {
   std::atomic<uint64_t> dropped_{0};
 };
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-namespace leakscope {
+namespace leakscope::recorder {
 
 enum class Problem {
   kDirectoryUnusable,   // the dump directory cannot be used or recreated now
@@ -33,4 +33,4 @@ inline bool WarnAllowed(Problem problem) {
   return true;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

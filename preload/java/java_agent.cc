@@ -25,7 +25,7 @@
 #include "java_stacks.h"
 #include "thread_state.h"
 
-namespace leakscope::java {
+namespace leakscope::recorder::java {
 namespace {
 
 JavaVM* g_vm = nullptr;
@@ -324,4 +324,4 @@ void ResolveMethodsBeforeDump() {
   pthread_mutex_unlock(&g_resolver_mutex);
 }
 
-}  // namespace leakscope::java
+}  // namespace leakscope::recorder::java

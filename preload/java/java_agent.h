@@ -9,7 +9,7 @@
 
 #include "core/stack_table.h"
 
-namespace leakscope::java {
+namespace leakscope::recorder::java {
 
 // How the JVMTI part starts: -agentpath (Agent_OnLoad, before the VM runs), an agent loaded into
 // the running VM (Agent_OnAttach), or the preloaded library joining the VM the launcher has just
@@ -40,4 +40,4 @@ uint32_t AgentFlags();
 // waiting on them at fork time, and glibc's condition variables count their waiters.
 void ForgetVmInForkChild();
 
-}  // namespace leakscope::java
+}  // namespace leakscope::recorder::java

@@ -8,7 +8,7 @@
 
 #include "java_agent.h"
 
-namespace leakscope::java {
+namespace leakscope::recorder::java {
 namespace {
 
 std::atomic<FindClassFromBootLoaderFn> g_real{nullptr};
@@ -86,4 +86,4 @@ void NoticeBootLoaderLookup(JNIEnv* env, void* caller, RecorderState recorder, S
   StartFromLauncher(env, stacks);
 }
 
-}  // namespace leakscope::java
+}  // namespace leakscope::recorder::java

@@ -27,7 +27,7 @@
 
 #include "core/stack_table.h"
 
-namespace leakscope::java {
+namespace leakscope::recorder::java {
 
 // libjvm's JVM_FindClassFromBootLoader: the next definition after ours, else the one in an
 // already loaded libjvm.so (an embedder may have loaded it RTLD_LOCAL, out of RTLD_NEXT's
@@ -47,4 +47,4 @@ bool LauncherDecided();
 // it `stacks`. Cheap once decided.
 void NoticeBootLoaderLookup(JNIEnv* env, void* caller, RecorderState recorder, StackTable& stacks);
 
-}  // namespace leakscope::java
+}  // namespace leakscope::recorder::java

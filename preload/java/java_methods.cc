@@ -13,7 +13,7 @@
 #include "dump_format.h"
 #include "fork_gate.h"
 
-namespace leakscope::java {
+namespace leakscope::recorder::java {
 namespace {
 
 // The ids seen so far: open addressing with linear probing, slots claimed with compare-and-swap,
@@ -172,4 +172,4 @@ void WaitForDoorbell(uint32_t seen, uint32_t timeout_ms) {
   g_resolver_sleeping.store(false, std::memory_order_seq_cst);
 }
 
-}  // namespace leakscope::java
+}  // namespace leakscope::recorder::java

@@ -18,7 +18,7 @@
 #include "core/stack_table.h"
 #include "thread_state.h"
 
-namespace leakscope::java {
+namespace leakscope::recorder::java {
 
 struct MethodInfo {
   uint64_t method_id = 0;
@@ -65,4 +65,4 @@ uint32_t DoorbellValue();
 void RingDoorbell();
 void WaitForDoorbell(uint32_t seen, uint32_t timeout_ms);
 
-}  // namespace leakscope::java
+}  // namespace leakscope::recorder::java

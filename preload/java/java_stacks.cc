@@ -7,7 +7,7 @@
 #include "dump_format.h"
 #include "java_methods.h"
 
-namespace leakscope::java {
+namespace leakscope::recorder::java {
 
 constinit JavaStackCounters g_java_counters{};
 std::atomic<void*> g_async_get_call_trace{nullptr};
@@ -70,4 +70,4 @@ uint32_t CaptureFrames(const ReentrancyGuard& guard, uint64_t* out, uint32_t max
   return n;
 }
 
-}  // namespace leakscope::java
+}  // namespace leakscope::recorder::java

@@ -10,7 +10,7 @@
 
 #include "thread_state.h"
 
-namespace leakscope::java {
+namespace leakscope::recorder::java {
 
 inline constexpr uint32_t kMaxFrames = 64;
 
@@ -50,4 +50,4 @@ inline bool CanCapture() {
 // returns how many: 0 when the walk failed.
 uint32_t CaptureFrames(const ReentrancyGuard& guard, uint64_t* out, uint32_t max);
 
-}  // namespace leakscope::java
+}  // namespace leakscope::recorder::java

@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-namespace leakscope::dwarf {
+namespace leakscope::recorder::dwarf {
 
 enum CfaOp : uint8_t {
   kNop = 0x00,
@@ -38,4 +38,4 @@ enum CfaOp : uint8_t {
   kRestore = 0xc0,
 };
 
-}  // namespace leakscope::dwarf
+}  // namespace leakscope::recorder::dwarf

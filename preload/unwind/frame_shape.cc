@@ -5,7 +5,7 @@
 #include "dwarf_cfa.h"
 #include "module_table.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 namespace {
 
 using namespace dwarf;  // the DW_CFA_* opcodes
@@ -635,4 +635,4 @@ const char* WhyNoFrameShape(uintptr_t pc) {
 }
 
 }  // namespace internal
-}  // namespace leakscope
+}  // namespace leakscope::recorder

@@ -17,7 +17,7 @@
 
 #include <cstdint>
 
-namespace leakscope {
+namespace leakscope::recorder {
 
 // How to step from a frame to its caller when the rule at its pc is one of the simple, common
 // kinds: CFA = (cfa_from_rbp ? rbp : rsp) + cfa_offset; the return address is at CFA - 8; the
@@ -77,4 +77,4 @@ namespace internal {
 const char* WhyNoFrameShape(uintptr_t pc);
 
 }  // namespace internal
-}  // namespace leakscope
+}  // namespace leakscope::recorder

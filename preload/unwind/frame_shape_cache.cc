@@ -1,9 +1,9 @@
 #include "frame_shape_cache.h"
 
-#include "module_table.h"
 #include "core/region.h"  // NonZeroPageBytes
+#include "module_table.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 
 FrameShapeCache::Answer FrameShapeCache::Fill(uintptr_t pc, std::atomic<uint64_t>* entry,
                                               FrameShape* out) {
@@ -49,4 +49,4 @@ void FrameShapeCache::Clear() {
   for (auto& entry : entries_) entry.store(0, std::memory_order_relaxed);
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

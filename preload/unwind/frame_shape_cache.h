@@ -21,7 +21,7 @@
 
 #include "frame_shape.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 
 class FrameShapeCache {
  public:
@@ -89,4 +89,4 @@ class FrameShapeCache {
   std::atomic<uint64_t> misses_{0};
 };
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

@@ -10,7 +10,7 @@
 
 #include "core/raw_log.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 namespace {
 
 #ifdef DLFO_STRUCT_HAS_EH_DBASE
@@ -294,4 +294,4 @@ uint32_t ModuleTableSnapshot(ModuleEntry* out, uint32_t capacity) {
 }
 
 }  // namespace internal
-}  // namespace leakscope
+}  // namespace leakscope::recorder

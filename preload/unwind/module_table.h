@@ -29,7 +29,7 @@
 #include <atomic>
 #include <cstdint>
 
-namespace leakscope {
+namespace leakscope::recorder {
 
 // Entries in the recorder's own table (glibc < 2.35). A JVM has about 60 modules.
 inline constexpr uint32_t kMaxModules = 1024;
@@ -105,4 +105,4 @@ struct ModuleEntry {
 uint32_t ModuleTableSnapshot(ModuleEntry* out, uint32_t capacity);
 
 }  // namespace internal
-}  // namespace leakscope
+}  // namespace leakscope::recorder

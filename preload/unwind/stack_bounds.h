@@ -20,7 +20,7 @@
 
 extern "C" void* __libc_stack_end;  // glibc's dynamic loader, GLIBC_2.2.5
 
-namespace leakscope {
+namespace leakscope::recorder {
 
 // No thread stack is larger (HotSpot's -Xss stops at 1 GiB).
 inline constexpr uint64_t kMaxStackBytes = uint64_t{1} << 30;
@@ -36,4 +36,4 @@ __attribute__((always_inline)) inline uint64_t StackTopAbove(uint64_t sp) {
   return 0;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

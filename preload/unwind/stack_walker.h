@@ -20,7 +20,7 @@
 #include "frame_shape_cache.h"
 #include "stack_bounds.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 
 // A frame larger than this is taken as a sign of a wrong turn, and the walk gives up.
 inline constexpr uint64_t kMaxFrameBytes = 1 << 20;
@@ -108,4 +108,4 @@ __attribute__((always_inline)) inline Walk WalkStack(FrameShapeCache& cache, uin
   return Walk{n, WalkEnd::kMaxFrames};
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder
