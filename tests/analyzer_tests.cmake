@@ -49,7 +49,7 @@ gtest_discover_tests(analyzer_unit_tests TEST_PREFIX "analyzer." DISCOVERY_MODE 
 leakscope_label_discovered_tests(analyzer_unit_tests analyzer unit)
 
 # ReadDumpProcess, the reader trend uses to order a series (common/dump_reader.cc).
-add_executable(dump_process_tests ${CMAKE_CURRENT_LIST_DIR}/unit/dump_process_test.cc)
+add_executable(dump_process_tests ${CMAKE_CURRENT_LIST_DIR}/common/dump_process_test.cc)
 target_link_libraries(dump_process_tests PRIVATE leakscope_dumpfmt leakscope_test_support GTest::gmock
                                                  GTest::gtest_main)
 gtest_discover_tests(dump_process_tests TEST_PREFIX "dump_format." DISCOVERY_MODE PRE_TEST

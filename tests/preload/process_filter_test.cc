@@ -4,10 +4,10 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
-#include "option_values.h"
 #include "core/options.h"
+#include "option_values.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 namespace {
 
 TEST(ProcessFilter, MatchesWholeEntriesOfACommaSeparatedList) {
@@ -45,4 +45,4 @@ TEST(ProcessFilter, TheOptionKeepsItsValueAndRefusesAnEmptyList) {
 }
 
 }  // namespace
-}  // namespace leakscope
+}  // namespace leakscope::recorder

@@ -8,7 +8,7 @@
 
 #include <atomic>
 
-namespace leakscope {
+namespace leakscope::recorder {
 
 // The recorder defines it (recorder.cc); this binary has no recorder, only the gate.
 __thread ThreadState t_state __attribute__((tls_model("initial-exec")));
@@ -105,4 +105,4 @@ TEST(ForkGate, ForkGivesUpOnASectionThatDoesNotEndAndTellsTheChild) {
 }
 
 }  // namespace
-}  // namespace leakscope
+}  // namespace leakscope::recorder

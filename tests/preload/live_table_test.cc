@@ -7,7 +7,7 @@
 #include <thread>
 #include <vector>
 
-namespace leakscope {
+namespace leakscope::recorder {
 namespace {
 
 // Both layouts of the table (see live_table.h): exact mode, where neighbouring chunks of a dense
@@ -176,4 +176,4 @@ TEST(LiveTableSampledLayout, AlignedHeapsInDistantChunksDoNotPileUp) {
 }
 
 }  // namespace
-}  // namespace leakscope
+}  // namespace leakscope::recorder

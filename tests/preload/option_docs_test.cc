@@ -9,7 +9,7 @@
 
 #include "core/options.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 namespace {
 
 // The first column of the README's table whose rows start with "| `LEAKSCOPE_": one contiguous
@@ -39,4 +39,4 @@ TEST(OptionDocs, TheReadmeTableListsEveryOptionInTheTablesOrder) {
 }
 
 }  // namespace
-}  // namespace leakscope
+}  // namespace leakscope::recorder

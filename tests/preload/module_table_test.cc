@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-namespace leakscope {
+namespace leakscope::recorder {
 namespace {
 
 struct Probe {
@@ -192,4 +192,4 @@ TEST_F(ModuleTable, AForkChildDoesNotWaitForTheParentsLookups) {
 }
 
 }  // namespace
-}  // namespace leakscope
+}  // namespace leakscope::recorder

@@ -9,7 +9,7 @@
 
 #include "dump_format.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 namespace {
 
 std::vector<uint64_t> MakeStack(uint64_t seed, uint32_t depth) {
@@ -104,4 +104,4 @@ TEST(StackTable, CountersArePerSiteAndSummedOverShards) {
 }
 
 }  // namespace
-}  // namespace leakscope
+}  // namespace leakscope::recorder

@@ -8,7 +8,7 @@
 #include <set>
 #include <utility>
 
-namespace leakscope {
+namespace leakscope::recorder {
 namespace {
 
 TEST(Sampler, MeanIntervalMatchesConfiguredBytes) {
@@ -156,4 +156,4 @@ TEST(Sampler, SeedsGiveEveryThreadALiveStreamOfItsOwn) {
 }
 
 }  // namespace
-}  // namespace leakscope
+}  // namespace leakscope::recorder

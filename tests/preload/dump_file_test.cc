@@ -19,7 +19,7 @@
 
 #include "temp_dir.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 namespace {
 
 class DumpFileTest : public ::testing::Test {
@@ -121,4 +121,4 @@ TEST_F(DumpFileTest, AStaleTemporaryIsReplaced) {
 }
 
 }  // namespace
-}  // namespace leakscope
+}  // namespace leakscope::recorder

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <vector>
 
-namespace leakscope {
+namespace leakscope::recorder {
 namespace {
 
 // What the dumper does for every dump: make room, then publish.
@@ -71,4 +71,4 @@ TEST(DumpRetention, ADumpRemovedByTheUserIsForgotten) {
 }
 
 }  // namespace
-}  // namespace leakscope
+}  // namespace leakscope::recorder

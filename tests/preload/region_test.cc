@@ -8,7 +8,7 @@
 #include <cstring>
 #include <string>
 
-namespace leakscope {
+namespace leakscope::recorder {
 namespace {
 
 size_t PageBytes() { return static_cast<size_t>(sysconf(_SC_PAGESIZE)); }
@@ -131,4 +131,4 @@ TEST(Region, BitmapPoolIsMeasuredByItsUsedPages) {
 }
 
 }  // namespace
-}  // namespace leakscope
+}  // namespace leakscope::recorder

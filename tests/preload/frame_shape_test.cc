@@ -22,7 +22,7 @@ extern "C" int unw_backtrace(void** buffer, int size);
 
 #include "unwind/module_table.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 namespace {
 
 // The module lookup, before any test walks: _dl_find_object, or the recorder's own table when
@@ -810,4 +810,4 @@ TEST(FrameShapeEhFrameHdr, UnsupportedHeadersAreRejected) {
 }
 
 }  // namespace
-}  // namespace leakscope
+}  // namespace leakscope::recorder

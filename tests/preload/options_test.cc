@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
-namespace leakscope {
+namespace leakscope::recorder {
 namespace {
 
 TEST(Options, BadValuesKeepDefaults) {
@@ -34,4 +34,4 @@ TEST(Options, MaxDumpsTakesACountOfAtLeastTwo) {
 }
 
 }  // namespace
-}  // namespace leakscope
+}  // namespace leakscope::recorder
