@@ -3,8 +3,11 @@
 // and the JVMTI agent's entry points (Agent_OnLoad, Agent_OnAttach, Agent_OnUnload). Each checks
 // the recorder and hands the JVMTI part (java/) the recorder's stack table, so java/ never
 // includes recorder.h.
+#include <dlfcn.h>
 #include <jni.h>
+#include <stdlib.h>
 
+#include "core/raw_log.h"
 #include "export.h"
 #include "java/java_agent.h"
 #include "java/java_launcher.h"
@@ -23,12 +26,20 @@ java::RecorderState JavaState() {
                                               : java::RecorderState::kStarting;
 }
 
-// The agent's set-up, unless the recorder is disabled (stay out of the way) or Java frames are
-// off. Guarded: initializing the recorder and the set-up allocate.
+// The agent's set-up (-agentpath or jcmd JVMTI.agent_load), unless the recorder is disabled
+// (stay out of the way), Java frames are off, or the malloc hooks are not in place. Guarded:
+// initializing the recorder and the set-up allocate.
 jint StartAgent(JavaVM* vm, java::Via via) {
   ReentrancyGuard guard;
   if (!g_recorder.ready() && !EnsureInitialized()) return JNI_OK;
   if (!g_recorder.options.java_stacks) return JNI_OK;
+  // Our malloc is the process's only when the library came in through LD_PRELOAD.
+  if (dlsym(RTLD_DEFAULT, "malloc") != reinterpret_cast<void*>(&::malloc)) {
+    RawLog(LogLevel::kWarn,
+           "loaded as a JVMTI agent but not as LD_PRELOAD: no allocation is recorded; set "
+           "LD_PRELOAD to this library as well");
+    return JNI_OK;
+  }
   return java::Start(vm, via, g_recorder.stacks);
 }
 

@@ -14,7 +14,6 @@
 
 namespace leakscope::recorder {
 
-__thread ThreadState t_state __attribute__((tls_model("initial-exec")));
 constinit Recorder g_recorder;
 
 namespace {

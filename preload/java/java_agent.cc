@@ -215,13 +215,6 @@ jint StartLocked(JavaVM* vm, Via via, StackTable& stacks) {
   // Loaded twice (-agentpath and JAVA_TOOL_OPTIONS), or started by the launcher and then loaded
   // with jcmd, or the other way round: the first one set everything up.
   if (g_jvmti != nullptr) return JNI_OK;
-  if (via != Via::kLauncher &&
-      dlsym(RTLD_DEFAULT, "malloc") != reinterpret_cast<void*>(&::malloc)) {
-    RawLog(LogLevel::kWarn,
-           "loaded as a JVMTI agent but not as LD_PRELOAD: no allocation is recorded; set "
-           "LD_PRELOAD to this library as well");
-    return JNI_OK;
-  }
   jvmtiEnv* jvmti = nullptr;
   if (vm->GetEnv(reinterpret_cast<void**>(&jvmti), JVMTI_VERSION_1_2) != JNI_OK) {
     RawLog(LogLevel::kWarn, "no JVMTI in this JVM; Java frames are off");
