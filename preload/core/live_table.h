@@ -62,7 +62,7 @@ class LiveTable {
     const Slot* slot = &slots_[HomeSlot(address)];
     // GCC 12 silently deletes a __builtin_prefetch whose address takes a few variable shifts to
     // compute (it did here, and exact mode lost 15 %); an empty asm makes the address opaque, so
-    // the prefetch stays. tests/recorder_tests.cmake checks the built library for it.
+    // the prefetch stays. tests/preload/CMakeLists.txt checks the built library for it.
     asm volatile("" : "+r"(slot));
     __builtin_prefetch(slot, 1);
   }

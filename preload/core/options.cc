@@ -23,7 +23,7 @@ struct OptionSpec {
 };
 
 // The one table. Defaults live in struct Options; what each means is the README's table, which
-// lists these names in this order (tests/unit/option_docs_test.cc checks it).
+// lists these names in this order (tests/preload/option_docs_test.cc checks it).
 constexpr OptionSpec kSpecs[] = {
     {"LEAKSCOPE_DISABLE", Kind::kBool, &Options::disable, nullptr, 0, 0},
     {"LEAKSCOPE_SAMPLE_BYTES", Kind::kSize, nullptr, &Options::sample_bytes, 1, kMaxSampleBytes},

@@ -5,7 +5,7 @@
 // the caches and the TLB between two samples: ~10 % of the recorder's time in bench/churn. A
 // sampler needs a few significant digits, not 16: Log stays within 2e-8 of libm (absolute: an
 // interval off by 2e-8 of its mean, a fraction of a byte) and OneMinusExpNeg within 1e-7
-// relative; tests/unit/sampler_test.cc checks both over their whole range.
+// relative; tests/preload/sampler_test.cc checks both over their whole range.
 //
 // Constants come as immediates in the instruction stream (K below), not as loads from .rodata:
 // the sampled path touches .rodata nowhere else, so the first constant of every sample paid a

@@ -17,7 +17,7 @@
 
 #include "unwind/dwarf_cfa.h"
 
-// libunwind's entry point, the reference walk (as preload/unwinder.h declares it).
+// libunwind's entry point: the reference walk the frame-shape walker is compared with.
 extern "C" int unw_backtrace(void** buffer, int size);
 
 #include "unwind/module_table.h"

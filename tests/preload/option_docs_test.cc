@@ -1,6 +1,6 @@
 // The README's table of LEAKSCOPE_* variables documents exactly the recorder's options
-// (preload/options.cc), in the same order: a variable added, renamed or removed on one side only
-// fails here.
+// (preload/core/options.cc), in the same order: a variable added, renamed or removed on one side
+// only fails here.
 #include <gtest/gtest.h>
 
 #include <fstream>
