@@ -26,8 +26,9 @@
 //   SampledPathLibunwind/D  the same with unw_backtrace: what every sample cost before the
 //                      recorder had its own walk
 //
-// The tables, WalkStack and FrameShapeCache come from leakscope_recorder_core (preload/);
-// unwinder.cc (the recorder's cache and CaptureStack) is not in that library, so this file has a
+// The tables come from leakscope_recorder_core (preload/core/), WalkStack and FrameShapeCache
+// from leakscope_recorder_unwind (preload/unwind/); unwinder.cc (the recorder's cache and
+// CaptureStack) is not in those libraries, so this file has a
 // cache of its own. Both walks
 // are inlined into the function at the bottom of the recursion, as CaptureStack is into the
 // recorder's, so both start from the same frame and walk the same frames. Region reservations
