@@ -26,8 +26,9 @@
 //   SampledPathLibunwind/D  the same with unw_backtrace: what every sample cost before the
 //                      recorder had its own walk
 //
-// The tables, WalkStack and FrameShapeCache come from leakscope_recorder_core (preload/);
-// unwinder.cc (the recorder's cache and CaptureStack) is not in that library, so this file has a
+// The tables come from leakscope_recorder_core (preload/core/), WalkStack and FrameShapeCache
+// from leakscope_recorder_unwind (preload/unwind/); unwinder.cc (the recorder's cache and
+// CaptureStack) is not in those libraries, so this file has a
 // cache of its own. Both walks
 // are inlined into the function at the bottom of the recursion, as CaptureStack is into the
 // recorder's, so both start from the same frame and walk the same frames. Region reservations
@@ -47,29 +48,29 @@
 #include <random>
 #include <vector>
 
+#include "core/live_table.h"
+#include "core/options.h"
+#include "core/sampler.h"
+#include "core/stack_table.h"
 #include "hot_path.h"
-#include "live_table.h"
-#include "module_table.h"
-#include "options.h"
-#include "sampler.h"
-#include "stack_table.h"
-#include "stack_walker.h"
 #include "thread_state.h"
+#include "unwind/module_table.h"
+#include "unwind/stack_walker.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 // The recorder defines this in recorder.cc, which is not in leakscope_recorder_core; defined
 // here the same way, so ShouldSample below pays the same initial-exec TLS access as in the hook.
 // (hot_path.h's other inline functions refer to g_recorder; they are not used, so not linked.)
 __thread ThreadState t_state __attribute__((tls_model("initial-exec")));
-}  // namespace leakscope
+}  // namespace leakscope::recorder
 
 namespace {
 
-using leakscope::LiveTable;
-using leakscope::Sampler;
-using leakscope::StackTable;
+using leakscope::recorder::LiveTable;
+using leakscope::recorder::Sampler;
+using leakscope::recorder::StackTable;
 
-constexpr uint64_t kDefaultSampleBytes = leakscope::Options{}.sample_bytes;
+constexpr uint64_t kDefaultSampleBytes = leakscope::recorder::Options{}.sample_bytes;
 constexpr uint32_t kMaxDepth = 64;  // LEAKSCOPE_DEPTH's default
 constexpr int kOwnFramesSlack = 8;  // as unwinder.cc: room for the recorder's own frames
 
@@ -94,7 +95,7 @@ uint64_t g_samples = 0;
 
 // Stands in for SampleAllocation: only what it does to the countdown (draw the next interval).
 __attribute__((noinline)) void CrossedCountdown() {
-  leakscope::ThreadState& t = leakscope::t_state;
+  leakscope::recorder::ThreadState& t = leakscope::recorder::t_state;
   if (t.rng == 0) t.rng = Sampler::Seed(42);
   t.bytes_until_sample = g_sampler.NextInterval(&t.rng);
   ++g_samples;
@@ -110,7 +111,7 @@ void BM_Countdown(benchmark::State& state) {
   for (auto _ : state) {
     uint64_t size = sizes[i++ & 4095];
     benchmark::DoNotOptimize(size);
-    if (__builtin_expect(leakscope::ShouldSample(size), 0)) CrossedCountdown();
+    if (__builtin_expect(leakscope::recorder::ShouldSample(size), 0)) CrossedCountdown();
   }
   state.counters["samples_per_1M"] = 1e6 * static_cast<double>(g_samples - samples_before) /
                                      static_cast<double>(state.iterations());
@@ -126,7 +127,7 @@ BENCHMARK(BM_NextInterval);
 // ---------------------------------------------------------------------------------------------
 // Live table.
 
-constexpr uint64_t kDefaultMaxLive = leakscope::Options{}.max_live;
+constexpr uint64_t kDefaultMaxLive = leakscope::recorder::Options{}.max_live;
 constexpr uintptr_t kHeapBase = uintptr_t{0x5555'0000'0000};
 constexpr uint64_t kFilterSpan = uint64_t{1} << 30;  // 2^22 granules of 256 bytes
 
@@ -206,7 +207,8 @@ uint64_t FakePc(std::mt19937_64& rng) {
 void BM_InternHit(benchmark::State& state) {
   static StackTable* table = [] {
     auto* t = new StackTable;
-    if (!t->Init(leakscope::Options{}.max_stacks, kMaxDepth)) Fail("cannot reserve a stack table");
+    if (!t->Init(leakscope::recorder::Options{}.max_stacks, kMaxDepth))
+      Fail("cannot reserve a stack table");
     return t;
   }();
   uint32_t depth = static_cast<uint32_t>(state.range(0));
@@ -273,7 +275,7 @@ void InitUnwinderOnce() {
 }
 
 // Zero-initialized like the recorder's g_frame_shapes, and warmed the same way: by walking.
-constinit leakscope::FrameShapeCache g_frame_shapes;
+constinit leakscope::recorder::FrameShapeCache g_frame_shapes;
 
 enum class Walker { kOwn, kLibunwind };
 
@@ -283,9 +285,9 @@ enum class Walker { kOwn, kLibunwind };
 template <Walker kWalker>
 __attribute__((always_inline)) inline int WalkInto(uint64_t* pcs, int max) {
   if constexpr (kWalker == Walker::kOwn) {
-    leakscope::Walk walk = leakscope::WalkStack(g_frame_shapes, pcs, max);
-    bool stopped = walk.end == leakscope::WalkEnd::kUnsupported ||
-                   walk.end == leakscope::WalkEnd::kUnknownStack;
+    leakscope::recorder::Walk walk = leakscope::recorder::WalkStack(g_frame_shapes, pcs, max);
+    bool stopped = walk.end == leakscope::recorder::WalkEnd::kUnsupported ||
+                   walk.end == leakscope::recorder::WalkEnd::kUnknownStack;
     return stopped ? -1 : walk.frames;
   } else {
     return unw_backtrace(reinterpret_cast<void**>(pcs), max);
@@ -399,7 +401,8 @@ struct SampledBody {
 StackTable* SampledStackTable() {
   static StackTable* table = [] {
     auto* t = new StackTable;
-    if (!t->Init(leakscope::Options{}.max_stacks, kMaxDepth)) Fail("cannot reserve a stack table");
+    if (!t->Init(leakscope::recorder::Options{}.max_stacks, kMaxDepth))
+      Fail("cannot reserve a stack table");
     return t;
   }();
   return table;
@@ -422,7 +425,7 @@ BENCHMARK(SampledPathBench<Walker::kLibunwind>)->Name("BM_SampledPathLibunwind")
 // The walk finds each pc's module through module_table.h, which the library's constructor
 // initialises; here nothing else does, and without it every walk would stop at its first frame.
 int main(int argc, char** argv) {
-  leakscope::InitModuleTable();
+  leakscope::recorder::InitModuleTable();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

@@ -1,6 +1,6 @@
 // StringSink and FdSink. FdSink allocates one buffer up front and writes with write(2) only: no
-// stdio, no exceptions. (The recorder writes its dumps through preload/dump_file.cc instead, which
-// checks before each write that the descriptor is still its own.)
+// stdio, no exceptions. (The recorder writes its dumps through preload/core/dump_file.cc instead,
+// which checks before each write that the descriptor is still its own.)
 #include <errno.h>
 #include <unistd.h>
 

@@ -1,5 +1,5 @@
 // The spellings of option values, one parser each, shared by the recorder (LEAKSCOPE_* variables,
-// preload/options.cc) and the analyzer (which checks the values it writes into a Spark
+// preload/core/options.cc) and the analyzer (which checks the values it writes into a Spark
 // configuration for the recorder): a value one accepts, the other accepts too.
 //
 // No allocation and no locale: the recorder parses its environment before main.

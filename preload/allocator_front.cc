@@ -3,10 +3,10 @@
 #include <dlfcn.h>
 #include <string.h>
 
-#include "raw_log.h"
+#include "core/raw_log.h"
 #include "real_functions.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 namespace {
 
 // Written once by DetectAllocator before the dumper thread starts (thread creation orders it),
@@ -106,4 +106,4 @@ bool ReadAllocator(const ReentrancyGuard&, format::AllocatorFixed* fixed, std::s
   return true;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

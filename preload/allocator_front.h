@@ -11,7 +11,7 @@
 #include "dump_format.h"
 #include "thread_state.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 
 // Tells whether malloc as the program sees it (dlsym(RTLD_DEFAULT)) is ours, names the module
 // that serves it, installs jemalloc's hooks when jemalloc stands in front of us, and says so once
@@ -34,4 +34,4 @@ using MallctlFn = int (*)(const char* name, void* old_value, size_t* old_size, v
 bool InstallHooks(MallctlFn mallctl);
 
 }  // namespace jemalloc
-}  // namespace leakscope
+}  // namespace leakscope::recorder

@@ -5,9 +5,9 @@
 #include <atomic>
 #include <cstring>
 
-#include "raw_log.h"
+#include "core/raw_log.h"
 
-namespace leakscope::bootstrap {
+namespace leakscope::recorder::bootstrap {
 
 alignas(4096) char g_buffer[kBufferSize];
 
@@ -39,4 +39,4 @@ size_t SizeOf(const void* p) {
   return size;
 }
 
-}  // namespace leakscope::bootstrap
+}  // namespace leakscope::recorder::bootstrap

@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace leakscope::bootstrap {
+namespace leakscope::recorder::bootstrap {
 
 void* Allocate(size_t size, size_t alignment = 16);
 // Zeroed by construction: the buffer is static and never reused.
@@ -27,4 +27,4 @@ inline bool Owns(const void* p) {
 // The size requested for a block this allocator returned.
 size_t SizeOf(const void* p);
 
-}  // namespace leakscope::bootstrap
+}  // namespace leakscope::recorder::bootstrap

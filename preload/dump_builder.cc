@@ -9,16 +9,17 @@
 #include <vector>
 
 #include "allocator_front.h"
-#include "java_methods.h"
-#include "java_stacks.h"
+#include "core/region.h"
+#include "java/java_agent.h"
+#include "java/java_methods.h"
+#include "java/java_stacks.h"
 #include "module_registry.h"
 #include "process_info.h"
 #include "recorder.h"
-#include "region.h"
 #include "unwinder.h"  // g_frame_shapes
 #include "version.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 namespace {
 
 // What the recorder holds: its tables, and the static arrays beside them in .bss (the regions'
@@ -197,4 +198,4 @@ bool EncodeDump(const ReentrancyGuard& guard, uint64_t seq, DumpEncoder* encoder
   return ok && encoder->Finish();
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

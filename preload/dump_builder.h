@@ -9,9 +9,9 @@
 #include "dump.h"
 #include "thread_state.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 
 // Encodes a complete dump (Begin ... Finish). Returns false if writing failed.
 bool EncodeDump(const ReentrancyGuard& guard, uint64_t seq, DumpEncoder* encoder);
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

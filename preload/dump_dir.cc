@@ -9,11 +9,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/raw_log.h"
+#include "core/warn_limiter.h"
 #include "dump_file_names.h"
-#include "raw_log.h"
-#include "warn_limiter.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 namespace {
 
 enum class DirState { kOurs, kMissing, kNotOurs };
@@ -212,4 +212,4 @@ bool PrepareDumpDirectory(const ReentrancyGuard&, DumpDirectory* dir) {
   return false;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

@@ -24,7 +24,7 @@
 
 #include "thread_state.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 
 struct DumpDirectory {
   std::string path;  // absolute; "" when there is none: no dumps are written
@@ -47,4 +47,4 @@ bool PrepareDumpDirectory(const ReentrancyGuard& guard, DumpDirectory* dir);
 // The per-user default, /tmp/leakscope-<uid> (or $TMPDIR/leakscope-<uid>).
 std::string DefaultDumpDirectory();
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

@@ -14,22 +14,22 @@
 
 #include <string>
 
+#include "core/dump_file.h"
+#include "core/dump_retention.h"
+#include "core/raw_log.h"
+#include "core/warn_limiter.h"
 #include "dump.h"
 #include "dump_builder.h"
 #include "dump_dir.h"
-#include "dump_file.h"
 #include "dump_file_names.h"
-#include "dump_retention.h"
 #include "fork_gate.h"
 #include "module_registry.h"
-#include "module_table.h"
 #include "private_fd_table.h"
-#include "raw_log.h"
 #include "recorder.h"
 #include "stale_temps.h"
-#include "warn_limiter.h"
+#include "unwind/module_table.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 namespace {
 
 // Serializes dump writing between the thread and the exit path. Only the dumper takes it.
@@ -356,4 +356,4 @@ void StopDumperAfterUnsafeFork() {
   g_stopped = true;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

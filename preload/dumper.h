@@ -7,7 +7,7 @@
 
 #include "thread_state.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 
 // Chooses the directory, says where dumps go (LEAKSCOPE_LOG=info) and starts the thread.
 void StartDumper(const ReentrancyGuard& guard);
@@ -23,4 +23,4 @@ void RestartDumperAfterFork(const ReentrancyGuard& guard);
 // so this process writes no dump at all, not even at exit.
 void StopDumperAfterUnsafeFork();
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

@@ -3,7 +3,7 @@
 #include <pthread.h>
 #include <time.h>
 
-namespace leakscope {
+namespace leakscope::recorder {
 namespace {
 
 // Sections are readers, fork is the writer. Writer-preferring, so a steady stream of sections
@@ -72,4 +72,4 @@ bool ResetForkGateInChild() {
   return quiescent;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

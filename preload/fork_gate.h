@@ -20,7 +20,7 @@
 
 #include "thread_state.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 
 // How long fork() waits for the sections in flight before it gives up on them.
 inline constexpr int kForkWaitMs = 1000;
@@ -50,4 +50,4 @@ void ParentAfterFork();
 // flight (false: PrepareFork gave up waiting, and what the sections guard may be half-done).
 bool ResetForkGateInChild();
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

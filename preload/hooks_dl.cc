@@ -5,12 +5,12 @@
 #include "export.h"
 #include "fork_gate.h"
 #include "module_registry.h"
-#include "module_table.h"
 #include "real_functions.h"
 #include "recorder.h"
+#include "unwind/module_table.h"
 #include "unwinder.h"
 
-using namespace leakscope;
+using namespace leakscope::recorder;
 
 namespace {
 

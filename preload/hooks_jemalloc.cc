@@ -17,7 +17,7 @@
 #include "export.h"
 #include "hot_path.h"
 
-namespace leakscope::jemalloc {
+namespace leakscope::recorder::jemalloc {
 namespace {
 
 enum AllocType : int {  // hook_alloc_t
@@ -109,4 +109,4 @@ bool InstallHooks(MallctlFn mallctl) {
          handle != nullptr;
 }
 
-}  // namespace leakscope::jemalloc
+}  // namespace leakscope::recorder::jemalloc

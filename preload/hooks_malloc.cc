@@ -10,7 +10,7 @@
 #include "hot_path.h"
 #include "real_functions.h"
 
-using namespace leakscope;
+using namespace leakscope::recorder;
 
 LEAKSCOPE_EXPORT void* malloc(size_t size) {
   if (__builtin_expect(!ShouldSample(size), 1)) return real::malloc(size);

@@ -15,12 +15,13 @@
 
 #include <atomic>
 
+#include "core/raw_log.h"
 #include "export.h"
-#include "raw_log.h"
 #include "real_functions.h"
 #include "recorder.h"
 
-using namespace leakscope;
+using namespace leakscope::recorder;
+namespace format = leakscope::format;
 
 namespace {
 

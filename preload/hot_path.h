@@ -13,7 +13,7 @@
 #include "recorder.h"
 #include "thread_state.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 
 // Counts `size` against this thread's countdown; true when this allocation is to be sampled
 // (the caller then passes its result to SampleAllocation).
@@ -34,4 +34,4 @@ inline void BeforeFree(void* p) {
   }
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

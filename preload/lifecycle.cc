@@ -8,15 +8,15 @@
 #include <string>
 
 #include "allocator_front.h"
+#include "core/raw_log.h"
 #include "dumper.h"
 #include "fork_gate.h"
-#include "java_stacks.h"
+#include "java/java_agent.h"
 #include "module_registry.h"
-#include "module_table.h"
-#include "raw_log.h"
 #include "recorder.h"
+#include "unwind/module_table.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 namespace {
 
 // LEAKSCOPE_FOLLOW_CHILDREN=0: programs this process execs do not inherit the preload. We keep
@@ -95,4 +95,4 @@ __attribute__((destructor)) void StopRecorder() {
 }
 
 }  // namespace
-}  // namespace leakscope
+}  // namespace leakscope::recorder

@@ -12,10 +12,10 @@
 
 #include <atomic>
 
+#include "core/raw_log.h"
 #include "fork_gate.h"
-#include "raw_log.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 namespace {
 
 pthread_mutex_t g_mutex = PTHREAD_MUTEX_INITIALIZER;
@@ -166,4 +166,4 @@ std::vector<ModuleInfo> SnapshotModules(const ReentrancyGuard& guard) {
   return copy;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

@@ -13,7 +13,7 @@
 #include "dump.h"
 #include "thread_state.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 
 // Adds newly loaded modules and flags the ones no longer loaded.
 void RefreshModules(const ReentrancyGuard& guard);
@@ -38,4 +38,4 @@ void DistrustLoaderAfterFork();
 // not a fresh fork child.
 void ProveLoader(const ReentrancyGuard& guard);
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

@@ -7,7 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-namespace leakscope {
+namespace leakscope::recorder {
 namespace {
 
 // close_range(2) arrived in Linux 5.9; glibc has no wrapper before 2.34 (we need 2.17).
@@ -66,4 +66,4 @@ PrivateTableRun RunWithPrivateFdTable(void (*fn)(const ReentrancyGuard&, void*),
   return job.run;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

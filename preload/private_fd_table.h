@@ -14,7 +14,7 @@
 
 #include "thread_state.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 
 struct PrivateTableRun {
   // Whether fn ran with a private table. When false, fn still ran, with the shared one.
@@ -31,4 +31,4 @@ struct PrivateTableRun {
 PrivateTableRun RunWithPrivateFdTable(void (*fn)(const ReentrancyGuard& guard, void* arg),
                                       void* arg, const ReentrancyGuard& caller_guard);
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

@@ -11,7 +11,7 @@
 
 #include <string>
 
-namespace leakscope {
+namespace leakscope::recorder {
 namespace {
 
 // malloc's own figures. mallinfo2 (glibc 2.33) is looked up at run time, since a direct call
@@ -111,4 +111,4 @@ format::MemoryFixed ReadProcessMemory(const ReentrancyGuard&) {
   return memory;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

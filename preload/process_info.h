@@ -5,7 +5,7 @@
 #include "dump.h"
 #include "thread_state.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 
 // Fills host, executable and args; the caller sets the fixed fields.
 void ReadProcessIdentity(const ReentrancyGuard& guard, ProcessInfo* out);
@@ -13,4 +13,4 @@ void ReadProcessIdentity(const ReentrancyGuard& guard, ProcessInfo* out);
 // RSS, peak RSS, VM size and malloc's arenas; self_* fields are left for the caller.
 format::MemoryFixed ReadProcessMemory(const ReentrancyGuard& guard);
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

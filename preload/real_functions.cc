@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include "bootstrap_alloc.h"
-#include "raw_log.h"
+#include "core/raw_log.h"
 #include "thread_state.h"
 
 // glibc's own entry points: the fallback if dlsym cannot give us the next malloc.
@@ -18,7 +18,7 @@ void* __libc_valloc(size_t);
 void* __libc_pvalloc(size_t);
 }
 
-namespace leakscope::real {
+namespace leakscope::recorder::real {
 namespace {
 
 // Resolvers: the initial values of the function pointers. Each resolves everything, then calls
@@ -163,4 +163,4 @@ void* FindZlibFunction(const char* name) {
   return found;
 }
 
-}  // namespace leakscope::real
+}  // namespace leakscope::recorder::real

@@ -9,7 +9,7 @@
 
 #include <cstddef>
 
-namespace leakscope::real {
+namespace leakscope::recorder::real {
 
 using MallocFn = void* (*)(size_t);
 using FreeFn = void (*)(void*);
@@ -46,4 +46,4 @@ bool DefinedByUs(const void* function);
 // RTLD_LOCAL, so RTLD_NEXT cannot see it). Never loads zlib itself. Returns nullptr if absent.
 void* FindZlibFunction(const char* name);
 
-}  // namespace leakscope::real
+}  // namespace leakscope::recorder::real

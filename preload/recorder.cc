@@ -4,17 +4,16 @@
 #include <unistd.h>
 #include <x86intrin.h>
 
+#include "core/process_filter.h"
+#include "core/raw_log.h"
+#include "core/region.h"
 #include "export.h"
-#include "java_stacks.h"
-#include "process_filter.h"
-#include "raw_log.h"
+#include "java/java_stacks.h"
 #include "real_functions.h"
-#include "region.h"
 #include "unwinder.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 
-__thread ThreadState t_state __attribute__((tls_model("initial-exec")));
 constinit Recorder g_recorder;
 
 namespace {
@@ -236,4 +235,4 @@ void ResetRecorderAfterFork(const ReentrancyGuard&) {
   r.start_unix_ns = NowUnixNs();
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

@@ -9,15 +9,15 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/live_table.h"
+#include "core/options.h"
+#include "core/sampler.h"
+#include "core/stack_table.h"
+#include "core/stream_table.h"
 #include "dump_format.h"
-#include "live_table.h"
-#include "options.h"
-#include "sampler.h"
-#include "stack_table.h"
-#include "stream_table.h"
 #include "thread_state.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 
 enum Phase : int { kUninitialized = 0, kInitializing, kReady, kDisabled };
 
@@ -74,4 +74,4 @@ void FreeForStream(void* stream, void* p);
 // Fork child: wipes every table so the child starts empty.
 void ResetRecorderAfterFork(const ReentrancyGuard& guard);
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

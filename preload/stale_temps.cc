@@ -13,7 +13,7 @@
 
 #include "dump_file_names.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 namespace {
 
 constexpr int64_t kOwnPidAgeSeconds = 60;
@@ -63,4 +63,4 @@ uint64_t RemoveStaleTemps(const ReentrancyGuard&, const char* path) {
   return removed;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

@@ -17,7 +17,7 @@
 
 #include "thread_state.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 
 // Removes the stale temporaries in `dir` (an absolute path to a directory of ours alone, see
 // dump_dir.h); returns how many were removed. Uses opendir, lstat, unlink and kill only; run
@@ -25,4 +25,4 @@ namespace leakscope {
 // throughout.
 uint64_t RemoveStaleTemps(const ReentrancyGuard& guard, const char* dir);
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-namespace leakscope {
+namespace leakscope::recorder {
 
 // The stack this thread sampled last: its frames (in the stack table's record, which never
 // changes once written) and its id (see CurrentStackId).
@@ -52,4 +52,4 @@ class ReentrancyGuard {
   bool entered_;
 };
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

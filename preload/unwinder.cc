@@ -2,13 +2,13 @@
 
 #include <link.h>  // ElfW()
 
-#include "module_table.h"
-#include "options.h"
+#include "core/options.h"
+#include "unwind/module_table.h"
 
 // The ELF header of this shared object, placed by the linker at the start of our first segment.
 extern "C" const ElfW(Ehdr) __ehdr_start __attribute__((visibility("hidden")));
 
-namespace leakscope {
+namespace leakscope::recorder {
 namespace {
 
 extern "C" const char __start_leakscope_hooks[] __attribute__((visibility("hidden")));
@@ -84,4 +84,4 @@ bool FindProgramFrames(const uint64_t* raw, int n, uint32_t max_depth, ProgramFr
   return true;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

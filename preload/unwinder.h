@@ -5,12 +5,12 @@
 
 #include <cstdint>
 
-#include "frame_shape_cache.h"
-#include "options.h"  // kMaxDepth
-#include "stack_walker.h"
+#include "core/options.h"  // kMaxDepth
 #include "thread_state.h"
+#include "unwind/frame_shape_cache.h"
+#include "unwind/stack_walker.h"
 
-namespace leakscope {
+namespace leakscope::recorder {
 
 // Learns our own code's address range. Call once, guarded.
 void InitUnwinder();
@@ -55,4 +55,4 @@ __attribute__((always_inline)) inline bool CaptureStack(const ReentrancyGuard&, 
   return program;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::recorder

@@ -115,7 +115,7 @@ TEST_F(TrendTest, ReportsEstimatedAndSampledLiveCountsOfTheLastDumps) {
   EXPECT_EQ(r.processes[0].last_live_count, 1200u);
 }
 
-// LEAKSCOPE_MAX_DUMPS removes dumps from the middle of a series (preload/dump_retention.h): what
+// LEAKSCOPE_MAX_DUMPS removes dumps from the middle of a series (preload/core/dump_retention.h): what
 // is left has gaps in seq and uneven spacing in time. The slope is per minute of real time, so a
 // thinned series of a steady leak gives the same rate, and the process spans its first to last.
 TEST_F(TrendTest, ThinnedSeriesWithGapsInSeqKeepsTheSlopeAndTheSpan) {

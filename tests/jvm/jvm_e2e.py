@@ -3,7 +3,7 @@
 
 The job prints the truth (streams leaked per kind, the native bytes they hold, streams closed);
 this script runs it under libleakscope.so, reads the dumps back with `leakscope report|trend
---format json` and compares. Used by tests/jvm_tests.cmake and scripts/soak-jvm.
+--format json` and compares. Used by tests/jvm/CMakeLists.txt and scripts/soak-jvm.
 
   jvm_e2e.py accuracy [options]   truth vs what leakscope reports and ranks
   jvm_e2e.py safety [options]     no crash, no hang, same output as without the preload

@@ -14,7 +14,7 @@ Modes:
              were loaded before it, and the job's output must stay clean (JDK 21+ warns about
              a dynamically loaded agent unless -XX:+EnableDynamicAgentLoading).
   preload    StreamingJob under LD_PRELOAD alone, no JVM option: the preloaded library joins
-             the JVM the java launcher has just created (preload/java_launcher.h). The same
+             the JVM the java launcher has just created (preload/java/java_launcher.h). The same
              checks as agentpath, and the job's stderr stays empty (no JDK 21+ agent warning).
   missing    StreamingJob with LD_PRELOAD naming a library that is not there (a node without
              the file): the JVM runs to completion with the same stdout as without LD_PRELOAD;

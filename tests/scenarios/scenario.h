@@ -1,6 +1,6 @@
 /* Shared by the scenario programs: each is a tiny C program run under the preload by
  * scenario_*_test.cc, which knows exactly what it allocates. Built with -O1 -fno-builtin
- * -fno-optimize-sibling-calls -fno-tree-loop-optimize (see tests/scenario_tests.cmake) so that
+ * -fno-optimize-sibling-calls -fno-tree-loop-optimize (see tests/scenarios/CMakeLists.txt) so
  * every allocation happens, at the call it appears at (loops are not unrolled into several call
  * sites), in the function it appears in. */
 #ifndef LEAKSCOPE_TESTS_SCENARIOS_SCENARIO_H_

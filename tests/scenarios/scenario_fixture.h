@@ -1,6 +1,6 @@
 // What every scenario test does: run a program from this directory under the preload with a
 // fresh LEAKSCOPE_DIR, then read what it wrote. Paths of the built programs and of the preload
-// come from compile definitions set in tests/scenario_tests.cmake.
+// come from compile definitions set in tests/scenarios/CMakeLists.txt.
 #pragma once
 
 #include <gtest/gtest.h>

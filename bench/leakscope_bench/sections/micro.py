@@ -29,8 +29,8 @@ _PIECES = """\
 
 ### The pieces (`bench/recorder_micro`)
 
-The recorder's tables, sampler and stack walk (`preload/stack_walker.h` with its frame-shape
-cache) from `leakscope_recorder_core`, libunwind called as `preload/unwinder.cc` does
+The recorder's tables, sampler and stack walk (`preload/unwind/stack_walker.h` with its
+frame-shape cache) from `leakscope_recorder_unwind` and `leakscope_recorder_core`, and libunwind
 (per-thread cache). {reps} repetition(s) of each; CPU time per operation (the wall column shows
 how much the machine's other load stretched it).
 
