@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // churn: a multi-threaded malloc/free churn with a small, known leak. The workload behind the
 // overhead figures in bench/RESULTS.md (issue 5): run it plain, under libleakscope.so, heaptrack
 // and jemalloc's profiler, and compare times.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dump_memory: prints, one `key=value` per line, the fields of a dump that scripts/bench needs:
 // the recorder's own memory (MemoryFixed), its counters and the live totals over all sites.
 // A bench helper, not a user tool: `leakscope report` is the way to read a dump.

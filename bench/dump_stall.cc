@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dump_stall: what a dump costs the recorder and whether it stalls the program (issue 5, part 5).
 // Runs under libleakscope.so with LEAKSCOPE_SAMPLE_BYTES=1 (every allocation recorded),
 // LEAKSCOPE_INTERVAL=0, LEAKSCOPE_DIR set and LEAKSCOPE_MAX_LIVE above --live.

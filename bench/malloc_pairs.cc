@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // malloc_pairs: times N malloc+free pairs of one size in a tight loop, from a chosen stack depth,
 // and prints the nanoseconds per pair. scripts/bench runs it plain and under libleakscope.so
 // (issue 5, part 3): with LEAKSCOPE_SAMPLE_BYTES=1G nothing is sampled, so the difference is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Command-line numbers for the benchmark programs: a plain decimal count, nothing else.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // recorder_memory: allocates N small blocks, keeps them all live and exits, so that the dump the
 // recorder writes at exit shows its own reserved and resident bytes while holding N live sampled
 // allocations (run with LEAKSCOPE_SAMPLE_BYTES=1 and LEAKSCOPE_MAX_LIVE >= N). scripts/bench

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // recorder_micro: the recorder's pieces timed in isolation with Google Benchmark (issue 5, part 3),
 // so that an end-to-end overhead can be explained piece by piece and a change to one piece shows
 // up here before it is diluted in a workload.

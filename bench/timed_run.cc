@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // timed_run: runs a command and writes its wall time, CPU time and peak RSS to a file, for
 // scripts/bench. GNU time reports CPU in hundredths of a second and bash's `times` mixes in the
 // shell's own children; wait4() gives microseconds for exactly this command, including every

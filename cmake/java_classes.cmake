@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # leakscope_java_classes(TARGET name OUT dir RELEASE n MAIN Class SOURCES a.java ...)
 # Compiles Java sources with javac into `dir` (class files for Java `n`) as part of `all`, under
 # the target `name`; `Class` is one of the classes, whose .class file stands for the whole set.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Writes the one source of leakscope's version text, run at every build (cmake -P) so the git
 # commit is that of the sources being built, not of the last configure.
 #   -DSOURCE_DIR=<repo> -DVERSION=<project version> -DOUT=<generated .cc>

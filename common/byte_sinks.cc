@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // StringSink and FdSink. FdSink allocates one buffer up front and writes with write(2) only: no
 // stdio, no exceptions. (The recorder writes its dumps through preload/core/dump_file.cc instead,
 // which checks before each write that the descriptor is still its own.)

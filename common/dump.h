@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The in-memory form of a dump, its encoder and its reader: the one reader/writer shared by the
 // recorder and the analyzer. The byte layout lives in dump_format.h.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // DumpEncoder streams records to a ByteSink and hashes them on the way, so the recorder never holds
 // a whole dump in memory. It runs on the recorder's dumper thread: the only allocation is its
 // State, once, and nothing throws.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Where dumps are and what they are called: the contract between the recorder, which writes the
 // files, and the analyzer and tests, which find them. One spelling of every name and of the
 // default directory, so that the three cannot drift apart (docs/dump-format.md, "Files").

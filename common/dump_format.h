@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The on-disk layout of a leakscope dump: the one contract between the recorder (preload/) and the
 // analyzer (analyzer/). Documented for humans in docs/dump-format.md; keep the two in step and bump
 // kVersion on any change a version-1 reader cannot skip over.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ParseDump, ReadDumpFile and ReadDumpProcess. Dumps arrive from crashed, killed or foreign
 // processes, so every size field is checked against the bytes that are really there before
 // anything is read or allocated.

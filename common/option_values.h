@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The spellings of option values, one parser each, shared by the recorder (LEAKSCOPE_* variables,
 // preload/core/options.cc) and the analyzer (which checks the values it writes into a Spark
 // configuration for the recorder): a value one accepts, the other accepts too.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // leakscope's version, the same in the recorder (written into every dump, and a string
 // `strings libleakscope.so` finds) and the analyzer (`leakscope --version`). Its one source is
 // the CMake project VERSION plus the git commit of the sources, generated at build time by

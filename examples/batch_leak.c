@@ -57,3 +57,4 @@ int main(int argc, char** argv) {
       batches, batches, kLeakPerBatch, batches * kLeakPerBatch);
   return 0;
 }
+/* SPDX-License-Identifier: Apache-2.0 */

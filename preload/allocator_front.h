@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Which allocator the program's malloc calls reach, and what we do about it.
 //
 // Our malloc hooks only run when libleakscope.so comes before any other allocator in the global

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A bump allocator over a static buffer, for the few allocations dlsym makes while we look up the
 // real malloc. Its blocks are never reused; free() of one is ignored, realloc() copies it out.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Turns the recorder's tables into dump records, streaming them into an encoder (no copy of the
 // tables is made). What is live per site comes from one scan of the live table; cumulative
 // allocations from the site counters, read after the scan, and frees are the difference. Other

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Where dumps go: LEAKSCOPE_DIR, else the first entry of LOG_DIRS (a YARN container's log
 // directory, so dumps travel with the container logs), else a per-user directory under /tmp.
 //

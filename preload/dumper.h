@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The background thread that writes dumps: every LEAKSCOPE_INTERVAL, when
 // <dir>/leakscope.<pid>.trigger appears (polled once a second, then removed), and at exit.
 // Files are <dir>/leakscope.<pid>.<seq>.dump, written to a temporary name, mode 0600, and renamed

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What libleakscope.so exports (exports.map lists it): the hooked C functions (the malloc family,
 // zlib's stream init and end, dlopen and dlclose), the JVMTI agent's entry points, and
 // JVM_FindClassFromBootLoader (the java launcher's call the recorder joins the JVM through).

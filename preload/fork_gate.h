@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fork safety of the recorder's own critical sections.
 //
 // A fork child has one thread, and every lock another thread of the parent held at fork() stays

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libleakscope.so loads on glibc 2.17 and later (x86-64): no symbol version newer than
  * GLIBC_2.17 may be needed (scripts/check-glibc-floor checks the built library).
  *

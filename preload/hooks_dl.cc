@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dlopen and dlclose: keep the stack walk's module lookup (module_table.h) and the dumper's
 // module registry in step with what is loaded.
 #include <string.h>

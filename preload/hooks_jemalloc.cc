@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Recording through jemalloc's own hooks, for when jemalloc is in front of us in the global scope
 // and the program's calls never reach hooks_malloc.cc.
 //

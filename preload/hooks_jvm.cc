@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The JVM's ways into the recorder, all exported: JVM_FindClassFromBootLoader, how a JVM started
 // by the java launcher tells the preloaded recorder that it is fully created (java_launcher.h),
 // and the JVMTI agent's entry points (Agent_OnLoad, Agent_OnAttach, Agent_OnUnload). Each checks

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The malloc family. Each allocation hook decides first (hot_path.h): unsampled, it tail-calls
 // the real function; sampled, it calls it and records the result. Frees forget the pointer
 // before the real free. Pointers from the bootstrap buffer never reach glibc.

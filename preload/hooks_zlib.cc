@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // zlib stream opens and ends. Every stream is recorded (streams are few), with the stack that
 // opened it, and forgotten at its End. The real functions are found lazily in whatever zlib the
 // caller uses (real_functions.h); the preload never links libz itself.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The per-call cost of every hook, inline.
 //
 // Budget for an unsampled allocation: a compare and a subtract on an initial-exec TLS counter,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Start-up, exit and fork: when the recorder starts its dumper, writes its last dump and resets
 // itself in a fork child. The hooks work before any of this runs (see recorder.h).
 #include <pthread.h>

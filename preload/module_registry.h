@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every ELF module the process has had loaded, so stacks can be symbolized even after a dlclose.
 // Refreshed by the dumper before each dump and by our dlclose hook just before a library goes.
 // Guarded by a mutex that no allocation hook ever takes; dl_iterate_phdr (which takes the loader

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Running a piece of the recorder where the program cannot close or reuse its descriptors.
 //
 // Descriptors are numbers in a table every thread of the process shares, and the program owns

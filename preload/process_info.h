@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the dump says about the process: identity (pid, host, executable, command line) and its
 // memory picture (RSS from /proc/self/status, glibc malloc's own accounting). Dumper thread only.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The real allocator and zlib functions behind our hooks.
 //
 // Malloc-family pointers start out pointing at resolvers: the first call through any of them looks

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The recorder's global state and the slow paths the hooks call into. The fast paths themselves
 // are inline in hot_path.h.
 //

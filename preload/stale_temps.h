@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Temporary dump files (.leakscope.<pid>.<seq>.dump.tmp) left behind by recorders that were
 // killed mid-dump (SIGKILL, OOM killer, a machine crash): removed when a recorder starts, so a
 // long-lived dump directory does not fill up with half-written dumps no reader will ever use.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Per-thread recorder state in one initial-exec TLS block: one %fs-relative access, no TLS
 // wrapper call, no allocation, valid from a thread's first instruction (all-zero is the start
 // state), so hooks can use it before main and in threads the JVM creates.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Captures the calling thread's native stack, without our own frames: the first PC kept is the
 // return address into whoever called the hooked function. The walk is the recorder's own
 // (stack_walker.h): it never guesses, so it stops at JIT code and at frames it cannot prove.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # leakscope_label_discovered_tests(TARGET LABEL...): gives every test that gtest_discover_tests
 # found in TARGET these labels (`ctest -L unit` is the quick tier, scripts/test --quick).
 # gtest_discover_tests cannot do it for more than one label: CMake 3.25 writes its PROPERTIES

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The change per call site between two dumps (normally of the same process), growth first.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Finding dump files and ordering them by process: what every command that reads several dumps
 // (trend, html) does before reading them.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The analysis of one dump: sites merged by symbolized stack and sorted by estimated live bytes,
 // open zlib streams by opening site and kind, and the process memory picture.
 #pragma once

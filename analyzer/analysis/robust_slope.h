@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Theil-Sen slope: the median of the slopes between all pairs of points. Unlike least squares it
 // is not pulled by a few outliers (a burst of temporary allocations in one dump), and for a
 // step function (a cache filled once) it stays near zero unless the steps continue.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Growth of each call site across a series of dumps, and the leak suspects: sites that grow
 // steadily, as opposed to caches and per-batch buffers that go up and down or grew once.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "analysis/zlib_status.h"
 
 #include "symbolize/allocator_frames.h"

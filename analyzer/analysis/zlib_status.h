@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Why a dump has (or lacks) zlib stream records. The recorder sees zlib only through calls that
 // reach its hooks: a zlib built into another library (Temurin bundles it in libzip.so) never
 // does, and the user must hear that stream attribution was unavailable and why, not just that

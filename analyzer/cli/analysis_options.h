@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Options shared by the analysing subcommands (report, diff, trend, html): symbol lookup,
 // output, and the dump files they read.
 #pragma once

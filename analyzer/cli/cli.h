@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Command-line plumbing shared by the subcommands: a small option parser, exit codes and the
 // options every analysing subcommand accepts (symbol lookup and output).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The subcommands of the leakscope command. Each takes its arguments (after the subcommand name)
 // and returns the process exit status.
 #pragma once

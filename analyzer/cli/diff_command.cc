@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `leakscope diff OLD NEW`: the change per call site between two dumps.
 #include <cstdio>
 

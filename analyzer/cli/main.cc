@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The leakscope command: dispatches to the subcommands.
 #include <unistd.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `leakscope report DUMP`: the live allocations of one dump by call site.
 #include <cstdio>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `leakscope trend DUMP...|DIR...`: growth per call site across dumps and the leak suspects.
 #include <unistd.h>
 

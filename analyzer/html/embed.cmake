@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Turns the page's assets into C++ so the leakscope binary carries them: the report must open
 # offline, so nothing is fetched when the page opens and nothing is installed beside the binary.
 # Usage: cmake -DOUT=file.cc "-DASSETS=name=path|name=path" -P embed.cmake

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A calling-context tree for flame graphs: stacks merged from the outermost frame down, each node
 // holding the bytes of every stack that passes through it. The HTML report embeds this tree
 // rather than the stacks, so the page's size and drawing time grow with the distinct call paths

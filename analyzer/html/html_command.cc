@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `leakscope html DUMP...|DIR... -o report.html`: the self-contained HTML report.
 #include <cstdio>
 

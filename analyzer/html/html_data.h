@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The data of the HTML report: the trend ranking (AnalyzeTrend, as `leakscope trend` computes
 // it) plus what only a page shows: one point per dump for each suspect, the memory picture and
 // the zlib streams over time, and flame trees of the live bytes in the last dumps and of their

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The HTML report page: one self-contained file holding the page data (html_data.h) as JSON and
 // the script and style sheet that draw it, compiled into leakscope (html_assets/). The page
 // loads nothing: its Content-Security-Policy forbids every fetch, so it opens offline and a

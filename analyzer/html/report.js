@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Draws the leakscope HTML report from the JSON in #leakscope-data (docs/html.md). Plain
 // browser JavaScript with no library: the page must open offline from one file. Charts are SVG
 // markup strings (the HTML parser puts <svg> in the SVG namespace), so a page of many stacks is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The one way the analyzer writes a file (html -o, report -o, unpack's dumps): a temporary file
 // created exclusively next to the final name, written, fsynced and renamed over it.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Which dump a result was computed from, as report ("dump") and diff ("old", "new") write it in
 // JSON (docs/json.md).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Collapsed stacks ("folded" format) for flamegraph.pl and speedscope: one line per stack,
 // frames outermost first separated by ';', then a space and the live bytes.
 #include <vector>

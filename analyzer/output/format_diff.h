@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The output formats of `leakscope diff`: they print a DiffResult (diff.h) and compute nothing.
 #pragma once
 

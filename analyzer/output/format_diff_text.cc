@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The text of `leakscope diff`: what a person reads in a terminal.
 #include <algorithm>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The JSON report; its fields are documented in docs/json.md and must stay stable.
 #include "absl/strings/str_format.h"
 #include "output/dump_json.h"

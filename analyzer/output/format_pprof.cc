@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // pprof's profile.proto, encoded by hand (a few message types; no protobuf dependency) and
 // gzipped, as `go tool pprof` reads it. Field numbers follow
 // github.com/google/pprof/proto/profile.proto.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The output formats of `leakscope report`: they print a Report (report.h) and compute nothing.
 #pragma once
 

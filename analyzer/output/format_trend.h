@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The output formats of `leakscope trend`: they print a TrendResult (trend.h) and compute
 // nothing. The HTML report embeds the same JSON fields per process and per site.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The JSON of `leakscope trend`; its fields are documented in docs/json.md and must stay stable.
 #include "absl/strings/str_format.h"
 #include "output/format_trend.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The text of `leakscope trend`: what a person reads in a terminal.
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A symbolized stack as every JSON output (report, diff, trend, html) writes it (docs/json.md).
 #pragma once
 

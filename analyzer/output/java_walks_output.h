@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The summary of the JVMTI agent's Java stack walks (a dump's kJava record), as text and JSON.
 #pragma once
 

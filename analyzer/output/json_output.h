@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The start every `--format json` output shares (docs/json.md), for every command: report, diff,
 // trend, html's embedded data and spark-conf, which needs nothing else of the report formats.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A small streaming JSON writer: indented output, with containers that can be written on one
 // line (frames), and correct string escaping. Keys are written in the order given, so output is
 // stable for golden files and diffs.

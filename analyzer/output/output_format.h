@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The output formats of the analysing commands (report writes all four; diff and trend text and
 // json), as --format names them.
 #pragma once

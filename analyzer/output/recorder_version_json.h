@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The recorder's version as report and trend write it in JSON.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A symbolized stack as the text outputs (report, diff, trend) print it.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // How strings that come from a dump are printed. Command lines, host names, module paths, symbol
 // and Java names are chosen by the profiled program and the files it loaded, so they may hold
 // any bytes: terminal escape sequences, NUL, CR, bytes that are not UTF-8. The rule (see

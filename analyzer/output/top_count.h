@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The --top limit of the ranked lists every format prints.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `leakscope run -- CMD ARGS...`: runs a command with the recorder preloaded.
 #include <dirent.h>
 #include <signal.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "spark/spark_conf.h"
 
 #include <algorithm>

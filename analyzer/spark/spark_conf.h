@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The spark-submit settings that run Spark executors under the recorder, for YARN or Kubernetes:
 // how the library reaches each executor before its JVM starts, the recorder's options, where the
 // dumps land and how to bring them back for `leakscope trend`. docs/spark.md explains them.

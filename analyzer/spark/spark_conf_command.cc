@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `leakscope spark-conf`: prints the spark-submit options that record Spark executors.
 #include <unistd.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Dumps embedded in other files: `yarn logs` output (one file per container with -out, or its
 // standard output), where each collected file is wrapped in text headers ("Container: <id> on
 // <node>", "LogType:<name>", "LogLength:<n>", "LogContents:") and concatenated, or any other

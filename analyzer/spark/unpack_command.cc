@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `leakscope unpack INPUT... -o DIR`: extracts the dumps embedded in `yarn logs` output.
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "symbolize/allocator_frames.h"
 
 #include "absl/container/flat_hash_set.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Source lines and inlined frames of one module from its DWARF, through elfutils' libdw.
 #pragma once
 

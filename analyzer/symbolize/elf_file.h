@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // An ELF file opened read-only with libelf, and its symbol table sorted for range lookup.
 #pragma once
 

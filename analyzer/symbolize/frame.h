@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A symbolized frame and the tables that intern frames and stacks, so that stacks from many
 // dumps (and many processes) compare by small integer ids.
 #pragma once

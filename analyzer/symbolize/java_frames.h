@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Java frames: naming the (method id, bci) pairs the recorder's JVMTI agent appends to a site's
 // PCs from the dump's kJavaMethod records (docs/dump-format.md, "Java frames in sites").
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Finds the files that describe a module of a dump: the ELF binary (under --sysroot when given)
 // and its separate debug file (build-id directory or .gnu_debuglink, under --debug-dir and
 // /usr/lib/debug). Every file is checked against the dump's build-id, so a file rebuilt since

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // JIT symbol maps in the perf format (/tmp/perf-<pid>.map): "START SIZE NAME" per line, hex
 // START and SIZE, written by JVM agents and other JITs.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Turns the raw return addresses of a dump into named frames.
 //
 // Each module is identified by (path, build-id), opened lazily on its first address and checked

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Options, the run's shared state (Context), and the order of the sections."""
 import os
 import re

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Lines shared by the sections of bench/RESULTS.md: where and when it ran, how loaded the
 machine was, the commands, and the notes for quick and skipped runs."""
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Running one command and measuring it, and reading the machine's own counters.
 
 A command runs under bench/timed_run, which forks it and takes wait4()'s figures: its wall time,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """bench/RESULTS.md: each section sits between `<!-- section:NAME -->` and `<!-- end:NAME -->`;
 a run replaces the sections it ran and keeps the others byte for byte."""
 import os

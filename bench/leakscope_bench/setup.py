@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """What the bench needs before it measures: the packages it runs, and the targets it builds."""
 import os
 import shutil

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Medians, ranges, ratios and verdicts, formatted as bench/RESULTS.md has always shown them.
 
 The figures pass through the same text forms as in the awk original (six decimals for stored

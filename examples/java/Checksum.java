@@ -15,3 +15,4 @@ final class Checksum {
     return (total * 31 + value) & 0xffffffffL;
   }
 }
+// SPDX-License-Identifier: Apache-2.0

@@ -62,3 +62,4 @@ final class DataFileWriter {
     for (int i = 0; i < 4; ++i) out.write(value >>> (8 * i));
   }
 }
+// SPDX-License-Identifier: Apache-2.0

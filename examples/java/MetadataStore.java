@@ -74,3 +74,4 @@ final class MetadataStore {
     }
   }
 }
+// SPDX-License-Identifier: Apache-2.0

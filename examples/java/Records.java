@@ -40,3 +40,4 @@ final class Records {
     return state * 0x2545F4914F6CDD1DL;
   }
 }
+// SPDX-License-Identifier: Apache-2.0

@@ -117,3 +117,4 @@ final class ScratchBuffers {
     }
   }
 }
+// SPDX-License-Identifier: Apache-2.0

@@ -216,3 +216,4 @@ public final class StreamingJob {
     }
   }
 }
+// SPDX-License-Identifier: Apache-2.0

@@ -34,3 +34,4 @@ final class TableMetadataCache {
     return Checksum.of(header, n);
   }
 }
+// SPDX-License-Identifier: Apache-2.0

@@ -34,3 +34,4 @@ final class ZlibCost {
 
   private ZlibCost() {}
 }
+// SPDX-License-Identifier: Apache-2.0

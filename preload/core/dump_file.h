@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Writing one dump file inside a process that may close our descriptors under us.
 //
 // A descriptor is only a number in a table the program shares with us. A program thread that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Which of this process' dumps stay on disk under LEAKSCOPE_MAX_DUMPS.
 //
 // A long-running executor dumping every minute would otherwise fill its volume. `trend` needs the

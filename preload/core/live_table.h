@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Live sampled allocations: address -> {size, stack id}, lock-free open addressing.
 //
 // Slots are {key, value}; key 0 = empty, 1 = tombstone, 2 = being written, else the address.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every LEAKSCOPE_* environment variable, in one table (options.cc), parsed once at start-up.
 // A bad value gets one "leakscope:" warning naming the variable and the default kept.
 // The README's table documents them, in the table's order (tests/preload/option_docs_test.cc).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // LEAKSCOPE_PROCESS: which processes record. In a YARN container the launch script's own tools
 // (bash, ln, cp, chmod, find) run under the same LD_PRELOAD as the executor's JVM; with a filter
 // they pass every hook straight through, start no thread and write nothing, while the programs

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Messages from inside the host process: formatted into a stack buffer and written to the stderr
 // the process had when the recorder started, with write(2), prefixed "leakscope: ". No
 // allocation, no locks, no stdio, so they are safe in hooks, before main and in fork children.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Address space the recorder reserves up front with mmap. Pages are written, and so become
 // resident, only as tables fill. Every region is registered so dumps can report the recorder's
 // own overhead (reserved and resident bytes), and a fork child can wipe them all at once.

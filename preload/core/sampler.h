@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Poisson sampling over allocated bytes (the scheme of tcmalloc's and heapprofd's samplers).
 //
 // Each thread counts down a random number of bytes drawn from an exponential distribution with

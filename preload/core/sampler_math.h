@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The two transcendental functions the sampler needs, inline and without libm.
 //
 // Every sample draws an interval (-log u) and weighs itself (1 - e^-x). Through libm those are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Deduplicated call stacks and their per-site counters: a lock-free, insert-only hash table.
 //
 // Layout, all pre-reserved with mmap (region.h):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Open zlib streams: z_stream address -> {kind, opening stack id, bytes held}. Streams are few and
 // all recorded (not sampled), so a plain lock-free linear-probing table without a filter does.
 // Same key protocol and bounded probing as LiveTable (0 empty, 1 tombstone, 2 being written, else

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Warnings about conditions that persist from one dump to the next (an unusable dump directory, a
 // trigger file we cannot remove, a full disk): said once per problem per hour, not at every
 // interval, so a JVM's stderr is not flooded by a week-long problem.

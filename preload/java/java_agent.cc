@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The JVMTI agent: libleakscope.so loaded with -agentpath (or JAVA_TOOL_OPTIONS, or attached to a
 // running JVM) names the Java code behind native allocations. It prepares what AsyncGetCallTrace
 // needs (ClassLoad enabled, jmethodIDs for every class, Java threads known), then enables Java

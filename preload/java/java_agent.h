@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The JVMTI agent's interface to the rest of the recorder: how it is started (by the exports in
 // hooks_jvm.cc, which check the recorder first and hand it the stack table) and what dumps and
 // fork children ask of it. The agent itself never reaches for the recorder's globals.

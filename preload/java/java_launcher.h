@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Java frames without a JVM flag: a JVM started by the `java` launcher under LD_PRELOAD alone gets
 // the recorder's JVMTI part as soon as the VM is fully created, as if the library had been loaded
 // with `jcmd PID JVMTI.agent_load` (Agent_OnAttach), but with no flag, no attach mechanism and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Names of the Java methods seen in recorded stacks, resolved by the agent's resolver thread
 // (a Java thread, so it may call JVMTI) and written into every dump by the dumper. Entries are
 // kept for good: a class unloaded before a dump keeps the names resolved while it was loaded.

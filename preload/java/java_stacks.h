@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Java frames for sampled allocations made on Java threads, with AsyncGetCallTrace (exported by
 // libjvm.so, JDK 8 to 25). The JVMTI agent (java_agent.cc) meets its preconditions: ClassLoad
 // enabled, jmethodIDs created for every loaded class, and the calling thread known as a Java

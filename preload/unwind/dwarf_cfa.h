@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // DW_CFA_* call-frame instruction opcodes (DWARF 5, section 6.4.2; the GNU ones from the LSB),
 // shared by the CFI reader (frame_shape.cc) and the tests that write CIE/FDE bytes. The three
 // primary opcodes carry an operand in their low 6 bits: they appear here as 0x40/0x80/0xc0.

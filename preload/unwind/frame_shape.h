@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A small reader of x86-64 DWARF call-frame information (.eh_frame) that answers one question:
 // how to step from a frame to its caller, when the answer is one of the few simple shapes that
 // compilers emit for almost every instruction. The recorder's stack walk (stack_walker.h) steps

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "frame_shape_cache.h"
 
 #include "core/region.h"  // NonZeroPageBytes

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Frame shapes by pc, so the stack walk reads .eh_frame once per pc rather than once per sample.
 //
 // Direct-mapped, 4096 entries (32 KiB), indexed by the pc's low 12 bits (return addresses are

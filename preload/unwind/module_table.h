@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Which loaded module holds a pc, and where its unwind tables (.eh_frame_hdr) are: the stack
 // walk's one question about the program's modules.
 //

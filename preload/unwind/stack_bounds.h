@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The top of the calling thread's stack, so the stack walk can prove every load it makes lies
 // in memory that is mapped: the stack from the walk's own sp up to the top.
 //

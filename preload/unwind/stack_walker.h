@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The recorder's stack walk, the only one it has: frame shapes from .eh_frame (cached by pc),
 // return addresses read off the stack, a cache lookup and two loads per frame.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Small units: slope, perf maps, JSON escaping, demangling, allocator frames, the memory
 // picture, number formats.
 #include <gtest/gtest.h>

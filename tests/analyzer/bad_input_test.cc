@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Corrupt, truncated and foreign files given to the real leakscope binary: exit status 2, one
 // line on stderr naming the file, never a crash or a hang.
 #include <gtest/gtest.h>

@@ -57,3 +57,4 @@ int main() {
   for (void*& slot : g_pool) free(slot);
   return 0;
 }
+// SPDX-License-Identifier: Apache-2.0

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Properties of the output formats on the golden dump that golden files do not state directly.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Decompresses a gzip'd buffer (pprof output) for tests that look inside it.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Issue 13, items 9-13, against the real leakscope binary: files it writes cannot be subverted by
 // another user's links, a huge or duplicated dump costs one error line and not the analysis,
 // and strings from a dump reach neither the terminal nor the JSON raw.

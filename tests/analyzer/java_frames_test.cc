@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Java frames: naming (class, method, line) and splicing into native stacks. Modules here point
 // to paths that do not exist, so native frames print as module+0xoffset.
 #include "symbolize/java_frames.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Writes the checked-in golden dumps (tests/analyzer/golden/*.dump) deterministically.
 //
 // Two processes of the same program, whose modules point to paths that do not exist, so frames

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Writes the checked-in golden dumps of a JVM with the JVMTI agent (golden_java/*.dump)
 // deterministically: sites whose PCs end with Java frames, the kJavaMethod records naming them
 // and a kJava record. Modules point to paths that do not exist, so native frames print as

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Writes a large synthetic series for measuring `leakscope trend` at scale:
 //   make_scale_dumps OUTDIR DUMPS STACKS [DEPTH]
 // One process, DUMPS dumps a minute apart, STACKS sites each, DEPTH frames per stack drawn from

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Writes golden dumps as pprof and reads them back with `go tool pprof -top`; the totals and
 # the top site must be those of the report. tests/analyzer/CMakeLists.txt skips it (77) without go.
 # DUMP is recorded exactly (sample_bytes 1); SAMPLED_DUMP with sampling, where the object

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reads back a pprof profile (gzipped profile.proto) for tests, without protobuf or Go: a small
 // wire-format reader (varints, length-delimited fields, packed repeated varints) and the
 // messages of github.com/google/pprof/proto/profile.proto that `leakscope report --format

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # End to end: batch_leaker under the preload, every allocation recorded (the slope is then
 # exact up to timing) and a dump every 500 ms; `leakscope trend
 # --format json` must rank LeakOneBatch first with the program's leak rate (within 10%) and not

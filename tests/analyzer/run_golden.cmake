@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Runs one golden case: `LEAKSCOPE ARGS` in WORKDIR; stdout must equal EXPECTED_OUT and stderr
 # EXPECTED_ERR, byte for byte. Invoked by CTest with -D variables (see tests/analyzer/CMakeLists.txt).
 separate_arguments(args UNIX_COMMAND "${ARGS}")

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # `leakscope run` on a JVM: -agentpath:LIB goes right after the java binary (named java, on
 # PATH or as a path), not for other commands, not with --no-java-frames, and not when the
 # command loads the recorder as an agent already. A fake bin/java prints its arguments, so no

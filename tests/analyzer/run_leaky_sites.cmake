@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # End to end: runs leaky_sites under the preload through `leakscope run` with every allocation
 # recorded, then checks `leakscope report --format json`: for each site the program printed,
 # a site whose allocating caller is that function at that line of leaky_sites.cc holds exactly

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Generates 20 dumps x 20,000 stacks and checks that trend ranks the 200 steady leakers (4 KiB
 # per minute) first. Random sites can pass for growth by chance; a handful may follow.
 file(REMOVE_RECURSE ${WORKDIR})

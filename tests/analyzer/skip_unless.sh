@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Runs a test command, or exits 77 (CTest's "skipped") when what it needs is missing:
 #   skip_unless.sh file PATH -- COMMAND...     (PATH must exist)
 #   skip_unless.sh program NAME -- COMMAND...  (NAME must be on PATH)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # `leakscope spark-conf` output parsed back: the option lines, read by sh as when pasted into a
 # spark-submit command, are only --files FILE and --conf KEY=VALUE; every key is a Spark key
 # leakscope means to set (spark.executorEnv.*, executor hostPath volumes); every file and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The settings spark-conf builds, independent of the installation (the binary's output is
 // parsed back by spark_conf_parse_back.sh).
 #include "spark/spark_conf.h"

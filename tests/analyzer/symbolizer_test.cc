@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Symbolizes return addresses of this very test binary (built with -O2 -g): names, files,
 // lines, inlined frames, and the cases where no name must be given.
 #include "symbolize/symbolizer.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The printing rule for strings from a dump (text_escape.h) and the JSON writer's UTF-8 output.
 #include "output/text_escape.h"
 

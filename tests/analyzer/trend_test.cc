@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Trend on synthetic series written with the shared encoder.
 #include "analysis/trend.h"
 

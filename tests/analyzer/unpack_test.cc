@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Dumps found inside other files: `yarn logs` output, plain concatenations, damaged candidates
 // and dumps cut by the scan's chunk boundaries.
 #include "spark/unpack.h"

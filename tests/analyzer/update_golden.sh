@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Regenerates the golden dumps and expected outputs after an intended change.
 # Usage: tests/analyzer/update_golden.sh BUILD_DIR   (e.g. build; needs make_golden_dumps built)
 # Review the result with `git diff tests/analyzer/golden` before committing.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # A simulated YARN container running PROGRAM with exactly the settings `leakscope spark-conf
 # --yarn` prints, launched the way Hadoop's launch_container.sh launches an executor:
 # - the spark.executorEnv.* variables (LD_PRELOAD=./libleakscope.so among them) are exported

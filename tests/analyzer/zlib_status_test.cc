@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Why a report has no zlib streams: the finding from counters, stacks and the module list.
 #include "analysis/zlib_status.h"
 

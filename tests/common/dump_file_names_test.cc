@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The dump file names of common/dump_file_names.h: what the recorder writes, the analyzer and
 // tests parse back, and nothing else.
 #include "dump_file_names.h"

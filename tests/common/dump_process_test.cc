@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ReadDumpProcess: reads a dump's process record alone, with ReadDumpFile's checks and messages
 // for everything it reads, and never more of the file than it needs.
 #include <gmock/gmock.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The reader's contract on bad input: return false with one line saying what broke and where,
 // never crash, never allocate from a size field it has not checked, and accept what later
 // versions may add (unknown records, longer payloads, a longer header).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Writing a dump and reading it back gives the same dump, through every sink and both encoder
 // entry points (the streaming DumpEncoder the recorder uses and WriteDump).
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // StringSink and FdSink: bytes arrive complete and in order, FdSink buffers until Flush, survives
 // signals and short writes, and reports failure once and for good.
 #include <fcntl.h>

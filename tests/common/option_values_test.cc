@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The value spellings the recorder and the analyzer share (common/option_values.h).
 #include "option_values.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target for the dump reader and unpack's scan. Built and run by
 // scripts/fuzz-dump-reader.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Writes a few valid dumps into a directory: the fuzzer's seed corpus.
 // Usage: make_seed_dumps DIR
 #include <fcntl.h>

@@ -69,3 +69,4 @@ public final class AgentStress {
     return sum;
   }
 }
+// SPDX-License-Identifier: Apache-2.0

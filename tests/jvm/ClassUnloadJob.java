@@ -60,3 +60,4 @@ public final class ClassUnloadJob {
     return new WeakReference<>(loader);
   }
 }
+// SPDX-License-Identifier: Apache-2.0

@@ -213,3 +213,4 @@ public final class DeoptRound implements IntToLongFunction {
     return (a * 0x9E3779B97F4A7C15L) ^ b;
   }
 }
+// SPDX-License-Identifier: Apache-2.0

@@ -70,3 +70,4 @@ public final class DeoptStorm {
     return sum;
   }
 }
+// SPDX-License-Identifier: Apache-2.0

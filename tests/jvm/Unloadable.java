@@ -30,3 +30,4 @@ public final class Unloadable implements IntFunction<Deflater> {
     return leak(level);
   }
 }
+// SPDX-License-Identifier: Apache-2.0

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """End-to-end checks of leakscope on a real JVM running examples/java/StreamingJob.
 
 The job prints the truth (streams leaked per kind, the native bytes they hold, streams closed);

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Java frames end to end, under libleakscope.so as LD_PRELOAD with every allocation recorded.
 
   jvm_java_frames.py [--mode MODE] --java JAVA --classes DIR --preload LIB --leakscope BIN

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # bin/leakscope runs in a root directory that holds nothing but itself and a dump: no libc, no
 # ld.so, no /etc, no /usr/share/zoneinfo. What scripts/check-glibc-floor says, shown by running:
 # such a binary runs on any x86-64 Linux, whatever its glibc. Skipped (77) without the rights

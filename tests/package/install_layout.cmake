@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # `cmake --install BUILD_DIR --prefix P` gives P/bin/leakscope, P/lib/libleakscope.so and the docs;
 # the installed `leakscope run` finds P/lib/libleakscope.so by itself and records leaky_sites'
 # leaks to the byte (LEAKY_SITES_CHECK); the dump says which recorder wrote it, and report and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # `leakscope --version` prints one line, "leakscope <PROJECT_VERSION>[ (git <commit>[-dirty])]",
 # and libleakscope.so holds that same line as a string (`strings` finds it).
 cmake_minimum_required(VERSION 3.25)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // WriteDumpFile: publishes exactly the encoded bytes, and when the program closes our descriptor
 // and reuses its number mid-dump, neither writes into the program's file nor publishes anything.
 #include "core/dump_file.h"

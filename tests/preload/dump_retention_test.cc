@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // LEAKSCOPE_MAX_DUMPS: which dumps stay when a long series meets the cap.
 #include "core/dump_retention.h"
 

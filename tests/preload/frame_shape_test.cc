@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "unwind/frame_shape.h"
 
 #include <dlfcn.h>

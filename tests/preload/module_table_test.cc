@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The recorder's own module table (glibc < 2.35) against glibc's _dl_find_object, the oracle on
 // this machine: the same module and .eh_frame_hdr for every loaded module's code; a library
 // dlopened later is found after a refresh and forgotten once dlclosed; and an unload waits for a

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Fails when the objects of libleakscope.so depend on each other in a cycle.
 
 A -> B when object A uses a symbol that object B defines (from `nm`). A cycle means two files

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The README's table of LEAKSCOPE_* variables documents exactly the recorder's options
 // (preload/core/options.cc), in the same order: a variable added, renamed or removed on one side
 // only fails here.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // LEAKSCOPE_PROCESS: the list it takes and the name it is matched against.
 #include "core/process_filter.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The recorder's stack walk against libunwind's (the oracle here; the recorder no longer links
 // it), from the same function, in the shapes of stack a program has: call chains, deep
 // recursion, frame-pointer frames with alloca, threads, callbacks from libc, signal handlers;

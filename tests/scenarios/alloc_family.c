@@ -151,3 +151,4 @@ int main(void) {
   usable_then_free();
   return 0;
 }
+/* SPDX-License-Identifier: Apache-2.0 */

@@ -52,3 +52,4 @@ int main(void) {
   ((volatile char*)kept)[127] = 1; /* still ours */
   return 0;
 }
+/* SPDX-License-Identifier: Apache-2.0 */

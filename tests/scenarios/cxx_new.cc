@@ -34,3 +34,4 @@ int main() {
   new_delete();
   return 0;
 }
+// SPDX-License-Identifier: Apache-2.0

@@ -102,3 +102,4 @@ int main(int argc, char** argv) {
   at_end();
   return 0;
 }
+/* SPDX-License-Identifier: Apache-2.0 */

@@ -28,3 +28,4 @@ int main(int argc, char** argv) {
   CHECK(dlopen(argv[1], RTLD_NOW | RTLD_NOLOAD) == NULL);
   return 0;
 }
+/* SPDX-License-Identifier: Apache-2.0 */

@@ -59,3 +59,4 @@ int main(int argc, char** argv) {
   CHECK(pthread_join(thread, NULL) == 0);
   return 0;
 }
+/* SPDX-License-Identifier: Apache-2.0 */

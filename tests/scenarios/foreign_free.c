@@ -52,3 +52,4 @@ int main(void) {
   foreign_realloc();
   return 0;
 }
+/* SPDX-License-Identifier: Apache-2.0 */

@@ -80,3 +80,4 @@ int main(int argc, char** argv) {
   if (strcmp(mode, "exec") == 0) printf("parent-hooked=%d\n", Hooked());
   return code;
 }
+/* SPDX-License-Identifier: Apache-2.0 */

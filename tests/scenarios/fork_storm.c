@@ -175,3 +175,4 @@ int main(int argc, char** argv) {
   printf("forks %d hangs %d failed %d\n", done, hangs, failed);
   return hangs == 0 && failed == 0 ? 0 : 1;
 }
+/* SPDX-License-Identifier: Apache-2.0 */

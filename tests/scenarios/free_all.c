@@ -39,3 +39,4 @@ int main(void) {
   free(NULL); /* a no-op that must stay one */
   return 0;
 }
+/* SPDX-License-Identifier: Apache-2.0 */

@@ -45,3 +45,4 @@ int main(void) {
          jemalloc_after > jemalloc_before ? jemalloc_after - jemalloc_before : 0);
   return 0;
 }
+/* SPDX-License-Identifier: Apache-2.0 */

@@ -37,3 +37,4 @@ int main(void) {
   leak_odd_sizes();
   return 0;
 }
+/* SPDX-License-Identifier: Apache-2.0 */

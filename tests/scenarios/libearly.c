@@ -20,3 +20,4 @@ __attribute__((visibility("default"))) void** early_blocks(int* count) {
   *count = kEarly + 2;
   return early;
 }
+/* SPDX-License-Identifier: Apache-2.0 */

@@ -8,3 +8,4 @@ static void* kept;
 __attribute__((constructor)) static void forkling_init(void) { kept = Sink(malloc(48)); }
 
 __attribute__((visibility("default"))) int forkling_id(void) { return kept != NULL; }
+/* SPDX-License-Identifier: Apache-2.0 */

@@ -21,3 +21,4 @@ __attribute__((visibility("default"))) void leaky_run(void) {
   leaky_alloc();
   leaky_temp();
 }
+/* SPDX-License-Identifier: Apache-2.0 */

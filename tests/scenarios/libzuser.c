@@ -51,3 +51,4 @@ __attribute__((visibility("default"))) int zuser_run(void) {
   if (rc == 0) rc = zuser_deflate_leak();
   return rc;
 }
+/* SPDX-License-Identifier: Apache-2.0 */

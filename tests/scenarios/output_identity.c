@@ -40,3 +40,4 @@ int main(void) {
   printf("exiting with 3\n");
   return 3;
 }
+/* SPDX-License-Identifier: Apache-2.0 */

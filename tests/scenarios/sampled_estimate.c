@@ -75,3 +75,4 @@ int main(void) {
   printf("leaked %llu\n", (unsigned long long)leaked);
   return 0;
 }
+/* SPDX-License-Identifier: Apache-2.0 */

@@ -30,3 +30,4 @@ static inline void* Sink(void* p) {
   } while (0)
 
 #endif /* LEAKSCOPE_TESTS_SCENARIOS_SCENARIO_H_ */
+// SPDX-License-Identifier: Apache-2.0

@@ -256,3 +256,4 @@ TEST(ForeignFree, FreeingBlocksTheRecorderNeverSawIsHarmless) {
 
 }  // namespace
 }  // namespace leakscope::testing
+// SPDX-License-Identifier: Apache-2.0

@@ -153,3 +153,4 @@ TEST_P(JemallocPreloaded, ZlibStreamBlocksComeFromJemalloc) {
 
 }  // namespace
 }  // namespace leakscope::testing
+// SPDX-License-Identifier: Apache-2.0

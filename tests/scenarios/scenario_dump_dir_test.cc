@@ -482,3 +482,4 @@ TEST(DumpDirScenario, DumpIsSyncedBeforeItsRenameAndTheDirectoryAfter) {
 
 }  // namespace
 }  // namespace leakscope::testing
+// SPDX-License-Identifier: Apache-2.0

@@ -88,3 +88,4 @@ TEST(Descriptors, TheSameWarningReachesAnUnchangedStderr) {
 
 }  // namespace
 }  // namespace leakscope::testing
+// SPDX-License-Identifier: Apache-2.0

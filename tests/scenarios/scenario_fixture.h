@@ -107,3 +107,4 @@ inline std::string Streams(const StreamTotals& t) {
 }
 
 }  // namespace leakscope::testing
+// SPDX-License-Identifier: Apache-2.0

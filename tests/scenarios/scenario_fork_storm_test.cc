@@ -117,3 +117,4 @@ TEST(ForkWithoutHandlers, TheChildWritesNoDumpAndSaysWhy) {
 
 }  // namespace
 }  // namespace leakscope::testing
+// SPDX-License-Identifier: Apache-2.0

@@ -399,3 +399,4 @@ TEST(Capacity, FullLiveTableCountsWhatIsDropped) {
 
 }  // namespace
 }  // namespace leakscope::testing
+// SPDX-License-Identifier: Apache-2.0

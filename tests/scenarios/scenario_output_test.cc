@@ -136,3 +136,4 @@ TEST(Java, BundledZlibJvmRunsUnchangedAndReportsNoZlibInterception) {
 
 }  // namespace
 }  // namespace leakscope::testing
+// SPDX-License-Identifier: Apache-2.0

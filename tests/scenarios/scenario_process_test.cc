@@ -155,3 +155,4 @@ TEST(Dlopen, LeakInAnUnloadedLibraryIsAttributedToItsFunction) {
 
 }  // namespace
 }  // namespace leakscope::testing
+// SPDX-License-Identifier: Apache-2.0

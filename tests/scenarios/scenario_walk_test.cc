@@ -175,3 +175,4 @@ TEST(StackWalk, StopsAtTheReturnAddressIntoJitCode) {
 
 }  // namespace
 }  // namespace leakscope::testing
+// SPDX-License-Identifier: Apache-2.0

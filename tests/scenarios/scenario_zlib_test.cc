@@ -148,3 +148,4 @@ TEST(ZlibDlopen, StreamsOfARtldLocalZlibAreRecorded) {
 
 }  // namespace
 }  // namespace leakscope::testing
+// SPDX-License-Identifier: Apache-2.0

@@ -31,3 +31,4 @@ int main(int argc, char** argv) {
   if (rmdir(argv[1]) != 0) _exit(103);
   return 0;
 }
+/* SPDX-License-Identifier: Apache-2.0 */

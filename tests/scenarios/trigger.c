@@ -51,3 +51,4 @@ int main(void) {
   after_trigger();
   return 0;
 }
+/* SPDX-License-Identifier: Apache-2.0 */

@@ -17,3 +17,4 @@ int main(int argc, char** argv) {
   CHECK(run != NULL);
   return run();
 }
+/* SPDX-License-Identifier: Apache-2.0 */

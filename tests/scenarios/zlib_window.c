@@ -100,3 +100,4 @@ int main(int argc, char** argv) {
   CHECK(fclose(truth) == 0);
   return 0;
 }
+/* SPDX-License-Identifier: Apache-2.0 */

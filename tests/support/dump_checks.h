@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Properties every dump the recorder writes must have, whatever the scenario.
 #pragma once
 

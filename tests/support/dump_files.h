@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Finding and loading the dumps a run left in its dump directory.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Function symbols and the GNU build-id of an ELF file, read with libelf. Enough to name the
 // function around an address in a test program or library; not a symbolizer for the analyzer
 // (no DWARF, no inlining, no separate debug files).

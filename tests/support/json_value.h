@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A small JSON reader for tests that check the analyzer's JSON by its values rather than by
 // its text: a test then fails when a field is wrong, not when the indentation changes.
 // Strict enough for that job (RFC 8259 syntax, \u escapes to UTF-8 with surrogate pairs), not

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The tests' JSON reader: a wrong reader would let JSON checks pass on wrong output.
 #include "json_value.h"
 

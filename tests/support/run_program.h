@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Runs a program in a child process with a controlled environment and captures what it prints.
 #pragma once
 

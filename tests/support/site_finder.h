@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Names the sites of a dump by function, so scenario tests can say "the sites whose innermost
 // frame outside the allocator is leak_256" instead of comparing raw addresses.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A fresh private directory for one test, removed with everything in it when the object dies.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A test fixture with a fresh temporary directory (tests/support/temp_dir.h) and a way to write
 // files into it, for tests that read dumps from disk.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The one way tests build dumps by hand: a process with the recorder's settings, modules, sites,
 // writing the dump where a recorder would, and two fixed sample dumps. Used by the golden-dump
 // generators (make_golden_dumps, make_java_golden_dumps: their output must stay byte-identical,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """churn: bench/churn's malloc/free loop under every allocator configuration."""
 import os
 import subprocess

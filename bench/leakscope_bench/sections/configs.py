@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The allocator configurations that churn and jvm compare, and how a command runs under each."""
 import glob
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """dump: time to write a dump of 50 k stacks and 500 k live allocations, and malloc latency
 meanwhile."""
 import glob

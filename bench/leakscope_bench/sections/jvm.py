@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """jvm: the streaming job's throughput variant under every configuration."""
 import os
 import re

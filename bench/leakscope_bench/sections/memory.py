@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """memory: the recorder's own reserved and resident bytes per live sampled allocation."""
 import os
 import shutil

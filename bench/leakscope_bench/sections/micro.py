@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """micro: the recorder's pieces (Google Benchmark) and malloc+free pairs end to end."""
 import json
 import re

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """trend: the analyzer over 100 dumps of 50 k stacks."""
 import os
 import re

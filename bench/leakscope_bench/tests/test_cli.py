@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """scripts/bench's options and exit codes: 2 with the help text for bad usage, 1 with one
 "bench:" line for a bad value. None of these runs or builds anything."""
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Commands shown in RESULTS.md read back the same in a shell; key=value output parses as
 awk did."""
 import subprocess

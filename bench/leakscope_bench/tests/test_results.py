@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A run replaces only its own section of RESULTS.md, and writes it in the layout already there."""
 import os
 import re

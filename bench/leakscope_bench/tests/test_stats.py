@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Figures round as the awk original rounded them, so results stay comparable across the port."""
 import unittest
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Opens the HTML report of the golden dumps in headless Chromium and checks what a person would
 # see: the page rendered with no JavaScript error, the top suspect of `leakscope trend` by its
 # allocating caller, its chart, the memory chart and the flame graph; and that opening it makes

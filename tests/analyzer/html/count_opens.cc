@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The test binary's own open() and open64(): calls from code linked into the executable bind to
 // these before libc's. They count, then make the system call themselves. This file includes no
 // <fcntl.h>, whose declarations may rename open to open64; the flag values are the kernel's.

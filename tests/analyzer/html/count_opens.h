@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Counts the files the code linked into a test binary opens, by path: a test of how often the
 // analyzer reads each dump. Not thread-safe; for single-threaded code under test.
 #pragma once

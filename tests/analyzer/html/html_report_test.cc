@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The HTML report's C++ side: the flame tree, the JSON the page embeds, and the command line.
 #include <gtest/gtest.h>
 

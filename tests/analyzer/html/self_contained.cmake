@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Writes the HTML report of the golden dumps and checks it is one self-contained file: nothing
 # it would load from elsewhere (no http(s) URL in src, href or url(), no external script, style
 # sheet or frame), a Content-Security-Policy that forbids fetches, and page data that parses.

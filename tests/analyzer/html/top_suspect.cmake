@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Prints the allocating caller of the top suspect of `leakscope trend --format json` output:
 # cmake -DJSON_FILE=trend.json -P top_suspect.cmake
 file(READ ${JSON_FILE} json)

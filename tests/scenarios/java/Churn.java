@@ -59,3 +59,4 @@ public class Churn {
     System.err.println("left " + leaked.size() + " inflaters open");
   }
 }
+// SPDX-License-Identifier: Apache-2.0
