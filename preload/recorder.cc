@@ -130,7 +130,18 @@ __attribute__((noinline)) LEAKSCOPE_HOOK_SECTION void* SampleAllocation(void* p,
     return p;
   }
   ReentrancyGuard guard;
-  if (t.rng == 0) t.rng = Sampler::Seed(FreshSeed());  // once per thread: FreshSeed calls getpid
+  if (t.rng == 0) {
+    // The thread's first call here: its countdown starts at 0 (the zeroed start state), which sends
+    // its first allocation to this path undrawn. Draw the countdown now and count this allocation
+    // against it like any other; sampling it outright, yet weighing it as if drawn with chance
+    // p(size), made every thread's first 32-byte block stand for 128 KiB.
+    t.rng = Sampler::Seed(FreshSeed());  // once per thread: FreshSeed calls getpid
+    uint64_t first_countdown = g_recorder.sampler.NextInterval(&t.rng);
+    if (size < first_countdown) {  // exact mode draws 0: every allocation is sampled
+      t.bytes_until_sample = first_countdown - size;
+      return p;
+    }
+  }
   t.bytes_until_sample = g_recorder.sampler.NextInterval(&t.rng);
   if (p == nullptr) return p;
   g_recorder.live.Prefetch(reinterpret_cast<uintptr_t>(p));
