@@ -20,6 +20,12 @@ struct Series {
   uint64_t first = 0, last = 0, max = 0, mid = 0;
   uint64_t last_count = 0, last_sampled_count = 0;  // live allocations at the last dump
   uint32_t grew = 0, shrank = 0;
+  // The site's cumulative sampled counters at the first, middle and last dump (zero before the
+  // site first appeared: it had no sample then).
+  struct Counters {
+    uint64_t allocs = 0, frees = 0;
+    uint64_t alloc_est_bytes = 0, free_est_bytes = 0;
+  } first_counters, mid_counters, last_counters;
 };
 
 // A site's live figures in the dump being added.
@@ -27,7 +33,24 @@ struct Live {
   uint64_t bytes = 0;  // estimated
   uint64_t count = 0;  // estimated
   uint64_t sampled_count = 0;
+  Series::Counters counters;
 };
+
+SampleEvents EventsBetween(const Series::Counters& from, const Series::Counters& mid,
+                           const Series::Counters& to) {
+  SampleEvents e;
+  // Counters only grow within a process; guard anyway, a corrupt dump must not wrap them.
+  auto delta = [](uint64_t later, uint64_t earlier) {
+    return later > earlier ? later - earlier : 0;
+  };
+  e.births = delta(to.allocs, from.allocs);
+  e.deaths = delta(to.frees, from.frees);
+  e.late_births = delta(to.allocs, mid.allocs);
+  e.late_deaths = delta(to.frees, mid.frees);
+  e.birth_est_bytes = static_cast<double>(delta(to.alloc_est_bytes, from.alloc_est_bytes));
+  e.death_est_bytes = static_cast<double>(delta(to.free_est_bytes, from.free_est_bytes));
+  return e;
+}
 
 class ProcessSeries {
  public:
@@ -52,7 +75,13 @@ class ProcessSeries {
       current_[local].bytes += site.live_est_bytes();
       current_[local].count += site.live_est_count();
       current_[local].sampled_count += site.live_count();
+      Series::Counters& c = current_[local].counters;
+      c.allocs += site.fixed.alloc_count;
+      c.frees += site.fixed.free_count;
+      c.alloc_est_bytes += site.fixed.alloc_est_bytes;
+      c.free_est_bytes += site.fixed.free_est_bytes;
     }
+    sample_bytes_ = dump.settings.sample_bytes;
 
     double minutes = static_cast<double>(dump.process.fixed.time_monotonic_ns) / 60e9;
     bool keep = read_ % stride_ == 0;
@@ -72,8 +101,11 @@ class ProcessSeries {
       s.last_count = current_[i].count;
       s.last_sampled_count = current_[i].sampled_count;
       if (keep) s.values.push_back(static_cast<double>(value));
+      s.last_counters = current_[i].counters;
+      if (at_mid) s.mid_counters = current_[i].counters;
       if (read_ == 0) {
         s.first = value;
+        s.first_counters = current_[i].counters;
       } else if (value > s.previous) {
         ++s.grew;
       } else if (value < s.previous) {
@@ -114,11 +146,23 @@ class ProcessSeries {
       t.last_sampled_live_count = s.last_sampled_count;
       t.max_live_bytes = s.max;
       t.grew_late = s.last > s.mid;
-      t.suspect = intervals >= 1 && t.slope_bytes_per_min > 0 &&
-                  s.last >= s.first + options.min_growth_bytes &&
-                  s.shrank <= options.max_shrink_fraction * intervals &&
-                  s.grew >= std::min(options.min_grew_intervals, intervals) &&
-                  (intervals < 3 || t.grew_late);
+      t.exact = sample_bytes_ <= 1;
+      t.sample_bytes = sample_bytes_;
+      t.events = EventsBetween(s.first_counters, s.mid_counters, s.last_counters);
+      if (t.exact) {
+        t.suspect = intervals >= 1 && t.slope_bytes_per_min > 0 &&
+                    s.last >= s.first + options.min_growth_bytes &&
+                    s.shrank <= options.max_shrink_fraction * intervals &&
+                    s.grew >= std::min(options.min_grew_intervals, intervals) &&
+                    (intervals < 3 || t.grew_late);
+      } else {
+        t.evidence = WeighGrowth(t.events, sample_bytes_);
+        t.suspect = intervals >= 1 && t.evidence.verdict == GrowthVerdict::kSignificant;
+        // A step function of a few samples has a robust slope of 0: rank sampled sites by their
+        // net estimated growth over the window instead.
+        double minutes = x.size() >= 2 ? x.back() - x.front() : 0;
+        t.slope_bytes_per_min = minutes > 0 ? t.evidence.growth_bytes / minutes : 0;
+      }
       out->push_back(t);
     }
     std::stable_sort(out->begin(), out->end(), [](const SiteTrend& a, const SiteTrend& b) {
@@ -159,7 +203,20 @@ class ProcessSeries {
   uint32_t read_ = 0;
   double last_time_ = 0;
   bool last_kept_ = true;
+  uint64_t sample_bytes_ = 1;  // of the last dump read (one process records with one setting)
 };
+
+// Sampled sites that grew without being significant come after the suspects: growth that did not
+// stop first; then sites none of whose samples was freed (a leak's signature: a site that freed
+// samples has shown turnover, as caches and working sets do); then by the strength of the
+// evidence, then by growth.
+bool StrongerPossibleGrowth(const SuspectTrend& a, const SuspectTrend& b) {
+  if (a.evidence.stopped != b.evidence.stopped) return !a.evidence.stopped;
+  bool a_kept = a.events.deaths == 0, b_kept = b.events.deaths == 0;
+  if (a_kept != b_kept) return a_kept;
+  if (a.evidence.p_value != b.evidence.p_value) return a.evidence.p_value < b.evidence.p_value;
+  return a.growth_bytes_per_min > b.growth_bytes_per_min;
+}
 
 }  // namespace
 
@@ -172,6 +229,7 @@ TrendResult AnalyzeTrend(const std::vector<std::string>& files, const TrendOptio
   size_t done = result.errors.size();  // unreadable headers count as done
 
   absl::flat_hash_map<uint32_t, size_t> by_stack;
+  absl::flat_hash_map<size_t, uint32_t> grew_in;  // site index -> sampled processes it grew in
   for (const std::vector<DumpEntry>& entries : groups) {
     if (!options.processes.empty()) {
       const std::string& executable = entries[0].process.executable;
@@ -235,7 +293,10 @@ TrendResult AnalyzeTrend(const std::vector<std::string>& files, const TrendOptio
     series.Finish(options, &process.sites);
     for (const SiteTrend& t : process.sites) {
       auto [it, inserted] = by_stack.try_emplace(t.stack, result.sites.size());
-      if (inserted) result.sites.push_back(SuspectTrend{.stack = t.stack});
+      if (inserted) {
+        result.sites.emplace_back();
+        result.sites.back().stack = t.stack;
+      }
       SuspectTrend& s = result.sites[it->second];
       s.growth_bytes_per_min += t.slope_bytes_per_min;
       s.live_bytes_last += t.last_live_bytes;
@@ -246,8 +307,25 @@ TrendResult AnalyzeTrend(const std::vector<std::string>& files, const TrendOptio
       s.shrank += t.shrank;
       s.processes_seen += 1;
       s.processes += t.suspect ? 1 : 0;
+      s.suspect = s.suspect || t.suspect;
+      if (!t.exact) {
+        s.sampled = true;
+        s.events += t.events;
+        s.sample_bytes = std::max(s.sample_bytes, t.sample_bytes);
+        if (t.events.births > t.events.deaths) grew_in[it->second] += 1;
+      }
     }
     result.processes.push_back(std::move(process));
+  }
+  for (size_t i = 0; i < result.sites.size(); ++i) {
+    SuspectTrend& s = result.sites[i];
+    if (!s.sampled) continue;
+    s.evidence = WeighGrowth(s.events, s.sample_bytes);
+    if (!s.suspect && s.evidence.verdict == GrowthVerdict::kSignificant) {
+      // Significant only pooled: count the processes whose samples grew.
+      s.suspect = true;
+      s.processes = grew_in[i];
+    }
   }
   std::stable_sort(result.sites.begin(), result.sites.end(),
                    [](const SuspectTrend& a, const SuspectTrend& b) {
@@ -257,8 +335,13 @@ TrendResult AnalyzeTrend(const std::vector<std::string>& files, const TrendOptio
                      return a.live_bytes_last > b.live_bytes_last;
                    });
   for (const SuspectTrend& s : result.sites) {
-    if (s.processes > 0) result.suspects.push_back(s);
+    if (s.suspect) {
+      result.suspects.push_back(s);
+    } else if (s.sampled && s.evidence.verdict == GrowthVerdict::kPossible) {
+      result.possible.push_back(s);
+    }
   }
+  std::stable_sort(result.possible.begin(), result.possible.end(), StrongerPossibleGrowth);
   return result;
 }
 

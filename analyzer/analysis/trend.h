@@ -2,6 +2,13 @@
 // Growth of each call site across a series of dumps, and the leak suspects: sites that grow
 // steadily, as opposed to caches and per-batch buffers that go up and down or grew once.
 //
+// Two rules decide, by how the dumps were recorded:
+// - Sampled (the default): the site's sampled births and deaths over the window must show growth
+//   that steady state with turnover does not explain (growth_evidence.h); the rest of the growing
+//   sites are listed as possible growth, with the samples they rest on.
+// - Exact (LEAKSCOPE_SAMPLE_BYTES=1): no sampling error, so the shape of the live bytes decides:
+//   a positive robust slope, growth in most intervals and still in the second half.
+//
 // Dumps are grouped by process (pid + recorder instance) and read one at a time in seq order;
 // per site only a bounded sample of points is kept (at most kMaxPoints, thinned by halving when
 // full), so memory grows with the number of distinct stacks, not with the number of dumps.
@@ -13,6 +20,7 @@
 #include <vector>
 
 #include "analysis/dump_discovery.h"
+#include "analysis/growth_evidence.h"
 #include "dump.h"
 #include "symbolize/symbolizer.h"
 
@@ -23,7 +31,8 @@ struct TrendOptions {
   double max_shrink_fraction = 0.2;
   // ...grew in at least this many intervals (fewer if the series has fewer)...
   uint32_t min_grew_intervals = 2;
-  // ...and grew by at least this much net (bytes) from first to last dump.
+  // ...and grew by at least this much net (bytes) from first to last dump. (Exact dumps; these
+  // three are the shape rules.)
   uint64_t min_growth_bytes = 1;
   // Comma-separated executable base names (`--process java`, the rule of LEAKSCOPE_PROCESS):
   // only processes whose executable is named count, as executors in "k of n" too. Empty: all.
@@ -45,6 +54,10 @@ struct SiteTrend {
   uint64_t last_sampled_live_count = 0;  // sampled, at the last dump
   uint64_t max_live_bytes = 0;
   bool grew_late = false;  // still grew in the second half of the series
+  bool exact = false;      // recorded with every allocation (sample_bytes 1): the shape rules
+  uint64_t sample_bytes = 0;
+  SampleEvents events;      // sampled births and deaths over the window
+  GrowthEvidence evidence;  // sampled dumps: what `events` show
   bool suspect = false;
 
   double monotonic_fraction() const { return intervals == 0 ? 0 : double(grew) / intervals; }
@@ -74,15 +87,27 @@ struct SuspectTrend {
   uint64_t live_count_last = 0;                  // estimated, summed likewise
   uint64_t sampled_live_count_last = 0;          // sampled, summed likewise
   uint32_t intervals = 0, grew = 0, shrank = 0;  // pooled over those processes
-  uint32_t processes = 0;                        // processes where the site is a suspect
-  uint32_t processes_seen = 0;                   // processes where the site had live bytes
+  // Processes where the site is a suspect: by its own figures, or, for a site that is a suspect
+  // on the pooled evidence, where its samples grew.
+  uint32_t processes = 0;
+  uint32_t processes_seen = 0;  // processes where the site had live bytes
+  bool suspect = false;
+  // Sampled processes: their births and deaths pooled (a leak in every executor of a job adds up
+  // its evidence), what they show, and the largest sampling interval among them.
+  bool sampled = false;
+  SampleEvents events;
+  GrowthEvidence evidence;
+  uint64_t sample_bytes = 0;
   double monotonic_fraction() const { return intervals == 0 ? 0 : double(grew) / intervals; }
 };
 
 struct TrendResult {
   std::vector<ProcessTrend> processes;  // by pid, instance
   std::vector<SuspectTrend> suspects;   // ranked: growth_bytes_per_min descending
-  std::vector<SuspectTrend> sites;      // every site, suspects or not, by growth descending
+  // Sampled sites whose samples grew without being significant: growth that stopped last, sites
+  // that never freed a sample first, then by p-value.
+  std::vector<SuspectTrend> possible;
+  std::vector<SuspectTrend> sites;  // every site, suspects or not, by growth descending
   uint32_t dumps_read = 0;
   uint32_t processes_left_out = 0;  // by TrendOptions::processes, with...
   uint32_t dumps_left_out = 0;      // ...their dumps (not read)

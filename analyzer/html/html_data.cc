@@ -285,6 +285,20 @@ size_t BuildHtmlData(const std::vector<std::string>& files, const HtmlOptions& o
   }
   json.EndArray();
 
+  // Sampled sites that grew without being significant (trend's possible growth), as many as
+  // suspects are shown.
+  size_t possible_shown = TopCount(options.top, trend.possible.size());
+  json.FieldUInt("possible_growth_count", trend.possible.size());
+  json.Key("possible_growth");
+  json.BeginArray();
+  for (size_t i = 0; i < possible_shown; ++i) {
+    json.BeginObject();
+    json.FieldUInt("rank", i + 1);
+    WriteTrendSiteJson(trend.possible[i], sym, &json);
+    json.EndObject();
+  }
+  json.EndArray();
+
   json.Key("streams");
   json.BeginArray();
   for (const auto& [key, peak] : streams) {

@@ -183,6 +183,45 @@
 
   // ---- Suspects ----------------------------------------------------------------------------
 
+  // What a trend site's figures rest on (docs/json.md, trend: evidence).
+  function evidenceText(s) {
+    if (s.evidence === 'exact' || s.samples === undefined) return 'every allocation recorded';
+    return plural(s.samples, 'sample') + ': ' + s.sampled_births + ' new, ' +
+        (s.sampled_deaths ? s.sampled_deaths : 'none') + ' freed';
+  }
+
+  function renderPossibleGrowth(section) {
+    if (!data.possible_growth || !data.possible_growth.length) return;
+    var html = '<h3>Possible growth, not yet significant</h3><p class="note">' +
+        plural(data.possible_growth_count, 'site') + ' grew in the samples, too few to tell ' +
+        'from a cache or a working set. Click a row for its stack.</p>' +
+        '<table id="possible-table"><thead><tr><th class="num">?</th><th>allocating caller</th>' +
+        '<th class="num">growth</th><th>evidence</th><th>what would settle it</th>' +
+        '</tr></thead><tbody>';
+    data.possible_growth.forEach(function (s) {
+      var caller = callerOf(s);
+      var settle = s.stopped ? 'grew, then stopped (a cache that filled?)' :
+          s.settling_sample_bytes ? 'about ' + s.samples_needed +
+          ' samples: LEAKSCOPE_SAMPLE_BYTES=' + sampleBytesSetting(s.settling_sample_bytes) : '';
+      html += '<tr class="site" id="possible-' + s.rank + '" aria-expanded="false">' +
+          '<td class="num">' + s.rank + '</td>' +
+          '<td class="fn mono">' + esc(caller['function']) +
+          (frameWhere(caller) ? ' <span class="loc">' + esc(frameWhere(caller)) + '</span>' : '') +
+          '</td><td class="num">' + rate(s.growth_bytes_per_min) + '</td>' +
+          '<td>' + esc(evidenceText(s)) + '</td><td>' + esc(settle) + '</td></tr>' +
+          '<tr class="detail" hidden><td colspan="5">' + stackHtml(s) + '</td></tr>';
+    });
+    html += '</tbody></table>';
+    section.insertAdjacentHTML('beforeend', html);
+    wireDetails(document.getElementById('possible-table'));
+  }
+
+  function sampleBytesSetting(n) {
+    if (n >= 1048576 && n % 1048576 === 0) return (n / 1048576) + 'M';
+    if (n >= 1024 && n % 1024 === 0) return (n / 1024) + 'K';
+    return String(n);
+  }
+
   function renderSuspects() {
     var section = document.getElementById('suspects');
     var multi = data.processes.length > 1;
@@ -192,6 +231,7 @@
           'no call site grew steadily across the dumps.';
       section.insertAdjacentHTML('beforeend', '<p class="note" id="no-suspects">No leak suspects: ' +
           why + '</p>');
+      renderPossibleGrowth(section);
       return;
     }
     var note = data.suspect_count + (data.suspect_count === 1 ? ' site grows' : ' sites grow') +
@@ -211,7 +251,8 @@
           '<td class="num">' + s.rank + '</td>' +
           '<td class="fn mono">' + esc(caller['function']) +
           (frameWhere(caller) ? ' <span class="loc">' + esc(frameWhere(caller)) + '</span>' : '') +
-          '</td><td class="num">' + rate(s.growth_bytes_per_min) + '</td>' +
+          '</td><td class="num">' + rate(s.growth_bytes_per_min) + '<br><span class="note">' +
+          esc(evidenceText(s)) + '</span></td>' +
           '<td class="num">' + bytes(s.live_bytes_last) + '<br><span class="note">' +
           plural(s.live_count_last, 'allocation') + '</span></td>' +
           '<td class="num">' + s.grew_intervals + ' of ' + s.intervals + '</td>' +
@@ -222,6 +263,7 @@
     html += '</tbody></table>';
     section.insertAdjacentHTML('beforeend', html);
     wireDetails(document.getElementById('suspect-table'));
+    renderPossibleGrowth(section);
   }
 
   // ---- Memory over time --------------------------------------------------------------------

@@ -27,6 +27,55 @@ void WriteTrendProcessJson(const ProcessTrend& p, JsonWriter* json) {
   WriteJavaWalksJson(p.last_java, json);  // the walks counted up to the last dump
 }
 
+namespace {
+
+const char* EvidenceName(const SuspectTrend& s) {
+  if (!s.sampled) return "exact";
+  switch (s.evidence.verdict) {
+    case GrowthVerdict::kSignificant:
+      return "significant";
+    case GrowthVerdict::kPossible:
+      return "possible";
+    case GrowthVerdict::kNone:
+      break;
+  }
+  return "none";
+}
+
+// What a site's figures rest on (docs/json.md, trend): its sampled births and deaths and what
+// they show; for exact dumps only "evidence": "exact".
+void WriteGrowthEvidenceJson(const SuspectTrend& s, JsonWriter* json) {
+  json->Field("evidence", EvidenceName(s));
+  if (!s.sampled) return;
+  const SampleEvents& e = s.events;
+  const GrowthEvidence& g = s.evidence;
+  json->FieldUInt("samples", g.samples);
+  json->FieldUInt("sampled_births", e.births);
+  json->FieldUInt("sampled_deaths", e.deaths);
+  json->FieldUInt("sampled_late_births", e.late_births);
+  json->FieldUInt("sampled_late_deaths", e.late_deaths);
+  json->FieldDouble("p_value", g.p_value, 6);
+  json->FieldDouble("late_p_value", g.late_p_value, 6);
+  json->FieldDouble("growth_bytes", g.growth_bytes, 0);
+  if (g.verdict != GrowthVerdict::kNone) {
+    json->FieldDouble("growth_low_bytes", g.growth_low_bytes, 0);
+    json->FieldDouble("growth_high_bytes", g.growth_high_bytes, 0);
+  }
+  json->FieldUInt("sample_bytes", s.sample_bytes);
+  if (g.verdict == GrowthVerdict::kPossible) {
+    json->FieldBool("stopped", g.stopped);
+    if (g.settling_sample_bytes != 0) {
+      json->FieldUInt("samples_needed", g.samples_needed);
+      json->FieldUInt("settling_sample_bytes", g.settling_sample_bytes);
+    } else {
+      json->Key("samples_needed"), json->Null();
+      json->Key("settling_sample_bytes"), json->Null();
+    }
+  }
+}
+
+}  // namespace
+
 void WriteTrendSiteJson(const SuspectTrend& s, const Symbolizer& symbolizer, JsonWriter* json) {
   json->FieldDouble("growth_bytes_per_min", s.growth_bytes_per_min, 1);
   json->FieldUInt("live_bytes_last", s.live_bytes_last);
@@ -38,6 +87,7 @@ void WriteTrendSiteJson(const SuspectTrend& s, const Symbolizer& symbolizer, Jso
   json->FieldUInt("shrank_intervals", s.shrank);
   json->FieldUInt("processes", s.processes);
   json->FieldUInt("processes_seen", s.processes_seen);
+  WriteGrowthEvidenceJson(s, json);
   WriteStackJson(symbolizer, s.stack, json);
 }
 
@@ -63,8 +113,12 @@ void FormatTrendJson(const TrendResult& r, const Symbolizer& symbolizer, size_t 
     json.FieldUInt("rank", i + 1);
     WriteTrendSiteJson(r.suspects[i], symbolizer, &json);
   });
+  WriteTopArray("possible_growth", r.possible.size(), top, &json, [&](size_t i) {
+    json.FieldUInt("rank", i + 1);
+    WriteTrendSiteJson(r.possible[i], symbolizer, &json);
+  });
   WriteTopArray("sites", r.sites.size(), top, &json, [&](size_t i) {
-    json.FieldBool("suspect", r.sites[i].processes > 0);
+    json.FieldBool("suspect", r.sites[i].suspect);
     WriteTrendSiteJson(r.sites[i], symbolizer, &json);
   });
   json.EndObject();

@@ -12,10 +12,10 @@
 namespace leakscope::analyzer {
 namespace {
 
+int64_t Round(double x) { return static_cast<int64_t>(x >= 0 ? x + 0.5 : x - 0.5); }
+
 std::string Rate(double bytes_per_min) {
-  int64_t rounded =
-      static_cast<int64_t>(bytes_per_min >= 0 ? bytes_per_min + 0.5 : bytes_per_min - 0.5);
-  return absl::StrCat(HumanBytesSigned(rounded), "/min");
+  return absl::StrCat(HumanBytesSigned(Round(bytes_per_min)), "/min");
 }
 
 void AppendProcessesText(const TrendResult& r, std::string* out) {
@@ -41,16 +41,50 @@ void AppendProcessesText(const TrendResult& r, std::string* out) {
   }
 }
 
-void AppendSiteText(size_t rank, const SuspectTrend& s, const Symbolizer& symbolizer,
+// A LEAKSCOPE_SAMPLE_BYTES value as a person would type it (the value is a power of two).
+std::string SampleBytesSetting(uint64_t bytes) {
+  if (bytes >= (1u << 20) && bytes % (1u << 20) == 0) return absl::StrCat(bytes >> 20, "M");
+  if (bytes >= (1u << 10) && bytes % (1u << 10) == 0) return absl::StrCat(bytes >> 10, "K");
+  return absl::StrCat(bytes);
+}
+
+// What the site's figures rest on: its samples over the series, or every allocation.
+std::string EvidenceText(const SuspectTrend& s) {
+  if (!s.sampled) return "every allocation recorded";
+  const SampleEvents& e = s.events;
+  return absl::StrFormat("%s: %d new, %s freed (p = %.2g)", Counted(s.evidence.samples, "sample"),
+                         e.births, e.deaths == 0 ? "none" : absl::StrCat(e.deaths),
+                         s.evidence.p_value);
+}
+
+void AppendSiteText(const std::string& rank, const SuspectTrend& s, const Symbolizer& symbolizer,
                     size_t process_count, std::string* out) {
-  absl::StrAppend(out, "\n#", rank, "  ", Rate(s.growth_bytes_per_min), ", ",
+  absl::StrAppend(out, "\n", rank, "  ", Rate(s.growth_bytes_per_min), ", ",
                   HumanBytes(s.live_bytes_last), " in ", Counted(s.live_count_last, "allocation"),
                   " live in the last dump", s.processes_seen > 1 ? "s" : "", "; grew in ", s.grew,
                   " of ", s.intervals, " intervals, shrank in ", s.shrank);
   if (process_count > 1) {
     absl::StrAppend(out, "; growing in ", s.processes, " of ", process_count, " processes");
   }
-  absl::StrAppend(out, "\n");
+  absl::StrAppend(out, "; ", EvidenceText(s), "\n");
+  if (s.sampled && s.evidence.verdict != GrowthVerdict::kNone) {
+    const GrowthEvidence& g = s.evidence;
+    absl::StrAppend(out, "    growth over the series ", HumanBytesSigned(Round(g.growth_bytes)),
+                    " (90 % interval ", HumanBytesSigned(Round(g.growth_low_bytes)), " to ",
+                    HumanBytesSigned(Round(g.growth_high_bytes)), ")\n");
+  }
+  if (s.sampled && s.evidence.verdict == GrowthVerdict::kPossible) {
+    const GrowthEvidence& g = s.evidence;
+    if (g.stopped) {
+      absl::StrAppend(out,
+                      "    grew, then stopped: no net growth in the second half of the series "
+                      "(a cache that filled?)\n");
+    } else if (g.settling_sample_bytes != 0) {
+      absl::StrAppend(out, "    about ", g.samples_needed,
+                      " samples would settle it: LEAKSCOPE_SAMPLE_BYTES=",
+                      SampleBytesSetting(g.settling_sample_bytes), " over as many dumps\n");
+    }
+  }
   AppendStackText(symbolizer.frames(), symbolizer.stacks().Get(s.stack), "    ", out);
 }
 
@@ -73,19 +107,29 @@ void FormatTrendText(const TrendResult& r, const Symbolizer& symbolizer, size_t 
     absl::StrAppend(out, ")\n");
   }
   for (size_t i = 0; i < shown; ++i) {
-    AppendSiteText(i + 1, r.suspects[i], symbolizer, r.processes.size(), out);
+    AppendSiteText(absl::StrCat("#", i + 1), r.suspects[i], symbolizer, r.processes.size(), out);
+  }
+  if (!r.possible.empty()) {
+    size_t n = TopCount(top, r.possible.size());
+    absl::StrAppend(out,
+                    "\nPossible growth, not yet significant: ", Counted(r.possible.size(), "site"));
+    if (n < r.possible.size()) absl::StrAppend(out, "; top ", n);
+    absl::StrAppend(out, "\n");
+    for (size_t i = 0; i < n; ++i) {
+      AppendSiteText(absl::StrCat("?", i + 1), r.possible[i], symbolizer, r.processes.size(), out);
+    }
   }
   if (all) {
     std::vector<const SuspectTrend*> others;
     for (const SuspectTrend& s : r.sites) {
-      if (s.processes == 0) others.push_back(&s);
+      if (!s.suspect) others.push_back(&s);
     }
     size_t n = TopCount(top, others.size());
     absl::StrAppend(out, "\nOther sites: ", others.size());
     if (n < others.size()) absl::StrAppend(out, "; top ", n);
     absl::StrAppend(out, "\n");
     for (size_t i = 0; i < n; ++i) {
-      AppendSiteText(i + 1, *others[i], symbolizer, r.processes.size(), out);
+      AppendSiteText(absl::StrCat("#", i + 1), *others[i], symbolizer, r.processes.size(), out);
     }
   }
 }

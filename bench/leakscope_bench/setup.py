@@ -82,7 +82,8 @@ def build(ctx):
     targets = ["timed_run", "leakscope_preload", "dump_memory"]
     for section, names in (("churn", ["churn"]), ("memory", ["recorder_memory"]),
                            ("micro", ["recorder_micro", "malloc_pairs"]), ("dump", ["dump_stall"]),
-                           ("trend", ["make_scale_dumps", "leakscope"])):
+                           ("trend", ["make_scale_dumps", "leakscope"]),
+                           ("suspects", ["slow_leak", "leakscope"])):
         if ctx.wants(section):
             targets += names
     # The JVM demo is a target only where CMake found javac 17+ (examples/CMakeLists.txt).
@@ -97,7 +98,8 @@ def check_built(ctx):
     need = [ctx.bin("timed_run"), ctx.bin("dump_memory")]
     for section, names in (("churn", ["churn"]), ("memory", ["recorder_memory"]),
                            ("micro", ["recorder_micro", "malloc_pairs"]), ("dump", ["dump_stall"]),
-                           ("trend", ["make_scale_dumps", "leakscope"])):
+                           ("trend", ["make_scale_dumps", "leakscope"]),
+                           ("suspects", ["slow_leak", "leakscope"])):
         if ctx.wants(section):
             need += [ctx.bin(n) for n in names]
     for path in need:

@@ -51,11 +51,15 @@ int main(int argc, char** argv) {
       SiteInfo site;
       site.fixed.site_id = s + 1;
       site.pcs = pcs[s];
-      uint64_t live = s % 100 == 0 ? 4096 * uint64_t(i + 1) : 4096 * (1 + (rng() % 8));
-      site.fixed.alloc_count = site.fixed.alloc_est_count = 1000 * (i + 1);
-      site.fixed.alloc_bytes = site.fixed.alloc_est_bytes = 10'000'000ull * (i + 1) + live;
-      site.fixed.free_count = site.fixed.free_est_count = site.fixed.alloc_count - live / 4096;
-      site.fixed.free_bytes = site.fixed.free_est_bytes = site.fixed.alloc_bytes - live;
+      // As sampling sees them: a leaker gains one sample of 4 KiB a minute and frees none; the
+      // others churn (80 samples a minute, all but a few freed) around a random live level.
+      bool leaker = s % 100 == 0;
+      uint64_t live = leaker ? 4096 * uint64_t(i + 1) : 4096 * (1 + (rng() % 8));
+      uint64_t churned = leaker ? 0 : 80 * uint64_t(i + 1);
+      site.fixed.alloc_count = site.fixed.alloc_est_count = churned + live / 4096;
+      site.fixed.alloc_bytes = site.fixed.alloc_est_bytes = churned * 4096 + live;
+      site.fixed.free_count = site.fixed.free_est_count = churned;
+      site.fixed.free_bytes = site.fixed.free_est_bytes = churned * 4096;
       dump.sites.push_back(std::move(site));
     }
     StringSink sink;
