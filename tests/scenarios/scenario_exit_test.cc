@@ -183,5 +183,59 @@ TEST(ImmediateExit, PythonOsUnderscoreExit) {
   EXPECT_EQ(blocks, 3u) << SiteFinder(dump).DescribeSites();
 }
 
+// The JVM (OpenJDK 17, found at configure time) under the preload with its defaults.
+const std::string kJava = SCENARIO_JAVA;
+const std::string kJavaClasses = SCENARIO_JAVA_CLASSES;
+
+RunOptions JavaRun(std::vector<std::string> jvm_args, const std::string& mode) {
+  RunOptions options = Defaults(std::move(jvm_args));
+  options.args.insert(options.args.end(), {"-cp", kJavaClasses, "ExitPaths", mode});
+  options.timeout_seconds = 60;
+  return options;
+}
+
+TEST(ImmediateExitJava, HaltEndsPromptlyWithTheDump) {
+  ASSERT_FALSE(kJava.empty()) << "java was not found when the build was configured";
+  TempDir dir;
+  RunResult run = RunIn(dir, kJava, JavaRun({}, "halt"));
+  ASSERT_EQ(run.exit_code, 3) << run.Describe();
+  EXPECT_EQ(run.err, "");
+  Dump dump;
+  ASSERT_TRUE(LoadLastDump(dir.path(), run.pid, &dump));
+  EXPECT_TRUE(DumpIsConsistent(dump, /*native_only=*/false));
+}
+
+TEST(ImmediateExitJava, TheCrashHandlersUnderscoreExitWritesNoDump) {
+  ASSERT_FALSE(kJava.empty()) << "java was not found when the build was configured";
+  TempDir dir;
+  RunResult run =
+      RunIn(dir, kJava,
+            JavaRun({"-XX:-CreateCoredumpOnCrash", "-XX:ErrorFile=" + dir.path() + "/hs_err.log"},
+                    "crash"));
+  ASSERT_EQ(run.exit_code, 1) << run.Describe();
+  EXPECT_NE(run.out.find("SIGSEGV"), std::string::npos) << run.out;
+  EXPECT_NE(run.err.find("leakscope: pid " + std::to_string(run.pid) +
+                         " called _exit from a signal handler; no exit dump"),
+            std::string::npos)
+      << run.err;
+  EXPECT_TRUE(DumpsOf(dir.path(), run.pid).empty());
+}
+
+TEST(ImmediateExitJava, AVforkChildsUnderscoreExitAfterAFailedExecWritesNone) {
+  ASSERT_FALSE(kJava.empty()) << "java was not found when the build was configured";
+  TempDir dir;
+  RunResult run =
+      RunIn(dir, kJava, JavaRun({"-Djdk.lang.Process.launchMechanism=VFORK"}, "spawn-fail"));
+  ASSERT_EQ(run.exit_code, 5) << run.Describe();
+  EXPECT_EQ(run.out, "spawn failed\n");
+  EXPECT_EQ(run.err, "");
+  std::vector<DumpFile> dumps = ListDumps(dir.path());
+  ASSERT_EQ(dumps.size(), 1u);
+  EXPECT_EQ(dumps[0].pid, run.pid);
+  Dump dump;
+  ASSERT_TRUE(LoadDump(dumps[0].path, &dump));
+  EXPECT_TRUE(DumpIsConsistent(dump, /*native_only=*/false));
+}
+
 }  // namespace
 }  // namespace leakscope::testing
