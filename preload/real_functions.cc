@@ -104,7 +104,7 @@ Fn Lookup(const char* name, Fn fallback) {
   if (found == nullptr) {
     if (fallback != nullptr) return fallback;
     RawLog(LogLevel::kWarn, "cannot find the real %s; aborting", name);
-    _exit(127);
+    ExitGroup(127);  // not _exit: that is our hook now
   }
   return reinterpret_cast<Fn>(found);
 }
