@@ -1,8 +1,8 @@
 /* Ways out of a process that skip exit()'s handlers, under the preload. Modes (argv[1]):
  *   _exit        exit_leak (3 x 1000 B), then _exit(3)
  *   _Exit        exit_leak, then _Exit(5)
- *   threads      two threads malloc and free without pause; exit_leak, then _exit(4) while they
- *                run
+ *   threads      two threads malloc and free without pause; once both have, exit_leak, then
+ *                _exit(4) while they run
  *   fork         parent_leak (2 x 700 B), fork; the child runs child_leak (4 x 250 B) and
  *                _exit(6)s; the parent waits, prints "child <pid> status <s>" and exits with
  *                exit(0)
@@ -12,6 +12,7 @@
  *   after-exit   exit_leak, then exit(0), whose atexit handler calls _exit(8) */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -43,8 +44,12 @@ NOINLINE void after_vfork_leak(void) {
   for (int i = 0; i < 5; ++i) Keep(malloc(300));
 }
 
+static int churning; /* threads that have allocated at least once */
+
 NOINLINE void* churn(void* arg) {
   (void)arg;
+  free(Sink(malloc(64)));
+  __atomic_add_fetch(&churning, 1, __ATOMIC_RELEASE);
   for (;;) free(Sink(malloc(64)));
   return NULL;
 }
@@ -78,6 +83,7 @@ int main(int argc, char** argv) {
   if (strcmp(mode, "threads") == 0) {
     pthread_t threads[2];
     for (int i = 0; i < 2; ++i) CHECK(pthread_create(&threads[i], NULL, churn, NULL) == 0);
+    while (__atomic_load_n(&churning, __ATOMIC_ACQUIRE) < 2) sched_yield();
     exit_leak();
     _exit(4);
   }
