@@ -7,7 +7,8 @@
  *                _exit(6)s; the parent waits, prints "child <pid> status <s>" and exits with
  *                exit(0)
  *   vfork        parent_leak, vfork; the child _exit(7)s at once; the parent waits, prints
- *                "child <pid> status <s>", then after_vfork_leak (5 x 300 B), and exits with exit(0)
+ *                "child <pid> status <s>", then after_vfork_leak (5 x 300 B), and exits
+ *                with exit(0)
  *   handler      exit_leak, then raise(SIGUSR1), whose handler calls _exit(9)
  *   after-exit   exit_leak, then exit(0), whose atexit handler calls _exit(8) */
 #define _GNU_SOURCE
