@@ -10,7 +10,9 @@
  *                "child <pid> status <s>", then after_vfork_leak (5 x 300 B), and exits
  *                with exit(0)
  *   handler      exit_leak, then raise(SIGUSR1), whose handler calls _exit(9)
- *   after-exit   exit_leak, then exit(0), whose atexit handler calls _exit(8) */
+ *   after-exit   exit_leak, then exit(0), whose atexit handler calls _exit(8)
+ *   late-exit    exit_leak, then exit(0); liblastexit's destructor, which runs after the
+ *                preload's, calls _exit(11) */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
@@ -20,6 +22,8 @@
 #include <unistd.h>
 
 #include "scenario.h"
+
+void exit_late(int code); /* liblastexit.c */
 
 static void* kept[16];
 static int kept_count;
@@ -115,6 +119,11 @@ int main(int argc, char** argv) {
     exit_leak();
     raise(SIGUSR1);
     return 100;
+  }
+  if (strcmp(mode, "late-exit") == 0) {
+    exit_late(11);
+    exit_leak();
+    exit(0);
   }
   if (strcmp(mode, "after-exit") == 0) {
     CHECK(atexit(ExitFromAtexit) == 0);

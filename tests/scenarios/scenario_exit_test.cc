@@ -77,6 +77,13 @@ TEST(ImmediateExit, AnAtexitHandlerThatCallsUnderscoreExitStillGetsTheDump) {
   ExpectExitLeak(dump);
 }
 
+TEST(ImmediateExit, AnUnderscoreExitAfterTheExitDumpWritesNoSecond) {
+  // The preload's destructor writes the exit dump; a library destructor after it calls _exit.
+  Dump dump;
+  RunExpectingOneDump("late-exit", 11, &dump);
+  ExpectExitLeak(dump);
+}
+
 TEST(ImmediateExit, AForkChildWritesItsOwnDump) {
   TempDir dir;
   RunResult run = RunIn(dir, Program("exit_paths"), Exact({"fork"}));
