@@ -109,10 +109,11 @@ __attribute__((destructor)) void StopRecorder() {
 //   never returns to the guard's destructor). Children of _Fork and clone have the parent's
 //   tables in any state, as at exit() (StopRecorder). The pid comes from the kernel, never from
 //   a cache: glibc before 2.25 kept one, which a raw clone child inherits.
-// - Only when the recorder runs: a process LEAKSCOPE_DISABLE or LEAKSCOPE_PROCESS turned off, or
-//   one whose fork left the recorder unsafe (StopDumperAfterUnsafeFork), writes nothing.
-// - Not from our own code (the guard not entered): the only _exit there is a failed lookup of a
-//   real function, with nothing to dump.
+// - Only when the recorder runs: a process LEAKSCOPE_DISABLE or LEAKSCOPE_PROCESS turned off
+//   writes nothing, and one whose fork left the recorder unsafe (StopDumperAfterUnsafeFork) has
+//   its dumps stopped, so WriteFinalDump writes nothing there either.
+// - Not from inside the recorder (the guard not entered): none of our code calls _exit, and
+//   whatever we called that did would leave our own state half-done.
 // - Never from a signal handler, where _exit is the one safe way out (a SIGTERM handler, the
 //   JVM's crash handler under -XX:-CreateCoredumpOnCrash): the handler may have interrupted this
 //   very thread inside malloc (holding its arena's lock, which the dump's own allocations would
