@@ -9,7 +9,7 @@ namespace leakscope::recorder {
 
 enum class SignalContext {
   kNone,       // no handler runs on this thread
-  kHandler,    // a handler runs (or, for all the stack shows, may run) on this thread
+  kHandler,    // a handler runs on this thread: on the alternate stack, or below a signal frame
   kCannotTell  // the walk ended before it could see either way
 };
 
