@@ -10,6 +10,7 @@
  *                "child <pid> status <s>", then after_vfork_leak (5 x 300 B), and exits
  *                with exit(0)
  *   handler      exit_leak, then raise(SIGUSR1), whose handler calls _exit(9)
+ *   altstack     as handler, with the handler on an alternate signal stack: _exit(10)
  *   after-exit   exit_leak, then exit(0), whose atexit handler calls _exit(8)
  *   late-exit    exit_leak, then exit(0); liblastexit's destructor, which runs after the
  *                preload's, calls _exit(11) */
@@ -62,6 +63,11 @@ NOINLINE void* churn(void* arg) {
 static void ExitFromHandler(int sig) {
   (void)sig;
   _exit(9);
+}
+
+static void ExitFromAltstackHandler(int sig) {
+  (void)sig;
+  _exit(10);
 }
 
 static void ExitFromAtexit(void) { _exit(8); }
@@ -124,6 +130,19 @@ int main(int argc, char** argv) {
     exit_late(11);
     exit_leak();
     exit(0);
+  }
+  if (strcmp(mode, "altstack") == 0) {
+    static char alternate[64 * 1024];
+    stack_t ss = {.ss_sp = alternate, .ss_flags = 0, .ss_size = sizeof(alternate)};
+    CHECK(sigaltstack(&ss, NULL) == 0);
+    struct sigaction action;
+    memset(&action, 0, sizeof(action));
+    action.sa_handler = ExitFromAltstackHandler;
+    action.sa_flags = SA_ONSTACK;
+    CHECK(sigaction(SIGUSR1, &action, NULL) == 0);
+    exit_leak();
+    raise(SIGUSR1);
+    return 100;
   }
   if (strcmp(mode, "after-exit") == 0) {
     CHECK(atexit(ExitFromAtexit) == 0);

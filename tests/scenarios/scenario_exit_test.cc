@@ -138,6 +138,17 @@ TEST(ImmediateExit, FromASignalHandlerItWritesNoDumpAndSaysWhy) {
   EXPECT_TRUE(ListDumps(dir.path()).empty());
 }
 
+TEST(ImmediateExit, FromAHandlerOnAnAlternateStackItWritesNoDump) {
+  // The walk cannot read an alternate stack; sigaltstack says the handler runs on it.
+  TempDir dir;
+  RunResult run = RunIn(dir, Program("exit_paths"), Exact({"altstack"}));
+  ASSERT_EQ(run.exit_code, 10) << run.Describe();
+  EXPECT_EQ(run.err, "leakscope: pid " + std::to_string(run.pid) +
+                         " called _exit from a signal handler; no exit dump (the handler may have "
+                         "interrupted a lock the dump needs)\n");
+  EXPECT_TRUE(ListDumps(dir.path()).empty());
+}
+
 TEST(ImmediateExit, NothingWhenTheProcessIsFilteredOut) {
   TempDir dir;
   RunResult run = RunIn(dir, Program("exit_paths"),
