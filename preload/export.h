@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // What libleakscope.so exports (exports.map lists it): the hooked C functions (the malloc family,
-// zlib's stream init and end, dlopen and dlclose), the JVMTI agent's entry points, and
-// JVM_FindClassFromBootLoader (the java launcher's call the recorder joins the JVM through).
+// zlib's stream init and end, dlopen and dlclose, _exit and _Exit), the JVMTI agent's entry points,
+// and JVM_FindClassFromBootLoader (the java launcher's call the recorder joins the JVM through).
 // Everything else is hidden (-fvisibility=hidden), so our code, the static C++ runtime and
 // xxHash never clash with the host's copies.
 #pragma once

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // Start-up, exit and fork: when the recorder starts its dumper, writes its last dump and resets
 // itself in a fork child. The hooks work before any of this runs (see recorder.h).
+#include "lifecycle.h"
+
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <string>
@@ -15,6 +18,7 @@
 #include "java/java_agent.h"
 #include "module_registry.h"
 #include "recorder.h"
+#include "signal_context.h"
 #include "unwind/module_table.h"
 
 namespace leakscope::recorder {
@@ -96,4 +100,53 @@ __attribute__((destructor)) void StopRecorder() {
 }
 
 }  // namespace
+
+// The decisions, in the order they are made:
+// - Only in the process the recorder started or reset in (g_own_pid), checked first and without
+//   writing a byte. A vfork child (and posix_spawn's CLONE_VM|CLONE_VFORK child, which calls
+//   _exit when exec fails) runs on its parent's memory and in its parent's thread's TLS until it
+//   execs or exits: a dump there would write the parent's tables and dump state, and even a
+//   ReentrancyGuard would leave the parent's thread marked as inside the recorder for good (_exit
+//   never returns to the guard's destructor). Children of _Fork and clone have the parent's
+//   tables in any state, as at exit() (StopRecorder). The pid comes from the kernel, never from
+//   a cache: glibc before 2.25 kept one, which a raw clone child inherits.
+// - Only when the recorder runs: a process LEAKSCOPE_DISABLE or LEAKSCOPE_PROCESS turned off
+//   writes nothing, and one whose fork left the recorder unsafe (StopDumperAfterUnsafeFork) has
+//   its dumps stopped, so WriteFinalDump writes nothing there either.
+// - Not from inside the recorder (the guard not entered): none of our code calls _exit, and
+//   whatever we called that did would leave our own state half-done.
+// - Never from a signal handler, where _exit is the one safe way out (a SIGTERM handler, the
+//   JVM's crash handler under -XX:-CreateCoredumpOnCrash): the handler may have interrupted this
+//   very thread inside malloc (holding its arena's lock, which the dump's own allocations would
+//   wait for forever) or inside a dump (holding the dump mutex). When the stack cannot show
+//   whether a handler runs, no dump either: a hang at exit is worse than a missing dump. Both
+//   are said on stderr, since the dump the user expects is not there.
+// - Never twice: WriteFinalDump writes nothing once the final dump is written (g_stopped), so an
+//   _exit after exit()'s destructor, or from a second thread, writes none. A thread that calls
+//   _exit while another writes the exit dump waits for it, then exits.
+// Other threads keep running and allocating meanwhile, as during any dump.
+void WriteDumpBeforeImmediateExit(const char* via) {
+  if (g_own_pid == 0 || static_cast<pid_t>(syscall(SYS_getpid)) != g_own_pid) return;
+  if (!g_recorder.ready()) return;
+  ReentrancyGuard guard;
+  if (!guard.entered()) return;
+  switch (FindSignalContext(guard)) {
+    case SignalContext::kNone:
+      WriteFinalDump(guard);
+      return;
+    case SignalContext::kHandler:
+      RawLog(LogLevel::kWarn,
+             "pid %d called %s from a signal handler; no exit dump (the handler may have "
+             "interrupted a lock the dump needs)",
+             static_cast<int>(g_own_pid), via);
+      return;
+    case SignalContext::kCannotTell:
+      RawLog(LogLevel::kWarn,
+             "pid %d called %s where its stack cannot show whether a signal handler runs; no "
+             "exit dump",
+             static_cast<int>(g_own_pid), via);
+      return;
+  }
+}
+
 }  // namespace leakscope::recorder

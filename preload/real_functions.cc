@@ -2,6 +2,7 @@
 #include "real_functions.h"
 
 #include <dlfcn.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "bootstrap_alloc.h"
@@ -78,6 +79,14 @@ void* ResolveDlopen(const char* file, int mode) {
   return real::dlopen(file, mode);
 }
 
+// What glibc's _exit does: exit_group, and should that ever return, exit, forever.
+[[noreturn]] void ExitGroup(int status) {
+  for (;;) {
+    syscall(SYS_exit_group, status);
+    syscall(SYS_exit, status);
+  }
+}
+
 // The start of our own image, for telling our definitions from others (dladdr, not a symbol
 // address: taking &malloc here would give whatever malloc the program's calls bind to).
 const void* OwnBase() {
@@ -96,7 +105,7 @@ Fn Lookup(const char* name, Fn fallback) {
   if (found == nullptr) {
     if (fallback != nullptr) return fallback;
     RawLog(LogLevel::kWarn, "cannot find the real %s; aborting", name);
-    _exit(127);
+    ExitGroup(127);  // not _exit: that is our hook now
   }
   return reinterpret_cast<Fn>(found);
 }
@@ -115,6 +124,12 @@ MallocFn pvalloc = ResolvePvalloc;
 UsableSizeFn malloc_usable_size = ResolveUsableSize;
 DlcloseFn dlclose = ResolveDlclose;
 DlopenFn dlopen = ResolveDlopen;
+ExitFn exit_immediately = ExitGroup;
+
+void ExitNow(int status) {
+  exit_immediately(status);
+  ExitGroup(status);
+}
 
 bool DefinedByUs(const void* function) {
   Dl_info info;
@@ -138,6 +153,7 @@ void ResolveAll() {
   UsableSizeFn us = Lookup<UsableSizeFn>("malloc_usable_size", nullptr);
   DlcloseFn dc = Lookup<DlcloseFn>("dlclose", nullptr);
   DlopenFn dop = Lookup<DlopenFn>("dlopen", nullptr);
+  ExitFn ex = Lookup<ExitFn>("_exit", ExitGroup);
   real::malloc = m;
   real::free = f;
   real::calloc = c;
@@ -150,6 +166,7 @@ void ResolveAll() {
   real::malloc_usable_size = us;
   real::dlclose = dc;
   real::dlopen = dop;
+  real::exit_immediately = ex;
   t_state.resolving = was_resolving;
 }
 

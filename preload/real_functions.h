@@ -21,6 +21,7 @@ using PosixMemalignFn = int (*)(void**, size_t, size_t);
 using UsableSizeFn = size_t (*)(void*);
 using DlcloseFn = int (*)(void*);
 using DlopenFn = void* (*)(const char*, int);
+using ExitFn = void (*)(int);
 
 extern MallocFn malloc;
 extern FreeFn free;
@@ -34,6 +35,12 @@ extern MallocFn pvalloc;
 extern UsableSizeFn malloc_usable_size;
 extern DlcloseFn dlclose;
 extern DlopenFn dlopen;
+// The _exit our hook stands in front of (glibc's). Until it is looked up, and if it cannot be,
+// the exit_group system call that glibc's makes; never a resolver, since the _exit hooks run
+// where looking anything up is unsafe (a vfork child).
+extern ExitFn exit_immediately;
+// Calls it, and should it return, makes the system calls itself.
+[[noreturn]] void ExitNow(int status);
 
 // Looks up all of the above. Safe to call repeatedly and from several threads.
 void ResolveAll();

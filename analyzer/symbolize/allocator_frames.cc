@@ -3,6 +3,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "symbolize/frame.h"
+#include "symbolize/std_library_frames.h"
 
 namespace leakscope::analyzer {
 namespace {
@@ -40,11 +41,11 @@ const absl::flat_hash_set<std::string_view>& ZlibFunctions() {
   return *names;
 }
 
-// Demangled C++ names that allocate on behalf of the caller, by prefix.
+// Demangled C++ names that allocate on behalf of the caller, by prefix. The standard library's
+// allocators and containers are std_library_frames.h's.
 constexpr std::string_view kAllocatorPrefixes[] = {
-    "operator new(",   "operator new[](", "std::__new_allocator<", "__gnu_cxx::new_allocator<",
-    "os::malloc(",     "os::realloc(",    "os::strdup(",           "AllocateHeap(",
-    "ReallocateHeap(",
+    "operator new(", "operator new[](", "os::malloc(",     "os::realloc(",
+    "os::strdup(",   "AllocateHeap(",   "ReallocateHeap(",
 };
 
 }  // namespace
@@ -63,7 +64,7 @@ bool IsAllocatorFrame(std::string_view module, std::string_view function) {
   for (std::string_view prefix : kAllocatorPrefixes) {
     if (function.starts_with(prefix)) return true;
   }
-  return false;
+  return IsStandardLibraryAllocationFrame(function);
 }
 
 }  // namespace leakscope::analyzer

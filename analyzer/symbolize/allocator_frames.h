@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Which frames belong to the allocation machinery rather than to the code that allocates: the
-// recorder itself, the malloc family, operator new, zlib (streams allocate through zcalloc) and
-// HotSpot's os::malloc wrappers. The first frame that is none of these is the allocating caller.
+// recorder itself, the malloc family, operator new, zlib (streams allocate through zcalloc),
+// HotSpot's os::malloc wrappers and the C++ standard library's allocators, containers and
+// strings (std_library_frames.h). The first frame that is none of these is the allocating caller.
 #pragma once
 
 #include <string_view>
