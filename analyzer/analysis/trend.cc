@@ -18,6 +18,7 @@ struct Series {
   uint64_t previous = 0;       // at the previous dump read
   uint64_t first = 0, last = 0, max = 0, mid = 0;
   uint64_t last_count = 0, last_sampled_count = 0;  // live allocations at the last dump
+  SiteAges last_ages;
   uint32_t grew = 0, shrank = 0;
 };
 
@@ -26,6 +27,7 @@ struct Live {
   uint64_t bytes = 0;  // estimated
   uint64_t count = 0;  // estimated
   uint64_t sampled_count = 0;
+  SiteAges ages;
 };
 
 class ProcessSeries {
@@ -51,6 +53,7 @@ class ProcessSeries {
       current_[local].bytes += site.live_est_bytes();
       current_[local].count += site.live_est_count();
       current_[local].sampled_count += site.live_count();
+      current_[local].ages.Merge(SiteAges::Of(site));
     }
 
     double minutes = static_cast<double>(dump.process.fixed.time_monotonic_ns) / 60e9;
@@ -70,6 +73,7 @@ class ProcessSeries {
       uint64_t value = current_[i].bytes;
       s.last_count = current_[i].count;
       s.last_sampled_count = current_[i].sampled_count;
+      s.last_ages = current_[i].ages;
       if (keep) s.values.push_back(static_cast<double>(value));
       if (read_ == 0) {
         s.first = value;
@@ -111,6 +115,7 @@ class ProcessSeries {
       t.last_live_bytes = s.last;
       t.last_live_count = s.last_count;
       t.last_sampled_live_count = s.last_sampled_count;
+      t.last_ages = s.last_ages;
       t.max_live_bytes = s.max;
       t.grew_late = s.last > s.mid;
       t.suspect = intervals >= 1 && t.slope_bytes_per_min > 0 &&
@@ -240,6 +245,7 @@ TrendResult AnalyzeTrend(const std::vector<std::string>& files, const TrendOptio
       s.live_bytes_last += t.last_live_bytes;
       s.live_count_last += t.last_live_count;
       s.sampled_live_count_last += t.last_sampled_live_count;
+      s.last_ages.Merge(t.last_ages);
       s.intervals += t.intervals;
       s.grew += t.grew;
       s.shrank += t.shrank;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "analysis/dump_discovery.h"
+#include "analysis/site_ages.h"
 #include "dump.h"
 #include "symbolize/symbolizer.h"
 
@@ -42,6 +43,7 @@ struct SiteTrend {
   uint64_t last_live_bytes = 0;
   uint64_t last_live_count = 0;          // estimated, at the last dump
   uint64_t last_sampled_live_count = 0;  // sampled, at the last dump
+  SiteAges last_ages;                    // of the live samples at the last dump
   uint64_t max_live_bytes = 0;
   bool grew_late = false;  // still grew in the second half of the series
   bool suspect = false;
@@ -75,6 +77,8 @@ struct SuspectTrend {
   uint32_t intervals = 0, grew = 0, shrank = 0;  // pooled over those processes
   uint32_t processes = 0;                        // processes where the site is a suspect
   uint32_t processes_seen = 0;                   // processes where the site had live bytes
+  // Ages at the last dumps of the processes where the site had live bytes, merged (site_ages.h).
+  SiteAges last_ages;
   double monotonic_fraction() const { return intervals == 0 ? 0 : double(grew) / intervals; }
 };
 

@@ -1,6 +1,7 @@
 // The text of `leakscope trend`: what a person reads in a terminal.
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "output/ages_output.h"
 #include "output/format_trend.h"
 #include "output/java_walks_output.h"
 #include "output/stack_text.h"
@@ -49,6 +50,7 @@ void AppendSiteText(size_t rank, const SuspectTrend& s, const Symbolizer& symbol
   if (process_count > 1) {
     absl::StrAppend(out, "; growing in ", s.processes, " of ", process_count, " processes");
   }
+  if (s.last_ages.known) absl::StrAppend(out, "; ", AgesText(s.last_ages));
   absl::StrAppend(out, "\n");
   AppendStackText(symbolizer.frames(), symbolizer.stacks().Get(s.stack), "    ", out);
 }
