@@ -151,7 +151,7 @@ LiveTable* BusyLiveTable() {
     if (!t->Init(kDefaultMaxLive, kDefaultSampleBytes)) Fail("cannot reserve a live table");
     uintptr_t base = kHeapBase + (uint64_t{1} << 40);
     for (uintptr_t a : RandomAddresses(200'000, base, uint64_t{32} << 30, 3)) {
-      t->Insert(a, 32, 1);  // a duplicate address just takes another slot: harmless here
+      t->Insert(a, 32, 1, 0);  // a duplicate address just takes another slot: harmless here
     }
     return t;
   }();
@@ -188,7 +188,7 @@ void BM_InsertTake(benchmark::State& state) {
   for (auto _ : state) {
     uintptr_t a = addresses[i++ & (kCount - 1)];
     LiveTable::Entry entry;
-    if (!table->Insert(a, 32, 7) || !table->Take(a, &entry)) ++failed;
+    if (!table->Insert(a, 32, 7, 0) || !table->Take(a, &entry)) ++failed;
   }
   if (failed != 0) state.SkipWithError("an Insert or Take failed");
 }
@@ -392,7 +392,7 @@ struct SampledBody {
       uint32_t id = stacks->Intern(pcs, n > 0 ? static_cast<uint32_t>(n) : 0);
       uintptr_t a = (*addresses)[i++ & mask];
       LiveTable::Entry entry;
-      if (!live->Insert(a, 32, id) || !live->Take(a, &entry)) ++failed;
+      if (!live->Insert(a, 32, id, 0) || !live->Take(a, &entry)) ++failed;
       frames = n;
     }
   }

@@ -34,6 +34,11 @@ struct ModuleInfo {
 
 struct SiteInfo {
   format::SiteFixed fixed{};  // fixed.depth == pcs.size()
+  // The ages of the live sampled allocations. Read from version-2 dumps (ages_known); a version-1
+  // dump has none, and its sites keep ages_known false and ages all zero. The encoder writes
+  // `ages` into a version-2 dump whatever ages_known says.
+  format::SiteAgesFixed ages{};
+  bool ages_known = false;
   std::vector<uint64_t> pcs;
 
   uint64_t live_count() const { return fixed.alloc_count - fixed.free_count; }
@@ -58,6 +63,8 @@ struct AllocatorInfo {
 };
 
 struct Dump {
+  // What the reader found; what WriteDump writes (format::kMinVersion..kVersion: tests and the
+  // golden-dump generators write version 1 to keep old dumps covered).
   uint32_t version = format::kVersion;
   ProcessInfo process;
   format::SettingsFixed settings{};
@@ -112,7 +119,9 @@ class FdSink final : public ByteSink {
 // Returns false once any write failed. Not thread-safe.
 class DumpEncoder {
  public:
-  explicit DumpEncoder(ByteSink* sink);
+  // Writes format `version` (format::kMinVersion..kVersion; the recorder always writes kVersion).
+  // Any other version makes every call fail.
+  explicit DumpEncoder(ByteSink* sink, uint32_t version = format::kVersion);
   ~DumpEncoder();
   DumpEncoder(const DumpEncoder&) = delete;
   DumpEncoder& operator=(const DumpEncoder&) = delete;
@@ -121,8 +130,11 @@ class DumpEncoder {
   bool Process(const ProcessInfo& process);
   bool Settings(const format::SettingsFixed& settings);
   bool Module(const format::ModuleFixed& fixed, std::string_view path, std::string_view build_id);
-  // `fixed.depth` is taken from pcs.size().
+  // `fixed.depth` is taken from pcs.size(). `ages` is written from version 2 on (the first form
+  // writes zero ages: nothing live, or nothing known).
   bool Site(const format::SiteFixed& fixed, std::span<const uint64_t> pcs);
+  bool Site(const format::SiteFixed& fixed, const format::SiteAgesFixed& ages,
+            std::span<const uint64_t> pcs);
   bool Streams(const format::StreamsFixed& streams);
   bool Memory(const format::MemoryFixed& memory);
   bool Counters(const format::CountersFixed& counters);

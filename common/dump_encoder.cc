@@ -33,6 +33,7 @@ struct DumpEncoder::State {
   enum class Phase { kNotBegun, kOpen, kFinished, kFailed };
 
   ByteSink* sink;
+  uint32_t version = format::kVersion;
   Phase phase = Phase::kNotBegun;
   uint64_t records = 0;
   XXH64_state_t hash;
@@ -77,8 +78,13 @@ struct DumpEncoder::State {
   }
 };
 
-DumpEncoder::DumpEncoder(ByteSink* sink) : state_(new (std::nothrow) State) {
-  if (state_ != nullptr) state_->sink = sink;
+DumpEncoder::DumpEncoder(ByteSink* sink, uint32_t version) : state_(new (std::nothrow) State) {
+  if (state_ == nullptr) return;
+  state_->sink = sink;
+  state_->version = version;
+  if (version < format::kMinVersion || version > format::kVersion) {
+    state_->phase = State::Phase::kFailed;
+  }
 }
 
 DumpEncoder::~DumpEncoder() { delete state_; }
@@ -89,7 +95,7 @@ bool DumpEncoder::Begin() {
   state_->phase = State::Phase::kOpen;
   format::FileHeader header{};
   std::memcpy(header.magic, format::kMagic, sizeof(header.magic));
-  header.version = format::kVersion;
+  header.version = state_->version;
   header.header_bytes = sizeof(format::FileHeader);
   return state_->Put(&header, sizeof(header));
 }
@@ -135,13 +141,20 @@ bool DumpEncoder::Module(const format::ModuleFixed& fixed, std::string_view path
 }
 
 bool DumpEncoder::Site(const format::SiteFixed& fixed, std::span<const uint64_t> pcs) {
+  return Site(fixed, format::SiteAgesFixed{}, pcs);
+}
+
+bool DumpEncoder::Site(const format::SiteFixed& fixed, const format::SiteAgesFixed& ages,
+                       std::span<const uint64_t> pcs) {
   if (state_ == nullptr) return false;
   if (pcs.size() > kMaxSiteDepth) return state_->Reject();
   format::SiteFixed header = fixed;
   header.depth = static_cast<uint32_t>(pcs.size());
-  uint64_t payload = sizeof(header) + pcs.size_bytes();
+  bool with_ages = state_->version >= 2;
+  uint64_t payload = sizeof(header) + (with_ages ? sizeof(ages) : 0) + pcs.size_bytes();
   return state_->Start(format::RecordType::kSite, payload) &&
-         state_->Put(&header, sizeof(header)) && state_->Put(pcs.data(), pcs.size_bytes());
+         state_->Put(&header, sizeof(header)) && (!with_ages || state_->Put(&ages, sizeof(ages))) &&
+         state_->Put(pcs.data(), pcs.size_bytes());
 }
 
 bool DumpEncoder::Streams(const format::StreamsFixed& streams) {
@@ -217,7 +230,7 @@ bool DumpEncoder::Finish() {
 }
 
 bool WriteDump(const Dump& dump, ByteSink* sink) {
-  DumpEncoder encoder(sink);
+  DumpEncoder encoder(sink, dump.version);
   // The recorder's version right after the process record, where the recorder writes it.
   if (!encoder.Begin() || !encoder.Process(dump.process) ||
       (!dump.recorder_version.empty() && !encoder.Recorder(dump.recorder_version)) ||
@@ -228,7 +241,7 @@ bool WriteDump(const Dump& dump, ByteSink* sink) {
     if (!encoder.Module(module.fixed, module.path, module.build_id)) return false;
   }
   for (const SiteInfo& site : dump.sites) {
-    if (!encoder.Site(site.fixed, site.pcs)) return false;
+    if (!encoder.Site(site.fixed, site.ages, site.pcs)) return false;
   }
   for (const format::StreamsFixed& streams : dump.streams) {
     if (!encoder.Streams(streams)) return false;

@@ -18,7 +18,9 @@
 namespace leakscope::format {
 
 inline constexpr char kMagic[8] = {'L', 'K', 'S', 'C', 'D', 'U', 'M', 'P'};
-inline constexpr uint32_t kVersion = 1;
+// 2: kSite carries SiteAgesFixed between SiteFixed and the PCs. Readers accept 1 (no ages) and 2.
+inline constexpr uint32_t kVersion = 2;
+inline constexpr uint32_t kMinVersion = 1;
 
 struct FileHeader {
   char magic[8];
@@ -85,11 +87,11 @@ static_assert(sizeof(ModuleFixed) == 32);
 inline constexpr uint32_t kModuleMain = 1u << 0;      // the executable itself
 inline constexpr uint32_t kModuleUnloaded = 1u << 1;  // dlclose'd before this dump
 
-// Fixed part of kSite; followed by `depth` u64 PCs, innermost first. Every PC is a return address
-// (the analyzer looks up pc - 1). *_count and *_bytes cover sampled allocations only; *_est_*
-// are the unbiased estimates of all allocations (each sample weighted by the inverse of its
-// sampling chance). Live = alloc - free. Site id 0 is the overflow site: allocations whose stack
-// did not fit.
+// Fixed part of kSite; followed (version 2 on) by SiteAgesFixed, then `depth` u64 PCs, innermost
+// first. Every PC is a return address (the analyzer looks up pc - 1). *_count and *_bytes cover
+// sampled allocations only; *_est_* are the unbiased estimates of all allocations (each sample
+// weighted by the inverse of its sampling chance). Live = alloc - free. Site id 0 is the overflow
+// site: allocations whose stack did not fit.
 struct SiteFixed {
   uint32_t site_id;
   uint32_t depth;
@@ -104,6 +106,22 @@ struct SiteFixed {
 };
 static_assert(sizeof(SiteFixed) == 72);
 inline constexpr uint32_t kOverflowSiteId = 0;
+
+// Ages of a site's live sampled allocations when the dump was taken (version 2 on; version 1
+// kSite records lack it). An age is the dump's recorder clock minus the allocation's birth, in
+// whole seconds: births read a clock the dumper ticks about once a second, so an age is the true
+// age rounded down, or up to a tick's staleness (about a second) more; never less. Weights are the
+// estimated bytes each sample stands for, as in alloc_est_bytes. All zero when nothing sampled is
+// live at the site.
+inline constexpr uint32_t kAgeThresholdCount = 4;
+// older_than_est_bytes[i]: estimated live bytes at least kAgeThresholdsS[i] seconds old.
+inline constexpr uint32_t kAgeThresholdsS[kAgeThresholdCount] = {60, 600, 3600, 86400};
+struct SiteAgesFixed {
+  uint32_t median_age_s;  // bytes-weighted median: the least age a with half the bytes aged <= a
+  uint32_t oldest_age_s;
+  uint64_t older_than_est_bytes[kAgeThresholdCount];
+};
+static_assert(sizeof(SiteAgesFixed) == 40);
 // Frames per site a reader accepts: a bound on what a corrupt depth field can make it allocate,
 // far above any recorder setting (LEAKSCOPE_DEPTH is at most 256).
 inline constexpr uint32_t kMaxSiteDepth = 4096;

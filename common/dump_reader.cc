@@ -230,6 +230,7 @@ class Parser {
   int64_t allocator_index_ = -1;
   int64_t recorder_index_ = -1;
   uint64_t current_index_ = 0;
+  uint32_t version_ = format::kVersion;  // the file's, once its header is read
 };
 
 bool Parser::ParseFileHeader(Dump* dump, size_t* records_begin) {
@@ -246,9 +247,10 @@ bool Parser::ParseFileHeader(Dump* dump, size_t* records_begin) {
   }
   std::memcpy(&header, start.data(), sizeof(header));
   if (header.version > format::kVersion) return Fail(NewerVersionMessage(header));
-  if (header.version != format::kVersion) {
+  if (header.version < format::kMinVersion) {
     return Fail("unsupported dump version " + std::to_string(header.version) +
-                " (this leakscope reads " + std::to_string(format::kVersion) + ")");
+                " (this leakscope reads " + std::to_string(format::kMinVersion) + " to " +
+                std::to_string(format::kVersion) + ")");
   }
   constexpr size_t kHeaderBytesOffset = offsetof(format::FileHeader, header_bytes);
   if (header.header_bytes < sizeof(header)) {
@@ -262,6 +264,7 @@ bool Parser::ParseFileHeader(Dump* dump, size_t* records_begin) {
                 std::to_string(file_size_));
   }
   dump->version = header.version;
+  version_ = header.version;
   *records_begin = header.header_bytes;  // A longer header is a later version's; skip the rest.
   return true;
 }
@@ -429,6 +432,15 @@ bool Parser::ParseModule(Cursor* payload, ModuleInfo* module) {
 
 bool Parser::ParseSite(Cursor* payload, SiteInfo* site) {
   if (!ReadFixed(payload, &site->fixed)) return false;
+  if (version_ >= 2) {
+    if (payload->remaining() < sizeof(site->ages)) {
+      return Fail("payload ends inside the site's ages: " + std::to_string(payload->remaining()) +
+                  " bytes left after the fixed part, " + std::to_string(sizeof(site->ages)) +
+                  " needed");
+    }
+    if (!payload->Read(&site->ages, sizeof(site->ages))) return Fail("");
+    site->ages_known = true;
+  }
   uint64_t depth = site->fixed.depth;
   if (depth > payload->remaining() / sizeof(uint64_t)) {
     return Fail("depth " + std::to_string(depth) + " exceeds payload (" +

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "allocator_front.h"
+#include "core/age_summary.h"
 #include "core/region.h"
 #include "java/java_agent.h"
 #include "java/java_methods.h"
@@ -98,6 +99,11 @@ bool EncodeDump(const ReentrancyGuard& guard, uint64_t seq, DumpEncoder* encoder
   // Sized by the ids in use, not the table's capacity: zeroing 64 k entries at every dump would
   // fault in 2 MiB for a process with a handful of sites.
   std::vector<LiveTotals> live(r.stacks.id_limit());
+  // Ages are measured against the clock as this dump reads it. One sample per live entry, sorted
+  // once; the vector grows with what is live, never beyond the table.
+  TickRecorderClock();
+  const uint32_t now_s = RecorderClock();
+  std::vector<AgedSample> aged;
   r.live.ForEach([&](const LiveTable::Entry& entry) {
     if (entry.stack_id >= live.size()) return;
     LiveTotals& totals = live[entry.stack_id];
@@ -107,7 +113,9 @@ bool EncodeDump(const ReentrancyGuard& guard, uint64_t seq, DumpEncoder* encoder
         entry.exact ? Sampler::Whole(entry.size) : r.sampler.Weigh(entry.size);
     totals.est_bytes += weights.bytes;
     totals.est_count_x256 += weights.count_x256;
+    aged.push_back(AgedSample{entry.stack_id, AgeAt(now_s, entry.birth_s), weights.bytes});
   });
+  SortAgedSamples(&aged);
 
   std::unordered_map<uint64_t, StreamTotals> streams;
   uint64_t sampled_allocs = 0;
@@ -137,7 +145,8 @@ bool EncodeDump(const ReentrancyGuard& guard, uint64_t seq, DumpEncoder* encoder
     bool idle = site.alloc_count == 0 && streams.count(StreamKey(id, 1)) == 0 &&
                 streams.count(StreamKey(id, 2)) == 0;
     if (id == format::kOverflowSiteId && idle) return;
-    ok = ok && encoder->Site(site, std::span<const uint64_t>(pcs, depth));
+    format::SiteAgesFixed ages = SummarizeAges(SamplesOfStack(aged, id));
+    ok = ok && encoder->Site(site, ages, std::span<const uint64_t>(pcs, depth));
   });
 
   r.streams.ForEach([&](const StreamTable::Entry& entry) {

@@ -3,6 +3,8 @@
 // tables is made). What is live per site comes from one scan of the live table; cumulative
 // allocations from the site counters, read after the scan, and frees are the difference. Other
 // threads keep allocating meanwhile: a dump is a consistent-enough snapshot, never negative.
+// The same scan gives each site the ages of its live samples, against the recorder clock read
+// when the dump starts (core/age_summary.h).
 #pragma once
 
 #include <cstdint>

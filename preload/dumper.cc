@@ -264,6 +264,7 @@ void* DumperMain(void*) {
       while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
       }
     }
+    TickRecorderClock();  // the births of samples taken until the next wake (recorder.h)
     if (ModuleTableInUse()) {
       // Modules loaded by a dlopen the hook passed on as a tail call (hooks_dl.cc).
       ForkSection section(guard);

@@ -25,6 +25,12 @@ int64_t NowUnixNs() {
   return ts.tv_sec * 1'000'000'000ll + ts.tv_nsec;
 }
 
+int64_t NowMonotonicNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1'000'000'000ll + ts.tv_nsec;
+}
+
 uint64_t FreshSeed() {
   return __rdtsc() ^ reinterpret_cast<uintptr_t>(&t_state) ^
          (static_cast<uint64_t>(getpid()) << 32);
@@ -91,6 +97,13 @@ void CountAllocated(uint32_t stack_id, uint64_t size, Sampler::Weights weights) 
 
 }  // namespace
 
+void TickRecorderClock() {
+  int64_t elapsed = NowMonotonicNs() - g_recorder.clock_origin_ns;
+  // u32 seconds last 136 years; the clock never goes back, so a racing older tick is harmless.
+  uint32_t now = elapsed > 0 ? static_cast<uint32_t>(elapsed / 1'000'000'000) : 0;
+  g_recorder.clock_s.store(now, std::memory_order_relaxed);
+}
+
 bool EnsureInitialized() {
   int expected = kUninitialized;
   if (!g_recorder.phase.compare_exchange_strong(expected, kInitializing)) {
@@ -118,6 +131,8 @@ bool EnsureInitialized() {
   }
   r.instance_id = FreshSeed() * 0x9E3779B97F4A7C15ull;
   r.start_unix_ns = NowUnixNs();
+  r.clock_origin_ns = NowMonotonicNs();
+  TickRecorderClock();
   r.phase.store(kReady, std::memory_order_release);
   return true;
 }
@@ -147,7 +162,7 @@ __attribute__((noinline)) LEAKSCOPE_HOOK_SECTION void* SampleAllocation(void* p,
   g_recorder.live.Prefetch(reinterpret_cast<uintptr_t>(p));
   uint32_t stack_id = CurrentStackId(guard);
   if (stack_id == kOwnAllocation) return p;
-  if (g_recorder.live.Insert(reinterpret_cast<uintptr_t>(p), size, stack_id)) {
+  if (g_recorder.live.Insert(reinterpret_cast<uintptr_t>(p), size, stack_id, RecorderClock())) {
     CountAllocated(stack_id, size, g_recorder.sampler.Weigh(size));
   }
   return p;
@@ -163,8 +178,9 @@ bool TakeSampled(void* p, LiveTable::Entry* out) {
 }
 
 void Reinsert(void* p, const LiveTable::Entry& entry) {
-  // The old block survived a failed realloc. If it no longer fits, Insert counts it dropped.
-  g_recorder.live.Insert(reinterpret_cast<uintptr_t>(p), entry.size, entry.stack_id);
+  // The old block survived a failed realloc, birth and all. If it no longer fits, Insert counts
+  // it dropped.
+  g_recorder.live.Insert(reinterpret_cast<uintptr_t>(p), entry);
 }
 
 bool RecordStreamOpen(void* stream, format::StreamKind kind) {
@@ -214,7 +230,8 @@ void* AllocateForStream(void* stream, size_t bytes) {
                                    &stack_id)) {
     return p;
   }
-  if (g_recorder.live.Insert(reinterpret_cast<uintptr_t>(p), bytes, stack_id, /*exact=*/true)) {
+  if (g_recorder.live.Insert(reinterpret_cast<uintptr_t>(p), bytes, stack_id, RecorderClock(),
+                             /*exact=*/true)) {
     CountAllocated(stack_id, bytes, Sampler::Whole(bytes));
   }
   return p;
@@ -245,6 +262,7 @@ void ResetRecorderAfterFork(const ReentrancyGuard&) {
   t_state.last_stack = LastStack{};  // the child's one thread: its ids are gone with the table
   r.instance_id = FreshSeed() * 0x9E3779B97F4A7C15ull;
   r.start_unix_ns = NowUnixNs();
+  TickRecorderClock();  // the origin stays the parent's: one scale for every birth
 }
 
 }  // namespace leakscope::recorder

@@ -35,11 +35,24 @@ struct Recorder {
   std::atomic<uint64_t> zlib_missing_real{0};
   uint64_t instance_id = 0;
   int64_t start_unix_ns = 0;
+  // The recorder clock: whole seconds of CLOCK_MONOTONIC since clock_origin_ns (set once, at the
+  // first initialization, and kept by fork children, whose inherited clock and births stay on the
+  // same scale). Hooks never read a clock: TickRecorderClock() stores it from the dumper thread
+  // each time it wakes (at least once a second) and before every dump, and a sample's birth is
+  // one relaxed load of it. So a birth is early by at most the time since the last tick: about a
+  // second, or longer while no dumper runs (before it started, in a fork child before it
+  // restarts), when the clock reads what it last was. Ages come out that much long, never short.
+  std::atomic<uint32_t> clock_s{0};
+  int64_t clock_origin_ns = 0;
 
   bool ready() const { return phase.load(std::memory_order_acquire) == kReady; }
 };
 
 extern constinit Recorder g_recorder;
+
+// Reads CLOCK_MONOTONIC and stores the recorder clock. Not for hooks: the dumper, init and dumps.
+void TickRecorderClock();
+inline uint32_t RecorderClock() { return g_recorder.clock_s.load(std::memory_order_relaxed); }
 
 // Parses options and reserves the tables, once. Returns whether the recorder is ready.
 // Another thread's call in progress makes this return false (that allocation goes unsampled).

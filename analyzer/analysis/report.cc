@@ -16,6 +16,7 @@ void SiteSummary::Add(const SiteSummary& other) {
   sampled_live_count += other.sampled_live_count;
   sampled_alloc_bytes += other.sampled_alloc_bytes;
   sampled_alloc_count += other.sampled_alloc_count;
+  ages.Merge(other.ages);
 }
 
 bool MallocUnrecorded(const AllocatorInfo& allocator) {
@@ -82,7 +83,10 @@ Report BuildReport(const Dump& dump, const std::string& file, Symbolizer* symbol
     uint32_t stack = symbolizer->StackOf(view, site);
     stack_of_site.emplace(site.fixed.site_id, stack);
     auto [it, inserted] = by_stack.try_emplace(stack, report.sites.size());
-    if (inserted) report.sites.push_back(SiteSummary{.stack = stack});
+    if (inserted) {
+      report.sites.emplace_back();
+      report.sites.back().stack = stack;
+    }
     report.sites[it->second].Add(SiteSummary{
         .live_bytes = site.live_est_bytes(),
         .live_count = site.live_est_count(),
@@ -92,9 +96,11 @@ Report BuildReport(const Dump& dump, const std::string& file, Symbolizer* symbol
         .sampled_live_count = site.live_count(),
         .sampled_alloc_bytes = site.fixed.alloc_bytes,
         .sampled_alloc_count = site.fixed.alloc_count,
+        .ages = SiteAges::Of(site),
     });
   }
   for (const SiteSummary& site : report.sites) report.totals.Add(site);
+  report.totals.ages = SiteAges{};  // an age is a site's, not the process's
   // Stable: equal sites keep the dump's order, so output is deterministic.
   std::stable_sort(report.sites.begin(), report.sites.end(),
                    [](const SiteSummary& a, const SiteSummary& b) {

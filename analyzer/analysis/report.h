@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/site_ages.h"
 #include "analysis/zlib_status.h"
 #include "dump.h"
 #include "symbolize/symbolizer.h"
@@ -27,6 +28,7 @@ struct SiteSummary {
   uint64_t sampled_live_count = 0;
   uint64_t sampled_alloc_bytes = 0;
   uint64_t sampled_alloc_count = 0;
+  SiteAges ages;  // of the live sampled allocations (not summed into the report's totals)
 
   // Adds another site's counters (stack unused).
   void Add(const SiteSummary& other);

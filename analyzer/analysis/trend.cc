@@ -19,6 +19,7 @@ struct Series {
   uint64_t previous = 0;       // at the previous dump read
   uint64_t first = 0, last = 0, max = 0, mid = 0;
   uint64_t last_count = 0, last_sampled_count = 0;  // live allocations at the last dump
+  SiteAges last_ages;
   uint32_t grew = 0, shrank = 0;
   // The site's cumulative sampled counters at the first, middle and last dump (zero before the
   // site first appeared: it had no sample then).
@@ -34,6 +35,7 @@ struct Live {
   uint64_t count = 0;  // estimated
   uint64_t sampled_count = 0;
   Series::Counters counters;
+  SiteAges ages;
 };
 
 SampleEvents EventsBetween(const Series::Counters& from, const Series::Counters& mid,
@@ -80,6 +82,7 @@ class ProcessSeries {
       c.frees += site.fixed.free_count;
       c.alloc_est_bytes += site.fixed.alloc_est_bytes;
       c.free_est_bytes += site.fixed.free_est_bytes;
+      current_[local].ages.Merge(SiteAges::Of(site));
     }
     sample_bytes_ = dump.settings.sample_bytes;
 
@@ -100,6 +103,7 @@ class ProcessSeries {
       uint64_t value = current_[i].bytes;
       s.last_count = current_[i].count;
       s.last_sampled_count = current_[i].sampled_count;
+      s.last_ages = current_[i].ages;
       if (keep) s.values.push_back(static_cast<double>(value));
       s.last_counters = current_[i].counters;
       if (at_mid) s.mid_counters = current_[i].counters;
@@ -144,6 +148,7 @@ class ProcessSeries {
       t.last_live_bytes = s.last;
       t.last_live_count = s.last_count;
       t.last_sampled_live_count = s.last_sampled_count;
+      t.last_ages = s.last_ages;
       t.max_live_bytes = s.max;
       t.grew_late = s.last > s.mid;
       t.exact = sample_bytes_ <= 1;
@@ -302,6 +307,7 @@ TrendResult AnalyzeTrend(const std::vector<std::string>& files, const TrendOptio
       s.live_bytes_last += t.last_live_bytes;
       s.live_count_last += t.last_live_count;
       s.sampled_live_count_last += t.last_sampled_live_count;
+      s.last_ages.Merge(t.last_ages);
       s.intervals += t.intervals;
       s.grew += t.grew;
       s.shrank += t.shrank;

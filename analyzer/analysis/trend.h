@@ -21,6 +21,7 @@
 
 #include "analysis/dump_discovery.h"
 #include "analysis/growth_evidence.h"
+#include "analysis/site_ages.h"
 #include "dump.h"
 #include "symbolize/symbolizer.h"
 
@@ -52,6 +53,7 @@ struct SiteTrend {
   uint64_t last_live_bytes = 0;
   uint64_t last_live_count = 0;          // estimated, at the last dump
   uint64_t last_sampled_live_count = 0;  // sampled, at the last dump
+  SiteAges last_ages;                    // of the live samples at the last dump
   uint64_t max_live_bytes = 0;
   bool grew_late = false;  // still grew in the second half of the series
   bool exact = false;      // recorded with every allocation (sample_bytes 1): the shape rules
@@ -98,6 +100,8 @@ struct SuspectTrend {
   SampleEvents events;
   GrowthEvidence evidence;
   uint64_t sample_bytes = 0;
+  // Ages at the last dumps of the processes where the site had live bytes, merged (site_ages.h).
+  SiteAges last_ages;
   double monotonic_fraction() const { return intervals == 0 ? 0 : double(grew) / intervals; }
 };
 

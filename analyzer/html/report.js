@@ -50,6 +50,24 @@
     return (Math.round(s / 360) / 10) + ' h';
   }
 
+  // As the text outputs write an age (units.h HumanAge): "42s", "3m10s", "2h", "3d4h".
+  function age(seconds) {
+    var units = [[86400, 'd'], [3600, 'h'], [60, 'm'], [1, 's']];
+    for (var i = 0; i + 1 < units.length; i++) {
+      if (seconds < units[i][0]) continue;
+      var rest = Math.floor((seconds % units[i][0]) / units[i + 1][0]);
+      return Math.floor(seconds / units[i][0]) + units[i][1] + (rest ? rest + units[i + 1][1] : '');
+    }
+    return seconds + 's';
+  }
+
+  // "median age 3m10s, oldest 2h" for a site whose last dump says (format version 2), else ''.
+  function ageNote(s) {
+    if (s.median_age_s === null || s.median_age_s === undefined) return '';
+    return '<br><span class="note age">median age ' + age(s.median_age_s) + ', oldest ' +
+        age(s.oldest_age_s) + '</span>';
+  }
+
   function plural(n, noun) {
     return n.toLocaleString('en-US') + ' ' + noun + (n === 1 ? '' : /s$/.test(noun) ? 'es' : 's');
   }
@@ -254,7 +272,7 @@
           '</td><td class="num">' + rate(s.growth_bytes_per_min) + '<br><span class="note">' +
           esc(evidenceText(s)) + '</span></td>' +
           '<td class="num">' + bytes(s.live_bytes_last) + '<br><span class="note">' +
-          plural(s.live_count_last, 'allocation') + '</span></td>' +
+          plural(s.live_count_last, 'allocation') + '</span>' + ageNote(s) + '</td>' +
           '<td class="num">' + s.grew_intervals + ' of ' + s.intervals + '</td>' +
           (multi ? '<td class="num">' + s.processes + ' of ' + data.processes.length + '</td>' : '') +
           '<td>' + sparkline(s.series, 'live_bytes', 180, 40, 'suspect-chart-' + s.rank) + '</td></tr>' +

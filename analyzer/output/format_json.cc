@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The JSON report; its fields are documented in docs/json.md and must stay stable.
 #include "absl/strings/str_format.h"
+#include "output/ages_output.h"
 #include "output/dump_json.h"
 #include "output/format_report.h"
 #include "output/frames_json.h"
@@ -135,6 +136,7 @@ void FormatReportJson(const Report& report, const Symbolizer& symbolizer, size_t
   WriteTopArray("sites", report.sites.size(), top, &json, [&](size_t i) {
     json.FieldUInt("rank", i + 1);
     WriteSiteCounters(report.sites[i], &json);
+    WriteAgesJson(report.sites[i].ages, /*older_than=*/true, &json);
     WriteStackJson(symbolizer, report.sites[i].stack, &json);
   });
 

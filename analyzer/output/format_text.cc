@@ -4,6 +4,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "output/absl_compat.h"
+#include "output/ages_output.h"
 #include "output/format_report.h"
 #include "output/java_walks_output.h"
 #include "output/stack_text.h"
@@ -115,6 +116,7 @@ void AppendSites(const Report& report, const Symbolizer& symbolizer, size_t top,
     absl::StrAppend(out, "; allocated so far: ", HumanBytes(site.alloc_bytes), " in ",
                     Thousands(site.alloc_count));
     if (!exact) absl::StrAppend(out, " (sampled: ", Thousands(site.sampled_alloc_count), ")");
+    if (site.ages.known) absl::StrAppend(out, "; ", AgesText(site.ages));
     absl::StrAppend(out, "\n");
     AppendStackText(symbolizer.frames(), symbolizer.stacks().Get(site.stack), "    ", out);
   }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The JSON of `leakscope trend`; its fields are documented in docs/json.md and must stay stable.
 #include "absl/strings/str_format.h"
+#include "output/ages_output.h"
 #include "output/format_trend.h"
 #include "output/frames_json.h"
 #include "output/java_walks_output.h"
@@ -81,6 +82,7 @@ void WriteTrendSiteJson(const SuspectTrend& s, const Symbolizer& symbolizer, Jso
   json->FieldUInt("live_bytes_last", s.live_bytes_last);
   json->FieldUInt("live_count_last", s.live_count_last);
   json->FieldUInt("sampled_live_count_last", s.sampled_live_count_last);
+  WriteAgesJson(s.last_ages, /*older_than=*/false, json);  // of the last dumps
   json->FieldDouble("monotonic_fraction", s.monotonic_fraction(), 4);
   json->FieldUInt("intervals", s.intervals);
   json->FieldUInt("grew_intervals", s.grew);

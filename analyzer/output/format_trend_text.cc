@@ -2,6 +2,7 @@
 // The text of `leakscope trend`: what a person reads in a terminal.
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "output/ages_output.h"
 #include "output/format_trend.h"
 #include "output/java_walks_output.h"
 #include "output/stack_text.h"
@@ -66,7 +67,9 @@ void AppendSiteText(const std::string& rank, const SuspectTrend& s, const Symbol
   if (process_count > 1) {
     absl::StrAppend(out, "; growing in ", s.processes, " of ", process_count, " processes");
   }
-  absl::StrAppend(out, "; ", EvidenceText(s), "\n");
+  absl::StrAppend(out, "; ", EvidenceText(s));
+  if (s.last_ages.known) absl::StrAppend(out, "; ", AgesText(s.last_ages));
+  absl::StrAppend(out, "\n");
   if (s.sampled && s.evidence.verdict != GrowthVerdict::kNone) {
     const GrowthEvidence& g = s.evidence;
     absl::StrAppend(out, "    growth over the series ", HumanBytesSigned(Round(g.growth_bytes)),

@@ -2,6 +2,7 @@
 #include "output/units.h"
 
 #include <cstdlib>
+#include <iterator>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -59,6 +60,22 @@ std::string HumanDuration(int64_t ns) {
   if (std::abs(seconds) < 120) return absl::StrFormat("%.1f s", seconds);
   if (std::abs(seconds) < 7200) return absl::StrFormat("%.1f min", seconds / 60);
   return absl::StrFormat("%.1f h", seconds / 3600);
+}
+
+std::string HumanAge(uint64_t seconds) {
+  struct Unit {
+    uint64_t seconds;
+    const char* name;
+  };
+  static constexpr Unit kUnits[] = {{86400, "d"}, {3600, "h"}, {60, "m"}, {1, "s"}};
+  for (size_t i = 0; i + 1 < std::size(kUnits); ++i) {
+    if (seconds < kUnits[i].seconds) continue;
+    std::string out = absl::StrCat(seconds / kUnits[i].seconds, kUnits[i].name);
+    uint64_t rest = seconds % kUnits[i].seconds / kUnits[i + 1].seconds;
+    if (rest != 0) absl::StrAppend(&out, rest, kUnits[i + 1].name);
+    return out;
+  }
+  return absl::StrCat(seconds, "s");
 }
 
 }  // namespace leakscope::analyzer

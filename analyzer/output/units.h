@@ -21,5 +21,8 @@ std::string Counted(uint64_t count, std::string_view noun);
 std::string FormatUnixTime(int64_t unix_ns);
 // "42 s", "3.5 min", "2.1 h".
 std::string HumanDuration(int64_t ns);
+// An age in two units at most, the second dropped when zero: "0s", "42s", "3m10s", "2h", "2h5m",
+// "3d4h".
+std::string HumanAge(uint64_t seconds);
 
 }  // namespace leakscope::analyzer

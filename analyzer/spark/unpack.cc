@@ -210,9 +210,10 @@ uint64_t DumpLength(InputFile* file, uint64_t start, WalkMemo* memo, std::string
     *why = "truncated file header";
     return 0;
   }
-  if (header.version != format::kVersion) {
+  // Every version this leakscope reads shares the record framing walked below.
+  if (header.version < format::kMinVersion || header.version > format::kVersion) {
     *why = absl::StrCat("unsupported dump version ", header.version, " (this leakscope reads ",
-                        format::kVersion, ")");
+                        format::kMinVersion, " to ", format::kVersion, ")");
     return 0;
   }
   if (header.header_bytes < sizeof(header)) {

@@ -20,9 +20,11 @@ bool LiveTable::Init(uint64_t max_live, uint64_t mean_sample_bytes) {
   // of granules holding a sample are ever written, so little of it becomes resident.
   constexpr int filter_bits = 22;
   if (!slots_region_.Reserve(sizeof(Slot) << slot_bits, "live table") ||
+      !births_region_.Reserve(sizeof(uint32_t) << slot_bits, "live births") ||
       !filter_region_.Reserve(1ull << filter_bits, "live filter")) {
     return false;
   }
+  births_ = reinterpret_cast<std::atomic<uint32_t>*>(births_region_.base());
   slots_ = reinterpret_cast<Slot*>(slots_region_.base());
   slot_mask_ = (1ull << slot_bits) - 1;
   slot_shift_ = 64 - slot_bits;
@@ -54,7 +56,8 @@ void LiveTable::FilterAdd(uintptr_t address, int delta) {
   }
 }
 
-bool LiveTable::Insert(uintptr_t address, uint64_t size, uint32_t stack_id, bool exact) {
+bool LiveTable::Insert(uintptr_t address, uint64_t size, uint32_t stack_id, uint32_t birth_s,
+                       bool exact) {
   if (slots_ == nullptr) {
     dropped_.fetch_add(1, std::memory_order_relaxed);
     return false;
@@ -67,6 +70,8 @@ bool LiveTable::Insert(uintptr_t address, uint64_t size, uint32_t stack_id, bool
     slots_region_.NoteWrite(&slots_[slot]);
     if (!slots_[slot].key.compare_exchange_strong(key, kBusy, std::memory_order_acquire)) continue;
     slots_[slot].value.store(Pack(size, stack_id, exact), std::memory_order_relaxed);
+    births_region_.NoteWrite(&births_[slot]);
+    births_[slot].store(birth_s, std::memory_order_relaxed);
     // The pointer is not yet returned to the program, so nobody can free it before this
     // completes; filter order relative to the key does not matter.
     FilterAdd(address, +1);
@@ -84,12 +89,14 @@ bool LiveTable::Take(uintptr_t address, Entry* out) {
     uint64_t key = slots_[slot].key.load(std::memory_order_acquire);
     if (key == kEmpty) return false;
     if (key != address) continue;
+    // Both read while the key is still ours: once it is a tombstone, an Insert may reuse the slot.
     uint64_t value = slots_[slot].value.load(std::memory_order_relaxed);
+    uint32_t birth_s = births_[slot].load(std::memory_order_relaxed);
     if (!slots_[slot].key.compare_exchange_strong(key, kTombstone, std::memory_order_acq_rel)) {
       return false;  // someone else took it: a double free in the program
     }
     FilterAdd(address, -1);
-    *out = Unpack(value);
+    *out = Unpack(value, birth_s);
     return true;
   }
   return false;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Live sampled allocations: address -> {size, stack id}, lock-free open addressing.
+// Live sampled allocations: address -> {size, stack id, birth}, lock-free open addressing.
 //
 // Slots are {key, value}; key 0 = empty, 1 = tombstone, 2 = being written, else the address.
 // Insert claims an empty or tombstone slot with CAS (to 2), writes the value, then publishes the
@@ -27,6 +27,13 @@
 // the cache on nearly every free). False positives stay rare while few granules hold a live
 // sample, which is what sampling means; 256-byte granules keep a 4 MiB heap within 256 lines.
 // Counters saturate at 255 and then stay "maybe".
+//
+// Birth times (the recorder clock, in seconds, when the block was recorded) sit in an array of
+// their own, parallel to the slots: a 16-byte slot has no room for them, and a slot that never
+// straddles a page is what NoteWrite's single mark relies on. Insert writes the birth before it
+// publishes the key, so whoever sees the key (Take, ForEach) sees the birth that goes with it.
+// What it costs: 4 bytes per slot (reserved with the slots, resident as they fill), and on a
+// sample a second line touched (Prefetch starts both loads).
 #pragma once
 
 #include <atomic>
@@ -43,6 +50,7 @@ class LiveTable {
     uint64_t size;
     uint32_t stack_id;
     bool exact;  // recorded unsampled (a zlib stream's memory): weighs its size, not size / p
+    uint32_t birth_s = 0;  // the recorder clock when the block was recorded (recorder.h)
   };
 
   // Reserves room for max_live entries, laid out for samples taken every mean_sample_bytes on
@@ -51,21 +59,30 @@ class LiveTable {
   bool Init(uint64_t max_live, uint64_t mean_sample_bytes);
 
   // False when no slot was free near the address' home slot: the sample is dropped (counted).
-  bool Insert(uintptr_t address, uint64_t size, uint32_t stack_id, bool exact = false);
+  // `birth_s` is kept as given: a block put back after a failed realloc passes its old birth.
+  bool Insert(uintptr_t address, uint64_t size, uint32_t stack_id, uint32_t birth_s,
+              bool exact = false);
+  bool Insert(uintptr_t address, const Entry& entry) {
+    return Insert(address, entry.size, entry.stack_id, entry.birth_s, entry.exact);
+  }
 
-  // Removes the entry for `address` and returns it. False if the address is not in the table.
+  // Removes the entry for `address` and returns it (birth included). False if the address is not
+  // in the table.
   bool Take(uintptr_t address, Entry* out);
 
   // Starts loading the address' home slot, so the miss overlaps the stack walk that comes before
   // Insert (the table is large and its slots random: a miss is otherwise certain).
   void Prefetch(uintptr_t address) const {
     if (slots_ == nullptr) return;
-    const Slot* slot = &slots_[HomeSlot(address)];
+    uint64_t home = HomeSlot(address);
+    const Slot* slot = &slots_[home];
+    const std::atomic<uint32_t>* birth = &births_[home];
     // GCC 12 silently deletes a __builtin_prefetch whose address takes a few variable shifts to
     // compute (it did here, and exact mode lost 15 %); an empty asm makes the address opaque, so
     // the prefetch stays. tests/preload/CMakeLists.txt checks the built library for it.
-    asm volatile("" : "+r"(slot));
+    asm volatile("" : "+r"(slot), "+r"(birth));
     __builtin_prefetch(slot, 1);
+    __builtin_prefetch(birth, 1);
   }
 
   // Fast path of free(): false means "certainly not sampled". No atomics beyond one relaxed load.
@@ -80,7 +97,8 @@ class LiveTable {
     if (slots_ == nullptr) return;
     slots_region_.ForEachWrittenItem(sizeof(Slot), slot_mask_ + 1, [&](uint64_t i) {
       if (slots_[i].key.load(std::memory_order_acquire) <= kBusy) return;
-      fn(Unpack(slots_[i].value.load(std::memory_order_relaxed)));
+      fn(Unpack(slots_[i].value.load(std::memory_order_relaxed),
+                births_[i].load(std::memory_order_relaxed)));
     });
   }
 
@@ -101,8 +119,9 @@ class LiveTable {
   static uint64_t Pack(uint64_t size, uint32_t stack_id, bool exact) {
     return size << 25 | static_cast<uint64_t>(exact) << 24 | stack_id;
   }
-  static Entry Unpack(uint64_t value) {
-    return Entry{value >> 25, static_cast<uint32_t>(value & 0xffffff), ((value >> 24) & 1) != 0};
+  static Entry Unpack(uint64_t value, uint32_t birth_s) {
+    return Entry{value >> 25, static_cast<uint32_t>(value & 0xffffff), ((value >> 24) & 1) != 0,
+                 birth_s};
   }
   static constexpr uint64_t kEmpty = 0, kTombstone = 1, kBusy = 2;
 
@@ -123,8 +142,10 @@ class LiveTable {
   static std::atomic<uint8_t> kEmptyFilter[1];
 
   Region slots_region_;
+  Region births_region_;  // one u32 per slot, same index
   Region filter_region_;
   Slot* slots_ = nullptr;
+  std::atomic<uint32_t>* births_ = nullptr;
   uint64_t slot_mask_ = 0;
   int slot_shift_ = 63;
   int granule_shift_ = 4;

@@ -152,5 +152,17 @@ TEST(Units, FormatsBytesAndCounts) {
   EXPECT_EQ(ThousandsSigned(-1000), "-1,000");
 }
 
+TEST(Units, FormatsAgesInTwoUnitsAtMost) {
+  EXPECT_EQ(HumanAge(0), "0s");
+  EXPECT_EQ(HumanAge(59), "59s");
+  EXPECT_EQ(HumanAge(60), "1m");
+  EXPECT_EQ(HumanAge(190), "3m10s");
+  EXPECT_EQ(HumanAge(7200), "2h");
+  EXPECT_EQ(HumanAge(7259), "2h");  // seconds below an hour's minute are dropped
+  EXPECT_EQ(HumanAge(7500), "2h5m");
+  EXPECT_EQ(HumanAge(90000), "1d1h");
+  EXPECT_EQ(HumanAge(86400 * 400), "400d");
+}
+
 }  // namespace
 }  // namespace leakscope::analyzer

@@ -9,6 +9,7 @@
 #include "json_value.h"
 #include "output/format_report.h"
 #include "pprof_profile.h"
+#include "test_dump_builder.h"
 
 namespace leakscope::analyzer {
 namespace {
@@ -196,7 +197,9 @@ TEST_F(FormatsTest, PprofIsGzippedProtobuf) {
       auto l = locations.find(id);
       ASSERT_NE(l, locations.end()) << "site " << i << ": location " << id;
       ASSERT_EQ(l->second->lines.size(), 1u);
-      if (l->second->mapping_id != 0) EXPECT_TRUE(mappings.contains(l->second->mapping_id));
+      if (l->second->mapping_id != 0) {
+        EXPECT_TRUE(mappings.contains(l->second->mapping_id));
+      }
       auto f = functions.find(l->second->lines[0].function_id);
       ASSERT_NE(f, functions.end()) << "site " << i << ": location " << id;
       EXPECT_EQ(f->second->system_name, f->second->name);
@@ -272,6 +275,118 @@ TEST_F(SampledFormatsTest, TextShowsEstimatedCountsAndSampledInParentheses) {
                      "so far: 2.50 MiB in 40 (sampled: 32)"),
             std::string::npos)
       << out;
+}
+
+// The golden dumps are format version 1: no ages, and every output says so rather than 0.
+TEST_F(FormatsTest, Version1DumpHasNoAges) {
+  for (const SiteSummary& site : report_.sites) EXPECT_FALSE(site.ages.known);
+  std::string json;
+  FormatReportJson(report_, *symbolizer_, 0, &json);
+  testing::JsonValue parsed;
+  ASSERT_TRUE(testing::ParseJson(json, &parsed));
+  const testing::JsonValue& top = parsed["sites"][0];
+  EXPECT_TRUE(top["median_age_s"].IsNull());
+  EXPECT_TRUE(top["oldest_age_s"].IsNull());
+  EXPECT_TRUE(top["older_than"].IsNull());
+  std::string text;
+  FormatReportText(report_, *symbolizer_, 0, &text);
+  EXPECT_EQ(text.find("age"), std::string::npos) << text;
+}
+
+// A version-2 dump, written and read back as the analyzer reads files: an old leak and young
+// churn, each site's ages as the recorder summarized them. Two recorded stacks of the leak that
+// symbolize alike merge: the oldest and the bytes past each threshold add up exactly, the median
+// is the one of the part holding more bytes.
+class AgesFormatsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Dump dump = testing::ProcessDump(4343, 1, 0, 0);
+    dump.settings.sample_bytes = 1;
+    testing::AddModule(&dump, "/nonexistent/app", 0x555555554000, 0x10000, 0, format::kModuleMain);
+    SiteInfo& leak = testing::AddSite(&dump, 1, {0x555555555100, 0x555555555200},
+                                      {.alloc_count = 30, .alloc_bytes = 3 << 20});
+    leak.ages = {.median_age_s = 190,
+                 .oldest_age_s = 7200,
+                 .older_than_est_bytes = {3 << 20, 2 << 20, 1 << 20, 0}};
+    SiteInfo& leak_again = testing::AddSite(&dump, 2, {0x555555555100, 0x555555555200},
+                                            {.alloc_count = 1, .alloc_bytes = 1 << 20});
+    leak_again.pcs = leak.pcs;
+    leak_again.ages = {.median_age_s = 90000,
+                       .oldest_age_s = 90000,
+                       .older_than_est_bytes = {1 << 20, 1 << 20, 1 << 20, 1 << 20}};
+    SiteInfo& churn = testing::AddSite(&dump, 3, {0x555555555300},
+                                       {.alloc_count = 1000,
+                                        .alloc_bytes = 1000 << 10,
+                                        .free_count = 998,
+                                        .free_bytes = 998 << 10});
+    churn.ages = {.median_age_s = 0, .oldest_age_s = 1, .older_than_est_bytes = {}};
+    SiteInfo& freed = testing::AddSite(
+        &dump, 4, {0x555555555400},
+        {.alloc_count = 5, .alloc_bytes = 500, .free_count = 5, .free_bytes = 500});
+    (void)freed;  // nothing live: no age to show
+    StringSink sink;
+    ASSERT_TRUE(WriteDump(dump, &sink));
+    std::string error;
+    ASSERT_TRUE(ParseDump(sink.bytes(), &dump_, &error)) << error;
+    ASSERT_EQ(dump_.version, 2u);
+    SymbolizerOptions options;
+    options.warnings = nullptr;
+    symbolizer_ = std::make_unique<Symbolizer>(options);
+    report_ = BuildReport(dump_, "ages", symbolizer_.get());
+    ASSERT_EQ(report_.sites.size(), 3u);
+  }
+  Dump dump_;
+  std::unique_ptr<Symbolizer> symbolizer_;
+  Report report_;
+};
+
+TEST_F(AgesFormatsTest, ReportMergesAgesOfOneSymbolizedStack) {
+  const SiteSummary& leak = report_.sites[0];
+  EXPECT_EQ(leak.live_bytes, 4u << 20);
+  ASSERT_TRUE(leak.ages.known);
+  EXPECT_EQ(leak.ages.median_s, 190u);  // 3 MiB of the 4 are in the part whose median is 190 s
+  EXPECT_EQ(leak.ages.oldest_s, 90000u);
+  EXPECT_EQ(leak.ages.older_than_bytes[0], 4u << 20);
+  EXPECT_EQ(leak.ages.older_than_bytes[1], 3u << 20);
+  EXPECT_EQ(leak.ages.older_than_bytes[2], 2u << 20);
+  EXPECT_EQ(leak.ages.older_than_bytes[3], 1u << 20);
+  EXPECT_TRUE(report_.sites[1].ages.known);
+  EXPECT_FALSE(report_.sites[2].ages.known);  // all freed
+}
+
+TEST_F(AgesFormatsTest, JsonCarriesMedianOldestAndBytesOlderThanEachThreshold) {
+  std::string out;
+  FormatReportJson(report_, *symbolizer_, 0, &out);
+  testing::JsonValue parsed;
+  ASSERT_TRUE(testing::ParseJson(out, &parsed)) << out;
+  const testing::JsonValue& leak = parsed["sites"][0];
+  EXPECT_EQ(leak["median_age_s"].UInt(), 190u);
+  EXPECT_EQ(leak["oldest_age_s"].UInt(), 90000u);
+  const testing::JsonValue& older = leak["older_than"];
+  ASSERT_EQ(older.size(), 4u);
+  std::vector<uint64_t> ages, bytes;
+  for (size_t i = 0; i < older.size(); ++i) {
+    ages.push_back(older[i]["age_s"].UInt());
+    bytes.push_back(older[i]["bytes"].UInt());
+  }
+  EXPECT_EQ(ages, (std::vector<uint64_t>{60, 600, 3600, 86400}));
+  EXPECT_EQ(bytes, (std::vector<uint64_t>{4 << 20, 3 << 20, 2 << 20, 1 << 20}));
+  const testing::JsonValue& churn = parsed["sites"][1];
+  EXPECT_EQ(churn["median_age_s"].UInt(), 0u);
+  EXPECT_EQ(churn["oldest_age_s"].UInt(), 1u);
+  EXPECT_TRUE(parsed["sites"][2]["median_age_s"].IsNull());
+  EXPECT_TRUE(parsed["sites"][2]["older_than"].IsNull());
+  EXPECT_FALSE(parsed["totals"].Has("median_age_s"));
+}
+
+TEST_F(AgesFormatsTest, TextShowsEachSitesAgeCompactly) {
+  std::string out;
+  FormatReportText(report_, *symbolizer_, 0, &out);
+  EXPECT_NE(out.find("#1  4.00 MiB live in 31 allocations; allocated so far: 4.00 MiB in 31; "
+                     "median age 3m10s, oldest 1d1h\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("; median age 0s, oldest 1s\n"), std::string::npos) << out;
 }
 
 }  // namespace

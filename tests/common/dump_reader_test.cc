@@ -182,31 +182,31 @@ TEST(DumpReader, RejectsWrongMagic) {
 }
 
 TEST(DumpReader, RejectsANewerFormatVersionAsNewerNotCorrupt) {
-  std::string bytes = Assemble({{kProcessType, ProcessPayload()}}, FileHeader(2));
+  std::string bytes = Assemble({{kProcessType, ProcessPayload()}}, FileHeader(3));
   EXPECT_EQ(Rejection(bytes),
-            "dump format version 2 is newer than this leakscope reads (version 1): written by a "
+            "dump format version 3 is newer than this leakscope reads (version 2): written by a "
             "later leakscope; analyze it with that leakscope or a later one");
   EXPECT_EQ(Rejection(Assemble({{kProcessType, ProcessPayload()}}, FileHeader(0))),
-            "unsupported dump version 0 (this leakscope reads 1)");
+            "unsupported dump version 0 (this leakscope reads 1 to 2)");
 }
 
 TEST(DumpReader, NamesTheRecorderOfANewerDump) {
   // A later format whose header grew and whose records this reader cannot parse: only the
   // framing and the kRecorder record are relied on.
-  std::string header = FileHeader(3, 24) + std::string(8, '\x55');
-  std::string bytes = Assemble({{kProcessType, "a process record of format 3"},
+  std::string header = FileHeader(4, 24) + std::string(8, '\x55');
+  std::string bytes = Assemble({{kProcessType, "a process record of format 4"},
                                 {kRecorderType, Str("0.4.0 (git 9f8e7d6)") + "more fields"}},
                                header);
   EXPECT_EQ(Rejection(bytes),
-            "dump format version 3 is newer than this leakscope reads (version 1): written by "
+            "dump format version 4 is newer than this leakscope reads (version 2): written by "
             "leakscope 0.4.0 (git 9f8e7d6); analyze it with that leakscope or a later one");
   // A version string that is not text, or longer than a version, is not shown.
-  std::string control = Assemble({{kRecorderType, Str("0.4.0\n\x1b[31m")}}, FileHeader(2));
+  std::string control = Assemble({{kRecorderType, Str("0.4.0\n\x1b[31m")}}, FileHeader(3));
   EXPECT_THAT(Rejection(control), HasSubstr("written by a later leakscope;"));
-  std::string long_text = Assemble({{kRecorderType, Str(std::string(300, 'v'))}}, FileHeader(2));
+  std::string long_text = Assemble({{kRecorderType, Str(std::string(300, 'v'))}}, FileHeader(3));
   EXPECT_THAT(Rejection(long_text), HasSubstr("written by a later leakscope;"));
   // A record claiming more than the file holds ends the search.
-  std::string cut = FileHeader(2) + RecordHeader(kRecorderType, 1000) + Str("0.4.0");
+  std::string cut = FileHeader(3) + RecordHeader(kRecorderType, 1000) + Str("0.4.0");
   EXPECT_THAT(Rejection(cut), HasSubstr("written by a later leakscope;"));
 }
 
@@ -292,11 +292,45 @@ TEST(DumpReader, RejectsPayloadLongerThanTheFile) {
             "exceeds the 100 bytes left in the file");
 }
 
+// A version-2 site: the fixed part, the ages, then the PCs.
 std::string SitePayload(uint32_t depth, size_t pcs) {
   format::SiteFixed fixed{};
   fixed.site_id = 5;
   fixed.depth = depth;
-  return Bytes(fixed) + std::string(pcs * sizeof(uint64_t), '\x11');
+  return Bytes(fixed) + Bytes(format::SiteAgesFixed{}) +
+         std::string(pcs * sizeof(uint64_t), '\x11');
+}
+
+TEST(DumpReader, RejectsVersion2SiteTooShortForItsAges) {
+  format::SiteFixed fixed{};
+  fixed.site_id = 5;
+  std::string payload = Bytes(fixed) + std::string(39, '\0');  // one byte short of the ages
+  std::string bytes = Assemble({{kProcessType, ProcessPayload()}, {kSiteType, payload}});
+  EXPECT_EQ(Rejection(bytes),
+            "record 1 (site) at offset 102: payload ends inside the site's ages: 39 bytes left "
+            "after the fixed part, 40 needed");
+}
+
+// The same bytes are a valid site in version 1, which had no ages: its PCs follow the fixed part.
+TEST(DumpReader, ReadsVersion1SitesWithoutAges) {
+  format::SiteFixed fixed{};
+  fixed.site_id = 5;
+  fixed.depth = 2;
+  fixed.alloc_count = 3;
+  std::string payload = Bytes(fixed) + std::string(16, '\x22');
+  Dump dump;
+  std::string error;
+  ASSERT_TRUE(
+      ParseDump(Assemble({{kProcessType, ProcessPayload()}, {kSiteType, payload}}, FileHeader(1)),
+                &dump, &error))
+      << error;
+  EXPECT_EQ(dump.version, 1u);
+  ASSERT_EQ(dump.sites.size(), 1u);
+  EXPECT_FALSE(dump.sites[0].ages_known);
+  EXPECT_EQ(dump.sites[0].pcs, (std::vector<uint64_t>{0x2222222222222222u, 0x2222222222222222u}));
+  // In version 2 the first 16 of those bytes would be ages, and the PCs would be missing.
+  EXPECT_THAT(Rejection(Assemble({{kProcessType, ProcessPayload()}, {kSiteType, payload}})),
+              HasSubstr("payload ends inside the site's ages: 16 bytes left"));
 }
 
 TEST(DumpReader, RejectsSiteDepthBeyondThePayload) {

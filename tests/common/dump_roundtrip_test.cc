@@ -39,7 +39,7 @@ TEST(DumpRoundTrip, RichDumpThroughStringSinkComesBackIdentical) {
   std::string error;
   ASSERT_TRUE(ParseDump(bytes, &parsed, &error)) << error;
   EXPECT_TRUE(SameDump(original, parsed));
-  EXPECT_EQ(parsed.version, 1u);
+  EXPECT_EQ(parsed.version, 2u);
   EXPECT_EQ(parsed.process.host, "worker-7.example");
   EXPECT_EQ(parsed.process.args, original.process.args);
   ASSERT_EQ(parsed.modules.size(), 3u);
@@ -53,6 +53,14 @@ TEST(DumpRoundTrip, RichDumpThroughStringSinkComesBackIdentical) {
   EXPECT_EQ(parsed.sites[2].pcs, original.sites[2].pcs);
   EXPECT_EQ(parsed.sites[1].live_count(), 60u);
   EXPECT_EQ(parsed.sites[1].live_bytes(), 3276800u - 1310720u);
+  // Format version 2: every site carries its ages, zero where the writer had none.
+  EXPECT_TRUE(parsed.sites[1].ages_known);
+  EXPECT_EQ(parsed.sites[1].ages.median_age_s, 190u);
+  EXPECT_EQ(parsed.sites[1].ages.oldest_age_s, 7200u);
+  EXPECT_EQ(parsed.sites[1].ages.older_than_est_bytes[0], 1500000u);
+  EXPECT_EQ(parsed.sites[1].ages.older_than_est_bytes[2], 32768u);
+  EXPECT_TRUE(parsed.sites[2].ages_known);
+  EXPECT_EQ(parsed.sites[2].ages.oldest_age_s, 0u);
   EXPECT_EQ(parsed.streams.size(), 2u);
   EXPECT_EQ(parsed.counters.zlib_calls, 41000u);
   // Encoding is deterministic, so re-encoding what was read reproduces the file byte for byte.
@@ -108,6 +116,41 @@ TEST(DumpRoundTrip, RecorderVersionComesBackSecondAndOlderDumpsHaveNone) {
             std::string("\x13\0\0\0", 4) + "0.1.0 (git abc1234)");
 }
 
+// Version 1 is still written on request (the golden dumps are) and read: the same dump without
+// the ages, which read back as unknown.
+TEST(DumpRoundTrip, Version1DumpComesBackWithoutAges) {
+  Dump original = RichSampleDump();
+  original.version = 1;
+  std::string bytes = Encode(original);
+  EXPECT_EQ(bytes.size() + 3 * sizeof(format::SiteAgesFixed),
+            Encode(RichSampleDump()).size());  // three sites, each without its ages
+  Dump parsed;
+  std::string error;
+  ASSERT_TRUE(ParseDump(bytes, &parsed, &error)) << error;
+  EXPECT_EQ(parsed.version, 1u);
+  ASSERT_EQ(parsed.sites.size(), 3u);
+  for (const SiteInfo& site : parsed.sites) {
+    EXPECT_FALSE(site.ages_known);
+    EXPECT_EQ(site.ages.median_age_s, 0u);
+    EXPECT_EQ(site.ages.oldest_age_s, 0u);
+  }
+  EXPECT_EQ(parsed.sites[2].pcs, original.sites[2].pcs);
+  EXPECT_EQ(parsed.sites[1].live_bytes(), 3276800u - 1310720u);
+  original.sites[1].ages = {};  // what version 1 cannot carry
+  EXPECT_TRUE(SameDump(original, parsed));
+  EXPECT_EQ(Encode(parsed), bytes);
+}
+
+TEST(DumpEncoder, RefusesVersionsItCannotWrite) {
+  for (uint32_t version : {0u, format::kVersion + 1}) {
+    StringSink sink;
+    DumpEncoder encoder(&sink, version);
+    EXPECT_FALSE(encoder.Begin()) << version;
+    EXPECT_FALSE(encoder.Finish()) << version;
+    EXPECT_TRUE(sink.bytes().empty()) << version;
+  }
+}
+
 TEST(DumpRoundTrip, MinimalDumpComesBackIdentical) {
   Dump original = MinimalSampleDump();
   Dump parsed;
@@ -160,7 +203,7 @@ TEST(DumpEncoder, StreamingRecordsEqualsWriteDump) {
   ASSERT_TRUE(encoder.Process(dump.process));
   ASSERT_TRUE(encoder.Settings(dump.settings));
   for (const ModuleInfo& m : dump.modules) ASSERT_TRUE(encoder.Module(m.fixed, m.path, m.build_id));
-  for (const SiteInfo& s : dump.sites) ASSERT_TRUE(encoder.Site(s.fixed, s.pcs));
+  for (const SiteInfo& s : dump.sites) ASSERT_TRUE(encoder.Site(s.fixed, s.ages, s.pcs));
   for (const format::StreamsFixed& s : dump.streams) ASSERT_TRUE(encoder.Streams(s));
   ASSERT_TRUE(encoder.Memory(dump.memory));
   ASSERT_TRUE(encoder.Counters(dump.counters));

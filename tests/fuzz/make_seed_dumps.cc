@@ -41,11 +41,18 @@ int main(int argc, char** argv) {
     site.fixed.alloc_count = id * 3;
     site.fixed.free_count = id;
     site.pcs.assign(id % 9, 0x400000 + id);
+    // Ages to mutate (format version 2): median, oldest and the bytes past each threshold.
+    site.ages.median_age_s = id * 7;
+    site.ages.oldest_age_s = id * 4000;
+    for (uint64_t& bytes : site.ages.older_than_est_bytes) bytes = id * 100;
   }
+  leakscope::Dump version1 = few_sites;  // the format before ages: sites without them
+  version1.version = 1;
   bool ok = WriteSeed(dir + "/rich.dump", rich) &&
             WriteSeed(dir + "/minimal.dump", leakscope::testing::MinimalSampleDump()) &&
             WriteSeed(dir + "/few_sites.dump", few_sites) &&
-            WriteSeed(dir + "/many_sites.dump", many_sites);
+            WriteSeed(dir + "/many_sites.dump", many_sites) &&
+            WriteSeed(dir + "/version1.dump", version1);
   if (!ok) {
     std::perror(("make_seed_dumps: writing into " + dir).c_str());
     return 1;

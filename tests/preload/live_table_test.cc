@@ -39,14 +39,14 @@ TEST_P(LiveTableTest, InsertTakeRoundTrip) {
   LiveTable table;
   ASSERT_TRUE(Init(table, 1024));
   EXPECT_FALSE(table.MaybeContains(0x1000));
-  ASSERT_TRUE(table.Insert(0x1000, 77, 5));
+  ASSERT_TRUE(table.Insert(0x1000, 77, 5, /*birth_s=*/0));
   EXPECT_TRUE(table.MaybeContains(0x1000));
   LiveTable::Entry entry;
   ASSERT_TRUE(table.Take(0x1000, &entry));
   EXPECT_EQ(entry.size, 77u);
   EXPECT_EQ(entry.stack_id, 5u);
   EXPECT_FALSE(entry.exact);
-  ASSERT_TRUE(table.Insert(0x1000, 1ull << 38, 0xffffff, /*exact=*/true));
+  ASSERT_TRUE(table.Insert(0x1000, 1ull << 38, 0xffffff, /*birth_s=*/0, /*exact=*/true));
   ASSERT_TRUE(table.Take(0x1000, &entry));
   EXPECT_EQ(entry.size, 1ull << 38);
   EXPECT_EQ(entry.stack_id, 0xffffffu);
@@ -55,10 +55,41 @@ TEST_P(LiveTableTest, InsertTakeRoundTrip) {
   EXPECT_FALSE(table.MaybeContains(0x1000));
 }
 
+// Each entry keeps the birth it was inserted with: Take returns it, ForEach reports it, and an
+// entry put back (a failed realloc) keeps its own rather than being born again.
+TEST_P(LiveTableTest, BirthRoundTrip) {
+  LiveTable table;
+  ASSERT_TRUE(Init(table, 1024));
+  ASSERT_TRUE(table.Insert(Address(0, 0), 64, 3, /*birth_s=*/17));
+  ASSERT_TRUE(table.Insert(Address(0, 1), 64, 3, /*birth_s=*/4000000000u, /*exact=*/true));
+  ASSERT_TRUE(table.Insert(Address(0, 2), 64, 4, /*birth_s=*/0));
+  std::multiset<std::pair<uint32_t, uint32_t>> seen;  // (stack id, birth)
+  table.ForEach([&](const LiveTable::Entry& e) { seen.insert({e.stack_id, e.birth_s}); });
+  EXPECT_EQ(seen,
+            (std::multiset<std::pair<uint32_t, uint32_t>>{{3, 17}, {3, 4000000000u}, {4, 0}}));
+
+  LiveTable::Entry entry;
+  ASSERT_TRUE(table.Take(Address(0, 1), &entry));
+  EXPECT_EQ(entry.birth_s, 4000000000u);
+  EXPECT_TRUE(entry.exact);
+  ASSERT_TRUE(table.Take(Address(0, 0), &entry));
+  EXPECT_EQ(entry.birth_s, 17u);
+  // Put back as a failed realloc does; a new block at another address reuses the freed slots.
+  ASSERT_TRUE(table.Insert(Address(0, 0), entry));
+  ASSERT_TRUE(table.Insert(Address(0, 1), 8, 5, /*birth_s=*/99));
+  LiveTable::Entry back;
+  ASSERT_TRUE(table.Take(Address(0, 0), &back));
+  EXPECT_EQ(back.birth_s, 17u);
+  EXPECT_EQ(back.size, 64u);
+  EXPECT_EQ(back.stack_id, 3u);
+  ASSERT_TRUE(table.Take(Address(0, 1), &back));
+  EXPECT_EQ(back.birth_s, 99u);
+}
+
 TEST_P(LiveTableTest, ClampsHugeSizes) {
   LiveTable table;
   ASSERT_TRUE(Init(table, 64));
-  ASSERT_TRUE(table.Insert(0x2000, 1ull << 50, 1));
+  ASSERT_TRUE(table.Insert(0x2000, 1ull << 50, 1, 0));
   LiveTable::Entry entry;
   ASSERT_TRUE(table.Take(0x2000, &entry));
   EXPECT_EQ(entry.size, LiveTable::kMaxSize);
@@ -74,7 +105,8 @@ TEST_P(LiveTableTest, CrossThreadFreesLoseNothing) {
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
-      for (int i = 0; i < kPerThread; ++i) ASSERT_TRUE(table.Insert(Address(t, i), i + 1, t + 1));
+      for (int i = 0; i < kPerThread; ++i)
+        ASSERT_TRUE(table.Insert(Address(t, i), i + 1, t + 1, 0));
       ready.fetch_add(1);
       while (ready.load() < kThreads) std::this_thread::yield();
       int victim = (t + 1) % kThreads;
@@ -103,6 +135,10 @@ TEST_P(LiveTableTest, ConcurrentInsertAndTakeOfSameAddressesStaysConsistent) {
       table.ForEach([](const LiveTable::Entry& entry) {
         ASSERT_EQ(entry.size, static_cast<uint64_t>(entry.stack_id) * 10);  // never torn
         ASSERT_EQ(entry.exact, entry.stack_id % 2 == 0);
+        // A birth some insert wrote (a slot reused between the scan's reads may pair one entry's
+        // value with the next one's birth: the scan is a racy snapshot), never garbage.
+        ASSERT_GE(entry.birth_s, 100u);
+        ASSERT_LE(entry.birth_s, 107u);
       });
     }
   });
@@ -111,7 +147,8 @@ TEST_P(LiveTableTest, ConcurrentInsertAndTakeOfSameAddressesStaysConsistent) {
     threads.emplace_back([&, t] {
       for (int round = 0; round < 200; ++round) {
         for (int i = 0; i < 200; ++i) {
-          ASSERT_TRUE(table.Insert(Address(t, i), (t + 1) * 10, t + 1, (t + 1) % 2 == 0));
+          ASSERT_TRUE(table.Insert(Address(t, i), (t + 1) * 10, t + 1, /*birth_s=*/t + 100,
+                                   (t + 1) % 2 == 0));
         }
         for (int i = 0; i < 200; ++i) {
           LiveTable::Entry entry;
@@ -129,7 +166,7 @@ TEST_P(LiveTableTest, FullNeighbourhoodDropsAndCounts) {
   LiveTable table;
   ASSERT_TRUE(Init(table, 16));  // 32 slots
   int inserted = 0, refused = 0;
-  for (int i = 0; i < 100; ++i) (table.Insert(Address(0, i), 8, 1) ? inserted : refused)++;
+  for (int i = 0; i < 100; ++i) (table.Insert(Address(0, i), 8, 1, 0) ? inserted : refused)++;
   EXPECT_EQ(inserted, 32);
   EXPECT_EQ(refused, 68);
   EXPECT_EQ(table.dropped(), 68u);
@@ -144,7 +181,7 @@ TEST_P(LiveTableTest, FullNeighbourhoodDropsAndCounts) {
 TEST_P(LiveTableTest, FilterRulesOutMostUnsampledAddresses) {
   LiveTable table;
   ASSERT_TRUE(Init(table, 262144));
-  for (int i = 0; i < 2000; ++i) ASSERT_TRUE(table.Insert(Address(1, i * 1000), 8, 1));
+  for (int i = 0; i < 2000; ++i) ASSERT_TRUE(table.Insert(Address(1, i * 1000), 8, 1, 0));
   int maybe = 0;
   for (int i = 0; i < 100000; ++i) maybe += table.MaybeContains(Address(2, i)) ? 1 : 0;
   EXPECT_LT(maybe, 100000 / 20);  // under 5% false positives at this load
@@ -164,7 +201,7 @@ TEST(LiveTableSampledLayout, AlignedHeapsInDistantChunksDoNotPileUp) {
            static_cast<uint64_t>(i) * (128 << 10) + 16;
   };
   for (int h = 0; h < kHeaps; ++h) {
-    for (int i = 0; i < kPerHeap; ++i) ASSERT_TRUE(table.Insert(address(h, i), 64, h + 1));
+    for (int i = 0; i < kPerHeap; ++i) ASSERT_TRUE(table.Insert(address(h, i), 64, h + 1, 0));
   }
   EXPECT_EQ(table.dropped(), 0u);
   for (int h = 0; h < kHeaps; ++h) {

@@ -254,6 +254,41 @@ TEST(ForeignFree, FreeingBlocksTheRecorderNeverSawIsHarmless) {
   EXPECT_EQ(Totals(f.AllocatedIn("foreign_realloc")), "alloc 1/5000, free 0/0, live 1/5000");
 }
 
+// Two sites of the same size in one exit dump: the early leak's memory is as old as the run, the
+// working set's was born in its last turn. Seconds are whole and births read a clock the dumper
+// ticks, so a birth can only look earlier than it was (never later), and an age is at least the
+// true one rounded down: the leak is at least kSeconds old; the working set's age is its
+// staleness, a second or two at most even on a loaded machine.
+TEST(OldAndChurn, OneDumpTellsAnEarlyLeakFromAWorkingSetOfTheSameSize) {
+  constexpr uint32_t kSeconds = 4;
+  TempDir dir;
+  Dump dump;
+  ASSERT_TRUE(RunExact(dir, Program("old_and_churn"), {std::to_string(kSeconds)}, &dump));
+  EXPECT_EQ(dump.version, format::kVersion);
+  SiteFinder f(dump);
+  std::vector<const SiteInfo*> leak = f.SitesAllocatedIn("leak_early");
+  std::vector<const SiteInfo*> churn = f.SitesAllocatedIn("churn_working");
+  ASSERT_EQ(leak.size(), 1u) << f.DescribeSites();
+  ASSERT_EQ(churn.size(), 1u) << f.DescribeSites();
+  // The same memory at both sites: bytes alone cannot tell them apart.
+  EXPECT_EQ(leak[0]->live_bytes(), 64u * 4096);
+  EXPECT_EQ(churn[0]->live_bytes(), 64u * 4096);
+  EXPECT_GT(churn[0]->fixed.free_count, 64u);
+  ASSERT_TRUE(leak[0]->ages_known);
+  ASSERT_TRUE(churn[0]->ages_known);
+  const format::SiteAgesFixed& old = leak[0]->ages;
+  const format::SiteAgesFixed& young = churn[0]->ages;
+  EXPECT_GE(old.median_age_s, kSeconds);
+  EXPECT_GE(old.oldest_age_s, old.median_age_s);
+  EXPECT_LT(old.oldest_age_s, kSeconds + 60);  // ... and not a stray clock
+  EXPECT_LE(young.median_age_s, 2u);
+  EXPECT_LE(young.oldest_age_s, 2u);
+  for (uint32_t t = 0; t < format::kAgeThresholdCount; ++t) {
+    EXPECT_EQ(old.older_than_est_bytes[t], 0u) << "none is a minute old";
+    EXPECT_EQ(young.older_than_est_bytes[t], 0u);
+  }
+}
+
 }  // namespace
 }  // namespace leakscope::testing
 // SPDX-License-Identifier: Apache-2.0

@@ -48,7 +48,9 @@ void RunExpectingOneDump(const std::string& mode, int code, Dump* dump, bool qui
   ASSERT_EQ(dumps.size(), 1u) << "a single exit dump";
   EXPECT_EQ(dumps[0].pid, run.pid);
   ASSERT_TRUE(LoadDump(dumps[0].path, dump));
-  if (quiet) ASSERT_TRUE(DumpIsConsistent(*dump));
+  if (quiet) {
+    ASSERT_TRUE(DumpIsConsistent(*dump));
+  }
 }
 
 TEST(ImmediateExit, UnderscoreExitWritesTheFinalDumpAndKeepsTheStatus) {

@@ -173,6 +173,9 @@ inline Dump RichSampleDump() {
                .alloc_est_count = 100,
                .free_est_count = 40};
   one.pcs = {0x7ffff7a05123, 0x7ffff7a0a456, 0x555555554789};
+  one.ages = {.median_age_s = 190,
+              .oldest_age_s = 7200,
+              .older_than_est_bytes = {1500000, 900000, 32768, 0}};
   SiteInfo& deep = dump.sites.emplace_back();
   deep.fixed = {.site_id = 77,
                 .depth = 64,
@@ -250,7 +253,8 @@ inline bool SameDump(const Dump& a, const Dump& b) {
     }
   }
   for (size_t i = 0; i < a.sites.size(); ++i) {
-    if (!SameFixed(a.sites[i].fixed, b.sites[i].fixed) || a.sites[i].pcs != b.sites[i].pcs) {
+    if (!SameFixed(a.sites[i].fixed, b.sites[i].fixed) ||
+        !SameFixed(a.sites[i].ages, b.sites[i].ages) || a.sites[i].pcs != b.sites[i].pcs) {
       return false;
     }
   }

@@ -20,6 +20,8 @@
 #include "run_program.h"
 #include "symbolize/frame.h"
 #include "symbolize/symbolizer.h"
+#include "temp_dir.h"
+#include "test_dump_builder.h"
 
 namespace leakscope::analyzer {
 namespace {
@@ -203,6 +205,35 @@ TEST(HtmlData, CarriesEachProcessJavaWalks) {
   EXPECT_EQ(walks["gc_active"].UInt(), 2u);
   EXPECT_EQ(walks["unknown_not_java"].UInt(), 51u);
   EXPECT_EQ(java["unencodable"].UInt(), 1u);
+}
+
+// The suspect table shows each suspect's ages (report.js ageNote) from the fields trend writes:
+// null for the golden dumps (format version 1), the last dump's ages for version 2.
+TEST(HtmlData, CarriesEachSuspectsAgesAtTheLastDump) {
+  size_t dumps_read = 0;
+  testing::JsonValue golden;
+  ASSERT_TRUE(testing::ParseJson(HtmlDataOf(GoldenDumps(), &dumps_read), &golden));
+  ASSERT_GT(golden["suspects"].size(), 0u);
+  EXPECT_TRUE(golden["suspects"][0]["median_age_s"].IsNull());
+  EXPECT_TRUE(golden["suspects"][0]["oldest_age_s"].IsNull());
+
+  testing::TempDir dir;
+  for (uint64_t seq = 0; seq < 3; ++seq) {
+    Dump dump = testing::ProcessDump(7, 1, seq, 0);
+    dump.settings.sample_bytes = 1;
+    testing::AddModule(&dump, "/nonexistent/app", 0x7f0000000000, 0x100000, 0);
+    uint64_t bytes = (seq + 1) << 20;
+    SiteInfo& leak = testing::AddSite(&dump, 1, {0x7f0000001000}, {bytes >> 10, bytes});
+    leak.ages = {.median_age_s = 60 * uint32_t(seq),
+                 .oldest_age_s = 120 * uint32_t(seq),
+                 .older_than_est_bytes = {}};
+    ASSERT_FALSE(testing::WriteDumpInto(dir.path(), dump).empty());
+  }
+  testing::JsonValue data;
+  ASSERT_TRUE(testing::ParseJson(HtmlDataOf(GoldenDumps(dir.path()), &dumps_read), &data));
+  ASSERT_EQ(data["suspects"].size(), 1u);
+  EXPECT_EQ(data["suspects"][0]["median_age_s"].UInt(), 120u);
+  EXPECT_EQ(data["suspects"][0]["oldest_age_s"].UInt(), 240u);
 }
 
 // The leakscope binary's exit code (-1 when it did not exit), its output discarded.
