@@ -44,6 +44,12 @@
  * caller of them, so "next" still means "after libleakscope.so". */
 FORWARD(void*, dlsym, (void* handle, const char* name), (handle, name))
 FORWARD(int, dladdr, (const void* address, Dl_info* info), (address, info))
+/* Versioned 2.3.3, its first version (libdl.so.2 before glibc 2.34, libc.so.6 since). */
+extern int leakscope_old_dladdr1(const void* address, Dl_info* info, void** extra, int flags);
+__asm__(".symver leakscope_old_dladdr1,dladdr1@GLIBC_2.3.3");
+HIDDEN int dladdr1(const void* address, Dl_info* info, void** extra, int flags) {
+  return leakscope_old_dladdr1(address, info, extra, flags);
+}
 FORWARD(int, pthread_create,
         (pthread_t * thread, const pthread_attr_t* attr, void* (*start)(void*), void* arg),
         (thread, attr, start, arg))

@@ -2,6 +2,7 @@
 #include "real_functions.h"
 
 #include <dlfcn.h>
+#include <link.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -98,9 +99,11 @@ const void* OwnBase() {
 // unless that is our hook (we were loaded first), and then the next one after us. So with
 // LD_PRELOAD=libjemalloc.so.2:libleakscope.so we forward to jemalloc, as the program does,
 // not past it to glibc: blocks we hand out (zlib streams) are freed by the program's free.
+// (A PLT stub is not a definition: GlobalDefinition. Forwarding to one would call our hook again,
+// for ever.)
 template <typename Fn>
 Fn Lookup(const char* name, Fn fallback) {
-  void* found = dlsym(RTLD_DEFAULT, name);
+  void* found = GlobalDefinition(name);
   if (found == nullptr || DefinedByUs(found)) found = dlsym(RTLD_NEXT, name);
   if (found == nullptr) {
     if (fallback != nullptr) return fallback;
@@ -129,6 +132,20 @@ ExitFn exit_immediately = ExitGroup;
 void ExitNow(int status) {
   exit_immediately(status);
   ExitGroup(status);
+}
+
+void* GlobalDefinition(const char* name) {
+  void* found = dlsym(RTLD_DEFAULT, name);
+  if (found == nullptr) return nullptr;
+  // A definition starts its symbol, and the symbol table entry there is a defined one; the stub's
+  // entry is undefined (SHN_UNDEF) with the stub's address as its value.
+  Dl_info info;
+  void* entry = nullptr;
+  if (dladdr1(found, &info, &entry, RTLD_DL_SYMENT) == 0 || entry == nullptr ||
+      info.dli_saddr != found || static_cast<const ElfW(Sym)*>(entry)->st_shndx == SHN_UNDEF) {
+    return nullptr;
+  }
+  return found;
 }
 
 bool DefinedByUs(const void* function) {

@@ -45,6 +45,13 @@ extern ExitFn exit_immediately;
 // Looks up all of the above. Safe to call repeatedly and from several threads.
 void ResolveAll();
 
+// The first definition of `name` in the global scope, as dlsym(RTLD_DEFAULT) finds it, or null
+// when there is none or what it finds is not a definition: the canonical address a
+// position-dependent executable exports for a function whose address it takes is its own PLT
+// stub (Debian's python3 does so for malloc), which leads back to the first real definition.
+// Takes the loader's lock (dlsym, dladdr1): not for the fast path.
+void* GlobalDefinition(const char* name);
+
 // True if `function` lies in libleakscope.so itself. Takes the loader's lock (dladdr): not for
 // the fast path.
 bool DefinedByUs(const void* function);

@@ -289,6 +289,19 @@ TEST(OldAndChurn, OneDumpTellsAnEarlyLeakFromAWorkingSetOfTheSameSize) {
   }
 }
 
+// A position-dependent program that takes malloc's address (as Debian's python3 does) exports its
+// PLT stub as malloc; the recorder forwarding to that stub recursed until the stack overflowed.
+TEST(NoPieMallocAddress, RunsAndRecordsWhatItAllocatesThroughThePointer) {
+  TempDir dir;
+  Dump dump;
+  ASSERT_TRUE(RunExact(dir, Program("nopie_malloc_address"), {}, &dump));
+  SiteTotals kept = SiteFinder(dump).AllocatedIn("keep_through_pointer");
+  EXPECT_EQ(kept.live_count, 3u);
+  EXPECT_EQ(kept.live_bytes, 3000u);
+  // The stub leads to our hooks: nothing is in front of the recorder.
+  EXPECT_EQ(dump.allocator.fixed.flags & format::kAllocatorInFront, 0u) << dump.allocator.path;
+}
+
 }  // namespace
 }  // namespace leakscope::testing
 // SPDX-License-Identifier: Apache-2.0
