@@ -71,7 +71,8 @@ TEST_F(TrendAgesTest, KeepsTheLastDumpsAgesPerProcessAndMergesThemAcrossProcesse
 
   std::string text;
   FormatTrendText(r, *symbolizer_, 0, /*all=*/false, &text);
-  EXPECT_NE(text.find("growing in 2 of 2 processes; median age 1m40s, oldest 3m20s\n"),
+  EXPECT_NE(text.find("growing in 2 of 2 processes; every allocation recorded; median age 1m40s, "
+                      "oldest 3m20s\n"),
             std::string::npos)
       << text;
 
