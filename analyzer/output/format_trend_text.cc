@@ -80,7 +80,7 @@ void AppendSiteText(const std::string& rank, const SuspectTrend& s, const Symbol
     const GrowthEvidence& g = s.evidence;
     if (g.stopped) {
       absl::StrAppend(out,
-                      "    grew, then stopped: no net growth in the second half of the series "
+                      "    grew, then stopped: no evidence of growth in the second half "
                       "(a cache that filled?)\n");
     } else if (g.settling_sample_bytes != 0) {
       absl::StrAppend(out, "    about ", g.samples_needed,
@@ -88,7 +88,11 @@ void AppendSiteText(const std::string& rank, const SuspectTrend& s, const Symbol
                       SampleBytesSetting(g.settling_sample_bytes), " over as many dumps\n");
     }
   }
-  AppendStackText(symbolizer.frames(), symbolizer.stacks().Get(s.stack), "    ", out);
+  // Possible growth is a lead, not a finding: its stack up to a few frames past the caller.
+  constexpr size_t kPossibleFramesAfterCaller = 3;
+  bool possible = s.sampled && s.evidence.verdict == GrowthVerdict::kPossible && !s.suspect;
+  AppendStackText(symbolizer.frames(), symbolizer.stacks().Get(s.stack), "    ", out,
+                  possible ? kPossibleFramesAfterCaller : SIZE_MAX);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "analysis/dump_discovery.h"
 #include "analysis/growth_evidence.h"
 #include "analysis/trend.h"
+#include "output/format_trend.h"
 #include "temp_dir.h"
 #include "test_dump_builder.h"
 
@@ -104,8 +105,10 @@ class SampledTrendTest : public ::testing::Test {
     dump.settings.sample_bytes = kMean;
     testing::AddModule(&dump, "/nonexistent/app", kBase, 0x100000, /*id=*/0);
     for (const auto& [id, c] : sites) {
-      testing::AddSite(&dump, id, {kBase + id * 0x1000, kBase + 0x9000},
-                       {c.births, c.births * kBlock, c.deaths, c.deaths * kBlock},
+      // Eight frames: the caller (the innermost here) and seven callers of it.
+      std::vector<uint64_t> pcs = {kBase + id * 0x1000};
+      for (uint64_t f = 1; f < 8; ++f) pcs.push_back(kBase + 0x10000 + f * 0x100);
+      testing::AddSite(&dump, id, pcs, {c.births, c.births * kBlock, c.deaths, c.deaths * kBlock},
                        /*bytes_factor=*/double(kMean) / kBlock);
     }
     ASSERT_FALSE(testing::WriteDumpInto(temp_.path(), dump).empty());
@@ -170,6 +173,21 @@ TEST_F(SampledTrendTest, ASlowLeakOnFiveSamplesIsTheSuspectAndCachesAreNot) {
   EXPECT_EQ(r.possible[0].evidence.settling_sample_bytes, kMean / 2);
   EXPECT_EQ(SiteOf(r.possible[1]), kFill);
   EXPECT_TRUE(r.possible[1].evidence.stopped);
+
+  // The text says what each figure rests on; possible growth shows its stack only to three frames
+  // past the caller, suspects whole.
+  std::string text;
+  FormatTrendText(r, *symbolizer_, 0, /*all=*/false, &text);
+  EXPECT_NE(text.find("; 5 samples: 5 new, none freed (p = 0.031)"), std::string::npos) << text;
+  EXPECT_NE(text.find("?1  "), std::string::npos) << text;
+  EXPECT_NE(text.find("; 3 samples: 3 new, none freed (p = 0.13)"), std::string::npos) << text;
+  EXPECT_NE(text.find("about 6 samples would settle it: LEAKSCOPE_SAMPLE_BYTES=64K"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("grew, then stopped"), std::string::npos) << text;
+  EXPECT_EQ(text.find("#7 app+0x10700"), text.rfind("#7 app+0x10700")) << "only the suspect's";
+  EXPECT_NE(text.find("#7 app+0x10700"), std::string::npos) << text;
+  EXPECT_NE(text.find("      ... 4 more frames\n"), std::string::npos) << text;
 }
 
 // A leak with 2 samples in each of 3 executors is significant only pooled: 6 samples, none freed.
