@@ -11,7 +11,8 @@ void AppendStackText(const FrameTable& frames, std::span<const uint32_t> stack,
   int caller = CallerIndex(frames, stack);
   size_t last_shown = stack.size();
   // A line saying "1 more frame" would take the frame's own place: cut only two or more.
-  if (caller >= 0 && frames_after_caller + 2 < stack.size() - static_cast<size_t>(caller)) {
+  if (caller >= 0 && frames_after_caller < stack.size() &&
+      frames_after_caller + 2 < stack.size() - static_cast<size_t>(caller)) {
     last_shown = static_cast<size_t>(caller) + frames_after_caller;
   }
   for (size_t i = 0; i < stack.size(); ++i) {
