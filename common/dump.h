@@ -30,6 +30,15 @@ struct ModuleInfo {
   format::ModuleFixed fixed{};
   std::string path;
   std::string build_id;  // raw bytes of the GNU build-id note, empty when the module has none
+  // When the module was mapped (format::ModuleEpochs); a dump written before epochs has none.
+  // WriteDump writes `epochs` only when epochs_known.
+  bool epochs_known = false;
+  format::ModuleEpochs epochs{0, format::kEpochNever};
+
+  // Whether the module was mapped in `epoch` (true whenever its epochs are not known).
+  bool MappedIn(uint32_t epoch) const {
+    return !epochs_known || (epochs.loaded_epoch <= epoch && epoch < epochs.unloaded_epoch);
+  }
 };
 
 struct SiteInfo {
@@ -40,6 +49,10 @@ struct SiteInfo {
   format::SiteAgesFixed ages{};
   bool ages_known = false;
   std::vector<uint64_t> pcs;
+  // The mapping epoch its PCs belong to (format::SiteEpoch); a dump written before epochs has
+  // none. WriteDump writes `epoch` only when epoch_known.
+  bool epoch_known = false;
+  uint32_t epoch = 0;
 
   uint64_t live_count() const { return fixed.alloc_count - fixed.free_count; }
   uint64_t live_bytes() const { return fixed.alloc_bytes - fixed.free_bytes; }
@@ -129,12 +142,17 @@ class DumpEncoder {
   bool Begin();
   bool Process(const ProcessInfo& process);
   bool Settings(const format::SettingsFixed& settings);
-  bool Module(const format::ModuleFixed& fixed, std::string_view path, std::string_view build_id);
+  // `epochs`, when given, are appended after build_id (format::ModuleEpochs); null writes none,
+  // as writers before epochs did.
+  bool Module(const format::ModuleFixed& fixed, std::string_view path, std::string_view build_id,
+              const format::ModuleEpochs* epochs = nullptr);
   // `fixed.depth` is taken from pcs.size(). `ages` is written from version 2 on (the first form
   // writes zero ages: nothing live, or nothing known).
-  bool Site(const format::SiteFixed& fixed, std::span<const uint64_t> pcs);
+  // `epoch`, when given, is appended after the PCs (format::SiteEpoch); null writes none.
+  bool Site(const format::SiteFixed& fixed, std::span<const uint64_t> pcs,
+            const uint32_t* epoch = nullptr);
   bool Site(const format::SiteFixed& fixed, const format::SiteAgesFixed& ages,
-            std::span<const uint64_t> pcs);
+            std::span<const uint64_t> pcs, const uint32_t* epoch = nullptr);
   bool Streams(const format::StreamsFixed& streams);
   bool Memory(const format::MemoryFixed& memory);
   bool Counters(const format::CountersFixed& counters);

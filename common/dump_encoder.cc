@@ -130,31 +130,35 @@ bool DumpEncoder::Settings(const format::SettingsFixed& settings) {
 }
 
 bool DumpEncoder::Module(const format::ModuleFixed& fixed, std::string_view path,
-                         std::string_view build_id) {
+                         std::string_view build_id, const format::ModuleEpochs* epochs) {
   if (state_ == nullptr) return false;
   if (!FitsU32(path.size()) || !FitsU32(build_id.size())) return state_->Reject();
-  uint64_t payload =
-      sizeof(fixed) + kStringPrefixBytes + path.size() + kStringPrefixBytes + build_id.size();
+  uint64_t payload = sizeof(fixed) + kStringPrefixBytes + path.size() + kStringPrefixBytes +
+                     build_id.size() + (epochs != nullptr ? sizeof(*epochs) : 0);
   return state_->Start(format::RecordType::kModule, payload) &&
          state_->Put(&fixed, sizeof(fixed)) && state_->PutString(path) &&
-         state_->PutString(build_id);
+         state_->PutString(build_id) && (epochs == nullptr || state_->Put(epochs, sizeof(*epochs)));
 }
 
-bool DumpEncoder::Site(const format::SiteFixed& fixed, std::span<const uint64_t> pcs) {
-  return Site(fixed, format::SiteAgesFixed{}, pcs);
+bool DumpEncoder::Site(const format::SiteFixed& fixed, std::span<const uint64_t> pcs,
+                       const uint32_t* epoch) {
+  return Site(fixed, format::SiteAgesFixed{}, pcs, epoch);
 }
 
 bool DumpEncoder::Site(const format::SiteFixed& fixed, const format::SiteAgesFixed& ages,
-                       std::span<const uint64_t> pcs) {
+                       std::span<const uint64_t> pcs, const uint32_t* epoch) {
   if (state_ == nullptr) return false;
   if (pcs.size() > kMaxSiteDepth) return state_->Reject();
   format::SiteFixed header = fixed;
   header.depth = static_cast<uint32_t>(pcs.size());
   bool with_ages = state_->version >= 2;
-  uint64_t payload = sizeof(header) + (with_ages ? sizeof(ages) : 0) + pcs.size_bytes();
+  format::SiteEpoch trailer{epoch != nullptr ? *epoch : 0, 0};
+  uint64_t payload = sizeof(header) + (with_ages ? sizeof(ages) : 0) + pcs.size_bytes() +
+                     (epoch != nullptr ? sizeof(trailer) : 0);
   return state_->Start(format::RecordType::kSite, payload) &&
          state_->Put(&header, sizeof(header)) && (!with_ages || state_->Put(&ages, sizeof(ages))) &&
-         state_->Put(pcs.data(), pcs.size_bytes());
+         state_->Put(pcs.data(), pcs.size_bytes()) &&
+         (epoch == nullptr || state_->Put(&trailer, sizeof(trailer)));
 }
 
 bool DumpEncoder::Streams(const format::StreamsFixed& streams) {
@@ -238,10 +242,15 @@ bool WriteDump(const Dump& dump, ByteSink* sink) {
     return false;
   }
   for (const ModuleInfo& module : dump.modules) {
-    if (!encoder.Module(module.fixed, module.path, module.build_id)) return false;
+    if (!encoder.Module(module.fixed, module.path, module.build_id,
+                        module.epochs_known ? &module.epochs : nullptr)) {
+      return false;
+    }
   }
   for (const SiteInfo& site : dump.sites) {
-    if (!encoder.Site(site.fixed, site.ages, site.pcs)) return false;
+    if (!encoder.Site(site.fixed, site.ages, site.pcs, site.epoch_known ? &site.epoch : nullptr)) {
+      return false;
+    }
   }
   for (const format::StreamsFixed& streams : dump.streams) {
     if (!encoder.Streams(streams)) return false;

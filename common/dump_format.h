@@ -87,6 +87,22 @@ static_assert(sizeof(ModuleFixed) == 32);
 inline constexpr uint32_t kModuleMain = 1u << 0;      // the executable itself
 inline constexpr uint32_t kModuleUnloaded = 1u << 1;  // dlclose'd before this dump
 
+// Mapping epochs: the recorder counts the dlcloses that unmapped a module. A later module may be
+// mapped where an unloaded one was, so a PC means "this address in epoch E". Appended (no version
+// bump: older readers skip trailing bytes) after a kModule's build_id and after a kSite's PCs.
+// A record written before epochs existed lacks them; the analyzer then matches PCs as before.
+inline constexpr uint32_t kEpochNever = UINT32_MAX;  // unloaded_epoch of a module still loaded
+struct ModuleEpochs {
+  uint32_t loaded_epoch;    // the epoch when the recorder first saw the module mapped
+  uint32_t unloaded_epoch;  // the first epoch it was no longer mapped in; kEpochNever if loaded
+};
+static_assert(sizeof(ModuleEpochs) == 8);
+struct SiteEpoch {
+  uint32_t epoch;  // the epoch current when the stack was recorded
+  uint32_t reserved;
+};
+static_assert(sizeof(SiteEpoch) == 8);
+
 // Fixed part of kSite; followed (version 2 on) by SiteAgesFixed, then `depth` u64 PCs, innermost
 // first. Every PC is a return address (the analyzer looks up pc - 1). *_count and *_bytes cover
 // sampled allocations only; *_est_* are the unbiased estimates of all allocations (each sample

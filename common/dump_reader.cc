@@ -426,8 +426,16 @@ bool Parser::ParseProcess(Cursor* payload, ProcessInfo* process) {
 }
 
 bool Parser::ParseModule(Cursor* payload, ModuleInfo* module) {
-  return ReadFixed(payload, &module->fixed) && ReadString(payload, "path", &module->path) &&
-         ReadString(payload, "build_id", &module->build_id);
+  if (!ReadFixed(payload, &module->fixed) || !ReadString(payload, "path", &module->path) ||
+      !ReadString(payload, "build_id", &module->build_id)) {
+    return false;
+  }
+  // Appended later (dump_format.h): present when the payload has room for it.
+  if (payload->remaining() >= sizeof(module->epochs)) {
+    if (!payload->Read(&module->epochs, sizeof(module->epochs))) return Fail("");
+    module->epochs_known = true;
+  }
+  return true;
 }
 
 bool Parser::ParseSite(Cursor* payload, SiteInfo* site) {
@@ -452,7 +460,15 @@ bool Parser::ParseSite(Cursor* payload, SiteInfo* site) {
                 std::to_string(kMaxSiteDepth) + " frames");
   }
   site->pcs.resize(depth);
-  return payload->Read(site->pcs.data(), depth * sizeof(uint64_t)) || Fail("");
+  if (!payload->Read(site->pcs.data(), depth * sizeof(uint64_t))) return Fail("");
+  // Appended later (dump_format.h): present when the payload has room for it.
+  format::SiteEpoch trailer;
+  if (payload->remaining() >= sizeof(trailer)) {
+    if (!payload->Read(&trailer, sizeof(trailer))) return Fail("");
+    site->epoch = trailer.epoch;
+    site->epoch_known = true;
+  }
+  return true;
 }
 
 bool Parser::ParseJavaMethod(Cursor* payload, JavaMethodRecord* method) {

@@ -93,7 +93,7 @@ bool EncodeDump(const ReentrancyGuard& guard, uint64_t seq, DumpEncoder* encoder
 
   RefreshModules(guard);
   for (const ModuleInfo& module : SnapshotModules(guard)) {
-    ok = ok && encoder->Module(module.fixed, module.path, module.build_id);
+    ok = ok && encoder->Module(module.fixed, module.path, module.build_id, &module.epochs);
   }
 
   // Sized by the ids in use, not the table's capacity: zeroing 64 k entries at every dump would
@@ -146,7 +146,8 @@ bool EncodeDump(const ReentrancyGuard& guard, uint64_t seq, DumpEncoder* encoder
                 streams.count(StreamKey(id, 2)) == 0;
     if (id == format::kOverflowSiteId && idle) return;
     format::SiteAgesFixed ages = SummarizeAges(SamplesOfStack(aged, id));
-    ok = ok && encoder->Site(site, ages, std::span<const uint64_t>(pcs, depth));
+    const uint32_t epoch = r.stacks.Epoch(id);
+    ok = ok && encoder->Site(site, ages, std::span<const uint64_t>(pcs, depth), &epoch);
   });
 
   r.streams.ForEach([&](const StreamTable::Entry& entry) {

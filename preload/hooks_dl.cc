@@ -54,8 +54,13 @@ LEAKSCOPE_EXPORT int dlclose(void* handle) {
   ForgetFrameShapes();
   {
     ReentrancyGuard guard;
-    ForkSection section(guard);
-    EndModuleUnload();
+    {
+      ForkSection section(guard);
+      EndModuleUnload();
+    }
+    // At once, not at the next dump: a library loaded next may take the freed addresses, and its
+    // stacks must carry the epoch after this unload (module_registry.h).
+    if (guard.entered() && g_recorder.ready()) RefreshModules(guard);
   }
   return rc;
 }

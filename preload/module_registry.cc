@@ -15,6 +15,7 @@
 
 #include "core/raw_log.h"
 #include "fork_gate.h"
+#include "recorder.h"
 
 namespace leakscope::recorder {
 namespace {
@@ -119,17 +120,29 @@ void Refresh(const ReentrancyGuard& guard) {
   dl_iterate_phdr(CollectOne, &loaded);  // before the mutex: see the header
   pthread_mutex_lock(&g_mutex);
   if (g_modules == nullptr) g_modules = new std::vector<ModuleInfo>();
+  // A module gone since the last walk ends the mapping epoch: its addresses may be reused from
+  // now on. Stacks interned after the store carry the new epoch (recorder.h).
+  const uint32_t epoch = g_recorder.mapping_epoch.load(std::memory_order_relaxed);
+  bool unmapped = false;
   for (ModuleInfo& known : *g_modules) {
+    if (known.fixed.flags & format::kModuleUnloaded) continue;
     bool still_loaded = false;
     for (const ModuleInfo& now : loaded) still_loaded |= SameModule(known, now);
-    if (!still_loaded) known.fixed.flags |= format::kModuleUnloaded;
+    if (still_loaded) continue;
+    known.fixed.flags |= format::kModuleUnloaded;
+    known.epochs.unloaded_epoch = epoch + 1;
+    unmapped = true;
   }
+  if (unmapped) g_recorder.mapping_epoch.store(epoch + 1, std::memory_order_relaxed);
   for (ModuleInfo& now : loaded) {
     bool known = false;
     for (const ModuleInfo& old : *g_modules) {
       known |= SameModule(old, now) && !(old.fixed.flags & format::kModuleUnloaded);
     }
-    if (!known) g_modules->push_back(std::move(now));
+    if (known) continue;
+    now.epochs_known = true;
+    now.epochs = format::ModuleEpochs{MappingEpoch(), format::kEpochNever};
+    g_modules->push_back(std::move(now));
   }
   pthread_mutex_unlock(&g_mutex);
 }

@@ -1,6 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 // Every ELF module the process has had loaded, so stacks can be symbolized even after a dlclose.
-// Refreshed by the dumper before each dump and by our dlclose hook just before a library goes.
+// Refreshed by the dumper before each dump and by our dlclose hook just before a library goes
+// and just after.
+//
+// Mapping epochs (dump_format.h): a refresh that finds a known module gone advances
+// g_recorder.mapping_epoch and records it as that module's unloaded_epoch; a module first seen
+// gets the epoch then current as its loaded_epoch. Every module loaded before a dlclose is seen by
+// the walk that dlclose makes first, so its loaded_epoch is never later than its stacks'. Not
+// exact in two cases, both where the same addresses are reused at once: a library another thread
+// maps into the freed range between the real dlclose and our walk after it, and an unload that did
+// not go through our dlclose (glibc's internal one, for NSS and iconv modules) until the dumper's
+// next walk. Stacks taken in such a window carry the older epoch and name the unloaded module,
+// as every stack did before epochs.
 // Guarded by a mutex that no allocation hook ever takes; dl_iterate_phdr (which takes the loader
 // lock) always runs before that mutex is taken, never under it, so the two cannot deadlock.
 // Every walk and every use of the mutex runs inside a ForkSection (fork_gate.h): a fork child
@@ -16,7 +27,8 @@
 
 namespace leakscope::recorder {
 
-// Adds newly loaded modules and flags the ones no longer loaded.
+// Adds newly loaded modules and flags the ones no longer loaded, advancing the mapping epoch
+// when there are any.
 void RefreshModules(const ReentrancyGuard& guard);
 
 // A copy of the registry: every module ever seen, unloaded ones flagged kModuleUnloaded.

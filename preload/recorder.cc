@@ -63,15 +63,18 @@ __attribute__((always_inline)) inline uint32_t CurrentStackId(const ReentrancyGu
   // A thread tends to sample the same stack again and again (a loop that allocates). Comparing
   // with its last one (innermost frame first: where stacks differ most) skips the hash and the
   // table's index slot and offset, cold after the program's own work between two samples.
+  // The same PCs after a dlclose that unmapped a module may be another library's code: a stack
+  // of another epoch is another stack (one relaxed load, on the sampled path only).
+  const uint32_t epoch = MappingEpoch();
   LastStack& last = t_state.last_stack;
-  if (last.id != 0 && last.depth == depth && depth != 0) {
+  if (last.id != 0 && last.depth == depth && depth != 0 && last.epoch == epoch) {
     uint32_t i = 0;
     while (i < depth && last.pcs[i] == pcs[i]) ++i;
     if (i == depth) return last.id;
   }
-  uint32_t id = g_recorder.stacks.Intern(pcs, depth, StackTable::Hash(pcs, depth));
+  uint32_t id = g_recorder.stacks.Intern(pcs, depth, epoch, StackTable::Hash(pcs, depth, epoch));
   if (id != format::kOverflowSiteId && depth != 0) {
-    last = LastStack{g_recorder.stacks.Pcs(id), depth, id};
+    last = LastStack{g_recorder.stacks.Pcs(id), depth, id, epoch};
   }
   return id;
 }

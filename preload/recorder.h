@@ -44,6 +44,10 @@ struct Recorder {
   // restarts), when the clock reads what it last was. Ages come out that much long, never short.
   std::atomic<uint32_t> clock_s{0};
   int64_t clock_origin_ns = 0;
+  // The mapping epoch (dump_format.h): how many times the module registry has seen a module
+  // unmapped. Written only under the registry's mutex (module_registry.cc); read with one relaxed
+  // load when a sampled stack is interned. Kept across fork: the child inherits the mappings.
+  std::atomic<uint32_t> mapping_epoch{0};
 
   bool ready() const { return phase.load(std::memory_order_acquire) == kReady; }
 };
@@ -53,6 +57,7 @@ extern constinit Recorder g_recorder;
 // Reads CLOCK_MONOTONIC and stores the recorder clock. Not for hooks: the dumper, init and dumps.
 void TickRecorderClock();
 inline uint32_t RecorderClock() { return g_recorder.clock_s.load(std::memory_order_relaxed); }
+inline uint32_t MappingEpoch() { return g_recorder.mapping_epoch.load(std::memory_order_relaxed); }
 
 // Parses options and reserves the tables, once. Returns whether the recorder is ready.
 // Another thread's call in progress makes this return false (that allocation goes unsampled).

@@ -9,11 +9,12 @@
 namespace leakscope::recorder {
 
 // The stack this thread sampled last: its frames (in the stack table's record, which never
-// changes once written) and its id (see CurrentStackId).
+// changes once written), the mapping epoch they were taken in, and its id (see CurrentStackId).
 struct LastStack {
   const uint64_t* pcs;
   uint32_t depth;
   uint32_t id;  // 0: nothing remembered
+  uint32_t epoch;
 };
 
 struct ThreadState {

@@ -64,8 +64,9 @@ class ProcessSeries {
     Symbolizer::DumpView view = symbolizer_->View(dump);
     current_.assign(series_.size(), Live{});
     for (const SiteInfo& site : dump.sites) {
-      size_t hash = std::hash<std::string_view>{}(
-          std::string_view(reinterpret_cast<const char*>(site.pcs.data()), site.pcs.size() * 8));
+      size_t hash = std::hash<std::string_view>{}(std::string_view(
+                        reinterpret_cast<const char*>(site.pcs.data()), site.pcs.size() * 8)) ^
+                    (site.epoch_known ? 0x9e3779b97f4a7c15ull * (site.epoch + 1ull) : 0);
       uint32_t local;
       auto cached = site_cache_.find(site.fixed.site_id);
       if (cached != site_cache_.end() && cached->second.first == hash) {

@@ -15,6 +15,14 @@
 #include "symbolize/perf_map.h"
 
 namespace leakscope::analyzer {
+namespace {
+
+// How many module ranges starting at or below an address a lookup considers: a library loaded
+// and unloaded again and again at one address (a plugin host) leaves one range per load; beyond
+// this many, the older ones fall back to the rule without epochs.
+constexpr int kMaxOverlaps = 16;
+
+}  // namespace
 
 struct Symbolizer::Module {
   std::string path;
@@ -69,8 +77,9 @@ Symbolizer::DumpView Symbolizer::View(const Dump& dump) {
       modules_.push_back(std::move(module));
     }
     bool unloaded = (info.fixed.flags & format::kModuleUnloaded) != 0;
-    view.mappings_.push_back(
-        DumpView::Mapping{info.fixed.start, info.fixed.end, info.fixed.bias, it->second, unloaded});
+    view.mappings_.push_back(DumpView::Mapping{info.fixed.start, info.fixed.end, info.fixed.bias,
+                                               it->second, unloaded, info.epochs_known,
+                                               info.epochs});
   }
   for (const JavaMethodRecord& method : dump.java_methods) {
     view.java_methods_.try_emplace(method.fixed.method_id, &method);
@@ -180,7 +189,7 @@ uint32_t Symbolizer::JitFrame(const DumpView& view, uint64_t pc) {
 }
 
 size_t Symbolizer::SymbolizeNative(const DumpView& view, std::span<const uint64_t> pcs,
-                                   std::vector<uint32_t>* out) {
+                                   const uint32_t* epoch, std::vector<uint32_t>* out) {
   size_t jvm_begin = std::string::npos;
   for (uint64_t pc : pcs) {
     // Return addresses point after the call; pc - 1 is inside it.
@@ -188,13 +197,21 @@ size_t Symbolizer::SymbolizeNative(const DumpView& view, std::span<const uint64_
     auto it = std::upper_bound(view.mappings_.begin(), view.mappings_.end(), lookup,
                                [](uint64_t a, const DumpView::Mapping& m) { return a < m.start; });
     // Walk back over the few ranges that may contain the address. A module unloaded before the
-    // dump may share its range with one loaded since; the loaded one wins.
+    // dump may share its range with one loaded since: the one mapped in the stack's epoch wins,
+    // else (no epochs) the loaded one. Modules never overlap while mapped, so only reuse of one
+    // range puts more than a few here.
     const DumpView::Mapping* mapping = nullptr;
-    for (int steps = 0; it != view.mappings_.begin() && steps < 4; ++steps) {
+    const DumpView::Mapping* of_epoch = nullptr;
+    for (int steps = 0; it != view.mappings_.begin() && steps < kMaxOverlaps; ++steps) {
       --it;
       if (lookup < it->start || lookup >= it->end) continue;
       if (mapping == nullptr || (mapping->unloaded && !it->unloaded)) mapping = &*it;
+      if (epoch != nullptr && it->epochs_known && it->epochs.loaded_epoch <= *epoch &&
+          *epoch < it->epochs.unloaded_epoch) {
+        of_epoch = &*it;
+      }
     }
+    if (of_epoch != nullptr) mapping = of_epoch;
     if (mapping == nullptr) {
       if (jvm_begin == std::string::npos) jvm_begin = out->size();
       uint32_t frame = JitFrame(view, pc);
@@ -213,11 +230,11 @@ size_t Symbolizer::SymbolizeNative(const DumpView& view, std::span<const uint64_
 }
 
 void Symbolizer::SymbolizeStack(const DumpView& view, std::span<const uint64_t> pcs,
-                                std::vector<uint32_t>* out) {
+                                std::vector<uint32_t>* out, const uint32_t* epoch) {
   // Java frames follow the native PCs (the recorder appends them); find where they start.
   size_t native_count = pcs.size();
   while (native_count > 0 && format::IsJavaFrame(pcs[native_count - 1])) --native_count;
-  size_t jvm_begin = SymbolizeNative(view, pcs.first(native_count), out);
+  size_t jvm_begin = SymbolizeNative(view, pcs.first(native_count), epoch, out);
   if (native_count == pcs.size()) return;
 
   java_scratch_.clear();
@@ -242,7 +259,7 @@ uint32_t Symbolizer::StackOf(const DumpView& view, const SiteInfo& site) {
         site.fixed.site_id == format::kOverflowSiteId ? "[stack table full]" : "[no stack]";
     scratch_.push_back(frames_.Intern(frame));
   } else {
-    SymbolizeStack(view, site.pcs, &scratch_);
+    SymbolizeStack(view, site.pcs, &scratch_, site.epoch_known ? &site.epoch : nullptr);
   }
   return stacks_.Intern(scratch_);
 }

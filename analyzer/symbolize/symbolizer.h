@@ -65,6 +65,9 @@ class Symbolizer {
       uint64_t bias;
       uint32_t module;  // index into Symbolizer::modules_
       bool unloaded;    // dlclose'd before the dump
+      // Which mapping epochs it covers: [loaded_epoch, unloaded_epoch) when the dump says.
+      bool epochs_known;
+      format::ModuleEpochs epochs;
     };
     std::vector<Mapping> mappings_;  // sorted by start
     // The dump's Java methods by method id; points into the dump, which must outlive the view.
@@ -77,8 +80,14 @@ class Symbolizer {
   // Appends the frame ids of `pcs` (return addresses, innermost first, then any Java frames) to
   // *out, innermost first; inlined functions expand to several frames; Java frames are spliced
   // in as described above.
+  //
+  // A PC is looked up in the modules mapped at `epoch` (the site's mapping epoch, dump_format.h)
+  // when the dump records epochs: a library unloaded before another was mapped at its addresses
+  // keeps its own names for the stacks taken while it was there. Without epochs (a dump written
+  // before them, or `epoch` null), or when no module of that epoch holds the PC, a module still
+  // loaded at the dump wins over one unloaded.
   void SymbolizeStack(const DumpView& view, std::span<const uint64_t> pcs,
-                      std::vector<uint32_t>* out);
+                      std::vector<uint32_t>* out, const uint32_t* epoch = nullptr);
   // The interned symbolized stack of a site. Sites without PCs get a pseudo frame saying why.
   uint32_t StackOf(const DumpView& view, const SiteInfo& site);
 
@@ -95,7 +104,7 @@ class Symbolizer {
   uint32_t JitFrame(const DumpView& view, uint64_t pc);
   // Appends the frames of native PCs to *out; returns the index in *out of the first frame in
   // no module (JVM code), or out->size() when there is none.
-  size_t SymbolizeNative(const DumpView& view, std::span<const uint64_t> pcs,
+  size_t SymbolizeNative(const DumpView& view, std::span<const uint64_t> pcs, const uint32_t* epoch,
                          std::vector<uint32_t>* out);
   void Open(Module* module);
   PerfMap* PerfMapFor(const DumpView& view);

@@ -58,19 +58,21 @@ SiteTotals StackTable::Totals(uint32_t id) const {
   return totals;
 }
 
-bool StackTable::Matches(uint32_t id, uint64_t hash, const uint64_t* pcs, uint32_t depth) const {
+bool StackTable::Matches(uint32_t id, uint64_t hash, const uint64_t* pcs, uint32_t depth,
+                         uint32_t epoch) const {
   uint64_t offset = offsets_[id].load(std::memory_order_acquire);
   if (offset == 0) return false;
   const Record* record = RecordAt(offset);
-  return record->hash == hash && record->depth == depth &&
+  return record->hash == hash && record->depth == depth && record->epoch == epoch &&
          std::memcmp(record->pcs, pcs, depth * sizeof(uint64_t)) == 0;
 }
 
-uint64_t StackTable::Hash(const uint64_t* pcs, uint32_t depth) {
-  return XXH3_64bits(pcs, depth * sizeof(uint64_t));
+uint64_t StackTable::Hash(const uint64_t* pcs, uint32_t depth, uint32_t epoch) {
+  // Seed 0 is plain XXH3: in a process that never unmaps a module nothing changes.
+  return XXH3_64bits_withSeed(pcs, depth * sizeof(uint64_t), epoch);
 }
 
-uint32_t StackTable::Intern(const uint64_t* pcs, uint32_t depth, uint64_t hash) {
+uint32_t StackTable::Intern(const uint64_t* pcs, uint32_t depth, uint32_t epoch, uint64_t hash) {
   uint64_t slot = hash & index_mask_;
   uint32_t claimed_id = 0;  // set once we have written our own record
   for (uint64_t probes = 0; probes <= index_mask_; ++probes, slot = (slot + 1) & index_mask_) {
@@ -90,6 +92,7 @@ uint32_t StackTable::Intern(const uint64_t* pcs, uint32_t depth, uint64_t hash) 
         arena_region_.NoteWrite(record, bytes);
         record->hash = hash;
         record->depth = depth;
+        record->epoch = epoch;
         std::memcpy(record->pcs, pcs, depth * sizeof(uint64_t));
         offsets_region_.NoteWrite(&offsets_[id]);
         offsets_[id].store(offset, std::memory_order_release);
@@ -106,7 +109,7 @@ uint32_t StackTable::Intern(const uint64_t* pcs, uint32_t depth, uint64_t hash) 
     }
     if ((entry & ~0xffffffffull) == (hash & ~0xffffffffull)) {
       uint32_t id = static_cast<uint32_t>(entry);
-      if (Matches(id, hash, pcs, depth)) return id;
+      if (Matches(id, hash, pcs, depth, epoch)) return id;
     }
   }
   dropped_.fetch_add(1, std::memory_order_relaxed);

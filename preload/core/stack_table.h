@@ -4,7 +4,7 @@
 // Layout, all pre-reserved with mmap (region.h):
 //   index_    open-addressing slots, 2x max_stacks, each (hash tag << 32 | id); 0 = empty
 //   offsets_  id -> byte offset of the stack's record in arena_
-//   arena_    records {hash, depth, published, pcs[depth]}, bump-allocated, variable length
+//   arena_    records {hash, depth, published, epoch, pcs[depth]}, bump-allocated, variable length
 //   counters_ [shard][id] -> SiteCounters, one cache line each: exact mode updates them on every
 //             call, so each thread writes its own shard's line (threads allocating at one site
 //             would otherwise bounce it between cores) and readers sum the shards
@@ -12,6 +12,8 @@
 // slot. Two threads racing to insert the same new stack both write a record; the CAS loser adopts
 // the winner's id and its own record stays unpublished (ids are wasted only under such races).
 // Ids start at 1; id 0 (kOverflowSiteId) collects allocations whose stack did not fit.
+// A stack is its PCs *and* the mapping epoch they were taken in (dump_format.h): the same
+// addresses after a dlclose may belong to another library, so they make a different stack.
 #pragma once
 
 #include <atomic>
@@ -50,13 +52,13 @@ class StackTable {
   // Reserves room for max_stacks stacks of up to max_depth frames. False if memory was refused.
   bool Init(uint64_t max_stacks, uint32_t max_depth);
 
-  // Returns the id of the stack `pcs[0..depth)`, inserting it if new, or kOverflowSiteId when the
-  // table is full (counted in dropped()). Lock-free; never blocks, never allocates. `hash` is
-  // Hash(pcs, depth), for callers that already have it.
-  uint32_t Intern(const uint64_t* pcs, uint32_t depth) {
-    return Intern(pcs, depth, Hash(pcs, depth));
+  // Returns the id of the stack `pcs[0..depth)` taken in mapping epoch `epoch`, inserting it if
+  // new, or kOverflowSiteId when the table is full (counted in dropped()). Lock-free; never
+  // blocks, never allocates. `hash` is Hash(pcs, depth, epoch), for callers that already have it.
+  uint32_t Intern(const uint64_t* pcs, uint32_t depth, uint32_t epoch = 0) {
+    return Intern(pcs, depth, epoch, Hash(pcs, depth, epoch));
   }
-  uint32_t Intern(const uint64_t* pcs, uint32_t depth, uint64_t hash);
+  uint32_t Intern(const uint64_t* pcs, uint32_t depth, uint32_t epoch, uint64_t hash);
 
   // The frames of a stack Intern() returned (its record: written once, before the id could be
   // seen, and never changed).
@@ -64,8 +66,13 @@ class StackTable {
     return RecordAt(offsets_[id].load(std::memory_order_acquire))->pcs;
   }
 
-  // The table's key for a stack (XXH3 of its PCs).
-  static uint64_t Hash(const uint64_t* pcs, uint32_t depth);
+  // The mapping epoch of a stack Intern() returned (0 for the overflow site).
+  uint32_t Epoch(uint32_t id) const {
+    return id == 0 ? 0 : RecordAt(offsets_[id].load(std::memory_order_acquire))->epoch;
+  }
+
+  // The table's key for a stack (XXH3 of its PCs, seeded with the epoch).
+  static uint64_t Hash(const uint64_t* pcs, uint32_t depth, uint32_t epoch);
 
   // The counters a thread updates (and so writes): `shard` is the thread's, below kCounterShards.
   SiteCounters& counters(uint32_t id, uint32_t shard) {
@@ -113,11 +120,13 @@ class StackTable {
     uint64_t hash;
     uint32_t depth;
     std::atomic<uint32_t> published;
+    uint32_t epoch;
     uint64_t pcs[];
   };
 
   Record* RecordAt(uint64_t offset) const { return reinterpret_cast<Record*>(arena_ + offset); }
-  bool Matches(uint32_t id, uint64_t hash, const uint64_t* pcs, uint32_t depth) const;
+  bool Matches(uint32_t id, uint64_t hash, const uint64_t* pcs, uint32_t depth,
+               uint32_t epoch) const;
 
   uint64_t max_stacks_ = 0;
   uint64_t index_mask_ = 0;

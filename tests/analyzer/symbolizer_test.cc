@@ -288,5 +288,70 @@ TEST(Symbolizer, NamesJitFramesFromAPerfMap) {
   EXPECT_EQ(s.frames[2].DisplayName(), "[jit]");
 }
 
+// The first frame's display name and module file name of one site of `dump`.
+std::string FirstFrame(const Dump& dump, const SiteInfo& site) {
+  SymbolizerOptions options;
+  options.warnings = nullptr;
+  Symbolizer symbolizer(options);
+  Symbolizer::DumpView view = symbolizer.View(dump);
+  std::span<const uint32_t> stack = symbolizer.stacks().Get(symbolizer.StackOf(view, site));
+  if (stack.empty()) return "(none)";
+  const Frame& frame = symbolizer.frames().Get(stack[0]);
+  return frame.DisplayName() + " [" + std::filesystem::path(frame.module).filename().string() + "]";
+}
+
+// A library unloaded (this binary, in epochs [0, 1)) and another mapped over its range since
+// (libgone.so, from epoch 1 on): each PC is named after the module of its site's epoch.
+TEST(Symbolizer, NamesAPcAfterTheModuleMappedInItsSitesEpoch) {
+  uint64_t pc = PlainCaller();
+  Dump dump;
+  ModuleInfo gone_first = SelfModule();
+  gone_first.fixed.flags = format::kModuleUnloaded;
+  gone_first.epochs_known = true;
+  gone_first.epochs = {0, 1};
+  ModuleInfo since = gone_first;
+  since.path = "/nonexistent/dir/libgone.so";
+  since.build_id = "\x01\x02\x03\x04";
+  since.fixed.flags = 0;
+  since.epochs = {1, format::kEpochNever};
+  dump.modules = {since, gone_first};  // order must not matter
+  const std::string self_name = std::filesystem::path(gone_first.path).filename().string();
+  const std::string plain = "leakscope::(anonymous namespace)::PlainCaller()";
+  char offset[32];
+  snprintf(offset, sizeof(offset), "+0x%llx",
+           static_cast<unsigned long long>(pc - since.fixed.bias));
+
+  SiteInfo site;
+  site.fixed.site_id = 1;
+  site.pcs = {pc};
+  site.epoch_known = true;
+  site.epoch = 0;
+  EXPECT_EQ(FirstFrame(dump, site), plain + " [" + self_name + "]");
+  site.epoch = 1;
+  EXPECT_EQ(FirstFrame(dump, site), std::string("libgone.so") + offset + " [libgone.so]");
+  site.epoch = 7;  // later dlcloses of other libraries: still the module mapped now
+  EXPECT_EQ(FirstFrame(dump, site), std::string("libgone.so") + offset + " [libgone.so]");
+
+  // A site without an epoch (a dump from before epochs): the module still loaded wins.
+  site.epoch_known = false;
+  site.epoch = 0;
+  EXPECT_EQ(FirstFrame(dump, site), std::string("libgone.so") + offset + " [libgone.so]");
+  // Modules without epochs: likewise, whatever the site says.
+  site.epoch_known = true;
+  for (ModuleInfo& module : dump.modules) module.epochs_known = false;
+  EXPECT_EQ(FirstFrame(dump, site), std::string("libgone.so") + offset + " [libgone.so]");
+
+  // The other way round: the loaded module is this binary, the unloaded one is gone.
+  dump.modules = {gone_first, since};
+  dump.modules[0].fixed.flags = 0;
+  dump.modules[0].epochs = {1, format::kEpochNever};
+  dump.modules[1].fixed.flags = format::kModuleUnloaded;
+  dump.modules[1].epochs = {0, 1};
+  site.epoch = 0;
+  EXPECT_EQ(FirstFrame(dump, site), std::string("libgone.so") + offset + " [libgone.so]");
+  site.epoch = 1;
+  EXPECT_EQ(FirstFrame(dump, site), plain + " [" + self_name + "]");
+}
+
 }  // namespace
 }  // namespace leakscope

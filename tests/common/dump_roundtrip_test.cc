@@ -141,6 +141,48 @@ TEST(DumpRoundTrip, Version1DumpComesBackWithoutAges) {
   EXPECT_EQ(Encode(parsed), bytes);
 }
 
+// Mapping epochs are appended to module and site records (no version bump): they come back in
+// either version, and records written without them read as having none.
+TEST(DumpRoundTrip, EpochsComeBackAndRecordsWithoutThemHaveNone) {
+  Dump dump = MinimalSampleDump();
+  ModuleInfo with;
+  with.path = "/lib/liba.so";
+  with.fixed = {0x7f0000000000, 0x7f0000010000, 0x7f0000000000, format::kModuleUnloaded, 0};
+  with.epochs_known = true;
+  with.epochs = {3, 5};
+  ModuleInfo without = with;
+  without.epochs_known = false;
+  dump.modules = {with, without};
+  SiteInfo site;
+  site.fixed.site_id = 1;
+  site.fixed.depth = 1;
+  site.pcs = {0x7f0000001234};
+  site.epoch_known = true;
+  site.epoch = 4;
+  SiteInfo old_site = site;
+  old_site.fixed.site_id = 2;
+  old_site.epoch_known = false;
+  dump.sites = {site, old_site};
+  for (uint32_t version : {1u, 2u}) {
+    dump.version = version;
+    Dump back;
+    std::string error;
+    ASSERT_TRUE(ParseDump(Encode(dump), &back, &error)) << error;
+    ASSERT_EQ(back.modules.size(), 2u);
+    EXPECT_TRUE(back.modules[0].epochs_known);
+    EXPECT_EQ(back.modules[0].epochs.loaded_epoch, 3u);
+    EXPECT_EQ(back.modules[0].epochs.unloaded_epoch, 5u);
+    EXPECT_EQ(back.modules[0].path, "/lib/liba.so");
+    EXPECT_FALSE(back.modules[1].epochs_known);
+    ASSERT_EQ(back.sites.size(), 2u);
+    EXPECT_TRUE(back.sites[0].epoch_known);
+    EXPECT_EQ(back.sites[0].epoch, 4u);
+    EXPECT_EQ(back.sites[0].pcs, site.pcs);
+    EXPECT_FALSE(back.sites[1].epoch_known);
+    EXPECT_EQ(back.sites[1].pcs, site.pcs);
+  }
+}
+
 TEST(DumpEncoder, RefusesVersionsItCannotWrite) {
   for (uint32_t version : {0u, format::kVersion + 1}) {
     StringSink sink;

@@ -32,6 +32,27 @@ TEST(StackTable, SameStackSameIdDifferentStackDifferentId) {
   EXPECT_EQ(table.Intern(nullptr, 0), empty);
 }
 
+// After a dlclose the same addresses may be another library's code: the same PCs in another
+// mapping epoch are another stack, and each keeps its epoch.
+TEST(StackTable, SamePcsInAnotherEpochAreAnotherStack) {
+  StackTable table;
+  ASSERT_TRUE(table.Init(1024, 64));
+  auto a = MakeStack(1, 10);
+  uint32_t before = table.Intern(a.data(), 10, 0);
+  uint32_t after = table.Intern(a.data(), 10, 1);
+  EXPECT_NE(before, format::kOverflowSiteId);
+  EXPECT_NE(after, format::kOverflowSiteId);
+  EXPECT_NE(before, after);
+  EXPECT_EQ(table.Intern(a.data(), 10, 0), before);
+  EXPECT_EQ(table.Intern(a.data(), 10, 1), after);
+  EXPECT_EQ(table.Epoch(before), 0u);
+  EXPECT_EQ(table.Epoch(after), 1u);
+  // The same hash for both epochs (a caller's mistake or a collision) still keeps them apart.
+  uint64_t hash = StackTable::Hash(a.data(), 10, 7);
+  uint32_t seventh = table.Intern(a.data(), 10, 7, hash);
+  EXPECT_NE(table.Intern(a.data(), 10, 8, hash), seventh);
+}
+
 TEST(StackTable, DeduplicatesUnderConcurrentInsert) {
   StackTable table;
   ASSERT_TRUE(table.Init(20000, 64));

@@ -2,8 +2,10 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 #include <regex>
 
+#include "json_value.h"
 #include "scenario_fixture.h"
 
 namespace leakscope::testing {
@@ -151,6 +153,62 @@ TEST(Dlopen, LeakInAnUnloadedLibraryIsAttributedToItsFunction) {
   ASSERT_GE(frames.size(), 3u);
   EXPECT_EQ(frames[1], "leaky_run");
   EXPECT_EQ(frames[2], "main");
+}
+
+// Each leak by its allocating caller, as `leakscope report --format json` names it:
+// "function file:line [module file name]" -> "<live bytes> B in <live blocks>".
+std::map<std::string, std::string> LiveByCaller(const std::string& dump_path) {
+  RunOptions report;
+  report.args = {"report", "--format", "json", dump_path};
+  RunResult run = RunProgram(LEAKSCOPE_BIN, report);
+  EXPECT_EQ(run.exit_code, 0) << run.Describe();
+  JsonValue json;
+  EXPECT_TRUE(ParseJson(run.out, &json)) << run.out;
+  std::map<std::string, std::pair<uint64_t, uint64_t>> sums;
+  for (const JsonValue& site : json["sites"].items()) {
+    int64_t caller = site["caller_index"].Int();
+    if (caller < 0) continue;
+    const JsonValue& frame = site["frames"][static_cast<size_t>(caller)];
+    std::string file(frame["file"].IsNull() ? "?" : Basename(frame["file"].String()));
+    std::string line = frame["line"].IsNull() ? "?" : std::to_string(frame["line"].UInt());
+    std::string key = frame["function"].String() + " " + file + ":" + line + " [" +
+                      std::string(Basename(frame["module"].String())) + "]";
+    sums[key].first += site["live_bytes"].UInt();
+    sums[key].second += site["live_count"].UInt();
+  }
+  std::map<std::string, std::string> live;
+  for (const auto& [key, sum] : sums) {
+    live[key] = std::to_string(sum.first) + " B in " + std::to_string(sum.second);
+  }
+  return live;
+}
+
+// Issue 16: libepoch_b.so is mapped where libepoch_a.so was. Each leak must be named after the
+// library that was mapped when it was recorded, not after whatever holds the address at the dump.
+TEST(Dlopen, FramesOfAnUnloadedLibraryKeepTheirNamesWhenAnotherReusesItsAddresses) {
+  TempDir dir;
+  RunResult run =
+      RunIn(dir, Program("epoch_reuse"), Exact({Library("epoch_a"), Library("epoch_b")}));
+  ASSERT_EQ(run.exit_code, 0) << run.Describe();
+  EXPECT_EQ(run.err, "");
+  if (run.out.find(" moved\n") != std::string::npos) {
+    GTEST_SKIP() << "the loader did not map libepoch_b.so where libepoch_a.so was: " << run.out;
+  }
+  ASSERT_NE(run.out.find(" same\n"), std::string::npos) << run.out;
+  std::vector<DumpFile> dumps = DumpsOf(dir.path(), run.pid);
+  ASSERT_FALSE(dumps.empty());
+
+  std::map<std::string, std::string> live = LiveByCaller(dumps.back().path);
+  std::string all;
+  for (const auto& [caller, what] : live) all += caller + ": " + what + "\n";
+  EXPECT_EQ(live["alpha_leak libepoch_a.c:9 [libepoch_a.so]"], "100000 B in 100") << all;
+  EXPECT_EQ(live["beta_big libepoch_b.c:9 [libepoch_b.so]"], "30000 B in 10") << all;
+  // Nothing of libepoch_a's leak is charged to libepoch_b.so.
+  uint64_t in_b = 0;
+  for (const auto& [caller, what] : live) {
+    if (caller.ends_with("[libepoch_b.so]")) in_b += std::stoull(what);
+  }
+  EXPECT_EQ(in_b, 30000u) << all;
 }
 
 }  // namespace

@@ -248,13 +248,17 @@ inline bool SameDump(const Dump& a, const Dump& b) {
   }
   for (size_t i = 0; i < a.modules.size(); ++i) {
     if (!SameFixed(a.modules[i].fixed, b.modules[i].fixed) ||
-        a.modules[i].path != b.modules[i].path || a.modules[i].build_id != b.modules[i].build_id) {
+        a.modules[i].path != b.modules[i].path || a.modules[i].build_id != b.modules[i].build_id ||
+        a.modules[i].epochs_known != b.modules[i].epochs_known ||
+        (a.modules[i].epochs_known && !SameFixed(a.modules[i].epochs, b.modules[i].epochs))) {
       return false;
     }
   }
   for (size_t i = 0; i < a.sites.size(); ++i) {
     if (!SameFixed(a.sites[i].fixed, b.sites[i].fixed) ||
-        !SameFixed(a.sites[i].ages, b.sites[i].ages) || a.sites[i].pcs != b.sites[i].pcs) {
+        !SameFixed(a.sites[i].ages, b.sites[i].ages) || a.sites[i].pcs != b.sites[i].pcs ||
+        a.sites[i].epoch_known != b.sites[i].epoch_known ||
+        (a.sites[i].epoch_known && a.sites[i].epoch != b.sites[i].epoch)) {
       return false;
     }
   }
