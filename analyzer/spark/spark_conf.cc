@@ -46,8 +46,8 @@ std::string NeedsSentence(const SparkConfOptions& options, const char* where,
 }
 
 // Java frames need no JVM flag: the preloaded library joins the executor's JVM once the launcher
-// has created it (preload/java/java_launcher.h). An -agentpath flag would make a JVM whose library is
-// missing refuse to start, failing every executor of a node without it, where a missing
+// has created it (preload/java/java_launcher.h). An -agentpath flag would make a JVM whose library
+// is missing refuse to start, failing every executor of a node without it, where a missing
 // LD_PRELOAD costs one ld.so warning.
 void AddJavaFrames(const SparkConfOptions& options, SparkConf* conf) {
   if (!options.java_frames) {

@@ -116,9 +116,9 @@ TEST_F(TrendTest, ReportsEstimatedAndSampledLiveCountsOfTheLastDumps) {
   EXPECT_EQ(r.processes[0].last_live_count, 1200u);
 }
 
-// LEAKSCOPE_MAX_DUMPS removes dumps from the middle of a series (preload/core/dump_retention.h): what
-// is left has gaps in seq and uneven spacing in time. The slope is per minute of real time, so a
-// thinned series of a steady leak gives the same rate, and the process spans its first to last.
+// LEAKSCOPE_MAX_DUMPS removes dumps from the middle of a series (preload/core/dump_retention.h):
+// what is left has gaps in seq and uneven spacing in time. The slope is per minute of real time, so
+// a thinned series of a steady leak gives the same rate, and the process spans its first to last.
 TEST_F(TrendTest, ThinnedSeriesWithGapsInSeqKeepsTheSlopeAndTheSpan) {
   constexpr uint64_t kLeak = 64 * 1024;  // per dump, one dump a minute: 64 KiB/min
   for (uint64_t seq : {0, 1, 2, 4, 8, 12, 16, 23}) {
