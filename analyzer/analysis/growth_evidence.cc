@@ -14,6 +14,23 @@ constexpr uint64_t kExactBinomialLimit = 64;
 // Halvings of the bisections below: 2^-40 is far finer than any figure printed.
 constexpr int kBisections = 40;
 
+// log(e^a + e^b) without overflow: the tails are sums of terms too small for doubles.
+double LogAdd(double a, double b) {
+  double high = std::max(a, b), low = std::min(a, b);
+  return high + std::log1p(std::exp(low - high));
+}
+
+// The point in [low, high] where `below(x)` turns from true to false (it must do so once), to
+// kBisections halvings: below's side of the boundary if `low_side`, else the other.
+template <typename Below>
+double Boundary(double low, double high, bool low_side, Below below) {
+  for (int i = 0; i < kBisections; ++i) {
+    double mid = (low + high) / 2;
+    (below(mid) ? low : high) = mid;
+  }
+  return low_side ? low : high;
+}
+
 bool SignificantGrowth(uint64_t births, uint64_t deaths, uint64_t late_births,
                        uint64_t late_deaths) {
   if (births <= deaths) return false;
@@ -54,40 +71,24 @@ double BinomialLowerTail(uint64_t k, uint64_t n, double p) {
   for (uint64_t i = 0; i < k; ++i) {
     log_term +=
         std::log(static_cast<double>(n - i)) - std::log(static_cast<double>(i + 1)) + log_ratio;
-    double high = std::max(log_sum, log_term), low = std::min(log_sum, log_term);
-    log_sum = high + std::log1p(std::exp(low - high));
+    log_sum = LogAdd(log_sum, log_term);
   }
   return std::min(1.0, std::exp(log_sum));
 }
 
-// Bisection: the tails are monotonic in p.
+// The tails are monotonic in p and in the mean, so each bound is one bisection.
 double SuccessChanceLow(uint64_t k, uint64_t n, double tail) {
   if (k == 0) return 0;
-  double low = 0, high = 1;
-  for (int i = 0; i < kBisections; ++i) {
-    double mid = (low + high) / 2;
-    // P(X >= k) = 1 - P(X <= k - 1) rises with p.
-    if (1 - BinomialLowerTail(k - 1, n, mid) < tail) {
-      low = mid;
-    } else {
-      high = mid;
-    }
-  }
-  return low;
+  // P(X >= k) = 1 - P(X <= k - 1) rises with p.
+  return Boundary(0, 1, /*low_side=*/true,
+                  [&](double p) { return 1 - BinomialLowerTail(k - 1, n, p) < tail; });
 }
 
 double SuccessChanceHigh(uint64_t k, uint64_t n, double tail) {
   if (k >= n) return 1;
-  double low = 0, high = 1;
-  for (int i = 0; i < kBisections; ++i) {
-    double mid = (low + high) / 2;
-    if (BinomialLowerTail(k, n, mid) > tail) {  // P(X <= k) falls as p rises
-      low = mid;
-    } else {
-      high = mid;
-    }
-  }
-  return high;
+  // P(X <= k) falls as p rises.
+  return Boundary(0, 1, /*low_side=*/false,
+                  [&](double p) { return BinomialLowerTail(k, n, p) > tail; });
 }
 
 double PoissonMeanHigh(uint64_t k, double tail) {
@@ -99,22 +100,14 @@ double PoissonMeanHigh(uint64_t k, double tail) {
     double log_term = -mean, log_sum = log_term;
     for (uint64_t i = 1; i <= k; ++i) {
       log_term += std::log(mean) - std::log(static_cast<double>(i));
-      double high = std::max(log_sum, log_term), low = std::min(log_sum, log_term);
-      log_sum = high + std::log1p(std::exp(low - high));
+      log_sum = LogAdd(log_sum, log_term);
     }
     return std::exp(log_sum);
   };
-  double low = static_cast<double>(k), high = 2 * static_cast<double>(k) + 10;
+  double high = 2 * static_cast<double>(k) + 10;
   while (lower_tail(high) > tail) high *= 2;
-  for (int i = 0; i < kBisections; ++i) {
-    double mid = (low + high) / 2;
-    if (lower_tail(mid) > tail) {
-      low = mid;
-    } else {
-      high = mid;
-    }
-  }
-  return high;
+  return Boundary(static_cast<double>(k), high, /*low_side=*/false,
+                  [&](double mean) { return lower_tail(mean) > tail; });
 }
 
 GrowthEvidence WeighGrowth(const SampleEvents& e, uint64_t sample_bytes) {
