@@ -214,7 +214,7 @@ inline constexpr uint32_t kJavaMethodResolved = 1u << 0;  // 0: the class was go
 
 // kJava: present when the recorder ran inside a JVM with the agent loaded.
 struct JavaFixed {
-  uint32_t flags;  // kJavaAgentLoaded | kJavaFramesOn
+  uint32_t flags;  // kJavaAgentLoaded | kJavaFramesOn | kJavaStreamNatives
   uint32_t reserved;
   // Stack walks by AsyncGetCallTrace's result: [0] returned frames; [1 + n] returned code -n:
   // [1] no Java frame, [2] no class load, [3] GC active, [4] unknown not Java, [5] not walkable
@@ -226,6 +226,9 @@ struct JavaFixed {
 static_assert(sizeof(JavaFixed) == 112);
 inline constexpr uint32_t kJavaAgentLoaded = 1u << 0;
 inline constexpr uint32_t kJavaFramesOn = 1u << 1;  // AsyncGetCallTrace found and used
+// The JDK's Inflater/Deflater natives ran through the recorder's wrappers: their streams are
+// attributed even where zlib is bundled in libzip.so and no zlib call reaches the hooks.
+inline constexpr uint32_t kJavaStreamNatives = 1u << 2;
 
 // Fixed part of kAllocator; followed by string path: the module whose malloc the program's calls
 // end up in (libc.so.6, libjemalloc.so.2, ...). Absent in dumps from before it existed: read

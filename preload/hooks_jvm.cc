@@ -10,6 +10,7 @@
 
 #include "core/raw_log.h"
 #include "export.h"
+#include "hooks_jdk_zlib.h"
 #include "java/java_agent.h"
 #include "java/java_launcher.h"
 #include "java/java_stacks.h"
@@ -41,14 +42,15 @@ jint StartAgent(JavaVM* vm, java::Via via) {
            "LD_PRELOAD to this library as well");
     return JNI_OK;
   }
-  return java::Start(vm, via, g_recorder.stacks);
+  return java::Start(vm, via, g_recorder.stacks, JdkStreamNatives());
 }
 
 }  // namespace
 
 LEAKSCOPE_API jclass JVM_FindClassFromBootLoader(JNIEnv* env, const char* name) {
   if (!java::LauncherDecided()) {
-    java::NoticeBootLoaderLookup(env, __builtin_return_address(0), JavaState(), g_recorder.stacks);
+    java::NoticeBootLoaderLookup(env, __builtin_return_address(0), JavaState(), g_recorder.stacks,
+                                 JdkStreamNatives());
   }
   java::FindClassFromBootLoaderFn real = java::RealFindClassFromBootLoader();
   // Only a JVM calls this, so libjvm is there; if it somehow were not, "not found" is the

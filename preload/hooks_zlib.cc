@@ -8,7 +8,7 @@
 // stream, so every byte it ever allocates is charged exactly to the stack that opened it. Most of
 // a leaked inflate stream is the 32 KiB window allocated later, inside inflate(), by zlib's
 // internal zcalloc: without this it shows up as a second, unnamed site. A caller's own allocator
-// is left alone.
+// is left alone. (The allocator itself: stream_allocator.h.)
 //
 // zlib's inflateInit_ calls inflateInit2_ (and deflateInit_ deflateInit2_), possibly through the
 // PLT and so through us again: a per-thread flag makes sure only the outer call records.
@@ -20,6 +20,7 @@
 #include "export.h"
 #include "real_functions.h"
 #include "recorder.h"
+#include "stream_allocator.h"
 
 using namespace leakscope::recorder;
 namespace format = leakscope::format;
@@ -40,25 +41,13 @@ Fn RealZlib(std::atomic<Fn>& cache, const char* name) {
   return fn;
 }
 
-voidpf StreamAlloc(voidpf opaque, uInt items, uInt size) {
-  size_t bytes;
-  if (__builtin_mul_overflow(static_cast<size_t>(items), static_cast<size_t>(size), &bytes)) {
-    return Z_NULL;
-  }
-  return AllocateForStream(opaque, bytes);
-}
-
-void StreamFree(voidpf opaque, voidpf address) { FreeForStream(opaque, address); }
-
 // True for a stream on zlib's default allocator, or on ours from an earlier init of the same
 // struct. `stream_size` is the caller's sizeof(z_stream): if it differs from ours, the layouts
 // may too, and we touch nothing.
 bool CanInstallAllocator(z_streamp stream, int stream_size) {
   if (stream_size != static_cast<int>(sizeof(z_stream))) return false;
   bool defaults = stream->zalloc == Z_NULL && stream->zfree == Z_NULL && stream->opaque == Z_NULL;
-  bool ours = stream->zalloc == StreamAlloc && stream->zfree == StreamFree &&
-              stream->opaque == static_cast<voidpf>(stream);
-  return defaults || ours;
+  return defaults || HasStreamAllocator(stream);
 }
 
 // Records the stream, then runs the real init on our allocator where we may install it, unless
@@ -70,20 +59,12 @@ int OpenStream(z_streamp stream, int stream_size, format::StreamKind kind, Call&
   // Before the real init: the init itself allocates the stream's state.
   bool recorded = RecordStreamOpen(stream, kind);
   bool installed = recorded && CanInstallAllocator(stream, stream_size);
-  if (installed) {
-    stream->zalloc = StreamAlloc;
-    stream->zfree = StreamFree;
-    stream->opaque = stream;
-  }
+  if (installed) InstallStreamAllocator(stream);
   int rc = call();
   t_state.in_zlib_hook = false;
   if (rc != Z_OK) {
     if (recorded) CancelStreamOpen(stream, kind);
-    if (installed) {  // leave the struct as the caller gave it
-      stream->zalloc = Z_NULL;
-      stream->zfree = Z_NULL;
-      stream->opaque = Z_NULL;
-    }
+    if (installed) RemoveStreamAllocator(stream);  // leave the struct as the caller gave it
   }
   return rc;
 }
@@ -139,13 +120,15 @@ LEAKSCOPE_EXPORT int deflateInit2_(z_streamp stream, int level, int method, int 
 LEAKSCOPE_EXPORT int inflateEnd(z_streamp stream) {
   auto real = RealZlib(g_inflate_end, "inflateEnd");
   if (real == nullptr) return Z_STREAM_ERROR;
-  if (stream != nullptr) RecordStreamEnd(stream);
+  // Inside a JDK Inflater/Deflater end native, the wrapper has recorded it (hooks_jdk_zlib.cc).
+  if (stream != nullptr && !t_state.in_zlib_hook) RecordStreamEnd(stream);
   return real(stream);
 }
 
 LEAKSCOPE_EXPORT int deflateEnd(z_streamp stream) {
   auto real = RealZlib(g_deflate_end, "deflateEnd");
   if (real == nullptr) return Z_STREAM_ERROR;
-  if (stream != nullptr) RecordStreamEnd(stream);
+  // Inside a JDK Inflater/Deflater end native, the wrapper has recorded it (hooks_jdk_zlib.cc).
+  if (stream != nullptr && !t_state.in_zlib_hook) RecordStreamEnd(stream);
   return real(stream);
 }

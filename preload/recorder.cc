@@ -98,6 +98,43 @@ void CountAllocated(uint32_t stack_id, uint64_t size, Sampler::Weights weights) 
   site.alloc_est_count_x256.fetch_add(weights.count_x256, std::memory_order_relaxed);
 }
 
+constexpr uint8_t kMaxCapturedBlocks = 16;  // a deflate stream's init allocates 5
+
+void StopCapturing(ThreadState& t) {
+  t.stream_capture.active = false;
+  t.bytes_until_sample = t.stream_capture.saved_countdown;
+}
+
+// One block a JDK stream native allocated (BeginStreamCapture): recorded exactly, whatever the
+// sampling, against the stack of the capture's first block. The countdown stays at 0, so the
+// next block comes here too.
+__attribute__((noinline)) void CaptureStreamBlock(ThreadState& t, void* p, size_t size) {
+  StreamCapture& c = t.stream_capture;
+  if (p == nullptr) return;
+  ReentrancyGuard guard;
+  if (c.blocks == 0) {
+    c.stack_id = CurrentStackId(guard);
+    if (c.stack_id == kOwnAllocation) {
+      StopCapturing(t);
+      return;
+    }
+  }
+  auto address = reinterpret_cast<uintptr_t>(p);
+  if (g_recorder.live.Insert(address, size, c.stack_id, RecorderClock(), /*exact=*/true)) {
+    CountAllocated(c.stack_id, size, Sampler::Whole(size));
+    c.bytes += size;
+  }
+  uint32_t size32 = size < UINT32_MAX ? static_cast<uint32_t>(size) : UINT32_MAX;
+  if (c.blocks == 0) {
+    c.first = address;
+    c.first_size = size32;
+  } else if (c.blocks == 1) {
+    c.second = address;
+    c.second_size = size32;
+  }
+  if (++c.blocks == kMaxCapturedBlocks) StopCapturing(t);
+}
+
 }  // namespace
 
 void TickRecorderClock() {
@@ -143,6 +180,10 @@ bool EnsureInitialized() {
 __attribute__((noinline)) LEAKSCOPE_HOOK_SECTION void* SampleAllocation(void* p, size_t size) {
   ThreadState& t = t_state;
   if (t.in_recorder || t.resolving) return p;  // our own allocations are never recorded
+  if (__builtin_expect(t.stream_capture.active, 0)) {
+    CaptureStreamBlock(t, p, size);
+    return p;
+  }
   if (!g_recorder.ready() && !EnsureInitialized()) {
     if (g_recorder.phase.load() == kDisabled) t.bytes_until_sample = UINT64_MAX;
     return p;
@@ -217,6 +258,41 @@ void RecordStreamEnd(void* stream) {
   g_recorder.streams.Take(reinterpret_cast<uintptr_t>(stream), &entry);
 }
 
+bool BeginStreamCapture(format::StreamKind kind) {
+  ThreadState& t = t_state;
+  if (!g_recorder.ready() || t.in_recorder || t.stream_capture.active) return false;
+  t.stream_capture = StreamCapture{};
+  t.stream_capture.kind = static_cast<uint8_t>(kind);
+  t.stream_capture.active = true;
+  t.stream_capture.saved_countdown = t.bytes_until_sample;
+  t.bytes_until_sample = 0;  // every allocation takes the slow path, to CaptureStreamBlock
+  return true;
+}
+
+StreamCapture EndStreamCapture() {
+  ThreadState& t = t_state;
+  if (t.stream_capture.active) StopCapturing(t);
+  StreamCapture capture = t.stream_capture;
+  t.stream_capture = StreamCapture{};
+  return capture;
+}
+
+bool RecordCapturedStream(void* stream, const StreamCapture& capture) {
+  g_recorder.zlib_calls.fetch_add(1, std::memory_order_relaxed);
+  if (capture.blocks == 0 || capture.kind == 0) return false;
+  uint32_t k = capture.kind;
+  if (!g_recorder.streams.Insert(reinterpret_cast<uintptr_t>(stream), k, capture.stack_id)) {
+    return false;
+  }
+  g_recorder.stacks.counters(capture.stack_id, CounterShard())
+      .streams_opened[k - 1]
+      .fetch_add(1, std::memory_order_relaxed);
+  uint32_t unused;
+  g_recorder.streams.AddBytes(reinterpret_cast<uintptr_t>(stream),
+                              static_cast<int64_t>(capture.bytes), &unused);
+  return true;
+}
+
 void* AllocateForStream(void* stream, size_t bytes) {
   void* p;
   {
@@ -244,7 +320,9 @@ void FreeForStream(void* stream, void* p) {
   if (p == nullptr) return;
   LiveTable::Entry entry;
   // Forget before the real free, as in free(): the address may be reused at once.
-  if (g_recorder.live.Take(reinterpret_cast<uintptr_t>(p), &entry)) {
+  // Only blocks recorded exactly are a stream's bytes: a JDK stream's allocator, swapped in after
+  // its init (hooks_jdk_zlib.cc), also frees blocks its init had allocated through malloc.
+  if (g_recorder.live.Take(reinterpret_cast<uintptr_t>(p), &entry) && entry.exact) {
     uint32_t unused;
     g_recorder.streams.AddBytes(reinterpret_cast<uintptr_t>(stream),
                                 -static_cast<int64_t>(entry.size), &unused);

@@ -85,6 +85,16 @@ bool RecordStreamOpen(void* stream, format::StreamKind kind);
 void CancelStreamOpen(void* stream, format::StreamKind kind);
 void RecordStreamEnd(void* stream);
 
+// Streams the JDK's Inflater/Deflater natives open (hooks_jdk_zlib.cc), in a zlib the hooks may
+// never see (bundled in libzip.so). BeginStreamCapture makes every block this thread allocates
+// from then on go to SampleAllocation and be recorded exactly, against the stack of the first
+// one (the z_stream the native callocs); false when nothing can be recorded (the recorder is not
+// ready, or our own code called). EndStreamCapture stops it and returns what was caught;
+// RecordCapturedStream then records the stream with the capture's stack and bytes.
+bool BeginStreamCapture(format::StreamKind kind);
+StreamCapture EndStreamCapture();
+bool RecordCapturedStream(void* stream, const StreamCapture& capture);
+
 // A recorded stream's own allocator, installed as its zalloc/zfree: every byte the stream holds
 // for its whole life (state, window, buffers) is recorded exactly against its opening site.
 void* AllocateForStream(void* stream, size_t bytes);

@@ -17,7 +17,9 @@ ZlibFinding FindZlibStatus(const Dump& dump, std::span<const uint32_t> stacks,
   }
   if (dump.counters.zlib_calls > 0) {
     finding.status = ZlibStatus::kIntercepted;
-    finding.module = libz;
+    finding.via_jdk_natives = (dump.java.flags & format::kJavaStreamNatives) != 0;
+    // Through the JDK's natives with no libz.so loaded: the zlib is the one inside libzip.so.
+    finding.module = libz.empty() && finding.via_jdk_natives ? libzip : libz;
     return finding;
   }
   for (uint32_t stack : stacks) {

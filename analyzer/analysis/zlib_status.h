@@ -24,11 +24,14 @@ enum class ZlibStatus {
 struct ZlibFinding {
   ZlibStatus status = ZlibStatus::kNotLoaded;
   std::string module;  // the zlib library, or the module zlib is built into; may be empty
+  // Streams were recorded by the recorder's wrappers of the JDK's Inflater/Deflater natives
+  // (format::kJavaStreamNatives), which see a zlib bundled in libzip.so as well.
+  bool via_jdk_natives = false;
 };
 
-// Decides from the interception counter, the symbolized stacks of the dump's sites (zlib
-// functions inside a module that is not libz are a bundled zlib) and the module list (a JDK's
-// libzip.so without a libz.so beside it carries its own zlib).
+// Decides from the interception counter, the kJava record's flags, the symbolized stacks of the
+// dump's sites (zlib functions inside a module that is not libz are a bundled zlib) and the module
+// list (a JDK's libzip.so without a libz.so beside it carries its own zlib).
 ZlibFinding FindZlibStatus(const Dump& dump, std::span<const uint32_t> stacks,
                            const Symbolizer& symbolizer);
 

@@ -103,6 +103,7 @@ void WriteCountersJson(const Report& report, JsonWriter* json) {
   json->FieldBool("zlib_intercepted", c.zlib_calls > 0);
   json->Field("zlib_status", ZlibStatusName(report.zlib.status));
   json->Field("zlib_module", report.zlib.module);
+  json->FieldBool("zlib_via_jdk_natives", report.zlib.via_jdk_natives);
   WriteJavaWalksJson(report.java, json);
 }
 

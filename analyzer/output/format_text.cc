@@ -154,6 +154,10 @@ void AppendStreams(const Report& report, const Symbolizer& symbolizer, std::stri
   }
   absl::StrAppend(out, "\nOpen zlib streams: ", Thousands(open), " holding ", HumanBytes(bytes),
                   " at ", Counted(report.streams.size(), "site"), "\n");
+  if (report.zlib.via_jdk_natives) {
+    absl::StrAppend(out, "  (recorded through the JDK's Inflater/Deflater natives; zlib in ",
+                    report.zlib.module.empty() ? "an unknown module" : report.zlib.module, ")\n");
+  }
   for (size_t i = 0; i < report.streams.size(); ++i) {
     const StreamSummary& s = report.streams[i];
     absl::StrAppend(out, "\n#", i + 1, "  ", StreamKindName(s.kind), ": ", Thousands(s.open_count),

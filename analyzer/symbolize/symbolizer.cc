@@ -22,6 +22,8 @@ namespace {
 // this many, the older ones fall back to the rule without epochs.
 constexpr int kMaxOverlaps = 16;
 
+bool IsRecorderModule(std::string_view path) { return Basename(path).starts_with("libleakscope"); }
+
 }  // namespace
 
 struct Symbolizer::Module {
@@ -191,6 +193,7 @@ uint32_t Symbolizer::JitFrame(const DumpView& view, uint64_t pc) {
 size_t Symbolizer::SymbolizeNative(const DumpView& view, std::span<const uint64_t> pcs,
                                    const uint32_t* epoch, std::vector<uint32_t>* out) {
   size_t jvm_begin = std::string::npos;
+  bool past_recorder = false;
   for (uint64_t pc : pcs) {
     // Return addresses point after the call; pc - 1 is inside it.
     uint64_t lookup = pc == 0 ? 0 : pc - 1;
@@ -214,6 +217,7 @@ size_t Symbolizer::SymbolizeNative(const DumpView& view, std::span<const uint64_
     if (of_epoch != nullptr) mapping = of_epoch;
     if (mapping == nullptr) {
       if (jvm_begin == std::string::npos) jvm_begin = out->size();
+      past_recorder = true;
       uint32_t frame = JitFrame(view, pc);
       // A run of unnamed JIT frames is one frame: how many there are depends on what the JIT
       // had inlined when the stack was taken, which changes as it recompiles. Counting them
@@ -224,6 +228,12 @@ size_t Symbolizer::SymbolizeNative(const DumpView& view, std::span<const uint64_
       continue;
     }
     Range range = Resolve(mapping->module, lookup - mapping->bias, pc - mapping->bias);
+    // The recorder's own frames further out than the program's are wrappers it put between the
+    // program's code and its callers (the JDK's zlib natives, zlib's allocator callbacks): they
+    // say nothing about the program, so only the leading run of them (the hook) is kept.
+    bool recorder = range.count > 0 && IsRecorderModule(frames_.Get(pool_[range.begin]).module);
+    if (recorder && past_recorder) continue;
+    if (!recorder) past_recorder = true;
     out->insert(out->end(), pool_.begin() + range.begin, pool_.begin() + range.begin + range.count);
   }
   return jvm_begin == std::string::npos ? out->size() : jvm_begin;

@@ -35,6 +35,8 @@ void* g_async_get_call_trace_fn = nullptr;
 std::atomic<bool> g_vm_dead{false};
 std::atomic<bool> g_frames_were_on{false};  // for dumps after VMDeath turned capture off
 StackTable* g_stacks = nullptr;             // the recorder's, given to Start
+std::span<const NativeWrapper> g_natives;   // given to Start
+std::atomic<uint32_t> g_natives_wrapped{0};
 
 // A dump asks the resolver for a pass (g_requested_passes, then the doorbell) and waits on
 // g_resolver_done until the pass has finished. First sightings ring the doorbell alone.
@@ -208,10 +210,66 @@ void JNICALL OnThreadStart(jvmtiEnv*, JNIEnv* jni, jthread) { t_state.java_env =
 
 void JNICALL OnThreadEnd(jvmtiEnv*, JNIEnv*, jthread) { t_state.java_env = kNotJavaThread; }
 
+bool Matches(const NativeWrapper& native, const char* name, const char* signature) {
+  return strcmp(native.name, name) == 0 && strcmp(native.signature, signature) == 0;
+}
+
+// The JVM is about to bind a native method to `address`: one of g_natives gets its wrapper
+// instead. The JVM binds a native once, when first called (or on RegisterNatives), so this runs a
+// few hundred times in a JVM's life. The callback allocates (JVMTI strings): guarded.
+void JNICALL OnNativeMethodBind(jvmtiEnv* jvmti, JNIEnv* jni, jthread, jmethodID method,
+                                void* address, void** new_address) {
+  if (g_natives.empty() || new_address == nullptr) return;
+  ReentrancyGuard guard;
+  char* name = nullptr;
+  char* signature = nullptr;
+  // Refused before the live phase: no JDK library's natives are bound that early.
+  if (jvmti->GetMethodName(method, &name, &signature, nullptr) != JVMTI_ERROR_NONE) return;
+  const NativeWrapper* candidate = nullptr;
+  for (const NativeWrapper& native : g_natives) {
+    if (Matches(native, name, signature)) candidate = &native;
+  }
+  jclass klass = nullptr;
+  char* class_signature = nullptr;
+  if (candidate != nullptr && jvmti->GetMethodDeclaringClass(method, &klass) == JVMTI_ERROR_NONE &&
+      jvmti->GetClassSignature(klass, &class_signature, nullptr) == JVMTI_ERROR_NONE) {
+    for (const NativeWrapper& native : g_natives) {
+      if (!Matches(native, name, signature) ||
+          strcmp(native.class_signature, class_signature) != 0 || address == native.wrapper) {
+        continue;
+      }
+      native.original->store(address, std::memory_order_release);  // before the JVM binds
+      *new_address = native.wrapper;
+      g_natives_wrapped.fetch_add(1, std::memory_order_relaxed);
+      break;
+    }
+  }
+  if (klass != nullptr && jni != nullptr) jni->DeleteLocalRef(klass);
+  Deallocate(class_signature);
+  Deallocate(name);
+  Deallocate(signature);
+}
+
+// NativeMethodBind for g_natives. Without the capability (a JVMTI that refuses it) the JDK's
+// natives run unwrapped, as before the agent.
+void WrapNatives(jvmtiEnv* jvmti) {
+  if (g_natives.empty()) return;
+  jvmtiCapabilities capabilities;
+  memset(&capabilities, 0, sizeof(capabilities));
+  capabilities.can_generate_native_method_bind_events = 1;
+  if (jvmti->AddCapabilities(&capabilities) != JVMTI_ERROR_NONE ||
+      jvmti->SetEventNotificationMode(JVMTI_ENABLE, JVMTI_EVENT_NATIVE_METHOD_BIND, nullptr) !=
+          JVMTI_ERROR_NONE) {
+    RawLog(LogLevel::kInfo,
+           "this JVM refuses NativeMethodBind: zlib streams of a JDK that bundles zlib stay "
+           "unattributed");
+  }
+}
+
 // Serializes Start: the launcher's thread and an attach listener (jcmd) may both get here.
 pthread_mutex_t g_start_mutex = PTHREAD_MUTEX_INITIALIZER;
 
-jint StartLocked(JavaVM* vm, Via via, StackTable& stacks) {
+jint StartLocked(JavaVM* vm, Via via, StackTable& stacks, std::span<const NativeWrapper> natives) {
   ReentrancyGuard guard;
   // Loaded twice (-agentpath and JAVA_TOOL_OPTIONS), or started by the launcher and then loaded
   // with jcmd, or the other way round: the first one set everything up.
@@ -239,7 +297,10 @@ jint StartLocked(JavaVM* vm, Via via, StackTable& stacks) {
   callbacks.ClassPrepare = OnClassPrepare;
   callbacks.ThreadStart = OnThreadStart;
   callbacks.ThreadEnd = OnThreadEnd;
+  callbacks.NativeMethodBind = OnNativeMethodBind;
+  g_natives = natives;  // before the event is enabled
   jvmti->SetEventCallbacks(&callbacks, sizeof(callbacks));
+  WrapNatives(jvmti);
   for (jvmtiEvent event :
        {JVMTI_EVENT_VM_INIT, JVMTI_EVENT_VM_DEATH, JVMTI_EVENT_CLASS_LOAD,
         JVMTI_EVENT_CLASS_PREPARE, JVMTI_EVENT_THREAD_START, JVMTI_EVENT_THREAD_END}) {
@@ -262,16 +323,16 @@ jint StartLocked(JavaVM* vm, Via via, StackTable& stacks) {
 
 }  // namespace
 
-jint Start(JavaVM* vm, Via via, StackTable& stacks) {
+jint Start(JavaVM* vm, Via via, StackTable& stacks, std::span<const NativeWrapper> natives) {
   pthread_mutex_lock(&g_start_mutex);
-  jint rc = StartLocked(vm, via, stacks);
+  jint rc = StartLocked(vm, via, stacks, natives);
   pthread_mutex_unlock(&g_start_mutex);
   return rc;
 }
 
-void StartFromLauncher(JNIEnv* env, StackTable& stacks) {
+void StartFromLauncher(JNIEnv* env, StackTable& stacks, std::span<const NativeWrapper> natives) {
   JavaVM* vm = nullptr;
-  if (env->GetJavaVM(&vm) == JNI_OK && vm != nullptr) Start(vm, Via::kLauncher, stacks);
+  if (env->GetJavaVM(&vm) == JNI_OK && vm != nullptr) Start(vm, Via::kLauncher, stacks, natives);
 }
 
 void* LookUpJavaEnv() {
@@ -288,6 +349,7 @@ uint32_t AgentFlags() {
   uint32_t flags = 0;
   if (g_jvmti != nullptr) flags |= format::kJavaAgentLoaded;
   if (g_frames_were_on.load()) flags |= format::kJavaFramesOn;
+  if (g_natives_wrapped.load() > 0) flags |= format::kJavaStreamNatives;
   return flags;
 }
 

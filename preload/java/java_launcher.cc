@@ -64,7 +64,8 @@ FindClassFromBootLoaderFn RealFindClassFromBootLoader() {
 
 bool LauncherDecided() { return g_decided.load(std::memory_order_acquire); }
 
-void NoticeBootLoaderLookup(JNIEnv* env, void* caller, RecorderState recorder, StackTable& stacks) {
+void NoticeBootLoaderLookup(JNIEnv* env, void* caller, RecorderState recorder, StackTable& stacks,
+                            std::span<const NativeWrapper> natives) {
   if (g_decided.load(std::memory_order_acquire)) return;
   if (recorder != RecorderState::kOn) {
     // Disabled, filtered out, or Java frames off: never anything to do. (A recorder still
@@ -84,7 +85,7 @@ void NoticeBootLoaderLookup(JNIEnv* env, void* caller, RecorderState recorder, S
   if (pc < launcher.begin || pc >= launcher.end) return;  // libjava, before the VM is live
   bool expected = false;
   if (!g_decided.compare_exchange_strong(expected, true)) return;
-  StartFromLauncher(env, stacks);
+  StartFromLauncher(env, stacks, natives);
 }
 
 }  // namespace leakscope::recorder::java

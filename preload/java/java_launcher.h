@@ -26,7 +26,10 @@
 
 #include <jni.h>
 
+#include <span>
+
 #include "core/stack_table.h"
+#include "java_agent.h"
 
 namespace leakscope::recorder::java {
 
@@ -45,7 +48,8 @@ bool LauncherDecided();
 
 // Called by the export with its caller's return address: the first call from libjli, with the
 // recorder on, runs the JVMTI set-up (StartFromLauncher, java_agent.h) on this thread, handing
-// it `stacks`. Cheap once decided.
-void NoticeBootLoaderLookup(JNIEnv* env, void* caller, RecorderState recorder, StackTable& stacks);
+// it `stacks` and `natives`. Cheap once decided.
+void NoticeBootLoaderLookup(JNIEnv* env, void* caller, RecorderState recorder, StackTable& stacks,
+                            std::span<const NativeWrapper> natives);
 
 }  // namespace leakscope::recorder::java
