@@ -39,11 +39,11 @@ bool ReadStat(jemalloc::MallctlFn mallctl, const char* name, uint64_t* out) {
 
 }  // namespace
 
-void DetectAllocator(const ReentrancyGuard&) {
+void DetectAllocator(const ReentrancyGuard&, bool routed) {
   Detected& d = g_detected;
   real::ResolveAll();  // real::malloc is now what the program's malloc forwards to, or is
   void* program_malloc = real::GlobalDefinition("malloc");
-  bool in_front = program_malloc != nullptr && !real::DefinedByUs(program_malloc);
+  bool in_front = !routed && program_malloc != nullptr && !real::DefinedByUs(program_malloc);
   // In front of us it is the program's malloc; behind us, the one our hooks forward to. (They are
   // the same function when jemalloc is in front: see real::Lookup.)
   const char* path = "";

@@ -17,7 +17,10 @@ namespace leakscope::recorder {
 // Tells whether malloc as the program sees it (dlsym(RTLD_DEFAULT)) is ours, names the module
 // that serves it, installs jemalloc's hooks when jemalloc stands in front of us, and says so once
 // on stderr. Called once from the recorder's start (a constructor: never from a hook).
-void DetectAllocator(const ReentrancyGuard& guard);
+// `routed`: the recorder was loaded by an agent and routes calls through GOT slots
+// (got_routing.h), so the process's malloc being another module's is no sign of anything in
+// front of our hooks.
+void DetectAllocator(const ReentrancyGuard& guard, bool routed);
 
 // The kAllocator record: what DetectAllocator found, plus jemalloc's own figures (mallctl
 // "stats.*" after an "epoch" refresh) when it serves malloc. Dumper thread only: mallctl takes

@@ -24,6 +24,7 @@
 #include "dump_dir.h"
 #include "dump_file_names.h"
 #include "fork_gate.h"
+#include "got_routing.h"
 #include "module_registry.h"
 #include "private_fd_table.h"
 #include "recorder.h"
@@ -270,6 +271,9 @@ void* DumperMain(void*) {
       ForkSection section(guard);
       RefreshModuleTable();
     }
+    // Under an agent's routing, modules loaded since: a dlopen by bare name, or by a module whose
+    // dlopen slot was not ours yet (got_routing.h).
+    if (g_recorder.ready()) RouteNewModules();
     bool due = interval != 0 && MonotonicNs() >= next_periodic;
     if (TakeTrigger() || due) WriteDump(guard);
     if (due) {

@@ -5,6 +5,7 @@
 
 #include "export.h"
 #include "fork_gate.h"
+#include "got_routing.h"
 #include "module_registry.h"
 #include "real_functions.h"
 #include "recorder.h"
@@ -31,13 +32,19 @@ bool LoadsByPath(const char* file) {
 // do) would not find it under the recorder. So only loads by path get the immediate refresh,
 // after a normal call; everything else stays a tail call, and the dumper adds the module within a
 // second (walks through it stop at its first frame until then: short stacks, nothing worse).
+//
+// Under an agent that routes calls through GOT slots (got_routing.h), a module loaded by path
+// gets its slots rewritten here too, before its first call; the dumper's pass catches the others.
 LEAKSCOPE_EXPORT void* dlopen(const char* file, int mode) {
-  if (!ModuleTableInUse() || !LoadsByPath(file)) return real::dlopen(file, mode);
+  if ((!ModuleTableInUse() && !Routing()) || !LoadsByPath(file)) return real::dlopen(file, mode);
   void* handle = real::dlopen(file, mode);
   if (handle != nullptr) {
     ReentrancyGuard guard;
-    ForkSection section(guard);  // the table's writer lock must not be cut in two by a fork
-    RefreshModuleTable();
+    if (ModuleTableInUse()) {
+      ForkSection section(guard);  // the table's writer lock must not be cut in two by a fork
+      RefreshModuleTable();
+    }
+    RouteNewModules();
   }
   return handle;
 }

@@ -7,16 +7,22 @@
 #include <dlfcn.h>
 #include <jni.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "agent_codes.h"
+#include "core/options.h"
 #include "core/raw_log.h"
 #include "export.h"
+#include "got_routing.h"
 #include "hooks_jdk_zlib.h"
 #include "java/java_agent.h"
 #include "java/java_launcher.h"
 #include "java/java_stacks.h"
+#include "lifecycle.h"
 #include "recorder.h"
 
 using namespace leakscope::recorder;
+namespace agent = leakscope::agent;
 
 namespace {
 
@@ -28,21 +34,46 @@ java::RecorderState JavaState() {
                                               : java::RecorderState::kStarting;
 }
 
-// The agent's set-up (-agentpath or jcmd JVMTI.agent_load), unless the recorder is disabled
-// (stay out of the way), Java frames are off, or the malloc hooks are not in place. Guarded:
-// initializing the recorder and the set-up allocate.
-jint StartAgent(JavaVM* vm, java::Via via) {
-  ReentrancyGuard guard;
-  if (!g_recorder.ready() && !EnsureInitialized()) return JNI_OK;
-  if (!g_recorder.options.java_stacks) return JNI_OK;
-  // Our malloc is the process's only when the library came in through LD_PRELOAD.
-  if (dlsym(RTLD_DEFAULT, "malloc") != reinterpret_cast<void*>(&::malloc)) {
-    RawLog(LogLevel::kWarn,
-           "loaded as a JVMTI agent but not as LD_PRELOAD: no allocation is recorded; set "
-           "LD_PRELOAD to this library as well");
-    return JNI_OK;
-  }
+jint StartJavaPart(JavaVM* vm, java::Via via) {
+  if (!g_recorder.options.java_stacks || vm == nullptr) return JNI_OK;
   return java::Start(vm, via, g_recorder.stacks, JdkStreamNatives());
+}
+
+// The library was loaded by dlopen, not LD_PRELOAD: `leakscope attach` (Agent_OnAttach) or
+// -agentpath alone (Agent_OnLoad). The agent starts the recorder with its options, the Java part,
+// and then routes the process's calls to the hooks (got_routing.h). "stop" stops it.
+jint StartLoadedAgent(JavaVM* vm, java::Via via, const char* options,
+                      const ReentrancyGuard& guard) {
+  if (options != nullptr && strcmp(options, agent::kStopOption) == 0) {
+    return StopRecording(guard) ? agent::kOk : agent::kNotRecording;
+  }
+  int phase = g_recorder.phase.load();
+  if (phase == kReady) return agent::kAlreadyRecording;
+  if (phase == kStopped) return agent::kStopped;
+  if (options != nullptr) {
+    Options probe;  // a bad option string changes nothing
+    if (!ApplyAgentOptions(options, &probe)) return agent::kBadOptions;
+  }
+  if (!StartRecordingAsAgent(guard, options)) return agent::kRecorderOff;
+  StartJavaPart(vm, via);
+  RouteCallsToHooks();
+  return agent::kOk;
+}
+
+// The agent's set-up (-agentpath, jcmd JVMTI.agent_load or `leakscope attach`), unless the
+// recorder is disabled (stay out of the way). Preloaded, the recorder runs already: the agent
+// adds Java frames (unless off), or stops it. Guarded: initializing the recorder and the set-up
+// allocate.
+jint StartAgent(JavaVM* vm, java::Via via, const char* options) {
+  ReentrancyGuard guard;
+  if (!LoadedAtStart()) return StartLoadedAgent(vm, via, options, guard);
+  if (!g_recorder.ready() && !EnsureInitialized()) return JNI_OK;
+  if (options != nullptr && strcmp(options, agent::kStopOption) == 0) {
+    return StopRecording(guard) ? agent::kOk : agent::kNotRecording;
+  }
+  // Options are the environment's, read at start; a start with other ones changes nothing.
+  if (options != nullptr && options[0] != '\0') return agent::kAlreadyRecording;
+  return StartJavaPart(vm, via);
 }
 
 }  // namespace
@@ -58,12 +89,12 @@ LEAKSCOPE_API jclass JVM_FindClassFromBootLoader(JNIEnv* env, const char* name) 
   return real != nullptr ? real(env, name) : nullptr;
 }
 
-LEAKSCOPE_API jint Agent_OnLoad(JavaVM* vm, char*, void*) {
-  return StartAgent(vm, java::Via::kOnLoad);
+LEAKSCOPE_API jint Agent_OnLoad(JavaVM* vm, char* options, void*) {
+  return StartAgent(vm, java::Via::kOnLoad, options);
 }
 
-LEAKSCOPE_API jint Agent_OnAttach(JavaVM* vm, char*, void*) {
-  return StartAgent(vm, java::Via::kOnAttach);
+LEAKSCOPE_API jint Agent_OnAttach(JavaVM* vm, char* options, void*) {
+  return StartAgent(vm, java::Via::kOnAttach, options);
 }
 
 LEAKSCOPE_API void Agent_OnUnload(JavaVM*) { java::EnableCapture(nullptr); }

@@ -15,7 +15,9 @@
 #include "core/raw_log.h"
 #include "dumper.h"
 #include "fork_gate.h"
+#include "got_routing.h"
 #include "java/java_agent.h"
+#include "java/java_stacks.h"
 #include "module_registry.h"
 #include "recorder.h"
 #include "signal_context.h"
@@ -74,17 +76,27 @@ void AfterForkInChild() {
   RestartDumperAfterFork(guard);
 }
 
-__attribute__((constructor)) void StartRecorder() {
-  ReentrancyGuard guard;
-  if (!EnsureInitialized()) return;
+// Initializes the recorder and starts everything around it: module lookups, fork handlers, the
+// dumper. Once per process.
+bool StartRecording(const ReentrancyGuard& guard, bool as_agent) {
+  if (!EnsureInitialized()) return false;
   // Here, not in EnsureInitialized: that may run inside the first allocation hook, and filling
   // the table takes the loader's lock. Without _dl_find_object, walks before it find no module.
   InitModuleTable();
   g_own_pid = getpid();
   if (!g_recorder.options.follow_children) RemoveSelfFromLdPreload();
   pthread_atfork(PrepareFork, ParentAfterFork, AfterForkInChild);
-  DetectAllocator(guard);
+  DetectAllocator(guard, as_agent);
   StartDumper(guard);
+  return true;
+}
+
+__attribute__((constructor)) void StartRecorder() {
+  ReentrancyGuard guard;
+  // Loaded by dlopen, as a JVMTI agent (got_routing.h): no call reaches a hook until the agent
+  // routes them, and the agent's options are not known yet. The agent starts recording.
+  if (!LoadedAtStart()) return;
+  StartRecording(guard, /*as_agent=*/false);
 }
 
 __attribute__((destructor)) void StopRecorder() {
@@ -100,6 +112,22 @@ __attribute__((destructor)) void StopRecorder() {
 }
 
 }  // namespace
+
+bool StartRecordingAsAgent(const ReentrancyGuard& guard, const char* options) {
+  if (g_recorder.ready()) return true;
+  if (g_recorder.phase.load() != kUninitialized) return false;  // disabled, stopped, starting
+  SetAgentOptions(options);
+  return StartRecording(guard, /*as_agent=*/true);
+}
+
+bool StopRecording(const ReentrancyGuard& guard) {
+  int expected = kReady;
+  if (!g_recorder.phase.compare_exchange_strong(expected, kStopped)) return false;
+  java::EnableCapture(nullptr);
+  WriteFinalDump(guard);
+  RawLog(LogLevel::kInfo, "recording stopped; the last dump is written");
+  return true;
+}
 
 // The decisions, in the order they are made:
 // - Only in the process the recorder started or reset in (g_own_pid), checked first and without

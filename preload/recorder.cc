@@ -144,6 +144,10 @@ void TickRecorderClock() {
   g_recorder.clock_s.store(now, std::memory_order_relaxed);
 }
 
+const char* g_agent_options = nullptr;
+
+void SetAgentOptions(const char* options) { g_agent_options = options; }
+
 bool EnsureInitialized() {
   int expected = kUninitialized;
   if (!g_recorder.phase.compare_exchange_strong(expected, kInitializing)) {
@@ -153,6 +157,7 @@ bool EnsureInitialized() {
   RememberStderr();  // before fd 2 can change hands: messages go to this file or nowhere
   Recorder& r = g_recorder;
   r.options = LoadOptions();
+  if (g_agent_options != nullptr) ApplyAgentOptions(g_agent_options, &r.options);
   SetLogLevel(r.options.log_info ? LogLevel::kInfo : LogLevel::kWarn);
   // A process LEAKSCOPE_PROCESS does not name is as if LEAKSCOPE_DISABLE were set: no thread,
   // no dump, no message (nothing after this point logs in a disabled process).
@@ -185,7 +190,8 @@ __attribute__((noinline)) LEAKSCOPE_HOOK_SECTION void* SampleAllocation(void* p,
     return p;
   }
   if (!g_recorder.ready() && !EnsureInitialized()) {
-    if (g_recorder.phase.load() == kDisabled) t.bytes_until_sample = UINT64_MAX;
+    int phase = g_recorder.phase.load();
+    if (phase == kDisabled || phase == kStopped) t.bytes_until_sample = UINT64_MAX;
     return p;
   }
   ReentrancyGuard guard;

@@ -20,7 +20,9 @@
 
 namespace leakscope::recorder {
 
-enum Phase : int { kUninitialized = 0, kInitializing, kReady, kDisabled };
+// kStopped: recording was stopped (`leakscope attach --stop`): as kDisabled, the hooks pass every
+// call through; the tables stay, for frees of what was recorded.
+enum Phase : int { kUninitialized = 0, kInitializing, kReady, kDisabled, kStopped };
 
 struct Recorder {
   std::atomic<int> phase{kUninitialized};
@@ -58,6 +60,10 @@ extern constinit Recorder g_recorder;
 void TickRecorderClock();
 inline uint32_t RecorderClock() { return g_recorder.clock_s.load(std::memory_order_relaxed); }
 inline uint32_t MappingEpoch() { return g_recorder.mapping_epoch.load(std::memory_order_relaxed); }
+
+// The JVMTI agent's option string (core/options.h, ApplyAgentOptions), applied over the
+// environment's when EnsureInitialized runs. Set before it, by the agent's start only.
+void SetAgentOptions(const char* options);
 
 // Parses options and reserves the tables, once. Returns whether the recorder is ready.
 // Another thread's call in progress makes this return false (that allocation goes unsampled).

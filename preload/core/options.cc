@@ -101,6 +101,40 @@ size_t OptionCount() { return sizeof(kSpecs) / sizeof(kSpecs[0]); }
 
 const char* OptionName(size_t i) { return i < OptionCount() ? kSpecs[i].name : nullptr; }
 
+bool ApplyAgentOptions(const char* text, Options* options) {
+  // Values point into this copy for the process's life, as the environment's do into environ.
+  static char copy[4096];
+  if (text == nullptr || text[0] == '\0') return true;
+  if (strlen(text) >= sizeof(copy)) {
+    RawLog(LogLevel::kWarn, "ignoring the agent options: longer than %zu bytes", sizeof(copy) - 1);
+    return false;
+  }
+  strcpy(copy, text);
+  bool ok = true;
+  for (char* pair = copy; pair != nullptr;) {
+    char* next = strchr(pair, ',');
+    if (next != nullptr) *next++ = '\0';
+    char* value = strchr(pair, '=');
+    const OptionSpec* found = nullptr;
+    if (value != nullptr) {
+      *value++ = '\0';
+      constexpr size_t kPrefix = sizeof("LEAKSCOPE_") - 1;
+      for (const OptionSpec& spec : kSpecs) {
+        if (strcasecmp(spec.name + kPrefix, pair) == 0) found = &spec;
+      }
+    }
+    if (found != nullptr) {
+      Apply(*found, value, options);
+    } else if (pair[0] != '\0') {
+      RawLog(LogLevel::kWarn, "ignoring the agent option \"%s\": %s", pair,
+             value == nullptr ? "expected key=value" : "no such option");
+      ok = false;
+    }
+    pair = next;
+  }
+  return ok;
+}
+
 Options LoadOptions() {
   Options options;
   for (const OptionSpec& spec : kSpecs) {

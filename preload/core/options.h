@@ -36,6 +36,14 @@ inline constexpr uint64_t kMaxDumpsLimit = 1ull << 20;  // the first and the new
 // Reads the environment (getenv only: no allocation) and warns about bad values.
 Options LoadOptions();
 
+// The JVMTI agent's option string, as `leakscope attach` or -agentpath:lib=... give it: comma-
+// separated key=value pairs, each key a variable's name without LEAKSCOPE_ in any case
+// ("dir=/data/dumps,interval=30s,sample_bytes=1"), applied over `options` (the environment's:
+// the agent's string wins). Values are checked as the variables' are, with the same warnings.
+// False, with a warning, for a key that names no option or a pair without '='. Keeps its own
+// copy of `text` (paths point into it); called once, at the agent's start.
+bool ApplyAgentOptions(const char* text, Options* options);
+
 // The variables' names, in the table's order: OptionName(i) for i < OptionCount().
 size_t OptionCount();
 const char* OptionName(size_t i);
