@@ -13,6 +13,8 @@ _DESCRIPTIONS = {
     "leakscope-default": "leakscope, default sampling",
     "leakscope-agent": "leakscope, default sampling + JVMTI agent (Java frames)",
     "leakscope-exact": "leakscope, every allocation (LEAKSCOPE_SAMPLE_BYTES=1)",
+    "leakscope-routed": "leakscope as the JVMTI agent alone, no LD_PRELOAD: calls routed through "
+                        "GOT slots, as after `leakscope attach`",
     "heaptrack": "heaptrack (whole command: recording, interpretation, compression)",
     "jemalloc": "jemalloc alone",
     "jemalloc-prof": "jemalloc profiling, 1 sample per 128 KiB",
@@ -35,6 +37,9 @@ def command(ctx, config, program):
         return ls_env + program
     if config == "leakscope-agent":
         return ls_env + [program[0], "-agentpath:" + ctx.preload] + program[1:]
+    if config == "leakscope-routed":
+        env = [e for e in ls_env if not e.startswith("LD_PRELOAD=")]
+        return env + [program[0], "-agentpath:" + ctx.preload] + program[1:]
     if config == "leakscope-exact":
         return ls_env + ["LEAKSCOPE_SAMPLE_BYTES=1"] + program
     if config == "heaptrack":
