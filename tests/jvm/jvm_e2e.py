@@ -89,7 +89,13 @@ def run_job(args, jvm_opts, job_args, dump_dir, env_extra, preload, timeout):
         if key.startswith("LEAKSCOPE_") or key == "LD_PRELOAD":
             del env[key]
     agent = []
-    if preload:
+    if preload and getattr(args, "routed", False):
+        # The agent alone, no LD_PRELOAD: it routes the JVM's calls through GOT slots, as after
+        # `leakscope attach` (docs/attach.md); the settings go in its option string.
+        settings = {"LEAKSCOPE_DIR": dump_dir, **env_extra}
+        options = ",".join(f"{k[len('LEAKSCOPE_'):].lower()}={v}" for k, v in settings.items())
+        agent = [f"-agentpath:{args.preload}={options}"]
+    elif preload:
         env["LD_PRELOAD"] = args.preload
         env["LEAKSCOPE_DIR"] = dump_dir
         env.update(env_extra)
@@ -462,6 +468,9 @@ def main():
     p.add_argument("--bundled-zlib", action="store_true",
                    help="the JDK bundles zlib in libzip.so (Temurin): its streams are recorded "
                         "through the JDK's natives, zlib_module is libzip.so")
+    p.add_argument("--routed", action="store_true",
+                   help="no LD_PRELOAD: the library as the JVMTI agent alone, with its settings "
+                        "as the agent's options (calls routed through GOT slots)")
     p.add_argument("--no-java-stacks", action="store_true",
                    help="LEAKSCOPE_JAVA_STACKS=0: no JVMTI part, so no JDK native is wrapped")
     p.add_argument("--bytes", type=float, default=0.15,
