@@ -14,6 +14,7 @@
 #include <cstring>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -169,7 +170,8 @@ bool ParseLoadReply(std::string_view reply, LoadReply* out) {
     std::vector<absl::string_view> text;
     for (size_t i = 1; i < lines.size(); ++i) {
       absl::string_view line = absl::StripAsciiWhitespace(lines[i]);
-      if (!line.empty()) text.push_back(line);
+      // "<library> was not loaded." repeats what the caller says already; the reason follows.
+      if (!line.empty() && !absl::EndsWith(line, " was not loaded.")) text.push_back(line);
     }
     result.message = absl::StrJoin(text, " ");
     if (result.message.empty()) {

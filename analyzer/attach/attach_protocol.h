@@ -40,7 +40,7 @@ bool StartAttachListener(const TargetProcess& target, int timeout_ms, std::strin
 struct LoadReply {
   bool loaded = false;  // the library was loaded and its Agent_OnAttach ran
   int agent_code = 0;   // what Agent_OnAttach returned (JNI_OK = 0), when loaded
-  std::string message;  // the JVM's reason, when not loaded (e.g. dlopen's error)
+  std::string message;  // the JVM's reason, when not loaded (e.g. dlopen's error), on one line
 };
 
 // Parses a `load` reply. Both spellings are understood:
