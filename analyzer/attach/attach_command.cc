@@ -173,8 +173,8 @@ int AttachCommand(const std::vector<std::string>& args, const std::string& self_
   auto dir_option = parser.Value("dir");
   auto interval = parser.Value("interval");
   auto sample_bytes = parser.Value("sample-bytes");
-  if (stop && (dir_option || interval || sample_bytes)) {
-    return UsageError("attach", "--stop takes no --dir, --interval or --sample-bytes");
+  if (stop && (dir_option || interval || sample_bytes || parser.Has("lib"))) {
+    return UsageError("attach", "--stop takes no --dir, --interval, --sample-bytes or --lib");
   }
   std::optional<std::string> dir;
   if (dir_option) {
@@ -261,8 +261,8 @@ int AttachCommand(const std::vector<std::string>& args, const std::string& self_
     if (!target.catches_sigquit()) {
       return Fail(absl::StrCat(
           "process ", pid,
-          " is not listening for attaching and does not handle SIGQUIT (started with -Xrs, or "
-          "with SIGQUIT ignored): the signal would end it; nothing done"));
+          " is not listening for attaching and does not handle SIGQUIT (started with -Xrs, still "
+          "starting, or with SIGQUIT ignored): the signal would end it; nothing done"));
     }
     if (!attach::StartAttachListener(target, kListenerTimeoutMs, &error)) return Fail(error);
   }

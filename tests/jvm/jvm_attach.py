@@ -301,8 +301,8 @@ def group_refusals(args, library, major):
         os.unlink(socket_path)
     r = attach(args, jvm.pid)
     expect(r, 1, err=f"leakscope attach: process {jvm.pid} is not listening for attaching and "
-                     "does not handle SIGQUIT (started with -Xrs, or with SIGQUIT ignored): the "
-                     "signal would end it; nothing done\n")
+                     "does not handle SIGQUIT (started with -Xrs, still starting, or with SIGQUIT "
+                     "ignored): the signal would end it; nothing done\n")
     time.sleep(0.5)
     check(jvm.alive(), "-Xrs: the JVM ended")
     no_trace_of_attach(jvm.pid, jvm.pid, "xrs")
