@@ -22,9 +22,10 @@ Groups:
              socket is gone (SIGQUIT would end it: refused, the JVM lives on).
   container  root only: a JVM in its own pid and mount namespaces with a private /tmp and this
              build's lib directory hidden (unshare -m -p plus tmpfs mounts): reached through
-             /proc/PID/root with its own pid (1), the library copied into its /tmp; then a JVM
-             of user nobody in its own user namespace (root inside): root must act as the JVM's
-             user for the JVM to accept the attach file and the connection.
+             /proc/PID/root with its own pid (1), the library copied into its /tmp; a JVM of
+             user nobody attached by nobody (the attach file in /tmp: its working directory is
+             not writable); a JVM of user nobody in its own user namespace (root inside): root
+             must act as the JVM's user for the JVM to accept the attach file and connection.
 
 Exit status: 0 passed; 1 a check failed; 2 a JVM failed; 77 skipped (no such java, classes not
 built, or the group needs root or namespaces this machine lacks).
@@ -349,6 +350,17 @@ def group_container(args, library, major):
     no_attach_files(pid, nspid, "container")
     ends_clean(jvm, "container")
 
+    # A JVM of user nobody attached by nobody: no switch of user; its working directory (ours)
+    # is not writable by it, so the attach file goes to /tmp.
+    nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+    jvm = Jvm(args, "nobody", command=nobody + [args.java])
+    r = attach(args, jvm.pid, "--interval", "5s", user="nobody")
+    expect(r, 0, out=f"attached to {jvm.pid}: dumps go to the JVM user's default directory "
+                     "every 5s\n")
+    check(f" {library}\n" in jvm.maps(), "nobody: the library is not mapped")
+    no_attach_files(jvm.pid, jvm.pid, "nobody")
+    ends_clean(jvm, "nobody")
+
     # User nobody, root in its own user namespace: host root is nobody there, so only a client
     # acting as the JVM's user owns an attach file and a connection the JVM accepts.
     probe = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
@@ -356,9 +368,7 @@ def group_container(args, library, major):
     if probe.returncode != 0:
         print(f"note: no unprivileged user namespaces: the user-namespace case is not run")
         return
-    jvm = Jvm(args, "userns", command=[
-        "setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "unshare", "-U", "-r",
-        args.java])
+    jvm = Jvm(args, "userns", command=nobody + ["unshare", "-U", "-r", args.java])
     r = attach(args, jvm.pid, "--interval", "5s")
     expect(r, 0, out=f"attached to {jvm.pid}: dumps go to the JVM user's default directory "
                      "every 5s\n")
