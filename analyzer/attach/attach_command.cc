@@ -24,6 +24,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "core/options.h"
+#include "output/text_escape.h"
 #include "output/units.h"
 
 namespace leakscope::analyzer {
@@ -118,23 +119,14 @@ std::string IntervalText(const std::optional<std::string>& interval, const Targe
   return DefaultIntervalText();
 }
 
-// A reply we do not understand, quoted safely on one line.
-std::string Quote(std::string_view text) {
-  std::string out;
-  for (char c : text.substr(0, 200)) {
-    if (absl::ascii_isprint(static_cast<unsigned char>(c))) {
-      out += c;
-    } else {
-      absl::StrAppend(&out, "\\x", absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2));
-    }
-  }
-  return out;
-}
-
+// Messages hold text the target chose (its name, paths, the JVM's reply, its environment):
+// escaped as every text output is (output/text_escape.h), so none can drive the terminal.
 int Fail(const std::string& message) {
-  fprintf(stderr, "leakscope attach: %s\n", message.c_str());
+  fprintf(stderr, "leakscope attach: %s\n", EscapeText(message).c_str());
   return kExitFailure;
 }
+
+void Say(const std::string& message) { printf("%s\n", EscapeText(message).c_str()); }
 
 }  // namespace
 
@@ -235,8 +227,8 @@ int AttachCommand(const std::vector<std::string>& args, const std::string& self_
                             : absl::StrCat("dump directory unknown (no status file of pid ",
                                            target.status.nspid, ")");
     std::string via = status && !status->via.empty() ? absl::StrCat(" (", status->via, ")") : "";
-    printf("process %d is already recording%s: %s; nothing changed\n", pid, via.c_str(),
-           where.c_str());
+    Say(absl::StrCat("process ", pid, " is already recording", via, ": ", where,
+                     "; nothing changed"));
     return kExitOk;
   }
   if (!target.recorder && stop) {
@@ -282,7 +274,7 @@ int AttachCommand(const std::vector<std::string>& args, const std::string& self_
   }
   attach::LoadReply load;
   if (!attach::ParseLoadReply(reply, &load)) {
-    return Fail(absl::StrCat("unexpected reply from the JVM: '", Quote(reply), "'"));
+    return Fail(absl::StrCat("unexpected reply from the JVM: '", reply.substr(0, 200), "'"));
   }
   if (!load.loaded) {
     return Fail(absl::StrCat("the JVM refused to load ", library, ": ", load.message));
@@ -292,10 +284,11 @@ int AttachCommand(const std::vector<std::string>& args, const std::string& self_
                              load.agent_code, "; the JVM's stderr has the leakscope: message"));
   }
   if (stop) {
-    printf("asked process %d to stop recording: its recorder writes a final dump\n", pid);
+    Say(absl::StrCat("asked process ", pid,
+                     " to stop recording: its recorder writes a final dump"));
   } else {
-    printf("attached to %d: dumps go to %s every %s\n", pid, DirText(dir, target).c_str(),
-           IntervalText(interval, target).c_str());
+    Say(absl::StrCat("attached to ", pid, ": dumps go to ", DirText(dir, target), " every ",
+                     IntervalText(interval, target)));
   }
   return kExitOk;
 }
