@@ -243,8 +243,9 @@ int AttachCommand(const std::vector<std::string>& args, const std::string& self_
   }
 
   if (!attach::ActAsTargetUser(target, &error)) return Fail(error);
-  if (!attach::AttachSocketReady(target, &error)) {
-    if (!error.empty()) return Fail(error);
+  const bool listening = attach::AttachSocketReady(target, &error);
+  if (!error.empty()) return Fail(error);
+  if (!listening) {
     if (auto where = attach::AttachDisabledBy(target.cmdline, target.environ)) {
       return Fail(absl::StrCat("process ", pid,
                                " was started with -XX:+DisableAttachMechanism (in ", *where,
@@ -256,8 +257,8 @@ int AttachCommand(const std::vector<std::string>& args, const std::string& self_
           " is not listening for attaching and does not handle SIGQUIT (started with -Xrs, still "
           "starting, or with SIGQUIT ignored): the signal would end it; nothing done"));
     }
-    if (!attach::StartAttachListener(target, kListenerTimeoutMs, &error)) return Fail(error);
   }
+  // The library's place first: a failure there must not leave a JVM signalled for nothing.
   if (!stop) {
     library = attach::PlaceLibrary(library_fd, library, target, &error);
     if (library.empty()) return Fail(error);
@@ -265,6 +266,9 @@ int AttachCommand(const std::vector<std::string>& args, const std::string& self_
   if (library.size() > attach::kMaxArgumentLength) {
     return Fail(absl::StrCat("the library path ", library, " is longer than the JVM takes (",
                              attach::kMaxArgumentLength, " bytes); pass --lib"));
+  }
+  if (!listening && !attach::StartAttachListener(target, kListenerTimeoutMs, &error)) {
+    return Fail(error);
   }
 
   std::string reply;
