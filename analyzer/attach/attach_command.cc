@@ -220,6 +220,13 @@ int AttachCommand(const std::vector<std::string>& args, const std::string& self_
     return Fail(absl::StrCat("process ", pid, " (", target.status.name,
                              ") is not a HotSpot JVM: no libjvm.so is mapped in it; nothing done"));
   }
+  // A stopped JVM would act on SIGQUIT only once continued, long after we removed the attach
+  // file: with a thread dump on its stdout.
+  if (target.status.state == 'T' || target.status.state == 't') {
+    return Fail(absl::StrCat("process ", pid, " is stopped (State ",
+                             std::string(1, target.status.state),
+                             "); continue it first; nothing done"));
+  }
   if (target.recorder && !stop) {
     auto status = attach::FindRecorderStatus(target);
     std::string where = status && !status->dir.empty()

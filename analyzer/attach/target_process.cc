@@ -78,6 +78,7 @@ bool ParseProcStatus(std::string_view text, ProcStatus* out) {
   if (!name || !uid || !gid || !pid) return false;
   ProcStatus status;
   status.name = std::string(*name);
+  if (auto state = StatusField(text, "State"); state && !state->empty()) status.state = (*state)[0];
   std::vector<absl::string_view> uids = Fields(*uid), gids = Fields(*gid);
   if (uids.size() < 2 || gids.size() < 2 || !absl::SimpleAtoi(uids[1], &status.uid) ||
       !absl::SimpleAtoi(gids[1], &status.gid) || !absl::SimpleAtoi(*pid, &status.nspid)) {
@@ -126,6 +127,11 @@ std::vector<MappedFile> ParseMaps(std::string_view text) {
 
 bool IsHotSpotLibrary(std::string_view path) {
   return path.ends_with("/libjvm.so") || path.ends_with("/libjvm.so (deleted)");
+}
+
+bool IsOpenJ9Library(std::string_view path) {
+  std::string_view name = path.substr(path.rfind('/') + 1);
+  return name.starts_with("libj9vm") && name.find(".so") != std::string_view::npos;
 }
 
 bool IsRecorderLibrary(std::string_view path) {
@@ -201,10 +207,13 @@ bool InspectTarget(pid_t pid, TargetProcess* target, std::string* error) {
                                     : "");
     return false;
   }
+  bool openj9 = false;
   for (MappedFile& file : ParseMaps(text)) {
     if (IsHotSpotLibrary(file.path)) t.hotspot = true;
+    if (IsOpenJ9Library(file.path)) openj9 = true;
     if (IsRecorderLibrary(file.path) && !t.recorder) t.recorder = std::move(file);
   }
+  t.hotspot = t.hotspot && !openj9;
   if (ReadProcFile(proc + "/cmdline", &text, &err)) t.cmdline = SplitNul(text);
   if (ReadProcFile(proc + "/environ", &text, &err)) t.environ = SplitNul(text);
   t.root = proc + "/root";

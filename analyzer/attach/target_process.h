@@ -17,6 +17,7 @@ namespace leakscope::analyzer::attach {
 // The fields of /proc/PID/status that attaching needs.
 struct ProcStatus {
   std::string name;           // Name: (comm), for messages
+  char state = 'R';           // State: R, S, D, T (stopped), t (traced), Z (zombie), ...
   uid_t uid = 0;              // Uid: the effective uid (second field)
   gid_t gid = 0;              // Gid: the effective gid
   std::vector<gid_t> groups;  // Groups:
@@ -36,9 +37,11 @@ struct MappedFile {
 // The file mappings of a maps text, one entry per distinct path, in order of first appearance.
 std::vector<MappedFile> ParseMaps(std::string_view text);
 
-// Whether a mapped path is HotSpot (.../libjvm.so) or the recorder (.../libleakscope*.so, the
-// build's library or a copy `attach` made).
+// Whether a mapped path is HotSpot (.../libjvm.so), OpenJ9's VM (.../libj9vm*.so: OpenJ9 maps a
+// libjvm.so too, but attaches otherwise and answers SIGQUIT with dump files), or the recorder
+// (.../libleakscope*.so, the build's library or a copy `attach` made).
 bool IsHotSpotLibrary(std::string_view path);
+bool IsOpenJ9Library(std::string_view path);
 bool IsRecorderLibrary(std::string_view path);
 
 // The HotSpot flags in effect from a JVM's command line and option variables, in the order the
@@ -56,7 +59,7 @@ struct TargetProcess {
   std::string cwd;   // "/proc/PID/cwd"
   std::vector<std::string> cmdline;
   std::vector<std::string> environ;    // NAME=value, as the process started (empty if unreadable)
-  bool hotspot = false;                // libjvm.so is mapped
+  bool hotspot = false;                // libjvm.so is mapped, and no OpenJ9 VM library
   std::optional<MappedFile> recorder;  // the recorder library mapped in it, if any
 
   bool catches_sigquit() const { return (status.caught >> (3 - 1)) & 1; }

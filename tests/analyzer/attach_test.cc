@@ -64,6 +64,7 @@ TEST(ProcStatus, ReadsEffectiveIdsGroupsSignalsAndThePidInItsOwnNamespace) {
   ProcStatus status;
   ASSERT_TRUE(ParseProcStatus(text, &status));
   EXPECT_EQ(status.name, "java");
+  EXPECT_EQ(status.state, 'S');
   EXPECT_EQ(status.uid, 1001u);
   EXPECT_EQ(status.gid, 2001u);
   EXPECT_EQ(status.groups, (std::vector<gid_t>{4, 24, 2001}));
@@ -99,6 +100,8 @@ TEST(Maps, ListsEachMappedFileOnceWithDeviceAndInode) {
   EXPECT_TRUE(IsRecorderLibrary("/build/lib/libleakscope.so (deleted)"));
   EXPECT_FALSE(IsRecorderLibrary("/opt/libleakscope.so.txt"));
   EXPECT_FALSE(IsHotSpotLibrary("/opt/libjvm.so.bak"));
+  EXPECT_TRUE(IsOpenJ9Library("/opt/openj9/lib/default/libj9vm29.so"));
+  EXPECT_FALSE(IsOpenJ9Library("/opt/jdk/lib/server/libjvm.so"));
 }
 
 TEST(AttachDisabledBy, FollowsTheOrderTheJvmReadsItsOptionsIn) {
@@ -136,7 +139,9 @@ TEST(RecorderStatus, ReadsOnlyASmallRegularFileOfTheUserNotASymlink) {
   ASSERT_TRUE(WriteFile(tmp.Sub("good"), good));
   EXPECT_TRUE(ReadRecorderStatusFile(tmp.Sub("good"), geteuid(), 42));
   // Another user's: refused, unless that other user is root (which owns the recorders it runs).
-  if (geteuid() != 0) EXPECT_FALSE(ReadRecorderStatusFile(tmp.Sub("good"), geteuid() + 1, 42));
+  if (geteuid() != 0) {
+    EXPECT_FALSE(ReadRecorderStatusFile(tmp.Sub("good"), geteuid() + 1, 42));
+  }
   ASSERT_EQ(symlink(tmp.Sub("good").c_str(), tmp.Sub("link").c_str()), 0);
   EXPECT_FALSE(ReadRecorderStatusFile(tmp.Sub("link"), geteuid(), 42));
   ASSERT_TRUE(WriteFile(tmp.Sub("big"), good + std::string(64 << 10, '#')));

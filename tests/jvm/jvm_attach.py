@@ -18,8 +18,9 @@ Groups:
   jep451     JDK 21+: with -XX:+EnableDynamicAgentLoading the same attach prints no warning.
   refusals   a process that is not a JVM (sleep: still alive after), a JVM with
              -XX:+DisableAttachMechanism on its command line and one with it in
-             JAVA_TOOL_OPTIONS (the flag named, no SIGQUIT sent), a JVM with -Xrs whose attach
-             socket is gone (SIGQUIT would end it: refused, the JVM lives on).
+             JAVA_TOOL_OPTIONS (the flag named, no SIGQUIT sent), a stopped JVM (SIGSTOP: it
+             would print a thread dump when continued), a JVM with -Xrs whose attach socket is
+             gone (SIGQUIT would end it: refused, the JVM lives on).
   container  root only: a JVM in its own pid and mount namespaces with a private /tmp and this
              build's lib directory hidden (unshare -m -p plus tmpfs mounts): reached through
              /proc/PID/root with its own pid (1), the library copied into its /tmp; a JVM of
@@ -185,6 +186,14 @@ def no_trace_of_attach(pid, nspid, name):
     no_attach_files(pid, nspid, name)
 
 
+def proc_state(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("State:"):
+                return line.split()[1]
+    return ""
+
+
 def nspid_of(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -290,6 +299,20 @@ def group_refusals(args, library, major):
                          "it runs; nothing done\n")
         no_trace_of_attach(jvm.pid, jvm.pid, name)
         ends_clean(jvm, name)  # no thread dump: no SIGQUIT was sent
+
+    # A stopped JVM would take the SIGQUIT when continued, after the attach file is gone: a
+    # thread dump on its stdout. Refused.
+    jvm = Jvm(args, "stopped")
+    os.kill(jvm.pid, signal.SIGSTOP)
+    deadline = time.monotonic() + READY_TIMEOUT
+    while proc_state(jvm.pid) != "T" and time.monotonic() < deadline:
+        time.sleep(0.02)
+    r = attach(args, jvm.pid)
+    os.kill(jvm.pid, signal.SIGCONT)
+    expect(r, 1, err=f"leakscope attach: process {jvm.pid} is stopped (State T); continue it "
+                     "first; nothing done\n")
+    no_trace_of_attach(jvm.pid, jvm.pid, "stopped")
+    ends_clean(jvm, "stopped")
 
     # -Xrs: the listener starts with the JVM (its socket is there), and SIGQUIT is not handled.
     # With the socket removed (a /tmp cleaner), a SIGQUIT would end the JVM: refused.
