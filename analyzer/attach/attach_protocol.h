@@ -45,7 +45,7 @@ struct LoadReply {
 
 // Parses a `load` reply. Both spellings are understood:
 //   OpenJDK 17.0.15, Temurin 25: "0\nreturn code: <agent's code>\n"
-//   older JDKs:                  "0\n<agent's code>\n"
+//   a bare code (accepted too):  "0\n<agent's code>\n"
 //   a failed load, JDK 17:       "-1\n<lib> was not loaded.\n<dlerror text>\n"
 //   a failed load, JDK 21+:      "0\n<lib> was not loaded.\n<dlerror text>\n"
 // False when the text is none of these (no status line).

@@ -29,7 +29,7 @@ TEST(LoadReply, ReadsTheAgentsReturnCodeInBothSpellings) {
   ASSERT_TRUE(ParseLoadReply("0\nreturn code: 0\n", &reply));  // OpenJDK 17.0.15, Temurin 25
   EXPECT_TRUE(reply.loaded);
   EXPECT_EQ(reply.agent_code, 0);
-  ASSERT_TRUE(ParseLoadReply("0\n0\n", &reply));  // older JDKs
+  ASSERT_TRUE(ParseLoadReply("0\n0\n", &reply));  // a bare code
   EXPECT_TRUE(reply.loaded);
   EXPECT_EQ(reply.agent_code, 0);
   ASSERT_TRUE(ParseLoadReply("0\nreturn code: -1\n", &reply));  // Agent_OnAttach said JNI_ERR
