@@ -110,10 +110,13 @@ class Jvm:
             env=env if env is not None else jvm_env())
         self.out, self.err = [], []
         self.ready = threading.Event()
-        threading.Thread(target=self._read, args=(self.proc.stdout, self.out, True),
-                         daemon=True).start()
-        threading.Thread(target=self._read, args=(self.proc.stderr, self.err, False),
-                         daemon=True).start()
+        self.readers = [
+            threading.Thread(target=self._read, args=(self.proc.stdout, self.out, True),
+                             daemon=True),
+            threading.Thread(target=self._read, args=(self.proc.stderr, self.err, False),
+                             daemon=True)]
+        for reader in self.readers:
+            reader.start()
         if not self.ready.wait(READY_TIMEOUT):
             self.kill()
             print(f"the JVM {name} did not start: {''.join(self.err)}")
@@ -142,7 +145,8 @@ class Jvm:
         except subprocess.TimeoutExpired:
             self.kill()
             code = None
-        time.sleep(0.1)  # the reader threads see the end of the pipes
+        for reader in self.readers:  # until the end of the pipes
+            reader.join(READY_TIMEOUT)
         return code, "".join(self.out), "".join(self.err)
 
     def kill(self):
