@@ -51,6 +51,7 @@ JEP451_WARNING = (
     "WARNING: Dynamic loading of agents will be disallowed by default in a future release\n")
 
 failures = []
+started = []  # every Jvm, killed at exit if a failed check left it running
 
 
 def check(condition, message):
@@ -108,6 +109,7 @@ class Jvm:
             command + ["-cp", args.classes, "AttachTarget", self.stop_file],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env=env if env is not None else jvm_env())
+        started.append(self)
         self.out, self.err = [], []
         self.ready = threading.Event()
         self.readers = [
@@ -427,9 +429,13 @@ def main():
                                             "libleakscope.so"))
     major = java_major(args.java)
     print(f"JDK {major}: {args.java}", flush=True)
-    for group in args.group.split(","):
-        print(f"== {group}", flush=True)
-        GROUPS[group](args, library, major)
+    try:
+        for group in args.group.split(","):
+            print(f"== {group}", flush=True)
+            GROUPS[group](args, library, major)
+    finally:
+        for jvm in started:
+            jvm.kill()
     if failures:
         print(f"{len(failures)} check(s) failed")
         return 1
