@@ -152,6 +152,11 @@ class Jvm:
         return code, "".join(self.out), "".join(self.err)
 
     def kill(self):
+        if self.proc.poll() is None and getattr(self, "pid", self.proc.pid) != self.proc.pid:
+            try:
+                os.kill(self.pid, signal.SIGKILL)  # the JVM behind unshare
+            except OSError:
+                pass
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
