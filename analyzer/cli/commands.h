@@ -16,5 +16,7 @@ int RunCommand(const std::vector<std::string>& args, const std::string& self_exe
 int SparkConfCommand(const std::vector<std::string>& args, const std::string& self_exe);
 int UnpackCommand(const std::vector<std::string>& args);
 int HtmlCommand(const std::vector<std::string>& args);
+// `self_exe` as for RunCommand (the recorder library to load).
+int AttachCommand(const std::vector<std::string>& args, const std::string& self_exe);
 
 }  // namespace leakscope::analyzer

@@ -25,6 +25,7 @@ constexpr char kHelp[] =
     "  diff OLD NEW            change per call site between two dumps, growth first\n"
     "  trend DUMP...|DIR...    growth rate per call site across dumps; ranked leak suspects\n"
     "  run [options] -- CMD    run CMD with the recorder preloaded and say where dumps go\n"
+    "  attach PID [options]    start recording in a running JVM (or --stop it)\n"
     "  spark-conf [--yarn|--k8s]  spark-submit options that record every Spark executor\n"
     "  unpack INPUT... -o DIR  extract the dumps from `yarn logs` output\n"
     "  html DUMP...|DIR... -o FILE  one self-contained HTML report: suspects over time,\n"
@@ -67,6 +68,7 @@ int main(int argc, char** argv) {
   if (command == "spark-conf") return leakscope::analyzer::SparkConfCommand(args, SelfExe());
   if (command == "unpack") return leakscope::analyzer::UnpackCommand(args);
   if (command == "html") return leakscope::analyzer::HtmlCommand(args);
+  if (command == "attach") return leakscope::analyzer::AttachCommand(args, SelfExe());
   if (command.starts_with("-"))
     return leakscope::analyzer::UsageError("", "unknown option " + command);
   return leakscope::analyzer::UsageError("", "unknown command '" + command + "'");
