@@ -23,11 +23,13 @@
 #include "attach/target_process.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "agent_codes.h"
 #include "core/options.h"
 #include "output/text_escape.h"
 #include "output/units.h"
 
 namespace leakscope::analyzer {
+namespace agent = leakscope::agent;
 namespace {
 
 using attach::TargetProcess;
@@ -127,6 +129,30 @@ int Fail(const std::string& message) {
 }
 
 void Say(const std::string& message) { printf("%s\n", EscapeText(message).c_str()); }
+
+// What the agent's non-zero answer means (common/agent_codes.h): the JVM loaded the library and
+// its Agent_OnAttach refused.
+std::string AgentRefusal(int code, int pid, const std::string& library) {
+  switch (code) {
+    case agent::kNotRecording:
+      return absl::StrCat("process ", pid, " was not recording: nothing to stop");
+    case agent::kAlreadyRecording:
+      return absl::StrCat("process ", pid, " is already recording; nothing changed");
+    case agent::kBadOptions:
+      return absl::StrCat("the recorder in process ", pid,
+                          " refused the options; its stderr says which; nothing started");
+    case agent::kRecorderOff:
+      return absl::StrCat("the recorder in process ", pid,
+                          " is off there (LEAKSCOPE_DISABLE or LEAKSCOPE_PROCESS in its "
+                          "environment, or no memory for its tables); nothing started");
+    case agent::kStopped:
+      return absl::StrCat("process ", pid,
+                          " was recording and was stopped; it does not start again");
+    default:
+      return absl::StrCat("the JVM loaded ", library, " but its Agent_OnAttach returned ", code,
+                          "; the JVM's stderr has the leakscope: message");
+  }
+}
 
 }  // namespace
 
@@ -290,10 +316,7 @@ int AttachCommand(const std::vector<std::string>& args, const std::string& self_
   if (!load.loaded) {
     return Fail(absl::StrCat("the JVM refused to load ", library, ": ", load.message));
   }
-  if (load.agent_code != 0) {
-    return Fail(absl::StrCat("the JVM loaded ", library, " but its Agent_OnAttach returned ",
-                             load.agent_code, "; the JVM's stderr has the leakscope: message"));
-  }
+  if (load.agent_code != agent::kOk) return Fail(AgentRefusal(load.agent_code, pid, library));
   if (stop) {
     Say(absl::StrCat("asked process ", pid,
                      " to stop recording: its recorder writes a final dump"));
