@@ -16,5 +16,6 @@ int RunCommand(const std::vector<std::string>& args, const std::string& self_exe
 int SparkConfCommand(const std::vector<std::string>& args, const std::string& self_exe);
 int UnpackCommand(const std::vector<std::string>& args);
 int HtmlCommand(const std::vector<std::string>& args);
+int DumpCommand(const std::vector<std::string>& args);
 
 }  // namespace leakscope::analyzer

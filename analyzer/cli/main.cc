@@ -29,6 +29,7 @@ constexpr char kHelp[] =
     "  unpack INPUT... -o DIR  extract the dumps from `yarn logs` output\n"
     "  html DUMP...|DIR... -o FILE  one self-contained HTML report: suspects over time,\n"
     "                          memory picture, flame graphs, zlib streams\n"
+    "  dump PID [--label TEXT]  ask a recording process for a dump now; prints its path\n"
     "\n"
     "  leakscope COMMAND --help   options of a command\n"
     "  leakscope --version        version\n"
@@ -67,6 +68,7 @@ int main(int argc, char** argv) {
   if (command == "spark-conf") return leakscope::analyzer::SparkConfCommand(args, SelfExe());
   if (command == "unpack") return leakscope::analyzer::UnpackCommand(args);
   if (command == "html") return leakscope::analyzer::HtmlCommand(args);
+  if (command == "dump") return leakscope::analyzer::DumpCommand(args);
   if (command.starts_with("-"))
     return leakscope::analyzer::UsageError("", "unknown option " + command);
   return leakscope::analyzer::UsageError("", "unknown command '" + command + "'");
