@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <string>
@@ -26,6 +27,16 @@ DumpDirectory* g_runtime = nullptr;
 std::string* g_written_path = nullptr;  // the status file we wrote last ("": none)
 std::string* g_written_dir = nullptr;   // the dump directory it names
 const char* g_via = "preload";
+// After a failed write, no new attempt before this CLOCK_MONOTONIC time: each attempt runs on a
+// thread of its own (private_fd_table.h), too much to repeat every second for a lasting problem.
+int64_t g_retry_after_ns = 0;
+constexpr int64_t kRetryNs = 60'000'000'000;
+
+int64_t MonotonicNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1'000'000'000ll + ts.tv_nsec;
+}
 
 std::string NameFor(int pid, bool temporary) {
   char name[64];
@@ -87,6 +98,7 @@ void RefreshStatusFile(const ReentrancyGuard& guard, const DumpDirectory& dump_d
   const int pid = static_cast<int>(getpid());
   std::string path = g_runtime->path + "/" + NameFor(pid, /*temporary=*/false);
   if (path == *g_written_path && dump_dir.path == *g_written_dir && StillThere(path)) return;
+  if (MonotonicNs() < g_retry_after_ns) return;
 
   char trigger[64];
   dump_files::FormatTriggerName(trigger, sizeof(trigger), pid);
@@ -108,6 +120,7 @@ void RefreshStatusFile(const ReentrancyGuard& guard, const DumpDirectory& dump_d
   StatusJob job{temp.c_str(), path.c_str(), &text, {}};
   RunWithPrivateFdTable(WriteJob, &job, guard);
   if (!job.result.published) {
+    g_retry_after_ns = MonotonicNs() + kRetryNs;
     if (WarnAllowed(Problem::kStatusNotWritten)) {
       RawLog(LogLevel::kWarn,
              "cannot write status file %s (%s): %s; `leakscope dump %d` will not find us",
@@ -135,6 +148,7 @@ void ForgetStatusFileAfterFork() {
     g_written_dir = new std::string();
   }
   g_runtime = nullptr;  // chosen again, with the same result, by the child's dumper
+  g_retry_after_ns = 0;
 }
 
 }  // namespace leakscope::recorder
