@@ -101,9 +101,14 @@ int DumpCommand(const std::vector<std::string>& args) {
     case StatusLookup::kFound:
       break;
     case StatusLookup::kNotFound:
-      return Fail(absl::StrCat("process ", pid,
-                               " is not recording with leakscope: no status file (looked for ",
-                               absl::StrJoin(found.looked, ", "), ")"));
+      // Without its environment we looked under /tmp only: a TMPDIR of its own would hide it.
+      return Fail(absl::StrCat(
+          "process ", pid, " is not recording with leakscope: no status file (looked for ",
+          absl::StrJoin(found.looked, ", "), ")",
+          target.environ_read ? ""
+                              : absl::StrCat("; its environment is not readable here, so a TMPDIR "
+                                             "of its own is unknown: run as uid ",
+                                             target.uid, " or root to look there too")));
     case StatusLookup::kPermission:
       return Fail(absl::StrCat("permission denied: ", error, " (run as uid ", target.uid,
                                ", the process' user, or as root)"));

@@ -27,8 +27,8 @@ const std::string kLeakscope = LEAKSCOPE_BIN;
 // program's, $st the runtime directory), stops it and lists the runtime directory.
 constexpr char kScript[] = R"sh(
 set -u
-st="$W_TMP/leakscope-$(id -u)"
-env LD_PRELOAD="$W_PRELOAD" TMPDIR="$W_TMP" LEAKSCOPE_DIR="$W_DIR" LEAKSCOPE_INTERVAL=0 \
+st="$W_TMP/leakscope-${W_UID:-$(id -u)}"
+$W_AS env LD_PRELOAD="$W_PRELOAD" TMPDIR="$W_TMP" LEAKSCOPE_DIR="$W_DIR" LEAKSCOPE_INTERVAL=0 \
     LEAKSCOPE_SAMPLE_BYTES=1 "$W_PROG" "$W_TMP/stop" $W_MODE > "$W_TMP/ready" &
 pid=$!
 i=0
@@ -52,17 +52,27 @@ struct Background {
   std::vector<std::string> pids;  // from the "ready" lines, the program's first
 };
 
+// `as`: a prefix that runs the program as another user (setpriv ...); `tmp_dir` its TMPDIR
+// (tmp.path() when empty); `uid` the program's uid.
 Background RunInBackground(const TempDir& tmp, const TempDir& dir, const std::string& mode,
-                           int processes, const std::string& body) {
+                           int processes, const std::string& body, const std::string& as = "",
+                           std::string tmp_dir = "", unsigned uid = geteuid()) {
+  if (tmp_dir.empty()) tmp_dir = tmp.path();
   RunOptions options;
-  options.env = {
-      {"W_TMP", tmp.path()},   {"W_DIR", dir.path()}, {"W_PROG", Program("wait_for_stop")},
-      {"W_PRELOAD", kPreload}, {"W_MODE", mode},      {"W_PROCESSES", std::to_string(processes)},
-      {"W_BIN", kLeakscope},   {"W_BODY", body}};
+  options.env = {{"W_AS", as},
+                 {"W_UID", std::to_string(uid)},
+                 {"W_TMP", tmp_dir},
+                 {"W_DIR", dir.path()},
+                 {"W_PROG", Program("wait_for_stop")},
+                 {"W_PRELOAD", kPreload},
+                 {"W_MODE", mode},
+                 {"W_PROCESSES", std::to_string(processes)},
+                 {"W_BIN", kLeakscope},
+                 {"W_BODY", body}};
   options.timeout_seconds = 60;
   Background b;
   b.run = RunShell(kScript, options);
-  std::istringstream ready(ReadFile(tmp.Sub("ready")));
+  std::istringstream ready(ReadFile(tmp_dir + "/ready"));
   std::string word, pid;
   while (ready >> word >> pid) b.pids.push_back(pid);
   return b;
@@ -120,6 +130,19 @@ TEST(StatusFile, AForkChildWritesItsOwn) {
   EXPECT_EQ(DumpsOf(dir.path(), std::stoi(b.pids[1])).size(), 1u);
 }
 
+// A runtime directory that cannot be made: one warning, and recording (the dumps, a trigger)
+// goes on.
+TEST(StatusFile, AnUnusableRuntimeDirectoryCostsOneWarning) {
+  TempDir dir;
+  RunResult run = RunIn(dir, Program("trigger"), Exact({}, {{"TMPDIR", "/nonexistent-ls/tmp"}}));
+  EXPECT_EQ(run.exit_code, 0) << run.Describe();  // 2: no dump came for the trigger
+  const std::string wanted = "/nonexistent-ls/tmp/leakscope-" + std::to_string(geteuid());
+  EXPECT_EQ(run.err, "leakscope: cannot use status file directory " + wanted +
+                         " (cannot create it: No such file or directory) nor make a private one "
+                         "in /nonexistent-ls/tmp: No such file or directory\n");
+  EXPECT_EQ(DumpsOf(dir.path(), run.pid).size(), 2u);
+}
+
 TEST(DumpCommand, AsksARunningProgramForALabelledDumpAndPrintsItsPath) {
   TempDir tmp, dir;
   Background b = RunInBackground(
@@ -150,6 +173,80 @@ TEST(DumpCommand, AsksARunningProgramForALabelledDumpAndPrintsItsPath) {
   RunResult report = RunProgram(kLeakscope, options);
   ASSERT_EQ(report.exit_code, 0) << report.Describe();
   EXPECT_NE(report.out.find("\"label\": \"batch 7\""), std::string::npos) << report.out;
+}
+
+// Root asks a process of another user: the trigger must be that user's, or its recorder could
+// not read the label (a 0600 file of root's) and the labelled dump would never come.
+TEST(DumpCommand, RootAsksAnotherUsersProcessWhoseRecorderReadsTheLabel) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root, to run the program as nobody";
+  const std::string as = "/usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups ";
+  RunResult probe =
+      RunShell(as + "/usr/bin/test -x " + Program("wait_for_stop") + " -a -r " + kPreload);
+  if (probe.exit_code != 0) GTEST_SKIP() << "nobody cannot run the build tree's programs";
+  TempDir tmp, dir;
+  // Directories nobody can use: its TMPDIR and a shared dump directory (the recorder makes its
+  // private leakscope-65534 inside), as /tmp is.
+  ASSERT_EQ(chmod(tmp.path().c_str(), 0755), 0);
+  ASSERT_EQ(chmod(dir.path().c_str(), 01777), 0);
+  const std::string nobody_tmp = tmp.Sub("nobody");
+  ASSERT_EQ(mkdir(nobody_tmp.c_str(), 0777), 0);
+  ASSERT_EQ(chmod(nobody_tmp.c_str(), 01777), 0);
+  Background b = RunInBackground(
+      tmp, dir, "", 1,
+      "\"$W_BIN\" dump $pid --label 'batch 9' --wait 20 > \"$W_TMP/path\" 2> \"$W_TMP/err\"; "
+      "echo \"dump exit $?\"",
+      as, nobody_tmp, 65534);
+  ASSERT_EQ(b.pids.size(), 1u) << b.run.Describe() << b.run.out;
+  EXPECT_EQ(b.run.out, "dump exit 0\nexit 0\nleft: \n") << ReadFile(nobody_tmp + "/err");
+  const std::string path = dir.path() + "/leakscope-65534/leakscope." + b.pids[0] + ".0.dump";
+  EXPECT_EQ(ReadFile(nobody_tmp + "/path"), path + "\n");
+  Dump dump;
+  ASSERT_TRUE(LoadDump(path, &dump));
+  EXPECT_EQ(dump.label, "batch 9");
+}
+
+// Another user may not read a process' status file (its directory is 0700): say so, and who
+// may. The program keeps the default TMPDIR (none): nobody cannot read its environment, so /tmp
+// is where it looks, and the process' status file is in root's /tmp/leakscope-0.
+TEST(DumpCommand, SaysPermissionDeniedToAnotherUser) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root, to ask as nobody";
+  const std::string as = "/usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups ";
+  RunResult probe = RunShell(as + "/usr/bin/test -x " + kLeakscope);
+  if (probe.exit_code != 0) GTEST_SKIP() << "nobody cannot run the build tree's leakscope";
+  struct stat st;
+  if (lstat("/tmp/leakscope-0", &st) == 0 &&
+      (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 0077) != 0)) {
+    GTEST_SKIP() << "/tmp/leakscope-0 is not root's private directory here";
+  }
+  TempDir dir;
+  RunOptions options;
+  options.unset = {"TMPDIR"};
+  options.env = {{"W_DIR", dir.path()},
+                 {"W_PROG", Program("wait_for_stop")},
+                 {"W_PRELOAD", kPreload},
+                 {"W_BIN", kLeakscope},
+                 {"W_AS", as}};
+  options.timeout_seconds = 60;
+  RunResult r = RunShell(R"sh(
+LD_PRELOAD="$W_PRELOAD" LEAKSCOPE_DIR="$W_DIR" "$W_PROG" "$W_DIR/stop" > "$W_DIR/ready" &
+pid=$!
+i=0
+while [ ! -f "/tmp/leakscope-0/leakscope.$pid.status" ] && [ $i -lt 1000 ]; do
+  sleep 0.02; i=$((i + 1))
+done
+$W_AS "$W_BIN" dump $pid
+echo "dump exit $? pid $pid"
+touch "$W_DIR/stop"
+wait $pid
+)sh",
+                         options);
+  std::string pid = ReadFile(dir.Sub("ready")).substr(6);
+  ASSERT_FALSE(pid.empty()) << r.Describe();
+  pid.pop_back();  // the newline
+  EXPECT_EQ(r.out, "dump exit 1 pid " + pid + "\n");
+  EXPECT_EQ(r.err, "leakscope dump: permission denied: /tmp/leakscope-0/leakscope." + pid +
+                       ".status: Permission denied (run as uid 0, the process' user, or as "
+                       "root)\n");
 }
 
 TEST(DumpCommand, SaysWhenThereIsNoSuchProcess) {
