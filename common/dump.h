@@ -90,6 +90,7 @@ struct Dump {
   format::JavaFixed java{};  // all zero when the dump has no kJava record
   AllocatorInfo allocator;
   std::string recorder_version;  // the kRecorder record; empty when the dump has none
+  std::string label;  // the kLabel record; empty when the dump has none (WriteDump writes none)
 };
 
 // Where encoded bytes go. Write returns false on failure; the encoder then stops writing.
@@ -164,6 +165,8 @@ class DumpEncoder {
   bool Allocator(const format::AllocatorFixed& fixed, std::string_view path);
   // The kRecorder record: the writer's version, "0.1.0 (git abc1234)" (version.h).
   bool Recorder(std::string_view version);
+  // The kLabel record: the label of a requested dump (dump_label.h). Write none when unlabelled.
+  bool Label(std::string_view label);
   bool Finish();
 
  private:

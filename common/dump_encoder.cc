@@ -219,6 +219,13 @@ bool DumpEncoder::Recorder(std::string_view version) {
          state_->PutString(version);
 }
 
+bool DumpEncoder::Label(std::string_view label) {
+  if (state_ == nullptr) return false;
+  if (!FitsU32(label.size())) return state_->Reject();
+  return state_->Start(format::RecordType::kLabel, kStringPrefixBytes + label.size()) &&
+         state_->PutString(label);
+}
+
 bool DumpEncoder::Finish() {
   if (state_ == nullptr || state_->phase != State::Phase::kOpen) return false;
   // The checksum covers everything before this header, so it is taken before writing it.
@@ -238,7 +245,7 @@ bool WriteDump(const Dump& dump, ByteSink* sink) {
   // The recorder's version right after the process record, where the recorder writes it.
   if (!encoder.Begin() || !encoder.Process(dump.process) ||
       (!dump.recorder_version.empty() && !encoder.Recorder(dump.recorder_version)) ||
-      !encoder.Settings(dump.settings)) {
+      (!dump.label.empty() && !encoder.Label(dump.label)) || !encoder.Settings(dump.settings)) {
     return false;
   }
   for (const ModuleInfo& module : dump.modules) {

@@ -61,6 +61,14 @@ bool FormatTriggerName(char* out, size_t size, int pid) {
   return Fits(snprintf(out, size, "%s%d.trigger", kDumpPrefix, pid), size);
 }
 
+bool FormatStatusName(char* out, size_t size, int pid) {
+  return Fits(snprintf(out, size, "%s%d.status", kDumpPrefix, pid), size);
+}
+
+bool FormatStatusTempName(char* out, size_t size, int pid) {
+  return Fits(snprintf(out, size, "%s%d.status.tmp", kTempPrefix, pid), size);
+}
+
 bool ParseDumpName(const char* name, int* pid, uint64_t* seq) {
   return ParseName(name, kDumpPrefix, kDumpSuffix, pid, seq);
 }

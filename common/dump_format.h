@@ -41,6 +41,7 @@ enum class RecordType : uint32_t {
   kJava = 9,        // the JVMTI agent's state and Java stack walk counters
   kAllocator = 10,  // which allocator serves malloc, and its own figures where it has them
   kRecorder = 11,   // the recorder's version
+  kLabel = 12,      // the label of a dump requested with one (leakscope dump --label)
   kEnd = 0x7fffffff,
 };
 
@@ -258,6 +259,10 @@ inline constexpr uint32_t kAllocatorStats = 1u << 2;
 // dumps from before it existed. Later format versions keep this record (type and string first)
 // and the record framing, so a reader that cannot read a newer dump can still name its writer.
 inline constexpr uint32_t kMaxRecorderVersionBytes = 256;  // longer: not a version, not shown
+
+// kLabel: no fixed part; a string, the label of a dump a trigger file requested with one (its
+// first line, cleaned: common/dump_label.h). Absent from unlabelled dumps and from dumps written
+// before labels existed, which read as unlabelled; older readers skip it.
 
 struct EndFixed {
   uint64_t record_count;  // records before kEnd

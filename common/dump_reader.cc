@@ -66,6 +66,8 @@ std::string RecordName(uint32_t type) {
       return "allocator";
     case RecordType::kRecorder:
       return "recorder";
+    case RecordType::kLabel:
+      return "label";
     case RecordType::kEnd:
       return "end";
   }
@@ -229,6 +231,7 @@ class Parser {
   int64_t java_index_ = -1;
   int64_t allocator_index_ = -1;
   int64_t recorder_index_ = -1;
+  int64_t label_index_ = -1;
   uint64_t current_index_ = 0;
   uint32_t version_ = format::kVersion;  // the file's, once its header is read
 };
@@ -399,6 +402,8 @@ bool Parser::ParseRecord(uint32_t type, Cursor* payload, Dump* dump) {
     case RecordType::kRecorder:
       return Once(&recorder_index_, current_index_) &&
              ReadString(payload, "version", &dump->recorder_version);
+    case RecordType::kLabel:
+      return Once(&label_index_, current_index_) && ReadString(payload, "label", &dump->label);
     case RecordType::kEnd:
       break;  // Handled by the caller.
   }

@@ -75,7 +75,8 @@ uint64_t StreamKey(uint32_t site_id, uint32_t kind) {
 
 }  // namespace
 
-bool EncodeDump(const ReentrancyGuard& guard, uint64_t seq, DumpEncoder* encoder) {
+bool EncodeDump(const ReentrancyGuard& guard, uint64_t seq, const char* label,
+                DumpEncoder* encoder) {
   Recorder& r = g_recorder;
   java::ResolveMethodsBeforeDump();  // names for the Java frames this dump will hold
   ProcessInfo process;
@@ -88,8 +89,9 @@ bool EncodeDump(const ReentrancyGuard& guard, uint64_t seq, DumpEncoder* encoder
   process.fixed.start_unix_ns = r.start_unix_ns;
   ReadProcessIdentity(guard, &process);
 
-  bool ok = encoder->Begin() && encoder->Process(process) && encoder->Recorder(VersionText()) &&
-            encoder->Settings(CurrentSettings());
+  bool ok = encoder->Begin() && encoder->Process(process) && encoder->Recorder(VersionText());
+  if (label != nullptr && label[0] != '\0') ok = ok && encoder->Label(label);
+  ok = ok && encoder->Settings(CurrentSettings());
 
   RefreshModules(guard);
   for (const ModuleInfo& module : SnapshotModules(guard)) {

@@ -14,7 +14,9 @@
 
 namespace leakscope::recorder {
 
-// Encodes a complete dump (Begin ... Finish). Returns false if writing failed.
-bool EncodeDump(const ReentrancyGuard& guard, uint64_t seq, DumpEncoder* encoder);
+// Encodes a complete dump (Begin ... Finish), with a kLabel record when `label` is not empty
+// (the cleaned first line of the trigger that requested it). Returns false if writing failed.
+bool EncodeDump(const ReentrancyGuard& guard, uint64_t seq, const char* label,
+                DumpEncoder* encoder);
 
 }  // namespace leakscope::recorder

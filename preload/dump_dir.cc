@@ -158,6 +158,11 @@ DumpDirectory Configured(const char* configured, const char* source) {
 
 }  // namespace
 
+DumpDirectory ChoosePrivateDirectory(const ReentrancyGuard&, const std::string& parent,
+                                     const char* purpose) {
+  return PrivateInside(parent, purpose);
+}
+
 std::string DefaultDumpDirectory() { return dump_files::DefaultDumpDirectory(geteuid()); }
 
 DumpDirectory ChooseDumpDirectory(const ReentrancyGuard&, const char* configured_dir) {

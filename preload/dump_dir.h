@@ -45,6 +45,12 @@ DumpDirectory ChooseDumpDirectory(const ReentrancyGuard& guard, const char* conf
 // can be written now. Caller holds the dumper's mutex.
 bool PrepareDumpDirectory(const ReentrancyGuard& guard, DumpDirectory* dir);
 
+// Our private directory under `parent`: <parent>/leakscope-<uid>, else a leakscope-<uid>-XXXXXX
+// fallback beside it (one warning naming it, and `purpose` says what it is for); path "" after a
+// warning when neither can be used. The default dump directory is chosen this way.
+DumpDirectory ChoosePrivateDirectory(const ReentrancyGuard& guard, const std::string& parent,
+                                     const char* purpose);
+
 // The per-user default, /tmp/leakscope-<uid> (or $TMPDIR/leakscope-<uid>).
 std::string DefaultDumpDirectory();
 

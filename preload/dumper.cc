@@ -23,12 +23,14 @@
 #include "dump_builder.h"
 #include "dump_dir.h"
 #include "dump_file_names.h"
+#include "dump_label.h"
 #include "fork_gate.h"
 #include "got_routing.h"
 #include "module_registry.h"
 #include "private_fd_table.h"
 #include "recorder.h"
 #include "stale_temps.h"
+#include "status_file.h"
 #include "unwind/module_table.h"
 
 namespace leakscope::recorder {
@@ -92,6 +94,7 @@ uint64_t FirstFreeSeq() {
 struct DumpJob {
   const ReentrancyGuard* guard;  // the writing thread's
   uint64_t seq;
+  const char* label;  // "" when unlabelled
   const char* temp;
   const char* final_name;
   DumpFileResult result;
@@ -100,7 +103,7 @@ struct DumpJob {
 bool EncodeInto(ByteSink* sink, void* arg) {
   DumpJob* job = static_cast<DumpJob*>(arg);
   DumpEncoder encoder(sink);
-  return EncodeDump(*job->guard, job->seq, &encoder);
+  return EncodeDump(*job->guard, job->seq, job->label, &encoder);
 }
 
 void WriteJob(const ReentrancyGuard& guard, void* arg) {
@@ -152,7 +155,7 @@ void WarnNotWritten(const DumpFileResult& r, const std::string& temp,
 // descriptor table, so the program closing or reusing descriptor numbers cannot send our bytes
 // into its files (see private_fd_table.h and dump_file.h). Messages are written afterwards, from
 // this thread: the helper's fd 2 is not the program's.
-void WriteDumpLocked(const ReentrancyGuard& guard) {
+void WriteDumpLocked(const ReentrancyGuard& guard, const char* label) {
   if (g_dir == nullptr || g_dir->path.empty() || g_stopped) return;
   // Checked (and recreated after a /tmp cleaner) before every dump, not only at start.
   DumpDirectory dir = *g_dir;
@@ -168,7 +171,7 @@ void WriteDumpLocked(const ReentrancyGuard& guard) {
   uint64_t seq = g_next_seq++;
   std::string temp = DumpPath(seq, /*temporary=*/true);
   std::string final_name = DumpPath(seq, /*temporary=*/false);
-  DumpJob job{nullptr, seq, temp.c_str(), final_name.c_str(), {}};
+  DumpJob job{nullptr, seq, label, temp.c_str(), final_name.c_str(), {}};
   NoteSharedTable(RunWithPrivateFdTable(WriteJob, &job, guard));
   // A full disk: give up one older dump of ours (the thinning the cap would do later anyway) and
   // try once more, so that the newest state, the exit dump above all, is the one on disk.
@@ -183,19 +186,59 @@ void WriteDumpLocked(const ReentrancyGuard& guard) {
     return;
   }
   g_retention->Published(seq);
-  RawLog(LogLevel::kInfo, "wrote %s", final_name.c_str());
+  if (label[0] != '\0') {
+    RawLog(LogLevel::kInfo, "wrote %s (label \"%s\")", final_name.c_str(), label);
+  } else {
+    RawLog(LogLevel::kInfo, "wrote %s", final_name.c_str());
+  }
 }
 
-void WriteDump(const ReentrancyGuard& guard) {
+void WriteDump(const ReentrancyGuard& guard, const char* label) {
   pthread_mutex_lock(&g_dump_mutex);
-  WriteDumpLocked(guard);
+  WriteDumpLocked(guard, label);
+  // The dump may have moved to another directory: the status file must say where.
+  if (g_dir != nullptr && !g_stopped) RefreshStatusFile(guard, *g_dir);
   pthread_mutex_unlock(&g_dump_mutex);
 }
 
-// Whether a dump was requested: a trigger counts once, when we removed it. One we cannot remove
-// (a directory at its name, a file we may not unlink) would otherwise request a dump every
-// second forever: it is ignored, with one warning per trigger (by file identity).
-bool TakeTrigger() {
+struct LabelJob {
+  const char* path;
+  char label[dump_label::kMaxBytes + 1];
+};
+
+// Reads the label from the trigger. O_NONBLOCK and the fstat: a FIFO at the name must never
+// block the dumper (opening one for reading waits for a writer), and only a regular file is
+// read; O_NOFOLLOW: a symlink planted at the name is not followed (it still requests a dump,
+// unlabelled). A regular file never blocks a read, so the bounded loop ends.
+void ReadLabel(const ReentrancyGuard&, void* arg) {
+  LabelJob* job = static_cast<LabelJob*>(arg);
+  job->label[0] = '\0';
+  int fd = open(job->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return;
+  struct stat st;
+  // Two bytes beyond the longest label: a "\r\n" after it, or the byte that says whether the
+  // cut falls inside a UTF-8 character (dump_label.h).
+  char bytes[dump_label::kMaxBytes + 2];
+  size_t size = 0;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+    while (size < sizeof(bytes)) {
+      ssize_t n = read(fd, bytes + size, sizeof(bytes) - size);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      size += static_cast<size_t>(n);
+    }
+  }
+  close(fd);
+  dump_label::CleanLabel(bytes, size, job->label);
+}
+
+// Whether a dump was requested: a trigger counts once, when we removed it. Its first line, read
+// before it is removed, is the dump's label (into `label`, kMaxBytes + 1 bytes; "" for none).
+// One we cannot remove (a directory at its name, a file we may not unlink) would otherwise
+// request a dump every second forever: it is ignored, with one warning per trigger (by file
+// identity).
+bool TakeTrigger(const ReentrancyGuard& guard, char* label) {
+  label[0] = '\0';
   pthread_mutex_lock(&g_dump_mutex);
   std::string trigger = TriggerPath();
   pthread_mutex_unlock(&g_dump_mutex);
@@ -203,7 +246,20 @@ bool TakeTrigger() {
   if (lstat(trigger.c_str(), &st) != 0) return false;
   int error = EISDIR;
   if (!S_ISDIR(st.st_mode)) {
-    if (unlink(trigger.c_str()) == 0) return true;
+    LabelJob job;
+    job.path = trigger.c_str();
+    if (S_ISREG(st.st_mode) && st.st_size > 0) {
+      // In a private descriptor table, as the dumps: the program may reuse descriptor numbers.
+      pthread_mutex_lock(&g_dump_mutex);
+      NoteSharedTable(RunWithPrivateFdTable(ReadLabel, &job, guard));
+      pthread_mutex_unlock(&g_dump_mutex);
+    } else {
+      job.label[0] = '\0';
+    }
+    if (unlink(trigger.c_str()) == 0) {
+      memcpy(label, job.label, sizeof(job.label));
+      return true;
+    }
     error = errno;
     if (error == ENOENT) return false;  // removed by someone else in between: not ours to take
   }
@@ -251,6 +307,7 @@ void* DumperMain(void*) {
   ProveLoader(guard);  // in a fork child; see module_registry.h
   pthread_mutex_lock(&g_dump_mutex);
   RemoveStaleTempsLocked(guard);
+  if (!g_stopped) RefreshStatusFile(guard, *g_dir);  // the directory is settled: say where
   pthread_mutex_unlock(&g_dump_mutex);
   const uint64_t interval = g_recorder.options.interval_ns;
   int64_t next_periodic = MonotonicNs() + static_cast<int64_t>(interval);
@@ -275,7 +332,15 @@ void* DumperMain(void*) {
     // dlopen slot was not ours yet (got_routing.h).
     if (g_recorder.ready()) RouteNewModules();
     bool due = interval != 0 && MonotonicNs() >= next_periodic;
-    if (TakeTrigger() || due) WriteDump(guard);
+    char label[dump_label::kMaxBytes + 1];
+    if (TakeTrigger(guard, label) || due) {
+      WriteDump(guard, label);
+    } else {
+      // Rewritten if a /tmp cleaner removed it or its directory; two lstat calls otherwise.
+      pthread_mutex_lock(&g_dump_mutex);
+      if (!g_stopped) RefreshStatusFile(guard, *g_dir);
+      pthread_mutex_unlock(&g_dump_mutex);
+    }
     if (due) {
       // Skip missed periods (a stopped process) instead of dumping in a burst.
       now = MonotonicNs();
@@ -335,8 +400,10 @@ void WriteFinalDump(const ReentrancyGuard& guard) {
   pthread_mutex_lock(&g_dump_mutex);
   RemoveStaleTempsLocked(guard);
   g_writing_exit_dump = true;
-  WriteDumpLocked(guard);
+  WriteDumpLocked(guard, "");
   g_writing_exit_dump = false;
+  // After the exit dump: a client waiting for a dump finds it before it finds us gone.
+  if (!g_stopped) RemoveStatusFile();
   g_stopped = true;
   pthread_mutex_unlock(&g_dump_mutex);
 }
@@ -353,12 +420,14 @@ void RestartDumperAfterFork(const ReentrancyGuard&) {
   g_retention = new DumpRetention(g_recorder.options.max_dumps);
   g_next_seq = FirstFreeSeq();
   SayWhereDumpsGo();
-  g_stale_pending = false;  // the parent looked
+  g_stale_pending = false;      // the parent looked
+  ForgetStatusFileAfterFork();  // the parent's; the new thread writes this process' own
   SpawnThread();
 }
 
 void StopDumperAfterUnsafeFork() {
   g_dump_mutex = PTHREAD_MUTEX_INITIALIZER;
+  ForgetStatusFileAfterFork();  // never remove the parent's at this child's exit
   g_stopped = true;
 }
 

@@ -21,6 +21,7 @@
 #include "module_registry.h"
 #include "recorder.h"
 #include "signal_context.h"
+#include "status_file.h"
 #include "unwind/module_table.h"
 
 namespace leakscope::recorder {
@@ -117,6 +118,7 @@ bool StartRecordingAsAgent(const ReentrancyGuard& guard, const char* options) {
   if (g_recorder.ready()) return true;
   if (g_recorder.phase.load() != kUninitialized) return false;  // disabled, stopped, starting
   SetAgentOptions(options);
+  SetStatusVia("attach");  // before the dumper writes the status file
   return StartRecording(guard, /*as_agent=*/true);
 }
 

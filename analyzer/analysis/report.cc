@@ -135,6 +135,7 @@ Report BuildReport(const Dump& dump, const std::string& file, Symbolizer* symbol
 
   report.allocator = dump.allocator;
   report.recorder_version = dump.recorder_version;
+  report.label = dump.label;
   report.picture = ComputeMemoryPicture(dump.memory, dump.allocator, report.totals.live_bytes);
   std::vector<uint32_t> stacks;
   for (const SiteSummary& site : report.sites) stacks.push_back(site.stack);

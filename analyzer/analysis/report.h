@@ -73,6 +73,7 @@ struct Report {
   format::JavaFixed java{};      // all zero when the dump has no kJava record (no JVMTI agent)
   AllocatorInfo allocator;       // kind kUnknown when the dump has no kAllocator record
   std::string recorder_version;  // "0.1.0 (git abc1234)"; empty when the dump does not say
+  std::string label;             // "batch 7" (dump_label.h); empty for an unlabelled dump
   MemoryPicture picture;
   std::vector<SiteSummary> sites;      // every site, by live_bytes, live_count, alloc_bytes desc
   std::vector<StreamSummary> streams;  // by open_bytes, open_count desc

@@ -283,6 +283,12 @@ TrendResult AnalyzeTrend(const std::vector<std::string>& files, const TrendOptio
         process.last_rss = dump.memory.rss_bytes;
         process.last_java = dump.java;
         process.recorder_version = dump.recorder_version;
+        if (!dump.label.empty()) {
+          process.labels.push_back({.seq = p.seq,
+                                    .time_ns = p.time_monotonic_ns - process.first_time_ns,
+                                    .time_unix_ns = p.time_unix_ns,
+                                    .label = dump.label});
+        }
         process.last_live_bytes = 0;
         process.last_live_count = 0;
         for (const SiteInfo& site : dump.sites) {

@@ -65,6 +65,14 @@ struct SiteTrend {
   double monotonic_fraction() const { return intervals == 0 ? 0 : double(grew) / intervals; }
 };
 
+// A dump that was requested with a label (`leakscope dump --label`, dump_label.h).
+struct LabelledDump {
+  uint64_t seq = 0;
+  int64_t time_ns = 0;  // CLOCK_MONOTONIC since the process's first dump read (the time axis)
+  int64_t time_unix_ns = 0;
+  std::string label;
+};
+
 struct ProcessTrend {
   int64_t pid = 0;
   uint64_t instance_id = 0;
@@ -75,10 +83,11 @@ struct ProcessTrend {
   uint64_t first_seq = 0, last_seq = 0;
   int64_t first_time_ns = 0, last_time_ns = 0;  // CLOCK_MONOTONIC
   uint64_t first_rss = 0, last_rss = 0;
-  uint64_t last_live_bytes = 0;   // estimated, all sites, last dump
-  uint64_t last_live_count = 0;   // estimated, all sites, last dump
-  format::JavaFixed last_java{};  // the last dump's kJava record; all zero without the agent
-  std::vector<SiteTrend> sites;   // sites live at some point; by slope descending
+  uint64_t last_live_bytes = 0;      // estimated, all sites, last dump
+  uint64_t last_live_count = 0;      // estimated, all sites, last dump
+  format::JavaFixed last_java{};     // the last dump's kJava record; all zero without the agent
+  std::vector<LabelledDump> labels;  // the labelled dumps read, in seq order
+  std::vector<SiteTrend> sites;      // sites live at some point; by slope descending
 };
 
 // A site across processes, matched by symbolized stack.

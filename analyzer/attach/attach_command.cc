@@ -19,10 +19,11 @@
 #include "absl/strings/str_join.h"
 #include "attach/attach_protocol.h"
 #include "attach/library_placement.h"
-#include "attach/recorder_status.h"
 #include "attach/target_process.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "control/status_lookup.h"
+#include "control/target_process.h"
 #include "agent_codes.h"
 #include "core/options.h"
 #include "output/text_escape.h"
@@ -32,7 +33,7 @@ namespace leakscope::analyzer {
 namespace agent = leakscope::agent;
 namespace {
 
-using attach::TargetProcess;
+
 
 // How long the JVM gets to open its socket after SIGQUIT, and to answer `load` (which includes
 // the agent's start). Generous: a JVM in a long GC pause or on a loaded node answers late, and
@@ -84,7 +85,7 @@ bool CheckDir(const std::string& value, std::string* dir, std::string* error) {
 
 // The mapped recorder's path as the JVM sees it: the maps path, when the same file is there
 // through the JVM's root.
-std::string RecorderPathInTarget(const TargetProcess& target) {
+std::string RecorderPathInTarget(const attach::TargetProcess& target) {
   const attach::MappedFile& mapped = *target.recorder;
   struct stat st;
   if (stat(target.Reach(mapped.path).c_str(), &st) == 0 && st.st_ino == mapped.inode &&
@@ -101,7 +102,7 @@ std::string DefaultIntervalText() {
 std::string DefaultSampleBytesText() { return HumanBytes(recorder::Options().sample_bytes); }
 
 // "D" in "dumps go to D every T": the option, else what the JVM's environment says.
-std::string DirText(const std::optional<std::string>& dir, const TargetProcess& target) {
+std::string DirText(const std::optional<std::string>& dir, const attach::TargetProcess& target) {
   if (dir) return *dir;
   if (auto env = target.Env("LEAKSCOPE_DIR"); env && !env->empty()) {
     return absl::StrCat(*env, " (its LEAKSCOPE_DIR)");
@@ -112,7 +113,7 @@ std::string DirText(const std::optional<std::string>& dir, const TargetProcess& 
   return "the JVM user's default directory";
 }
 
-std::string IntervalText(const std::optional<std::string>& interval, const TargetProcess& target) {
+std::string IntervalText(const std::optional<std::string>& interval, const attach::TargetProcess& target) {
   if (interval) return *interval;
   std::string error;
   if (auto env = target.Env("LEAKSCOPE_INTERVAL"); env && CheckRecorderInterval(*env, &error)) {
@@ -240,7 +241,7 @@ int AttachCommand(const std::vector<std::string>& args, const std::string& self_
     }
   } closer{library_fd};
 
-  TargetProcess target;
+  attach::TargetProcess target;
   if (!attach::InspectTarget(pid, &target, &error)) return Fail(error);
   if (!target.hotspot) {
     return Fail(absl::StrCat("process ", pid, " (", target.status.name,
@@ -254,12 +255,18 @@ int AttachCommand(const std::vector<std::string>& args, const std::string& self_
                              "); continue it first; nothing done"));
   }
   if (target.recorder && !stop) {
-    auto status = attach::FindRecorderStatus(target);
-    std::string where = status && !status->dir.empty()
-                            ? absl::StrCat("dumps go to ", status->dir)
-                            : absl::StrCat("dump directory unknown (no status file of pid ",
-                                           target.status.nspid, ")");
-    std::string via = status && !status->via.empty() ? absl::StrCat(" (", status->via, ")") : "";
+    // Where: the recorder's status file, found as `leakscope dump` finds it.
+    std::string where = absl::StrCat("dump directory unknown (no status file of pid ",
+                                     target.status.nspid, ")");
+    std::string via;
+    analyzer::TargetProcess process;  // as `leakscope dump` reads it (control/)
+    StatusFound found;
+    std::string lookup_error;
+    if (ReadTargetProcess(pid, &process, &lookup_error) == TargetError::kNone &&
+        FindStatusFile(process, &found, &lookup_error) == StatusLookup::kFound) {
+      where = absl::StrCat("dumps go to ", found.status.dir);
+      if (!found.status.via.empty()) via = absl::StrCat(" (", found.status.via, ")");
+    }
     Say(absl::StrCat("process ", pid, " is already recording", via, ": ", where,
                      "; nothing changed"));
     return kExitOk;

@@ -26,6 +26,7 @@ constexpr char kHelp[] =
     "  trend DUMP...|DIR...    growth rate per call site across dumps; ranked leak suspects\n"
     "  run [options] -- CMD    run CMD with the recorder preloaded and say where dumps go\n"
     "  attach PID [options]    start recording in a running JVM (or --stop it)\n"
+    "  dump PID [--label TEXT]  ask a recording process for a dump now; prints its path\n"
     "  spark-conf [--yarn|--k8s]  spark-submit options that record every Spark executor\n"
     "  unpack INPUT... -o DIR  extract the dumps from `yarn logs` output\n"
     "  html DUMP...|DIR... -o FILE  one self-contained HTML report: suspects over time,\n"
@@ -69,6 +70,7 @@ int main(int argc, char** argv) {
   if (command == "unpack") return leakscope::analyzer::UnpackCommand(args);
   if (command == "html") return leakscope::analyzer::HtmlCommand(args);
   if (command == "attach") return leakscope::analyzer::AttachCommand(args, SelfExe());
+  if (command == "dump") return leakscope::analyzer::DumpCommand(args);
   if (command.starts_with("-"))
     return leakscope::analyzer::UsageError("", "unknown option " + command);
   return leakscope::analyzer::UsageError("", "unknown command '" + command + "'");

@@ -366,6 +366,18 @@
         rss.join(' ') + '"><title>RSS</title></polyline>' : '';
     svg += '<line x1="' + left + '" x2="' + (width - right) + '" y1="' + (top + plotH) + '" y2="' +
         (top + plotH) + '" stroke="#5d6675"/>';
+    // Labelled dumps (`leakscope dump --label`) on the time axis: a dashed line at the dump's
+    // point, the label beside it (cut) and whole on hover.
+    (p.labels || []).forEach(function (l) {
+      var at = pts.seq.indexOf(l.seq);
+      if (at < 0) return;
+      var lx = x(at).toFixed(1);
+      var shown = l.label.length > 16 ? l.label.slice(0, 15) + '\u2026' : l.label;
+      svg += '<g class="dump-label"><line x1="' + lx + '" x2="' + lx + '" y1="' + top + '" y2="' +
+          (top + plotH) + '" stroke="#1f5fa8" stroke-dasharray="3 2"/>' +
+          '<text x="' + lx + '" y="' + (top + 9) + '" dx="3" font-size="10" fill="#1f5fa8">' +
+          esc(shown) + '</text><title>' + esc(l.label + ' (dump #' + l.seq + ')') + '</title></g>';
+    });
     // Time since the process's first dump, in seconds for short series.
     var seconds = maxX < 2;
     var xTicks = n > 1 ? 4 : 0;

@@ -14,6 +14,7 @@ void WriteDumpIdentityJson(const Report& report, DumpIdentity fields, JsonWriter
   json->Field("instance_id", absl::StrFormat("%016x", p.instance_id));
   json->FieldInt("time_unix_ns", p.time_unix_ns);
   json->FieldInt("time_monotonic_ns", p.time_monotonic_ns);
+  json->Field("label", report.label);
 }
 
 }  // namespace leakscope::analyzer

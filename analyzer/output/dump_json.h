@@ -10,9 +10,9 @@ namespace leakscope::analyzer {
 
 enum class DumpIdentity { kWithPpid, kWithoutPpid };
 
-// Writes "file", "pid", ("ppid",) "seq", "instance_id" (16 hex digits), "time_unix_ns" and
-// "time_monotonic_ns" of the dump `report` was built from. diff leaves "ppid" out: its schema
-// never had it, and its fields are stable.
+// Writes "file", "pid", ("ppid",) "seq", "instance_id" (16 hex digits), "time_unix_ns",
+// "time_monotonic_ns" and "label" ("" when unlabelled) of the dump `report` was built from. diff
+// leaves "ppid" out: its schema never had it, and its fields are stable.
 void WriteDumpIdentityJson(const Report& report, DumpIdentity fields, JsonWriter* json);
 
 }  // namespace leakscope::analyzer

@@ -7,6 +7,7 @@
 #include "output/format_diff.h"
 #include "output/java_walks_output.h"
 #include "output/stack_text.h"
+#include "output/text_escape.h"
 #include "output/top_count.h"
 #include "output/units.h"
 
@@ -15,8 +16,10 @@ namespace leakscope::analyzer {
 namespace {
 
 std::string DumpLabel(const Report& r) {
-  return absl::StrCat("pid ", r.process.fixed.pid, " dump #", r.process.fixed.seq, " at ",
-                      FormatUnixTime(r.process.fixed.time_unix_ns));
+  std::string text = absl::StrCat("pid ", r.process.fixed.pid, " dump #", r.process.fixed.seq,
+                                  " at ", FormatUnixTime(r.process.fixed.time_unix_ns));
+  if (!r.label.empty()) absl::StrAppend(&text, ", label \"", EscapeText(r.label), "\"");
+  return text;
 }
 
 void MemoryRow(std::string_view label, uint64_t before, uint64_t after, std::string* out) {

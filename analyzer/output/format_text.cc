@@ -42,6 +42,7 @@ void AppendHeader(const Report& report, std::string* out) {
   if (!report.recorder_version.empty()) {
     absl::StrAppend(out, "Recorder: leakscope ", EscapeText(report.recorder_version), "\n");
   }
+  if (!report.label.empty()) absl::StrAppend(out, "Label: ", EscapeText(report.label), "\n");
   if (report.settings.sample_bytes <= 1) {
     absl::StrAppend(out, "Sampling: every allocation recorded (exact)\n");
   } else {

@@ -26,6 +26,17 @@ void WriteTrendProcessJson(const ProcessTrend& p, JsonWriter* json) {
   json->FieldUInt("last_live_bytes", p.last_live_bytes);
   json->FieldUInt("last_live_count", p.last_live_count);
   WriteJavaWalksJson(p.last_java, json);  // the walks counted up to the last dump
+  json->Key("labels");
+  json->BeginArray();
+  for (const LabelledDump& l : p.labels) {
+    json->BeginObject(/*inline_=*/true);
+    json->FieldUInt("seq", l.seq);
+    json->FieldInt("time_ns", l.time_ns);
+    json->FieldInt("time_unix_ns", l.time_unix_ns);
+    json->Field("label", l.label);
+    json->EndObject();
+  }
+  json->EndArray();
 }
 
 namespace {

@@ -39,6 +39,11 @@ void AppendProcessesText(const TrendResult& r, std::string* out) {
       absl::StrAppend(out, "    recorder: leakscope ", EscapeText(p.recorder_version), "\n");
     }
     AppendJavaWalksText(p.last_java, "    ", out);  // the walks counted up to the last dump
+    // The labelled dumps on the process's time axis (from its first dump, as the slopes use).
+    for (const LabelledDump& l : p.labels) {
+      absl::StrAppend(out, "    label at +", HumanDuration(l.time_ns), " (dump #", l.seq, ", ",
+                      FormatUnixTime(l.time_unix_ns), "): ", EscapeText(l.label), "\n");
+    }
   }
 }
 

@@ -15,6 +15,7 @@ enum class Problem {
   kDirectoryRecreated,  // it had disappeared (a /tmp cleaner) and was made again
   kDumpNotWritten,      // creating, writing or publishing one dump failed
   kTriggerIgnored,      // a trigger path we cannot consume
+  kStatusNotWritten,    // the status file (status_file.h) cannot be written now
   kCount
 };
 

@@ -12,7 +12,6 @@
 
 #include "attach/attach_protocol.h"
 #include "attach/library_placement.h"
-#include "attach/recorder_status.h"
 #include "attach/target_process.h"
 #include "temp_dir.h"
 
@@ -120,41 +119,6 @@ TEST(AttachDisabledBy, FollowsTheOrderTheJvmReadsItsOptionsIn) {
   EXPECT_EQ(AttachDisabledBy({"java", "Main", "-XX:+DisableAttachMechanismX"}, {}), std::nullopt);
 }
 
-TEST(RecorderStatus, ReadsDirAndViaAndIgnoresUnknownKeys) {
-  auto status = ParseRecorderStatus(
-      "leakscope_status=1\npid=42\ndir=/var/dumps\ntrigger=/var/dumps/leakscope.42.trigger\n"
-      "via=attach\nversion=1.2.3\nlater_key=x=y\n",
-      42);
-  ASSERT_TRUE(status);
-  EXPECT_EQ(status->dir, "/var/dumps");
-  EXPECT_EQ(status->via, "attach");
-  EXPECT_FALSE(ParseRecorderStatus("leakscope_status=1\npid=43\ndir=/d\n", 42));
-  EXPECT_FALSE(ParseRecorderStatus("leakscope_status=2\npid=42\ndir=/d\n", 42));
-  EXPECT_FALSE(ParseRecorderStatus("pid=42\ndir=/d\n", 42));
-}
-
-TEST(RecorderStatus, ReadsOnlyASmallRegularFileOfTheUserNotASymlink) {
-  TempDir tmp;
-  const std::string good = "leakscope_status=1\npid=42\ndir=/d\n";
-  ASSERT_TRUE(WriteFile(tmp.Sub("good"), good));
-  EXPECT_TRUE(ReadRecorderStatusFile(tmp.Sub("good"), geteuid(), 42));
-  // Another user's: refused, unless that other user is root (which owns the recorders it runs).
-  if (geteuid() != 0) {
-    EXPECT_FALSE(ReadRecorderStatusFile(tmp.Sub("good"), geteuid() + 1, 42));
-  }
-  ASSERT_EQ(symlink(tmp.Sub("good").c_str(), tmp.Sub("link").c_str()), 0);
-  EXPECT_FALSE(ReadRecorderStatusFile(tmp.Sub("link"), geteuid(), 42));
-  ASSERT_TRUE(WriteFile(tmp.Sub("big"), good + std::string(64 << 10, '#')));
-  EXPECT_FALSE(ReadRecorderStatusFile(tmp.Sub("big"), geteuid(), 42));
-  ASSERT_EQ(mkdir(tmp.Sub("dir").c_str(), 0700), 0);
-  EXPECT_FALSE(ReadRecorderStatusFile(tmp.Sub("dir"), geteuid(), 42));
-  if (geteuid() == 0) {  // a file another user planted
-    ASSERT_EQ(chown(tmp.Sub("good").c_str(), 65534, 65534), 0);
-    EXPECT_FALSE(ReadRecorderStatusFile(tmp.Sub("good"), 1000, 42));
-    EXPECT_TRUE(ReadRecorderStatusFile(tmp.Sub("good"), 65534, 42));
-  }
-}
-
 // A target whose filesystem is `root` (a directory standing for /proc/PID/root), with our uid.
 TargetProcess FakeTarget(const std::string& root, pid_t nspid) {
   TargetProcess target;
@@ -163,28 +127,6 @@ TargetProcess FakeTarget(const std::string& root, pid_t nspid) {
   target.status.gid = getegid();
   target.status.nspid = nspid;
   return target;
-}
-
-TEST(RecorderStatus, IsFoundInTheTargetsRuntimeDirectoryOrItsFallback) {
-  TempDir root;
-  TargetProcess target = FakeTarget(root.path(), 42);
-  target.environ = {"TMPDIR=/scratch/"};
-  const std::string uid = std::to_string(geteuid());
-  EXPECT_FALSE(FindRecorderStatus(target));
-  ASSERT_EQ(mkdir(root.Sub("scratch").c_str(), 0700), 0);
-  ASSERT_EQ(mkdir(root.Sub("scratch/leakscope-" + uid + "-Ab3dEf").c_str(), 0700), 0);
-  ASSERT_TRUE(WriteFile(root.Sub("scratch/leakscope-" + uid + "-Ab3dEf/leakscope.42.status"),
-                        "leakscope_status=1\npid=42\ndir=/fallback\n"));
-  auto status = FindRecorderStatus(target);
-  ASSERT_TRUE(status);
-  EXPECT_EQ(status->dir, "/fallback");
-  ASSERT_EQ(mkdir(root.Sub("scratch/leakscope-" + uid).c_str(), 0700), 0);
-  ASSERT_TRUE(WriteFile(root.Sub("scratch/leakscope-" + uid + "/leakscope.42.status"),
-                        "leakscope_status=1\npid=42\ndir=/usual\nvia=preload\n"));
-  status = FindRecorderStatus(target);
-  ASSERT_TRUE(status);
-  EXPECT_EQ(status->dir, "/usual");
-  EXPECT_EQ(status->via, "preload");
 }
 
 TEST(PlaceLibrary, PassesOurPathWhenTheJvmSeesTheSameFile) {

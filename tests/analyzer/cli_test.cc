@@ -100,7 +100,7 @@ testing::RunResult RunLeakscopeArgs(std::vector<std::string> args) {
 // unknown exactly when that command's --help does not list it.
 TEST(CommandHelp, ListsExactlyTheOptionsTheCommandAccepts) {
   const std::vector<std::string> commands = {"report", "diff",       "trend",  "html",
-                                             "run",    "spark-conf", "unpack", "attach"};
+                                             "run",    "spark-conf", "unpack", "attach", "dump"};
   std::map<std::string, std::set<std::string>> listed;
   std::set<std::string> candidates = {"--bogus"};
   for (const std::string& command : commands) {

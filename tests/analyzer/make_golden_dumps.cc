@@ -107,13 +107,23 @@ int main(int argc, char** argv) {
   using leakscope::Layout;
   using leakscope::MakeDump;
   using leakscope::testing::WriteDumpInto;
+  const Layout a{0x555555554000, 0x7f0000000000, 0x7f0000100000, 0x7f0000200000};
+  const Layout b{0x563412340000, 0x7f1100000000, 0x7f1100100000, 0x7f1100200000};
+  if (argc == 3 && std::string(argv[1]) == "--labelled") {
+    // Not checked in: process 4242's series with dumps 2 and 4 labelled, for the HTML test of
+    // labels on the time axis (tests/analyzer/html/chromium_test.sh).
+    for (uint64_t seq = 0; seq < 6; ++seq) {
+      leakscope::Dump dump = MakeDump(4242, 0x00c0ffee00000001, seq, a, true);
+      if (seq == 2 || seq == 4) dump.label = "batch " + std::to_string(seq);
+      if (WriteDumpInto(argv[2], dump).empty()) return 1;
+    }
+    return 0;
+  }
   if (argc != 2) {
-    fprintf(stderr, "usage: make_golden_dumps OUTDIR\n");
+    fprintf(stderr, "usage: make_golden_dumps OUTDIR | --labelled OUTDIR\n");
     return 2;
   }
   std::string dir = argv[1];
-  const Layout a{0x555555554000, 0x7f0000000000, 0x7f0000100000, 0x7f0000200000};
-  const Layout b{0x563412340000, 0x7f1100000000, 0x7f1100100000, 0x7f1100200000};
   for (uint64_t seq = 0; seq < 6; ++seq) {
     if (WriteDumpInto(dir, MakeDump(4242, 0x00c0ffee00000001, seq, a, true)).empty()) return 1;
   }

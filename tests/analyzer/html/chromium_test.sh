@@ -4,10 +4,11 @@
 # see: the page rendered with no JavaScript error, the top suspect of `leakscope trend` by its
 # allocating caller, its chart, the memory chart and the flame graph; and that opening it makes
 # no network request. Saves a screenshot as BUILD_DIR/html_report.png.
-#   chromium_test.sh LEAKSCOPE GOLDEN_DIR BUILD_DIR
+# Also: labelled dumps (made by MAKE_GOLDEN_DUMPS --labelled) are marked on the memory chart.
+#   chromium_test.sh LEAKSCOPE GOLDEN_DIR BUILD_DIR MAKE_GOLDEN_DUMPS
 # Exits 77 (skipped) when Chromium is not installed (Debian: apt-get install chromium).
 set -u
-leakscope=$1 golden=$2 build=$3
+leakscope=$1 golden=$2 build=$3 make_dumps=$4
 here=$(cd "$(dirname "$0")" && pwd)
 
 browser=""
@@ -118,6 +119,20 @@ render_page java "$work/report-java.html"
 grep -q 'Java frames on 300 of 356 stack walks (no frames: 2 gc_active, 51 unknown_not_java, 2 deoptimization, 1 unencodable)' \
   "$work/rendered-java.html" ||
   fail "Java walks summary: $(grep -o 'Java frames on[^<]*' "$work/rendered-java.html")"
+
+# Labelled dumps (leakscope dump --label) are marked on the memory chart's time axis, one dashed
+# line each with the label; the golden series above has none.
+grep -q 'class="dump-label"' "$rendered" && fail "a dump-label mark on a page of unlabelled dumps"
+mkdir -p "$work/labelled" && "$make_dumps" --labelled "$work/labelled" || fail "make_golden_dumps --labelled failed"
+"$leakscope" html -q "$work/labelled" -o "$work/report-labelled.html" ||
+  fail "leakscope html of the labelled dumps failed"
+render_page labelled "$work/report-labelled.html"
+marks=$(grep -o '<g class="dump-label">' "$work/rendered-labelled.html" | wc -l)
+[ "$marks" -eq 2 ] || fail "$marks dump-label marks, expected 2"
+for n in 2 4; do
+  grep -q ">batch $n</text><title>batch $n (dump #$n)</title></g>" \
+    "$work/rendered-labelled.html" || fail "no mark for the dump labelled batch $n"
+done
 
 # The net log check must be able to fail: the same page without its Content-Security-Policy and
 # with an image from the network shows up in the net log.
