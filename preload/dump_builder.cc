@@ -11,6 +11,7 @@
 
 #include "allocator_front.h"
 #include "core/age_summary.h"
+#include "core/clock.h"
 #include "core/region.h"
 #include "java/java_agent.h"
 #include "java/java_methods.h"
@@ -35,12 +36,6 @@ RegionUsage RecorderMemory() {
     total.resident_bytes += part.resident_bytes;
   }
   return total;
-}
-
-int64_t Now(clockid_t clock) {
-  timespec ts;
-  clock_gettime(clock, &ts);
-  return ts.tv_sec * 1'000'000'000ll + ts.tv_nsec;
 }
 
 format::SettingsFixed CurrentSettings() {
@@ -84,8 +79,8 @@ bool EncodeDump(const ReentrancyGuard& guard, uint64_t seq, const char* label,
   process.fixed.ppid = getppid();
   process.fixed.seq = seq;
   process.fixed.instance_id = r.instance_id;
-  process.fixed.time_unix_ns = Now(CLOCK_REALTIME);
-  process.fixed.time_monotonic_ns = Now(CLOCK_MONOTONIC);
+  process.fixed.time_unix_ns = UnixNs();
+  process.fixed.time_monotonic_ns = MonotonicNs();
   process.fixed.start_unix_ns = r.start_unix_ns;
   ReadProcessIdentity(guard, &process);
 

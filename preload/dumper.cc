@@ -15,6 +15,7 @@
 
 #include <string>
 
+#include "core/clock.h"
 #include "core/dump_file.h"
 #include "core/dump_retention.h"
 #include "core/raw_log.h"
@@ -48,12 +49,6 @@ uint64_t g_next_seq = 0;
 bool g_stopped = false;            // under g_dump_mutex: no dump after the final one
 bool g_said_shared_table = false;  // under g_dump_mutex
 bool g_stale_pending = false;      // under g_dump_mutex: stale temporaries not yet looked for
-
-int64_t MonotonicNs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1'000'000'000ll + ts.tv_nsec;
-}
 
 // <dir>/leakscope.<pid>.<seq>.dump, and the hidden temporary it is written under
 // (dump_file_names.h).

@@ -160,6 +160,23 @@ bool StillMappedAt(const Module& m) {
   return false;
 }
 
+// Whether `address` lies in one of the module's loaded segments (its PLT, for a slot that lazy
+// binding has not resolved yet).
+bool InModule(const Module& m, uintptr_t address) {
+  for (const ElfW(Phdr) & ph : m.phdrs) {
+    if (ph.p_type == PT_LOAD && address - (m.base + ph.p_vaddr) < ph.p_memsz) return true;
+  }
+  return false;
+}
+
+// Whether `address` is where a function named `name` begins: a slot bound to a definition (the
+// module's own, under RTLD_DEEPBIND), not to a PLT stub waiting for lazy binding.
+bool IsDefinition(uintptr_t address, const char* name) {
+  Dl_info info;
+  return dladdr(reinterpret_cast<void*>(address), &info) != 0 && info.dli_sname != nullptr &&
+         info.dli_saddr == reinterpret_cast<void*>(address) && strcmp(info.dli_sname, name) == 0;
+}
+
 // Addresses in the dynamic section: glibc relocates them in place, other loaders may not.
 uintptr_t DynamicAddress(const Module& m, uintptr_t value) {
   return value < m.base ? value + m.base : value;
@@ -259,6 +276,10 @@ Verdict FindSlots(const Module& m, std::span<const GotHook> hooks, const std::ve
         deferred = true;
         return;
       }
+      // Bound to what the hook forwards to, or still to the module's own PLT: else leave it.
+      bool bound_as_expected =
+          hook->forwards_to != nullptr && current == reinterpret_cast<uintptr_t>(hook->forwards_to);
+      if (!bound_as_expected && (!InModule(m, current) || IsDefinition(current, name))) continue;
       if (!in_relro && !mapping->writable) continue;  // not a slot the loader left writable
       slots->push_back(Slot{slot, hook->function, in_relro});
     }

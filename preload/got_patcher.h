@@ -13,8 +13,14 @@
 // slot holds a small link-time offset), and every slot in its RELRO range is on a page already
 // read-only (the loader protects RELRO last). Such a page is made writable for the one store and
 // read-only again; a slot outside RELRO is writable all along. A module that does not qualify
-// yet is tried again on the next pass. Each module is held open (dlopen RTLD_NOLOAD) while its
-// slots are rewritten, so a dlclose cannot unmap it in between; passes are serialized.
+// yet is tried again on the next pass.
+//
+// A slot is rewritten only when it is bound to the very function the hook forwards to, or not
+// bound yet (lazy binding: it points into the module's own PLT). A slot bound elsewhere (a module
+// loaded RTLD_DEEPBIND next to its own malloc) keeps its binding: routing its calls to another
+// allocator would hand its free() blocks that allocator never made. Each module is held open
+// (dlopen RTLD_NOLOAD) while its slots are rewritten, so a dlclose cannot unmap it in between;
+// passes are serialized.
 //
 // Slots are never put back: after a stop the hooks pass every call straight through.
 #pragma once
@@ -25,8 +31,9 @@
 namespace leakscope::recorder {
 
 struct GotHook {
-  const char* name;  // the imported symbol, e.g. "malloc"
-  void* function;    // what its slots should hold from now on
+  const char* name;   // the imported symbol, e.g. "malloc"
+  void* function;     // what its slots should hold from now on
+  void* forwards_to;  // what the hook calls: a slot bound to anything else is left alone
 };
 
 struct GotPassResult {

@@ -2,6 +2,7 @@
 #include "got_routing.h"
 
 #include <dlfcn.h>
+#include <string.h>
 
 #include <atomic>
 #include <vector>
@@ -42,6 +43,15 @@ constexpr const char* kRoutedNames[] = {
 };
 
 std::atomic<bool> g_routing{false};
+
+// The function a hook passes its call on to: zlib's in the zlib the process uses (often
+// loaded RTLD_LOCAL by the JDK's libzip.so), the others' global definitions (real_functions.h).
+void* ForwardsTo(const char* name) {
+  if (strncmp(name, "inflate", 7) == 0 || strncmp(name, "deflate", 7) == 0) {
+    return real::FindZlibFunction(name);
+  }
+  return real::GlobalDefinition(name);
+}
 std::vector<GotHook>* g_hooks = nullptr;  // set once, before g_routing; never freed
 
 // Our own definitions of the routed names. Not &malloc: from inside the library that takes the
@@ -56,9 +66,11 @@ std::vector<GotHook>* OwnHooks() {
   }
   void* self = real::dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
   if (self == nullptr) return hooks;
+  real::ResolveAll();
   for (const char* name : kRoutedNames) {
     void* function = dlsym(self, name);
-    if (function != nullptr && real::DefinedByUs(function)) hooks->push_back({name, function});
+    if (function == nullptr || !real::DefinedByUs(function)) continue;
+    hooks->push_back({name, function, ForwardsTo(name)});
   }
   real::dlclose(self);
   return hooks;

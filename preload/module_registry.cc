@@ -13,6 +13,7 @@
 
 #include <atomic>
 
+#include "core/clock.h"
 #include "core/raw_log.h"
 #include "fork_gate.h"
 #include "recorder.h"
@@ -86,11 +87,7 @@ bool SameModule(const ModuleInfo& a, const ModuleInfo& b) {
          a.build_id == b.build_id;
 }
 
-int64_t MonotonicMs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000ll + ts.tv_nsec / 1'000'000;
-}
+int64_t MonotonicMs() { return MonotonicNs() / 1'000'000; }
 
 // Whether a walk may start: at once but in a fork child, where it waits (a futex, at most
 // kLoaderWaitMs) for ProveLoader.

@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <x86intrin.h>
 
+#include "core/clock.h"
 #include "core/process_filter.h"
 #include "core/raw_log.h"
 #include "core/region.h"
@@ -18,18 +19,6 @@ namespace leakscope::recorder {
 constinit Recorder g_recorder;
 
 namespace {
-
-int64_t NowUnixNs() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return ts.tv_sec * 1'000'000'000ll + ts.tv_nsec;
-}
-
-int64_t NowMonotonicNs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1'000'000'000ll + ts.tv_nsec;
-}
 
 uint64_t FreshSeed() {
   return __rdtsc() ^ reinterpret_cast<uintptr_t>(&t_state) ^
@@ -138,7 +127,7 @@ __attribute__((noinline)) void CaptureStreamBlock(ThreadState& t, void* p, size_
 }  // namespace
 
 void TickRecorderClock() {
-  int64_t elapsed = NowMonotonicNs() - g_recorder.clock_origin_ns;
+  int64_t elapsed = MonotonicNs() - g_recorder.clock_origin_ns;
   // u32 seconds last 136 years; the clock never goes back, so a racing older tick is harmless.
   uint32_t now = elapsed > 0 ? static_cast<uint32_t>(elapsed / 1'000'000'000) : 0;
   g_recorder.clock_s.store(now, std::memory_order_relaxed);
@@ -175,8 +164,8 @@ bool EnsureInitialized() {
     return false;
   }
   r.instance_id = FreshSeed() * 0x9E3779B97F4A7C15ull;
-  r.start_unix_ns = NowUnixNs();
-  r.clock_origin_ns = NowMonotonicNs();
+  r.start_unix_ns = UnixNs();
+  r.clock_origin_ns = MonotonicNs();
   TickRecorderClock();
   r.phase.store(kReady, std::memory_order_release);
   return true;
@@ -348,7 +337,7 @@ void ResetRecorderAfterFork(const ReentrancyGuard&) {
   r.zlib_missing_real.store(0);
   t_state.last_stack = LastStack{};  // the child's one thread: its ids are gone with the table
   r.instance_id = FreshSeed() * 0x9E3779B97F4A7C15ull;
-  r.start_unix_ns = NowUnixNs();
+  r.start_unix_ns = UnixNs();
   TickRecorderClock();  // the origin stays the parent's: one scale for every birth
 }
 

@@ -9,6 +9,7 @@
 
 #include <string>
 
+#include "core/clock.h"
 #include "core/dump_file.h"
 #include "core/raw_log.h"
 #include "core/warn_limiter.h"
@@ -31,12 +32,6 @@ const char* g_via = "preload";
 // thread of its own (private_fd_table.h), too much to repeat every second for a lasting problem.
 int64_t g_retry_after_ns = 0;
 constexpr int64_t kRetryNs = 60'000'000'000;
-
-int64_t MonotonicNs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1'000'000'000ll + ts.tv_nsec;
-}
 
 std::string NameFor(int pid, bool temporary) {
   char name[64];

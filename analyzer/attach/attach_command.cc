@@ -17,6 +17,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "agent_codes.h"
 #include "attach/attach_protocol.h"
 #include "attach/library_placement.h"
 #include "attach/target_process.h"
@@ -24,7 +25,6 @@
 #include "cli/commands.h"
 #include "control/status_lookup.h"
 #include "control/target_process.h"
-#include "agent_codes.h"
 #include "core/options.h"
 #include "output/text_escape.h"
 #include "output/units.h"
@@ -32,8 +32,6 @@
 namespace leakscope::analyzer {
 namespace agent = leakscope::agent;
 namespace {
-
-
 
 // How long the JVM gets to open its socket after SIGQUIT, and to answer `load` (which includes
 // the agent's start). Generous: a JVM in a long GC pause or on a loaded node answers late, and
@@ -113,7 +111,8 @@ std::string DirText(const std::optional<std::string>& dir, const attach::TargetP
   return "the JVM user's default directory";
 }
 
-std::string IntervalText(const std::optional<std::string>& interval, const attach::TargetProcess& target) {
+std::string IntervalText(const std::optional<std::string>& interval,
+                         const attach::TargetProcess& target) {
   if (interval) return *interval;
   std::string error;
   if (auto env = target.Env("LEAKSCOPE_INTERVAL"); env && CheckRecorderInterval(*env, &error)) {
@@ -256,8 +255,8 @@ int AttachCommand(const std::vector<std::string>& args, const std::string& self_
   }
   if (target.recorder && !stop) {
     // Where: the recorder's status file, found as `leakscope dump` finds it.
-    std::string where = absl::StrCat("dump directory unknown (no status file of pid ",
-                                     target.status.nspid, ")");
+    std::string where =
+        absl::StrCat("dump directory unknown (no status file of pid ", target.status.nspid, ")");
     std::string via;
     analyzer::TargetProcess process;  // as `leakscope dump` reads it (control/)
     StatusFound found;

@@ -4,9 +4,9 @@
 // interval, so a JVM's stderr is not flooded by a week-long problem.
 #pragma once
 
-#include <time.h>
-
 #include <cstdint>
+
+#include "clock.h"
 
 namespace leakscope::recorder {
 
@@ -25,9 +25,7 @@ inline bool WarnAllowed(Problem problem) {
   static constexpr int64_t kQuietNs = 3600ll * 1'000'000'000;
   static int64_t next_allowed[static_cast<int>(Problem::kCount)] = {};
   static bool said[static_cast<int>(Problem::kCount)] = {};
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  int64_t now = ts.tv_sec * 1'000'000'000ll + ts.tv_nsec;
+  int64_t now = MonotonicNs();
   int i = static_cast<int>(problem);
   if (said[i] && now < next_allowed[i]) return false;
   said[i] = true;

@@ -133,18 +133,26 @@ def caller(entry):
     return entry["frames"][index]["function"] if index >= 0 else None
 
 
-def run_leaks(args):
+def start_attached_job(args, delay):
+    """StreamingJob with no setting, attached `delay` seconds after its start: (workdir, plain
+    run's stdout, dump directory, the JVM)."""
     workdir = fresh(args.workdir)
     expected = plain_output(args, args.classes, STREAMING, os.path.join(workdir, "plain"))
     dump_dir = os.path.join(workdir, "dumps")
     os.makedirs(dump_dir)
     proc = start_jvm(args, args.classes, STREAMING, workdir)
-    time.sleep(2.5)  # the leaks, the JIT and the natives' binding are under way
+    time.sleep(delay)
     result = attach(args, proc.pid, dump_dir)
     print(f"attach: exit {result.returncode}: {result.stdout.strip()} {result.stderr.strip()}")
     if result.returncode != 0 or f"attached to {proc.pid}" not in result.stdout:
         proc.kill()
         raise Failed("the attach failed")
+    return workdir, expected, dump_dir, proc
+
+
+def run_leaks(args):
+    # Attached once the leaks, the JIT and the natives' binding are under way.
+    workdir, expected, dump_dir, proc = start_attached_job(args, 2.5)
     code, out, err = finish(proc, workdir, 180)
     if code != 0 or out != expected:
         raise Failed(f"the job's output changed (exit {code}):\n{out[-400:]}\nexpected:\n"
@@ -174,16 +182,7 @@ def run_leaks(args):
 
 
 def run_stop(args):
-    workdir = fresh(args.workdir)
-    expected = plain_output(args, args.classes, STREAMING, os.path.join(workdir, "plain"))
-    dump_dir = os.path.join(workdir, "dumps")
-    os.makedirs(dump_dir)
-    proc = start_jvm(args, args.classes, STREAMING, workdir)
-    time.sleep(1.5)
-    result = attach(args, proc.pid, dump_dir)
-    if result.returncode != 0:
-        proc.kill()
-        raise Failed(f"the attach failed: {result.stdout} {result.stderr}")
+    workdir, expected, dump_dir, proc = start_attached_job(args, 1.5)
     time.sleep(2.0)
     stop = leakscope(args, "attach", str(proc.pid), "--stop")
     print(f"stop: exit {stop.returncode}: {stop.stdout.strip()} {stop.stderr.strip()}")

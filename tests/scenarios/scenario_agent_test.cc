@@ -83,5 +83,24 @@ TEST(AgentRouting, ABadOptionStringIsRefusedAndChangesNothing) {
   EXPECT_NE(access(sub.c_str(), F_OK), 0) << sub << " exists";
 }
 
+// A library loaded RTLD_DEEPBIND with a malloc and free of its own keeps them: its GOT slots are
+// bound to other functions than the hooks forward to, so routing leaves them alone. Routed, its
+// free() of a block made before the attach would reach glibc's free() and abort.
+TEST(AgentRouting, ALibraryBoundToItsOwnAllocatorKeepsIt) {
+  TempDir dir;
+  RunOptions run;
+  run.args = {kPreload, "dir=" + dir.path() + ",interval=0,sample_bytes=1", Library("ownmalloc")};
+  RunResult result = RunProgram(Program("agent_deepbind"), run);
+  ASSERT_EQ(result.exit_code, 0) << result.Describe();
+  EXPECT_EQ(result.out, "attach 0\nstop 0\n");
+  std::vector<DumpFile> dumps = DumpsOf(dir.path(), result.pid);
+  ASSERT_EQ(dumps.size(), 1u);
+  Dump dump;
+  ASSERT_TRUE(LoadDump(dumps[0].path, &dump));
+  SiteFinder f(dump);
+  // The program's own calls are routed all the same.
+  EXPECT_EQ(f.AllocatedIn("leak_after_attach").live_bytes, 20u * 500) << f.DescribeSites();
+}
+
 }  // namespace
 }  // namespace leakscope::testing
