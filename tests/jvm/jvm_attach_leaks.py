@@ -12,8 +12,10 @@ leaks  examples/java StreamingJob, attached after its first seconds with a dump 
        the job's stdout is the plain run's, its stderr empty (JDK 21+: JEP 451's three warning
        lines only); `trend` ranks the Deflater and Inflater leaks before anything else, with the
        Java methods that leak (DataFileWriter.newCompressor, TableMetadataCache.open).
-stop   the same job, attached, then `attach --stop`: the command says so, a final dump is there,
-       and no dump is written afterwards while the job goes on; the job's output is unchanged.
+stop   the same job, attached; a second attach says it records already, and where; `dump PID
+       --label` brings a dump with that label; then `attach --stop`: the command says so, a final
+       dump is there, no dump is written afterwards while the job goes on, `dump PID` finds no
+       recorder; the job's output is unchanged.
 soak   RUNS attaches, JOBS at once, each to a fresh JVM running StreamingJob or DeoptStorm
        (tests/jvm, from --workloads), at a random moment, half of them stopped again later: no
        crash (hs_err, signal), no hang, the plain run's stdout.
@@ -183,6 +185,17 @@ def run_leaks(args):
 
 def run_stop(args):
     workdir, expected, dump_dir, proc = start_attached_job(args, 1.5)
+    again = leakscope(args, "attach", str(proc.pid))
+    want = f"process {proc.pid} is already recording (attach): dumps go to {dump_dir}; nothing changed"
+    if again.returncode != 0 or again.stdout.strip() != want:
+        proc.kill()
+        raise Failed(f"second attach: exit {again.returncode}: {again.stdout.strip()!r}, "
+                     f"expected {want!r}")
+    labelled = leakscope(args, "dump", str(proc.pid), "--label", "before stop", "--wait", "30")
+    if labelled.returncode != 0 or not labelled.stdout.strip().startswith(dump_dir):
+        proc.kill()
+        raise Failed(f"dump --label: exit {labelled.returncode}: {labelled.stdout} "
+                     f"{labelled.stderr}")
     time.sleep(2.0)
     stop = leakscope(args, "attach", str(proc.pid), "--stop")
     print(f"stop: exit {stop.returncode}: {stop.stdout.strip()} {stop.stderr.strip()}")
@@ -191,6 +204,10 @@ def run_stop(args):
         raise Failed("the stop failed")
     time.sleep(1.0)  # the final dump is written before the agent's call returns; margin
     after_stop = dumps_in(dump_dir)
+    gone = leakscope(args, "dump", str(proc.pid), "--wait", "2")
+    if gone.returncode == 0 or "not recording" not in gone.stderr:
+        proc.kill()
+        raise Failed(f"after the stop, `dump` still finds a recorder: {gone.stdout} {gone.stderr}")
     time.sleep(2.0)  # four intervals of 500 ms: none may bring a dump
     later = dumps_in(dump_dir)
     code, out, err = finish(proc, workdir, 180)
@@ -204,6 +221,10 @@ def run_stop(args):
     report = leakscope(args, "report", "--format", "json", after_stop[-1])
     if report.returncode != 0:
         raise Failed(f"the final dump does not read: {report.stderr}")
+    label = json.loads(leakscope(args, "report", "--format", "json",
+                                 labelled.stdout.strip()).stdout)["dump"]["label"]
+    if label != "before stop":
+        raise Failed(f"the requested dump's label is {label!r}")
     print(f"ok   stopped: {len(after_stop)} dumps, none after the stop, the job unchanged")
 
 
