@@ -50,8 +50,7 @@ void AppendExportJsonl(const ExportDump& dump, const Symbolizer& symbolizer, std
       }
       json.EndArray();
     }
-    json.EndObject();
-    out->push_back('\n');
+    json.EndObject();  // a top-level value ends its line
   }
 }
 
