@@ -1,0 +1,129 @@
+# SPDX-License-Identifier: Apache-2.0
+"""fleet: `leakscope trend` over a fleet of JVM executors (issue 19), against one executor."""
+import os
+import re
+import shutil
+import subprocess
+import time
+
+from ..markdown import commands_md, load_md, machine_md, quick_md, sum_cpu, text
+from ..measure import BenchError, machine_jiffies, note, quote_cmd, run_timed
+from ..stats import awk_num, fmt, stats, verdict
+
+PROCESSES = 200
+SITES = 2000
+FULL_DUMPS = 288  # a day of dumps 5 minutes apart
+# Dumps per executor measured: the fleet must stay in the page cache, or this times the disk
+# (a full day, 200 x 288 dumps of ~0.67 MB, is ~38 GB: more than this machine's memory).
+DUMPS = 36
+
+_METHOD = """\
+- Input: {processes} executors x {dumps} dumps (5 minutes apart) x {sites} sites, {gib} GiB in
+  all, written by `make_fleet_dumps` (tests/analyzer) in {gen_s} s: JVM-shaped stacks (the
+  recorder's hook, libjvm, 1-4 frames of libjvm/libzip/libnio/libjava, JVM code, 6-13 Java frames
+  from 1,500 methods named by kJavaMethod records in every dump), the same sites in every
+  executor at its own module addresses; one site in 100 leaks in every fourth executor. The
+  modules do not exist on disk (symbolization takes its cheap path): this times reading,
+  matching and ranking. The full day ({full_processes} x {full_dumps} dumps) would be about
+  {full_gib} GiB: more than this machine's {mem_gib} GiB of memory, so it would time the disk;
+  its figure below is projected from the measured one (reading is linear in dumps, memory is
+  not: it holds the sites, not the dumps).
+- Method: `trend --jobs {jobs}` (one worker per core); one warm-up run (page cache), then {runs}
+  timed of the fleet and {runs} of its first executor alone; wall and CPU from wait4, peak RSS
+  from its ru_maxrss. trend said: "{summary}"
+
+| input | dumps | wall median s | wall min-max s | CPU median s | peak RSS MiB |
+|---|---|---|---|---|---|
+"""
+
+
+def _apparent_bytes(path):
+    r = subprocess.run(["du", "-sb", path], stdout=subprocess.PIPE, text=True)
+    return int(r.stdout.split()[0])
+
+
+def _mem_total_bytes():
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def run(ctx):
+    if ctx.quick:
+        processes, dumps, runs = 20, 12, 1
+    else:
+        processes, dumps, runs = PROCESSES, DUMPS, 3
+    if ctx.runs_given is not None:
+        runs = ctx.runs_given
+    jobs = os.cpu_count() or 1
+    directory = ctx.t("fleet")
+    os.makedirs(directory, exist_ok=True)
+    note("fleet: generating %d executors x %d dumps x %d sites" % (processes, dumps, SITES))
+    gen = [ctx.bin("make_fleet_dumps"), directory, str(processes), str(dumps), str(SITES)]
+    started = time.monotonic()
+    if subprocess.run(gen).returncode != 0:
+        raise BenchError("fleet: make_fleet_dumps failed")
+    gen_s = time.monotonic() - started
+    size = _apparent_bytes(directory)
+    fleet_cmd = [ctx.bin("leakscope"), "trend", "-q", "--jobs", str(jobs), directory]
+    one_cmd = [ctx.bin("leakscope"), "trend", "-q", "--jobs", str(jobs),
+               os.path.join(directory, "executor-1")]
+    before = machine_jiffies()
+    note("fleet: warm-up, then %d run(s) of the fleet and of one executor" % runs)
+    warmup = [run_timed(ctx, ctx.t("log.fleet"), fleet_cmd)]
+    fleet_runs, one_runs = [], []
+    for _ in range(runs):  # interleaved, so that a change of load hits both alike
+        fleet_runs.append(run_timed(ctx, ctx.t("log.fleet"), fleet_cmd))
+        one_runs.append(run_timed(ctx, ctx.t("log.fleet1"), one_cmd))
+    after = machine_jiffies()
+    summary = ""
+    with open(ctx.t("log.fleet.out"), errors="replace") as f:
+        for line in f:
+            if re.match(r"(Leak suspects|No leak suspects)", line):
+                summary = line.rstrip("\n")
+                break
+    shutil.rmtree(directory)
+
+    fw = stats([t.wall for t in fleet_runs])
+    fc = stats([t.cpu for t in fleet_runs])
+    frss = max(t.rss for t in fleet_runs)
+    ow = stats([t.wall for t in one_runs])
+    oc = stats([t.cpu for t in one_runs])
+    orss = max(t.rss for t in one_runs)
+    scale = FULL_DUMPS / dumps * PROCESSES / processes
+    projected = fw[0] * scale
+    out = ["<!-- section:fleet -->", "## Analyzer: trend over a fleet of executors", ""]
+    out += quick_md(ctx, "%d executors x %d dumps, %d run(s)" % (processes, dumps, runs))
+    out += machine_md(ctx)
+    out += load_md(before, after, sum_cpu(fleet_runs + one_runs, warmup))
+    out += text(_METHOD, processes=processes, dumps=dumps, sites=SITES,
+                gib="%.1f" % (size / 2**30), gen_s="%.0f" % gen_s,
+                full_processes=PROCESSES, full_dumps=FULL_DUMPS,
+                full_gib="%.0f" % (size * scale / 2**30),
+                mem_gib="%.1f" % (_mem_total_bytes() / 2**30), jobs=jobs, runs=runs,
+                summary=summary or "?")
+    out.append("| fleet | %d | %s | %s-%s | %s | %s |" % (
+        processes * dumps, fmt(fw[0], 2), fmt(fw[1], 2), fmt(fw[2], 2), fmt(fc[0], 2),
+        fmt(awk_num(frss / 1024), 0)))
+    out.append("| one executor | %d | %s | %s-%s | %s | %s |" % (
+        dumps, fmt(ow[0], 2), fmt(ow[1], 2), fmt(ow[2], 2), fmt(oc[0], 2),
+        fmt(awk_num(orss / 1024), 0)))
+    out.append("")
+    out.append("Fleet / one executor: %s x the wall time for %d x the dumps (%s x the CPU)."
+               % (fmt(fw[0] / ow[0], 1) if ow[0] > 0 else "?", processes,
+                  fmt(fc[0] / oc[0], 1) if oc[0] > 0 else "?"))
+    out.append("")
+    if not ctx.quick:
+        out.append("Target: %d x %d dumps in at most 60 s and 2 GiB. Projected from %d x %d: "
+                   "%s s %s; peak RSS %s MiB %s (it does not grow with the dumps)."
+                   % (PROCESSES, FULL_DUMPS, processes, dumps, fmt(projected, 0),
+                      verdict(projected, 60), fmt(awk_num(frss / 1024), 0),
+                      verdict(frss / 1024, 2048)))
+    else:
+        out.append("Target (200 x 288 dumps in 60 s, 2 GiB): not judged on a quick run.")
+    out.append("")
+    out += commands_md(ctx, [quote_cmd(gen), quote_cmd(fleet_cmd), quote_cmd(one_cmd)])
+    out.append("<!-- end:fleet -->")
+    return out
