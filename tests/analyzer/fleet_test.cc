@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "analysis/export_rows.h"
 #include "analysis/site_key.h"
 #include "cli/progress_line.h"
 #include "json_value.h"
@@ -213,6 +214,30 @@ TEST_F(FleetTest, ExportWritesOneRowPerProcessDumpAndSite) {
   // And the same again in another run.
   RunResult again = Leakscope({"export", "-q", "--format", "jsonl", dir_});
   EXPECT_EQ(again.out, r.out);
+}
+
+TEST(ExecutorLabelTest, IsSparksExecutorIdElseNothing) {
+  ProcessInfo process;
+  process.args = {"java",
+                  "-cp",
+                  "x",
+                  "org.apache.spark.executor.YarnCoarseGrainedExecutorBackend",
+                  "--driver-url",
+                  "spark://d:1",
+                  "--executor-id",
+                  "17",
+                  "--hostname",
+                  "h"};
+  EXPECT_EQ(ExecutorLabel(process), "17");
+  process.args = {"java", "KubernetesExecutorBackend", "--executor-id=4"};
+  EXPECT_EQ(ExecutorLabel(process), "4");
+  process.args = {"java", "-jar", "app.jar"};
+  EXPECT_EQ(ExecutorLabel(process), std::nullopt);
+  // argv[0] is the program, never a flag; a flag with no value names nothing.
+  process.args = {"--executor-id", "3"};
+  EXPECT_EQ(ExecutorLabel(process), std::nullopt);
+  process.args = {"java", "--executor-id"};
+  EXPECT_EQ(ExecutorLabel(process), std::nullopt);
 }
 
 TEST_F(FleetTest, ExportNeedsTheJsonlFormat) {
