@@ -2,7 +2,11 @@
 #include "analysis/trend.h"
 
 #include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <optional>
 #include <string_view>
+#include <thread>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -56,12 +60,17 @@ SampleEvents EventsBetween(const Series::Counters& from, const Series::Counters&
 
 class ProcessSeries {
  public:
-  ProcessSeries(Symbolizer* symbolizer, size_t planned_dumps)
-      : symbolizer_(symbolizer), mid_index_((planned_dumps - 1) / 2) {}
+  // `symbolizer_lock` serializes the use of the symbolizer, which other processes' series share.
+  ProcessSeries(Symbolizer* symbolizer, std::mutex* symbolizer_lock, size_t planned_dumps)
+      : symbolizer_(symbolizer),
+        symbolizer_lock_(symbolizer_lock),
+        mid_index_((planned_dumps - 1) / 2) {}
 
   // `attempt` is the index of the file in the process's series (read or not).
   void Add(const Dump& dump, size_t attempt) {
-    Symbolizer::DumpView view = symbolizer_->View(dump);
+    // Built on the first site the cache does not know: after a process's first dump most dumps
+    // need no symbolizing at all, so workers rarely wait for each other here.
+    std::optional<Symbolizer::DumpView> view;
     current_.assign(series_.size(), Live{});
     for (const SiteInfo& site : dump.sites) {
       size_t hash = std::hash<std::string_view>{}(std::string_view(
@@ -72,7 +81,9 @@ class ProcessSeries {
       if (cached != site_cache_.end() && cached->second.first == hash) {
         local = cached->second.second;
       } else {
-        local = LocalSeries(symbolizer_->StackOf(view, site));
+        std::lock_guard<std::mutex> lock(*symbolizer_lock_);
+        if (!view) view = symbolizer_->View(dump);
+        local = LocalSeries(symbolizer_->StackOf(*view, site));
         site_cache_[site.fixed.site_id] = {hash, local};
       }
       current_[local].bytes += site.live_est_bytes();
@@ -141,7 +152,9 @@ class ProcessSeries {
       }
       SiteTrend t;
       t.stack = s.stack;
-      t.slope_bytes_per_min = TheilSenSlope(x, y);
+      // Sampled sites are ranked by their net estimated growth below: the robust slope, the
+      // quadratic part of reading a long series, is computed only where it is used.
+      if (sample_bytes_ <= 1) t.slope_bytes_per_min = TheilSenSlope(x, y);
       t.intervals = intervals;
       t.grew = s.grew;
       t.shrank = s.shrank;
@@ -197,6 +210,7 @@ class ProcessSeries {
   }
 
   Symbolizer* symbolizer_;
+  std::mutex* symbolizer_lock_;
   size_t mid_index_;
   bool mid_taken_ = false;
   std::vector<Series> series_;
@@ -224,92 +238,107 @@ bool StrongerPossibleGrowth(const SuspectTrend& a, const SuspectTrend& b) {
   return a.growth_bytes_per_min > b.growth_bytes_per_min;
 }
 
-}  // namespace
+// What reading one process's series gives: its trend, and one line per file it could not use.
+struct ProcessOutcome {
+  ProcessTrend process;
+  std::vector<std::string> errors;
+};
 
-TrendResult AnalyzeTrend(const std::vector<std::string>& files, const TrendOptions& options,
-                         Symbolizer* symbolizer,
-                         const std::function<void(size_t, size_t)>& progress,
-                         const TrendDumpCallback& on_dump) {
-  TrendResult result;
-  std::vector<std::vector<DumpEntry>> groups = GroupDumpsByProcess(files, &result.errors);
-  size_t done = result.errors.size();  // unreadable headers count as done
+// The state the workers share. Everything else a worker touches is its own process's.
+struct SharedReading {
+  Symbolizer* symbolizer;
+  std::mutex symbolizer_lock;
+  std::mutex progress_lock;  // progress() is called by one worker at a time, with rising counts
+  size_t done = 0;           // files handled, under progress_lock
+  size_t total = 0;
+  const std::function<void(size_t, size_t)>* progress;
 
-  absl::flat_hash_map<uint32_t, size_t> by_stack;
-  absl::flat_hash_map<size_t, uint32_t> grew_in;  // site index -> sampled processes it grew in
-  for (const std::vector<DumpEntry>& entries : groups) {
-    if (!options.processes.empty()) {
-      const std::string& executable = entries[0].process.executable;
-      std::string name = executable.substr(executable.rfind('/') + 1);
-      if (!NameInList(options.processes.c_str(), name.c_str())) {
-        ++result.processes_left_out;
-        result.dumps_left_out += static_cast<uint32_t>(entries.size());
-        done += entries.size();
-        if (progress) progress(done, files.size());
-        continue;
-      }
+  void Handled(size_t files) {
+    if (*progress == nullptr) return;
+    std::lock_guard<std::mutex> lock(progress_lock);
+    done += files;
+    (*progress)(done, total);
+  }
+};
+
+// Reads the dumps of one process in seq order. `index` is the process's index in
+// TrendResult::processes if it has a readable dump (for on_dump; used only when reading serially).
+ProcessOutcome ReadProcess(const std::vector<DumpEntry>& entries, const TrendOptions& options,
+                           size_t index, SharedReading* shared, const TrendDumpCallback& on_dump) {
+  ProcessOutcome outcome;
+  ProcessTrend& process = outcome.process;
+  process.pid = entries[0].process.fixed.pid;
+  process.instance_id = entries[0].process.fixed.instance_id;
+  ProcessSeries series(shared->symbolizer, &shared->symbolizer_lock, entries.size());
+  // The last file read whole: a copy of the same seq is a duplicate only of a file that could
+  // be read, so a truncated copy sorted first does not hide the complete one.
+  const DumpEntry* last_read = nullptr;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    Dump dump;
+    std::string error;
+    bool ok = ReadDumpFile(entries[i].path, &dump, &error);
+    if (ok && last_read != nullptr && dump.process.fixed.seq == last_read->process.fixed.seq) {
+      ok = false;
+      error =
+          absl::StrCat(entries[i].path, ": same process and seq as ", last_read->path, "; skipped");
     }
-    ProcessTrend process;
-    process.pid = entries[0].process.fixed.pid;
-    process.instance_id = entries[0].process.fixed.instance_id;
-    ProcessSeries series(symbolizer, entries.size());
-    // The last file read whole: a copy of the same seq is a duplicate only of a file that could
-    // be read, so a truncated copy sorted first does not hide the complete one.
-    const DumpEntry* last_read = nullptr;
-    for (size_t i = 0; i < entries.size(); ++i) {
-      Dump dump;
-      std::string error;
-      bool ok = ReadDumpFile(entries[i].path, &dump, &error);
-      if (ok && last_read != nullptr && dump.process.fixed.seq == last_read->process.fixed.seq) {
-        ok = false;
-        error = absl::StrCat(entries[i].path, ": same process and seq as ", last_read->path,
-                             "; skipped");
+    if (!ok) {
+      outcome.errors.push_back(error);
+    } else {
+      last_read = &entries[i];
+      series.Add(dump, i);
+      const format::ProcessFixed& p = dump.process.fixed;
+      if (process.dumps == 0) {
+        process.host = dump.process.host;
+        process.executable = dump.process.executable;
+        process.first_seq = p.seq;
+        process.first_time_ns = p.time_monotonic_ns;
+        process.first_rss = dump.memory.rss_bytes;
       }
-      if (!ok) {
-        result.errors.push_back(error);
-      } else {
-        last_read = &entries[i];
-        series.Add(dump, i);
-        const format::ProcessFixed& p = dump.process.fixed;
-        if (process.dumps == 0) {
-          process.host = dump.process.host;
-          process.executable = dump.process.executable;
-          process.first_seq = p.seq;
-          process.first_time_ns = p.time_monotonic_ns;
-          process.first_rss = dump.memory.rss_bytes;
-        }
-        ++process.dumps;
-        process.last_seq = p.seq;
-        process.last_time_ns = p.time_monotonic_ns;
-        process.last_rss = dump.memory.rss_bytes;
-        process.last_java = dump.java;
-        process.recorder_version = dump.recorder_version;
-        if (!dump.label.empty()) {
-          process.labels.push_back({.seq = p.seq,
-                                    .time_ns = p.time_monotonic_ns - process.first_time_ns,
-                                    .time_unix_ns = p.time_unix_ns,
-                                    .label = dump.label});
-        }
-        process.last_live_bytes = 0;
-        process.last_live_count = 0;
-        for (const SiteInfo& site : dump.sites) {
-          process.last_live_bytes += site.live_est_bytes();
-          process.last_live_count += site.live_est_count();
-        }
-        ++result.dumps_read;
-        if (on_dump) on_dump(result.processes.size(), entries[i], dump);
+      ++process.dumps;
+      process.last_seq = p.seq;
+      process.last_time_ns = p.time_monotonic_ns;
+      process.last_rss = dump.memory.rss_bytes;
+      process.last_java = dump.java;
+      process.recorder_version = dump.recorder_version;
+      if (!dump.label.empty()) {
+        process.labels.push_back({.seq = p.seq,
+                                  .time_ns = p.time_monotonic_ns - process.first_time_ns,
+                                  .time_unix_ns = p.time_unix_ns,
+                                  .label = dump.label});
       }
-      ++done;
-      if (progress) progress(done, files.size());
+      process.last_live_bytes = 0;
+      process.last_live_count = 0;
+      for (const SiteInfo& site : dump.sites) {
+        process.last_live_bytes += site.live_est_bytes();
+        process.last_live_count += site.live_est_count();
+      }
+      if (on_dump) on_dump(index, entries[i], dump);
     }
-    if (process.dumps == 0) continue;
-    series.Finish(options, &process.sites);
+    shared->Handled(1);
+  }
+  if (process.dumps > 0) series.Finish(options, &process.sites);
+  return outcome;
+}
+
+// Adds one process's sites to the sites across processes. Called in process order whatever
+// the number of workers, so that the ranking's ties fall the same way every time.
+class SiteMerger {
+ public:
+  explicit SiteMerger(TrendResult* result) : result_(result) {}
+
+  void Add(ProcessOutcome outcome) {
+    for (std::string& e : outcome.errors) result_->errors.push_back(std::move(e));
+    ProcessTrend& process = outcome.process;
+    if (process.dumps == 0) return;
+    result_->dumps_read += process.dumps;
     for (const SiteTrend& t : process.sites) {
-      auto [it, inserted] = by_stack.try_emplace(t.stack, result.sites.size());
+      auto [it, inserted] = by_stack_.try_emplace(t.stack, result_->sites.size());
       if (inserted) {
-        result.sites.emplace_back();
-        result.sites.back().stack = t.stack;
+        result_->sites.emplace_back();
+        result_->sites.back().stack = t.stack;
       }
-      SuspectTrend& s = result.sites[it->second];
+      SuspectTrend& s = result_->sites[it->second];
       s.growth_bytes_per_min += t.slope_bytes_per_min;
       s.live_bytes_last += t.last_live_bytes;
       s.live_count_last += t.last_live_count;
@@ -325,36 +354,108 @@ TrendResult AnalyzeTrend(const std::vector<std::string>& files, const TrendOptio
         s.sampled = true;
         s.events += t.events;
         s.sample_bytes = std::max(s.sample_bytes, t.sample_bytes);
-        if (t.events.births > t.events.deaths) grew_in[it->second] += 1;
+        if (t.events.births > t.events.deaths) grew_in_[it->second] += 1;
       }
     }
-    result.processes.push_back(std::move(process));
+    result_->processes.push_back(std::move(process));
   }
-  for (size_t i = 0; i < result.sites.size(); ++i) {
-    SuspectTrend& s = result.sites[i];
-    if (!s.sampled) continue;
-    s.evidence = WeighGrowth(s.events, s.sample_bytes);
-    if (!s.suspect && s.evidence.verdict == GrowthVerdict::kSignificant) {
-      // Significant only pooled: count the processes whose samples grew.
-      s.suspect = true;
-      s.processes = grew_in[i];
+
+  // Once every process is in.
+  void Finish() {
+    TrendResult& result = *result_;
+    for (size_t i = 0; i < result.sites.size(); ++i) {
+      SuspectTrend& s = result.sites[i];
+      if (!s.sampled) continue;
+      s.evidence = WeighGrowth(s.events, s.sample_bytes);
+      if (!s.suspect && s.evidence.verdict == GrowthVerdict::kSignificant) {
+        // Significant only pooled: count the processes whose samples grew.
+        s.suspect = true;
+        s.processes = grew_in_[i];
+      }
     }
-  }
-  std::stable_sort(result.sites.begin(), result.sites.end(),
-                   [](const SuspectTrend& a, const SuspectTrend& b) {
-                     if (a.growth_bytes_per_min != b.growth_bytes_per_min) {
-                       return a.growth_bytes_per_min > b.growth_bytes_per_min;
-                     }
-                     return a.live_bytes_last > b.live_bytes_last;
-                   });
-  for (const SuspectTrend& s : result.sites) {
-    if (s.suspect) {
-      result.suspects.push_back(s);
-    } else if (s.sampled && s.evidence.verdict == GrowthVerdict::kPossible) {
-      result.possible.push_back(s);
+    std::stable_sort(result.sites.begin(), result.sites.end(),
+                     [](const SuspectTrend& a, const SuspectTrend& b) {
+                       if (a.growth_bytes_per_min != b.growth_bytes_per_min) {
+                         return a.growth_bytes_per_min > b.growth_bytes_per_min;
+                       }
+                       return a.live_bytes_last > b.live_bytes_last;
+                     });
+    for (const SuspectTrend& s : result.sites) {
+      if (s.suspect) {
+        result.suspects.push_back(s);
+      } else if (s.sampled && s.evidence.verdict == GrowthVerdict::kPossible) {
+        result.possible.push_back(s);
+      }
     }
+    std::stable_sort(result.possible.begin(), result.possible.end(), StrongerPossibleGrowth);
   }
-  std::stable_sort(result.possible.begin(), result.possible.end(), StrongerPossibleGrowth);
+
+ private:
+  TrendResult* result_;
+  absl::flat_hash_map<uint32_t, size_t> by_stack_;
+  absl::flat_hash_map<size_t, uint32_t> grew_in_;  // site index -> sampled processes it grew in
+};
+
+}  // namespace
+
+unsigned TrendWorkers(const TrendOptions& options, size_t processes) {
+  unsigned jobs = options.jobs;
+  if (jobs == 0) jobs = std::max(1u, std::thread::hardware_concurrency());
+  return static_cast<unsigned>(std::max<size_t>(1, std::min<size_t>(jobs, processes)));
+}
+
+TrendResult AnalyzeTrend(const std::vector<std::string>& files, const TrendOptions& options,
+                         Symbolizer* symbolizer,
+                         const std::function<void(size_t, size_t)>& progress,
+                         const TrendDumpCallback& on_dump) {
+  TrendResult result;
+  std::vector<std::vector<DumpEntry>> groups = GroupDumpsByProcess(files, &result.errors);
+  SharedReading shared;
+  shared.symbolizer = symbolizer;
+  shared.total = files.size();
+  shared.progress = &progress;
+  shared.Handled(result.errors.size());  // unreadable headers count as done
+
+  std::vector<const std::vector<DumpEntry>*> kept;
+  for (const std::vector<DumpEntry>& entries : groups) {
+    if (!options.processes.empty()) {
+      const std::string& executable = entries[0].process.executable;
+      std::string name = executable.substr(executable.rfind('/') + 1);
+      if (!NameInList(options.processes.c_str(), name.c_str())) {
+        ++result.processes_left_out;
+        result.dumps_left_out += static_cast<uint32_t>(entries.size());
+        shared.Handled(entries.size());
+        continue;
+      }
+    }
+    kept.push_back(&entries);
+  }
+
+  SiteMerger merger(&result);
+  // on_dump's caller expects the dumps in reading order, from one thread: read serially then.
+  unsigned workers = on_dump ? 1 : TrendWorkers(options, kept.size());
+  if (workers == 1) {
+    for (const std::vector<DumpEntry>* entries : kept) {
+      merger.Add(ReadProcess(*entries, options, result.processes.size(), &shared, on_dump));
+    }
+  } else {
+    // Each worker reads whole processes, taking the next one not yet taken; the outcomes are
+    // merged in process order once all are in. Memory: one dump per worker at a time, plus the
+    // per-site figures of each process (what the result keeps anyway).
+    std::vector<ProcessOutcome> outcomes(kept.size());
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+      for (size_t i = next++; i < kept.size(); i = next++) {
+        outcomes[i] = ReadProcess(*kept[i], options, 0, &shared, {});
+      }
+    };
+    std::vector<std::thread> threads;
+    for (unsigned w = 1; w < workers; ++w) threads.emplace_back(work);
+    work();
+    for (std::thread& t : threads) t.join();
+    for (ProcessOutcome& outcome : outcomes) merger.Add(std::move(outcome));
+  }
+  merger.Finish();
   return result;
 }
 

@@ -40,6 +40,9 @@ struct TrendOptions {
   // For dumps written without LEAKSCOPE_PROCESS, where a YARN launch script's own commands
   // left dump series of their own.
   std::string processes;
+  // Worker threads that read processes' series in parallel (one process per worker at a time);
+  // 0 = one per core. The result does not depend on it.
+  unsigned jobs = 0;
 };
 
 // One site in one process.
@@ -137,7 +140,17 @@ using TrendDumpCallback =
     std::function<void(size_t process, const DumpEntry& entry, const Dump& dump)>;
 
 // Reads `files` (already expanded from directories). `progress(done, total)` is called after
-// each file (may be empty); `on_dump` after each dump read (may be empty).
+// each file (may be empty), from one thread at a time, with `done` rising; `on_dump` after each
+// dump read (may be empty).
+//
+// THREADS: the series of different processes are read by up to TrendWorkers() threads at once;
+// `symbolizer` is used by one of them at a time. With `on_dump` given, all is read on the
+// calling thread. The result is the same, byte for byte once formatted, for any number of
+// workers: processes are merged in the order above, and nothing depends on the order in which
+// the symbolizer numbered stacks and frames.
+// The number of threads AnalyzeTrend uses for `processes` process series.
+unsigned TrendWorkers(const TrendOptions& options, size_t processes);
+
 TrendResult AnalyzeTrend(const std::vector<std::string>& files, const TrendOptions& options,
                          Symbolizer* symbolizer,
                          const std::function<void(size_t, size_t)>& progress,

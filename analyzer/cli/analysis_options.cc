@@ -43,6 +43,25 @@ OptionSpec MaxShrinkOption() {
           "a suspect shrank in at most this fraction of intervals (0.2)"};
 }
 
+OptionSpec JobsOption() {
+  return {"jobs", 'j', true, "N",
+          "read the dumps of N processes at a time (default: one per core); the output does not "
+          "depend on it"};
+}
+
+bool ReadJobs(const ArgParser& parser, const char* command, unsigned* jobs) {
+  auto value = parser.Value("jobs");
+  if (!value) return true;
+  size_t n = 0;
+  if (!ReadCountOption(parser, command, "jobs", &n)) return false;
+  if (n < 1 || n > 1024) {
+    UsageError(command, absl::StrCat("--jobs needs a number from 1 to 1024, not '", *value, "'"));
+    return false;
+  }
+  *jobs = static_cast<unsigned>(n);
+  return true;
+}
+
 bool ReadCountOption(const ArgParser& parser, const char* command, const char* name,
                      size_t* count) {
   auto value = parser.Value(name);
@@ -53,6 +72,16 @@ bool ReadCountOption(const ArgParser& parser, const char* command, const char* n
   }
   UsageError(command, absl::StrCat("--", name, " needs a number, not '", *value, "'"));
   return false;
+}
+
+void ReadSymbolOptions(const ArgParser& parser, SymbolizerOptions* symbolizer) {
+  symbolizer->resolver.sysroot = parser.Value("sysroot").value_or("");
+  while (symbolizer->resolver.sysroot.size() > 1 && symbolizer->resolver.sysroot.back() == '/') {
+    symbolizer->resolver.sysroot.pop_back();
+  }
+  symbolizer->resolver.debug_dirs = parser.Values("debug-dir");
+  symbolizer->perf_maps = parser.Values("perf-map");
+  symbolizer->warnings = parser.Has("quiet") ? nullptr : stderr;
 }
 
 bool ReadAnalysisOptions(const ArgParser& parser, const char* command, size_t default_top_text,
@@ -71,14 +100,7 @@ bool ReadAnalysisOptions(const ArgParser& parser, const char* command, size_t de
     UsageError(command, "pprof output is binary; use -o FILE or redirect standard output");
     return false;
   }
-  options->symbolizer.resolver.sysroot = parser.Value("sysroot").value_or("");
-  while (options->symbolizer.resolver.sysroot.size() > 1 &&
-         options->symbolizer.resolver.sysroot.back() == '/') {
-    options->symbolizer.resolver.sysroot.pop_back();
-  }
-  options->symbolizer.resolver.debug_dirs = parser.Values("debug-dir");
-  options->symbolizer.perf_maps = parser.Values("perf-map");
-  options->symbolizer.warnings = parser.Has("quiet") ? nullptr : stderr;
+  ReadSymbolOptions(parser, &options->symbolizer);
   return true;
 }
 

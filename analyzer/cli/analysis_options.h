@@ -24,8 +24,18 @@ std::vector<OptionSpec> AnalysisOptionSpecs(std::string_view formats, size_t def
 // --sysroot, --debug-dir, --perf-map and -q/--quiet: where and how modules are symbolized.
 std::vector<OptionSpec> SymbolOptionSpecs();
 
+// The options of SymbolOptionSpecs() into *symbolizer (ReadAnalysisOptions does it too).
+void ReadSymbolOptions(const ArgParser& parser, SymbolizerOptions* symbolizer);
+
 // --max-shrink F of trend and html (see ReadMaxShrink).
 OptionSpec MaxShrinkOption();
+
+// --jobs N of the commands that read many dumps (trend, html, export): worker threads.
+OptionSpec JobsOption();
+
+// --jobs N into *jobs (1 to 1024), left as is when the option is absent. On a bad value prints
+// a usage error for `command` and returns false.
+bool ReadJobs(const ArgParser& parser, const char* command, unsigned* jobs);
 
 struct AnalysisOptions {
   SymbolizerOptions symbolizer;

@@ -19,5 +19,6 @@ int HtmlCommand(const std::vector<std::string>& args);
 // `self_exe` as for RunCommand (the recorder library to load).
 int AttachCommand(const std::vector<std::string>& args, const std::string& self_exe);
 int DumpCommand(const std::vector<std::string>& args);
+int ExportCommand(const std::vector<std::string>& args);
 
 }  // namespace leakscope::analyzer

@@ -31,6 +31,8 @@ constexpr char kHelp[] =
     "  unpack INPUT... -o DIR  extract the dumps from `yarn logs` output\n"
     "  html DUMP...|DIR... -o FILE  one self-contained HTML report: suspects over time,\n"
     "                          memory picture, flame graphs, zlib streams\n"
+    "  export DUMP...|DIR... --format jsonl  every site of every dump as JSON Lines\n"
+    "                          (for Spark or any SQL engine over a fleet)\n"
     "\n"
     "  leakscope COMMAND --help   options of a command\n"
     "  leakscope --version        version\n"
@@ -71,6 +73,7 @@ int main(int argc, char** argv) {
   if (command == "html") return leakscope::analyzer::HtmlCommand(args);
   if (command == "attach") return leakscope::analyzer::AttachCommand(args, SelfExe());
   if (command == "dump") return leakscope::analyzer::DumpCommand(args);
+  if (command == "export") return leakscope::analyzer::ExportCommand(args);
   if (command.starts_with("-"))
     return leakscope::analyzer::UsageError("", "unknown option " + command);
   return leakscope::analyzer::UsageError("", "unknown command '" + command + "'");

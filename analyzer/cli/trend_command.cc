@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // `leakscope trend DUMP...|DIR...`: growth per call site across dumps and the leak suspects.
-#include <unistd.h>
-
-#include <chrono>
 #include <cstdio>
 
 #include "analysis/trend.h"
 #include "cli/analysis_options.h"
 #include "cli/commands.h"
+#include "cli/progress_line.h"
 #include "output/format_trend.h"
 #include "output/text_escape.h"
 
@@ -39,7 +37,8 @@ int TrendCommand(const std::vector<std::string>& args) {
       MaxShrinkOption(),
       {"process", 0, true, "NAMES",
        "only processes whose executable has one of these comma-separated base names (java): for "
-       "dumps written without LEAKSCOPE_PROCESS"}};
+       "dumps written without LEAKSCOPE_PROCESS"},
+      JobsOption()};
   for (OptionSpec& spec : AnalysisOptionSpecs("text (default) or json", kDefaultTop)) {
     specs.push_back(std::move(spec));
   }
@@ -61,23 +60,17 @@ int TrendCommand(const std::vector<std::string>& args) {
     }
     trend_options.processes = *value;
   }
+  if (!ReadJobs(parser, "trend", &trend_options.jobs)) return kExitUsage;
   std::vector<std::string> files;
   bool bad_path = false;
   if (!CollectDumpFiles("trend", parser.positional(), &files, &bad_path)) return kExitUsage;
 
-  // Progress only for a person watching: after a second, and only on a terminal.
-  const bool tty = isatty(STDERR_FILENO);
-  const auto start = std::chrono::steady_clock::now();
-  bool shown_progress = false;
-  auto progress = [&](size_t done, size_t total) {
-    if (!tty) return;
-    if (std::chrono::steady_clock::now() - start < std::chrono::seconds(1)) return;
-    fprintf(stderr, "\rleakscope trend: read %zu of %zu dumps", done, total);
-    shown_progress = true;
-  };
+  ProgressLine progress("trend");
   Symbolizer symbolizer(options.symbolizer);
-  TrendResult result = AnalyzeTrend(files, trend_options, &symbolizer, progress);
-  if (shown_progress) fprintf(stderr, "\r\033[K");
+  TrendResult result =
+      AnalyzeTrend(files, trend_options, &symbolizer,
+                   [&](size_t done, size_t total) { progress.Update(done, total); });
+  progress.Clear();
   for (const std::string& e : result.errors) {
     fprintf(stderr, "leakscope trend: %s\n", EscapeText(e).c_str());
   }

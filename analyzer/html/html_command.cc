@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "cli/analysis_options.h"
 #include "cli/commands.h"
+#include "cli/progress_line.h"
 #include "html/html_data.h"
 #include "html/html_page.h"
 #include "output/text_escape.h"
@@ -69,7 +70,10 @@ int HtmlCommand(const std::vector<std::string>& args) {
   Symbolizer symbolizer(options.symbolizer);
   std::string data;
   std::vector<std::string> errors;
-  size_t read = BuildHtmlData(files, html_options, &symbolizer, &data, &errors);
+  ProgressLine progress("html");
+  size_t read = BuildHtmlData(files, html_options, &symbolizer, &data, &errors,
+                              [&](size_t done, size_t total) { progress.Update(done, total); });
+  progress.Clear();
   for (const std::string& e : errors)
     fprintf(stderr, "leakscope html: %s\n", EscapeText(e).c_str());
   if (read == 0) {

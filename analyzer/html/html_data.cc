@@ -210,7 +210,8 @@ void WriteFlame(std::string_view key, const FlameTree& tree, size_t max_nodes,
 }  // namespace
 
 size_t BuildHtmlData(const std::vector<std::string>& files, const HtmlOptions& options,
-                     Symbolizer* symbolizer, std::string* out, std::vector<std::string>* errors) {
+                     Symbolizer* symbolizer, std::string* out, std::vector<std::string>* errors,
+                     const std::function<void(size_t, size_t)>& progress) {
   // What the page shows beyond the trend is collected as the trend reads each dump, so every
   // dump is read (and symbolized) once.
   std::vector<ProcessData> processes;
@@ -218,7 +219,7 @@ size_t BuildHtmlData(const std::vector<std::string>& files, const HtmlOptions& o
     if (process == processes.size()) processes.emplace_back();
     AddDump(entry, dump, symbolizer, &processes[process]);
   };
-  TrendResult trend = AnalyzeTrend(files, options.trend, symbolizer, {}, on_dump);
+  TrendResult trend = AnalyzeTrend(files, options.trend, symbolizer, progress, on_dump);
   *errors = trend.errors;
 
   size_t shown = TopCount(options.top, trend.suspects.size());

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -25,8 +26,10 @@ struct HtmlOptions {
 
 // Reads `files` (already expanded from directories; grouped and ordered by process and seq as
 // trend does), and appends the page data to *json. Unreadable files are listed in the data's
-// "errors" and in *errors (one line each). Returns the number of dumps read.
+// "errors" and in *errors (one line each). Returns the number of dumps read. `progress` as
+// AnalyzeTrend's (may be empty).
 size_t BuildHtmlData(const std::vector<std::string>& files, const HtmlOptions& options,
-                     Symbolizer* symbolizer, std::string* json, std::vector<std::string>* errors);
+                     Symbolizer* symbolizer, std::string* json, std::vector<std::string>* errors,
+                     const std::function<void(size_t, size_t)>& progress = {});
 
 }  // namespace leakscope::analyzer

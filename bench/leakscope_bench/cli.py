@@ -8,10 +8,10 @@ import tempfile
 
 from . import results, setup
 from .measure import BenchError, note
-from .sections import churn, dump, jvm, memory, micro, suspects, trend
+from .sections import churn, dump, fleet, jvm, memory, micro, suspects, trend
 
 SECTIONS = {"churn": churn, "memory": memory, "micro": micro, "dump": dump, "trend": trend,
-            "suspects": suspects, "jvm": jvm}
+            "fleet": fleet, "suspects": suspects, "jvm": jvm}
 
 
 class Context:
@@ -100,7 +100,7 @@ def parse_args(ctx, args):
             raise UsageError()
         i += 1
     if ctx.only != "all" and ctx.only not in SECTIONS:
-        raise BenchError("--only takes churn, memory, micro, dump, trend, suspects or jvm")
+        raise BenchError("--only takes churn, memory, micro, dump, trend, fleet, suspects or jvm")
     ctx.runs_given = ctx.runs
     if ctx.runs is None:
         ctx.runs = "3" if ctx.quick else "5"

@@ -83,6 +83,7 @@ def build(ctx):
     for section, names in (("churn", ["churn"]), ("memory", ["recorder_memory"]),
                            ("micro", ["recorder_micro", "malloc_pairs"]), ("dump", ["dump_stall"]),
                            ("trend", ["make_scale_dumps", "leakscope"]),
+                           ("fleet", ["make_fleet_dumps", "leakscope"]),
                            ("suspects", ["slow_leak", "leakscope"])):
         if ctx.wants(section):
             targets += names
@@ -99,6 +100,7 @@ def check_built(ctx):
     for section, names in (("churn", ["churn"]), ("memory", ["recorder_memory"]),
                            ("micro", ["recorder_micro", "malloc_pairs"]), ("dump", ["dump_stall"]),
                            ("trend", ["make_scale_dumps", "leakscope"]),
+                           ("fleet", ["make_fleet_dumps", "leakscope"]),
                            ("suspects", ["slow_leak", "leakscope"])):
         if ctx.wants(section):
             need += [ctx.bin(n) for n in names]

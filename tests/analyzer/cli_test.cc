@@ -99,8 +99,8 @@ testing::RunResult RunLeakscopeArgs(std::vector<std::string> args) {
 // names (and one no command has) is tried on every command, "--name=x" or "-x", and is rejected as
 // unknown exactly when that command's --help does not list it.
 TEST(CommandHelp, ListsExactlyTheOptionsTheCommandAccepts) {
-  const std::vector<std::string> commands = {"report", "diff",       "trend",  "html",
-                                             "run",    "spark-conf", "unpack", "attach", "dump"};
+  const std::vector<std::string> commands = {"report",     "diff",   "trend",  "html", "run",
+                                             "spark-conf", "unpack", "attach", "dump", "export"};
   std::map<std::string, std::set<std::string>> listed;
   std::set<std::string> candidates = {"--bogus"};
   for (const std::string& command : commands) {

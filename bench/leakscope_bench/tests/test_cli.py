@@ -19,7 +19,7 @@ class CliTest(unittest.TestCase):
         self.assertEqual(r.returncode, 2)
         self.assertEqual(r.stdout, "")
         self.assertTrue(r.stderr.startswith("scripts/bench: leakscope's overhead benchmarks"))
-        self.assertIn("Usage: scripts/bench [--quick] [--only churn|memory|micro|dump|trend|suspects|jvm]",
+        self.assertIn("Usage: scripts/bench [--quick] [--only churn|memory|micro|dump|trend|fleet|suspects|jvm]",
                       r.stderr)
 
     def test_an_unknown_argument_is_named_before_the_usage(self):
@@ -29,7 +29,7 @@ class CliTest(unittest.TestCase):
 
     def test_bad_values_stop_with_one_message(self):
         for args, message in ((["--only", "heap"], "--only takes churn, memory, micro, dump, "
-                               "trend, suspects or jvm"),
+                               "trend, fleet, suspects or jvm"),
                               (["--runs", "0"], "--runs takes a positive number"),
                               (["--allocs", "1e6"], "--allocs takes a positive number"),
                               (["--threads", "-2"], "--threads takes a positive number"),

@@ -6,7 +6,7 @@ import tempfile
 import unittest
 
 from leakscope_bench import results
-from leakscope_bench.sections import churn, dump, jvm, memory, micro, suspects, trend
+from leakscope_bench.sections import churn, dump, fleet, jvm, memory, micro, suspects, trend
 
 RESULTS_MD = os.path.join(os.path.dirname(__file__), "..", "..", "RESULTS.md")
 
@@ -69,7 +69,7 @@ class LayoutTest(unittest.TestCase):
         with open(RESULTS_MD) as f:
             text = f.read()
         for name, module in (("churn", churn), ("memory", memory), ("micro", micro),
-                             ("dump", dump), ("trend", trend), ("suspects", suspects),
+                             ("dump", dump), ("trend", trend), ("fleet", fleet), ("suspects", suspects),
                              ("jvm", jvm)):
             section = re.search(r"<!-- section:%s -->\n(.*?)<!-- end:%s -->" % (name, name),
                                 text, re.S)
