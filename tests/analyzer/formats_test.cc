@@ -23,7 +23,7 @@ class FormatsTest : public ::testing::Test {
     SymbolizerOptions options;
     options.warnings = nullptr;
     symbolizer_ = std::make_unique<Symbolizer>(options);
-    report_ = BuildReport(dump_, "golden", symbolizer_.get());
+    report_ = BuildReport(dump_, "golden", symbolizer_.get(), /*keep_addresses=*/true);
   }
   // Rebuilds the report as if the dump carried this kAllocator record.
   void SetAllocator(const AllocatorInfo& allocator) {
@@ -52,7 +52,7 @@ AllocatorInfo Jemalloc(uint32_t flags) {
 
 TEST_F(FormatsTest, CollapsedTotalEqualsReportTotal) {
   std::string out;
-  FormatReportCollapsed(report_, *symbolizer_, 0, &out);
+  FormatReportCollapsed(report_, *symbolizer_, 0, FoldedWeight::kLiveBytes, &out);
   std::istringstream lines(out);
   std::string line;
   uint64_t total = 0;
@@ -178,34 +178,35 @@ TEST_F(FormatsTest, PprofIsGzippedProtobuf) {
   EXPECT_FALSE(locations.contains(0));
   EXPECT_FALSE(functions.contains(0));
 
-  // One sample per site, in the report's order, with its four values and its stack.
-  ASSERT_EQ(profile.samples.size(), report_.sites.size());
+  // One sample per recorded stack, in the report's order, with its four values and its stack.
+  ASSERT_EQ(profile.samples.size(), report_.recorded.size());
+  ASSERT_GE(report_.recorded.size(), report_.sites.size());
   int64_t inuse_space = 0;
-  for (size_t i = 0; i < report_.sites.size(); ++i) {
-    const SiteSummary& site = report_.sites[i];
+  for (size_t i = 0; i < report_.recorded.size(); ++i) {
+    const SiteSummary& site = report_.recorded[i].counters;
     const pprof::Sample& sample = profile.samples[i];
     EXPECT_EQ(sample.values,
               (std::vector<int64_t>{int64_t(site.live_count), int64_t(site.live_bytes),
                                     int64_t(site.alloc_count), int64_t(site.alloc_bytes)}))
-        << "site " << i;
+        << "sample " << i;
     inuse_space += sample.values.size() == 4 ? sample.values[1] : 0;
     std::vector<std::string> want, got;
-    for (uint32_t frame_id : symbolizer_->stacks().Get(site.stack)) {
+    for (uint32_t frame_id : symbolizer_->stacks().Get(report_.recorded[i].stack)) {
       want.push_back(symbolizer_->frames().Get(frame_id).DisplayName());
     }
     for (uint64_t id : sample.location_ids) {
       auto l = locations.find(id);
-      ASSERT_NE(l, locations.end()) << "site " << i << ": location " << id;
-      ASSERT_EQ(l->second->lines.size(), 1u);
+      ASSERT_NE(l, locations.end()) << "sample " << i << ": location " << id;
+      ASSERT_EQ(l->second->lines.size(), 1u);  // the golden modules have no DWARF: no inlining
       if (l->second->mapping_id != 0) {
         EXPECT_TRUE(mappings.contains(l->second->mapping_id));
       }
       auto f = functions.find(l->second->lines[0].function_id);
-      ASSERT_NE(f, functions.end()) << "site " << i << ": location " << id;
+      ASSERT_NE(f, functions.end()) << "sample " << i << ": location " << id;
       EXPECT_EQ(f->second->system_name, f->second->name);
       got.push_back(profile.String(f->second->name));
     }
-    EXPECT_EQ(got, want) << "site " << i;
+    EXPECT_EQ(got, want) << "sample " << i;
   }
   EXPECT_EQ(inuse_space, int64_t(report_.totals.live_bytes));
   // The top site by name, leaf first: the recorder's hook, then the leaking caller.
