@@ -48,7 +48,7 @@ void FormatReportPprof(const Report& report, const Symbolizer& symbolizer, size_
   for (size_t i = 0, n = TopCount(top, report.sites.size()); i < n; ++i) {
     shown.insert(report.sites[i].stack);
   }
-  PprofBuilder builder(symbolizer.frames());
+  PprofBuilder builder(symbolizer);
   AddSampleTypes(&builder);
   AddSamples(report, symbolizer, shown, 1, &builder);
   *out = builder.Finish({
@@ -63,7 +63,7 @@ void FormatDiffPprof(const DiffResult& diff, const Symbolizer& symbolizer, size_
                      std::string* out) {
   std::vector<uint32_t> list = DiffProfileStacks(diff, top);
   absl::flat_hash_set<uint32_t> stacks(list.begin(), list.end());
-  PprofBuilder builder(symbolizer.frames());
+  PprofBuilder builder(symbolizer);
   AddSampleTypes(&builder);
   // NEW first: pprof names the profile after the first mapping, NEW's executable.
   AddSamples(diff.new_report, symbolizer, stacks, 1, &builder);

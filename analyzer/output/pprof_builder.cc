@@ -113,36 +113,65 @@ std::string PprofSimplifiedName(std::string_view name) {
   return std::string(name);
 }
 
+constexpr uint64_t kPage = 4096;
+
 struct PprofBuilder::State {
-  explicit State(const FrameTable& f) : frames(f) {}
+  explicit State(const Symbolizer& s) : symbolizer(s), frames(s.frames()) {}
 
   struct MappingState {
     uint64_t id = 0;
     const ModuleInfo* module = nullptr;
+    uint64_t start = 0, limit = 0, offset = 0;
     // Each true until a location in the mapping lacks it; false for a mapping with none.
     bool functions = true, filenames = true, lines = true, any = false;
   };
   using LocationKey = std::tuple<uint32_t, int32_t, uint64_t, std::vector<uint32_t>>;
 
+  const Symbolizer& symbolizer;
   const FrameTable& frames;
   StringTable strings;
   ProtoWriter body;  // sample types and samples, in order
   ProtoWriter locations, functions;
   std::vector<const std::vector<ModuleInfo>*> processes;
-  std::map<std::pair<uint32_t, int32_t>, MappingState> mappings;  // (process, module)
+  // (process, module, executable segment or -1 for the module's whole range)
+  std::map<std::tuple<uint32_t, int32_t, int32_t>, MappingState> mappings;
   uint64_t next_mapping_id = 1;
   absl::flat_hash_map<LocationKey, uint64_t> location_ids;
   absl::flat_hash_map<std::pair<std::string, std::string>, uint64_t> function_ids;
   std::vector<std::string> dropped;  // simplified allocator names, first seen first
   absl::flat_hash_set<std::string> dropped_set;
 
-  MappingState& Mapping(uint32_t process, int32_t module) {
-    auto [it, inserted] = mappings.try_emplace(std::make_pair(process, module));
-    if (inserted) {
-      it->second.id = next_mapping_id++;
-      it->second.module = &(*processes[process])[static_cast<size_t>(module)];
+  // The mapping of the executable segment of `module` that holds `address` (a runtime address;
+  // 0: the first segment).
+  MappingState& Mapping(uint32_t process, int32_t module, uint64_t address) {
+    const ModuleInfo& info = (*processes[process])[static_cast<size_t>(module)];
+    std::span<const ElfFile::Segment> segments = symbolizer.CodeSegments(info);
+    int32_t segment = -1;
+    for (size_t i = 0; i < segments.size(); ++i) {
+      uint64_t start = info.fixed.bias + segments[i].vaddr;
+      if (address == 0 || (address >= start && address < start + segments[i].memsz)) {
+        segment = static_cast<int32_t>(i);
+        break;
+      }
     }
-    return it->second;
+    auto [it, inserted] = mappings.try_emplace(std::make_tuple(process, module, segment));
+    MappingState& m = it->second;
+    if (inserted) {
+      m.id = next_mapping_id++;
+      m.module = &info;
+      if (segment >= 0) {
+        // As the loader maps it: whole pages, the file offset of the first one.
+        const ElfFile::Segment& s = segments[static_cast<size_t>(segment)];
+        uint64_t in_page = s.vaddr % kPage;
+        m.start = info.fixed.bias + s.vaddr - in_page;
+        m.limit = (info.fixed.bias + s.vaddr + s.memsz + kPage - 1) / kPage * kPage;
+        m.offset = s.offset - in_page;
+      } else {
+        m.start = info.fixed.start;
+        m.limit = info.fixed.end;
+      }
+    }
+    return m;
   }
 
   uint64_t FunctionId(const Frame& frame) {
@@ -177,7 +206,7 @@ struct PprofBuilder::State {
     location.Varint(1, it->second);
     MappingState* mapping = nullptr;
     if (origin.module >= 0) {
-      mapping = &Mapping(process, origin.module);
+      mapping = &Mapping(process, origin.module, origin.pc - 1);
       location.Varint(2, mapping->id);
       mapping->any = true;
     }
@@ -200,7 +229,8 @@ struct PprofBuilder::State {
   }
 };
 
-PprofBuilder::PprofBuilder(const FrameTable& frames) : state_(std::make_unique<State>(frames)) {}
+PprofBuilder::PprofBuilder(const Symbolizer& symbolizer)
+    : state_(std::make_unique<State>(symbolizer)) {}
 PprofBuilder::~PprofBuilder() = default;
 
 void PprofBuilder::AddSampleType(std::string_view type, std::string_view unit) {
@@ -215,7 +245,7 @@ uint32_t PprofBuilder::AddProcess(const std::vector<ModuleInfo>& modules) {
   state_->processes.push_back(&modules);
   for (size_t i = 0; i < modules.size(); ++i) {
     if (modules[i].fixed.flags & format::kModuleMain) {
-      state_->Mapping(process, static_cast<int32_t>(i));
+      state_->Mapping(process, static_cast<int32_t>(i), 0);
       break;
     }
   }
@@ -261,20 +291,19 @@ std::string PprofBuilder::Finish(const Header& header) {
   for (const State::MappingState* m : by_id) {
     ProtoWriter mapping;
     mapping.Varint(1, m->id);
-    mapping.Varint(2, m->module->fixed.start);
-    mapping.Varint(3, m->module->fixed.end);
-    // The recorder's start is the page of the module's lowest PT_LOAD segment, which ELF
-    // linkers place at file offset 0 (it holds the ELF and program headers).
-    mapping.Varint(4, 0);
+    mapping.Varint(2, m->start);
+    mapping.Varint(3, m->limit);
+    // Without segments: the recorder's start is the page of the module's lowest PT_LOAD
+    // segment, which ELF linkers place at file offset 0 (it holds the ELF and program headers).
+    mapping.Varint(4, m->offset);
     mapping.Varint(5, s.strings.Index(m->module->path));
     mapping.Varint(6, s.strings.Index(HexString(m->module->build_id)));
-    // Line numbers come from DWARF, which also describes inlining.
     bool functions = m->any && m->functions, filenames = m->any && m->filenames,
          lines = m->any && m->lines;
     mapping.Varint(7, functions);
     mapping.Varint(8, filenames);
     mapping.Varint(9, lines);
-    mapping.Varint(10, lines);
+    mapping.Varint(10, lines);  // line numbers come from DWARF, which also describes inlining
     mappings.Message(3, mapping);
   }
 

@@ -8,9 +8,12 @@
 //     minus one, inside the call instruction, which is what pprof, addr2line and Go's own
 //     profiles use for a caller; its Lines are the function and the functions inlined into it at
 //     that call, innermost first. Java, JIT and pseudo frames are locations of their own.
-//   - a Mapping per module of each process: start, limit, file offset, file and build-id, and
-//     has_functions / has_filenames / has_line_numbers / has_inline_frames true only when every
-//     location written in it has them.
+//   - a Mapping per executable segment of each module of each process, as /proc/PID/maps shows
+//     it: start, limit, file offset (page-aligned), file and build-id; has_functions /
+//     has_filenames / has_line_numbers / has_inline_frames true only when every location
+//     written in it has them. `go tool pprof` finds code by the segment's start (the address of
+//     the file's first executable byte); a module whose file was not found, whose segments are
+//     unknown, gets one mapping of its whole range at offset 0, which only names it.
 //   - drop_frames: the allocator frames (symbolize/allocator_frames.h) of the profile, full
 //     names as pprof compares them, anchored: pprof's views then start at the allocating caller.
 #pragma once
@@ -29,7 +32,8 @@ namespace leakscope::analyzer {
 
 class PprofBuilder {
  public:
-  explicit PprofBuilder(const FrameTable& frames);
+  // The frames and code segments of `symbolizer`, which must outlive the builder.
+  explicit PprofBuilder(const Symbolizer& symbolizer);
   ~PprofBuilder();
   PprofBuilder(const PprofBuilder&) = delete;
   PprofBuilder& operator=(const PprofBuilder&) = delete;

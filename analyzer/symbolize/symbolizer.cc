@@ -36,11 +36,11 @@ struct Symbolizer::Module {
   std::unique_ptr<DwarfInfo> dwarf;
   // Return addresses lie in executable segments; anything else gets no name, whatever symbol
   // or DWARF range (e.g. of discarded code) might claim it.
-  std::vector<std::pair<uint64_t, uint64_t>> code;
+  std::vector<ElfFile::Segment> code;
 
   bool InCode(uint64_t vaddr) const {
-    for (const auto& [start, end] : code) {
-      if (vaddr >= start && vaddr < end) return true;
+    for (const ElfFile::Segment& s : code) {
+      if (vaddr >= s.vaddr && vaddr < s.vaddr + s.memsz) return true;
     }
     return false;
   }
@@ -106,8 +106,8 @@ void Symbolizer::Open(Module* module) {
     return;
   }
   module->usable = true;
-  module->code = module->files.binary != nullptr ? module->files.binary->ExecutableRanges()
-                                                 : module->files.debug->ExecutableRanges();
+  module->code = module->files.binary != nullptr ? module->files.binary->ExecutableSegments()
+                                                 : module->files.debug->ExecutableSegments();
   if (module->files.debug != nullptr) module->symbols.AddFrom(*module->files.debug);
   if (module->files.binary != nullptr) module->symbols.AddFrom(*module->files.binary);
   module->symbols.Finish();
@@ -161,6 +161,14 @@ Symbolizer::Range Symbolizer::Resolve(uint32_t module_id, uint64_t vaddr, uint64
   }
   it->second = range;
   return range;
+}
+
+std::span<const ElfFile::Segment> Symbolizer::CodeSegments(const ModuleInfo& info) const {
+  auto it = module_ids_.find(std::make_pair(info.path, info.build_id));
+  if (it == module_ids_.end()) return {};
+  const Module& module = *modules_[it->second];
+  if (!module.usable) return {};
+  return module.code;
 }
 
 PerfMap* Symbolizer::PerfMapFor(const DumpView& view) {

@@ -32,6 +32,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "dump.h"
+#include "symbolize/elf_file.h"
 #include "symbolize/frame.h"
 #include "symbolize/module_resolver.h"
 
@@ -105,6 +106,10 @@ class Symbolizer {
   // `origins` as for SymbolizeStack, one per frame of the returned stack.
   uint32_t StackOf(const DumpView& view, const SiteInfo& site,
                    std::vector<FrameOrigin>* origins = nullptr);
+
+  // The executable segments of a module that was symbolized (its file found): what pprof's
+  // mappings describe. Empty for a module not opened or whose file was not found.
+  std::span<const ElfFile::Segment> CodeSegments(const ModuleInfo& module) const;
 
   const FrameTable& frames() const { return frames_; }
   const StackTable& stacks() const { return stacks_; }

@@ -70,4 +70,36 @@ inline ModuleInfo LoadedModule(uintptr_t address) {
   return search.module;
 }
 
+// The executable segment holding `address` as /proc/self/maps shows it (whole pages, the file
+// offset of the first): what a pprof mapping of that code says. False when none holds it.
+struct CodeMapping {
+  uint64_t start = 0, limit = 0, offset = 0;
+};
+inline bool CodeMappingOf(uintptr_t address, CodeMapping* out) {
+  struct Search {
+    uintptr_t address;
+    CodeMapping* out;
+    bool found;
+  } search{address, out, false};
+  dl_iterate_phdr(
+      [](dl_phdr_info* info, size_t, void* data) {
+        auto* s = static_cast<Search*>(data);
+        const uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+        for (int i = 0; i < info->dlpi_phnum; ++i) {
+          const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+          if (ph.p_type != PT_LOAD || (ph.p_flags & PF_X) == 0) continue;
+          uint64_t start = info->dlpi_addr + ph.p_vaddr;
+          if (s->address < start || s->address >= start + ph.p_memsz) continue;
+          s->out->start = start & ~(page - 1);
+          s->out->limit = (start + ph.p_memsz + page - 1) & ~(page - 1);
+          s->out->offset = ph.p_offset & ~(page - 1);
+          s->found = true;
+          return 1;
+        }
+        return 0;
+      },
+      &search);
+  return search.found;
+}
+
 }  // namespace leakscope::testing

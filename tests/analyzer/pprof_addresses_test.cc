@@ -117,21 +117,25 @@ TEST_F(PprofAddressesTest, LocationsAreReturnAddressesWithInlinedLinesInnermostF
   pprof::Profile p;
   ASSERT_TRUE(pprof::DecodeProfile(out, &p));
 
-  // Mappings: the executable first, then the C library, as the dump describes them.
+  // Mappings: the executable's code first, then the C library's, as /proc/self/maps shows them.
+  testing::CodeMapping exe_code, libc_code;
+  ASSERT_TRUE(testing::CodeMappingOf(plain_pc_, &exe_code));
+  ASSERT_TRUE(testing::CodeMappingOf(malloc_pc_, &libc_code));
   ASSERT_EQ(p.mappings.size(), 2u);
   const pprof::Mapping& exe = p.mappings[0];
   EXPECT_EQ(p.String(exe.filename), self_.path);
-  EXPECT_EQ(exe.memory_start, self_.fixed.start);
-  EXPECT_EQ(exe.memory_limit, self_.fixed.end);
-  EXPECT_EQ(exe.file_offset, 0u);
+  EXPECT_EQ(exe.memory_start, exe_code.start);
+  EXPECT_EQ(exe.memory_limit, exe_code.limit);
+  EXPECT_EQ(exe.file_offset, exe_code.offset);
   EXPECT_EQ(p.String(exe.build_id), Hex(self_.build_id));
   // Every frame of the executable has a name, a file and a line (DWARF).
   EXPECT_TRUE(exe.has_functions && exe.has_filenames && exe.has_line_numbers &&
               exe.has_inline_frames);
   const pprof::Mapping& libc = p.mappings[1];
   EXPECT_EQ(p.String(libc.filename), libc_.path);
-  EXPECT_EQ(libc.memory_start, libc_.fixed.start);
-  EXPECT_EQ(libc.memory_limit, libc_.fixed.end);
+  EXPECT_EQ(libc.memory_start, libc_code.start);
+  EXPECT_EQ(libc.memory_limit, libc_code.limit);
+  EXPECT_EQ(libc.file_offset, libc_code.offset);
   EXPECT_EQ(p.String(libc.build_id), Hex(libc_.build_id));
   EXPECT_TRUE(libc.has_functions);  // malloc is named
   // Files and lines only if this machine has the C library's debug info.
