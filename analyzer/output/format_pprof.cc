@@ -25,6 +25,18 @@ void AddSampleTypes(PprofBuilder* builder) {
 void AddSamples(const Report& report, const Symbolizer& symbolizer,
                 const absl::flat_hash_set<uint32_t>& stacks, int64_t sign, PprofBuilder* builder) {
   uint32_t process = builder->AddProcess(report.modules);
+  if (report.recorded.empty()) {
+    // A report built without keep_addresses: one sample per site, locations without addresses.
+    for (const SiteSummary& site : report.sites) {
+      if (!stacks.contains(site.stack)) continue;
+      int64_t values[] = {sign * static_cast<int64_t>(site.live_count),
+                          sign * static_cast<int64_t>(site.live_bytes),
+                          sign * static_cast<int64_t>(site.alloc_count),
+                          sign * static_cast<int64_t>(site.alloc_bytes)};
+      builder->AddSample(process, symbolizer.stacks().Get(site.stack), {}, values, sign < 0);
+    }
+    return;
+  }
   for (const RecordedStack& recorded : report.recorded) {
     if (!stacks.contains(recorded.stack)) continue;
     const SiteSummary& c = recorded.counters;

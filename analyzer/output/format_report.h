@@ -20,7 +20,8 @@ void FormatReportJson(const Report& report, const Symbolizer& symbolizer, size_t
 void FormatReportCollapsed(const Report& report, const Symbolizer& symbolizer, size_t top,
                            FoldedWeight weight, std::string* out);
 // Gzipped profile.proto (pprof) with inuse_objects/inuse_space/alloc_objects/alloc_space: one
-// sample per recorded stack of the top sites. The report must be built with keep_addresses.
+// sample per recorded stack of the top sites. Addresses and mappings need a report built with
+// keep_addresses; without, one sample per site has locations without addresses.
 void FormatReportPprof(const Report& report, const Symbolizer& symbolizer, size_t top,
                        std::string* out);
 

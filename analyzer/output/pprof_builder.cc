@@ -137,7 +137,8 @@ struct PprofBuilder::State {
   std::map<std::tuple<uint32_t, int32_t, int32_t>, MappingState> mappings;
   uint64_t next_mapping_id = 1;
   absl::flat_hash_map<LocationKey, uint64_t> location_ids;
-  absl::flat_hash_map<std::pair<std::string, std::string>, uint64_t> function_ids;
+  // (name, system name, file)
+  absl::flat_hash_map<std::tuple<std::string, std::string, std::string>, uint64_t> function_ids;
   std::vector<std::string> dropped;  // simplified allocator names, first seen first
   absl::flat_hash_set<std::string> dropped_set;
 
@@ -176,13 +177,16 @@ struct PprofBuilder::State {
 
   uint64_t FunctionId(const Frame& frame) {
     std::string name = frame.DisplayName();
-    auto [it, inserted] =
-        function_ids.try_emplace(std::make_pair(name, frame.file), function_ids.size() + 1);
+    // pprof's weblist and disasm look the system name up in the module's symbols and in what
+    // addr2line prints: the mangled name.
+    const std::string& system_name = frame.system_name.empty() ? name : frame.system_name;
+    auto [it, inserted] = function_ids.try_emplace(std::make_tuple(name, system_name, frame.file),
+                                                   function_ids.size() + 1);
     if (inserted) {
       ProtoWriter function;
       function.Varint(1, it->second);
       function.Varint(2, strings.Index(name));
-      function.Varint(3, strings.Index(name));  // system_name: the same demangled name
+      function.Varint(3, strings.Index(system_name));
       function.Varint(4, strings.Index(frame.file));
       functions.Message(5, function);
     }

@@ -126,12 +126,14 @@ Symbolizer::Range Symbolizer::Resolve(uint32_t module_id, uint64_t vaddr, uint64
   if (!module->opened) Open(module);
 
   Range range{static_cast<uint32_t>(pool_.size()), 0};
-  auto add = [&](std::string function, std::string file, uint32_t line, bool inlined) {
+  auto add = [&](std::string function, std::string file, uint32_t line, bool inlined,
+                 std::string system_name) {
     Frame frame;
     frame.kind = FrameKind::kNative;
     frame.module = module->path;
     frame.address = function.empty() ? return_vaddr : 0;
     frame.function = std::move(function);
+    frame.system_name = std::move(system_name);
     frame.file = std::move(file);
     frame.line = line;
     frame.inlined = inlined;
@@ -147,17 +149,21 @@ Symbolizer::Range Symbolizer::Resolve(uint32_t module_id, uint64_t vaddr, uint64
     if (!source.empty()) {
       // For the outermost function the symbol table's name is the better one: it is always
       // fully qualified with parameter types, and DWARF may not name it at all (assembly).
-      if (symbol != nullptr) source.back().function = Demangle(symbol->name);
+      if (symbol != nullptr) {
+        source.back().function = Demangle(symbol->name);
+        source.back().linkage_name = symbol->name;
+      }
       for (SourceFrame& frame : source) {
-        add(std::move(frame.function), std::move(frame.file), frame.line, frame.inlined);
+        add(std::move(frame.function), std::move(frame.file), frame.line, frame.inlined,
+            std::move(frame.linkage_name));
       }
     } else if (symbol != nullptr) {
-      add(Demangle(symbol->name), "", 0, false);
+      add(Demangle(symbol->name), "", 0, false, symbol->name);
     } else {
-      add("", "", 0, false);
+      add("", "", 0, false, "");
     }
   } else {
-    add("", "", 0, false);
+    add("", "", 0, false, "");
   }
   it->second = range;
   return range;

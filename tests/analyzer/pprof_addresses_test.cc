@@ -3,10 +3,12 @@
 // library: real return addresses, the mappings they lie in, an inlined call as one location
 // with two lines, and the allocator frame named in drop_frames. Checked field by field with
 // pprof_profile.h's own decoder, so it needs no Go.
+#include <cxxabi.h>
 #include <dlfcn.h>
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <sstream>
 
 #include "analysis/diff.h"
@@ -149,7 +151,29 @@ TEST_F(PprofAddressesTest, LocationsAreReturnAddressesWithInlinedLinesInnermostF
   std::map<uint64_t, const pprof::Location*> locations;
   for (const pprof::Location& l : p.locations) locations[l.id] = &l;
   std::map<uint64_t, std::string> names;
-  for (const pprof::Function& f : p.functions) names[f.id] = p.String(f.name);
+  for (const pprof::Function& f : p.functions) {
+    names[f.id] = p.String(f.name);
+    // The system name is the symbol as the file has it (what pprof's weblist and disasm look
+    // up): mangled for C++, the name itself for C.
+    std::string system = p.String(f.system_name);
+    const std::string& name = names[f.id];
+    if (name.starts_with("leakscope::") && name.ends_with("()")) {  // from the symbol table
+      int status = -1;
+      char* demangled = abi::__cxa_demangle(system.c_str(), nullptr, nullptr, &status);
+      ASSERT_EQ(status, 0) << system;
+      EXPECT_EQ(std::string(demangled), name);
+      free(demangled);
+    } else if (name.starts_with("leakscope::")) {
+      // An inlined function: DWARF names it; its mangled name only if DWARF has one.
+      int status = -1;
+      char* demangled = abi::__cxa_demangle(system.c_str(), nullptr, nullptr, &status);
+      EXPECT_TRUE(system == name || (status == 0 && std::string(demangled).starts_with(name)))
+          << system;
+      free(demangled);
+    } else {
+      EXPECT_EQ(system, name);  // malloc: C names are not mangled
+    }
+  }
   const pprof::Location* loc[3];
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(locations.contains(p.samples[0].location_ids[i]));
