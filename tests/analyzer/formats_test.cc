@@ -218,6 +218,34 @@ TEST_F(FormatsTest, PprofIsGzippedProtobuf) {
   EXPECT_EQ(top, (std::vector<std::string>{"libleakscope.so+0x1234", "app+0x1100", "app+0x2200",
                                            "app+0x3300"}));
   EXPECT_EQ(profile.samples[0].values, (std::vector<int64_t>{96, 6 << 20, 96, 6 << 20}));
+
+  // The golden modules' files are not on this machine: each module is one mapping of its whole
+  // range at offset 0 with its build-id, and nothing in it is named from the file.
+  const ModuleInfo* app = nullptr;
+  for (const ModuleInfo& m : dump_.modules) {
+    if (m.path == "/opt/golden/bin/app") app = &m;
+  }
+  ASSERT_NE(app, nullptr);
+  EXPECT_EQ(profile.mappings[0].memory_start, app->fixed.start);
+  EXPECT_EQ(profile.mappings[0].memory_limit, app->fixed.end);
+  EXPECT_EQ(profile.mappings[0].file_offset, 0u);
+  EXPECT_EQ(profile.String(profile.mappings[0].build_id),
+            "1111111111111111111111111111111111111111");
+  EXPECT_FALSE(profile.mappings[0].has_functions || profile.mappings[0].has_filenames ||
+               profile.mappings[0].has_line_numbers || profile.mappings[0].has_inline_frames);
+  // Addresses: each recorded return address minus one, leaf first.
+  const SiteInfo* leak = nullptr;
+  for (const SiteInfo& site : dump_.sites) {
+    if (site.live_est_bytes() == (6u << 20)) leak = &site;
+  }
+  ASSERT_NE(leak, nullptr);
+  ASSERT_EQ(profile.samples[0].location_ids.size(), leak->pcs.size());
+  for (size_t i = 0; i < leak->pcs.size(); ++i) {
+    EXPECT_EQ(locations[profile.samples[0].location_ids[i]]->address, leak->pcs[i] - 1) << i;
+  }
+  // The allocator frames (the recorder's hook, zlib) by their full names, quoted and anchored.
+  EXPECT_EQ(profile.String(profile.drop_frames),
+            "^(?:libleakscope\\.so\\+0x1234|libz\\.so\\.1\\+0x500|libz\\.so\\.1\\+0x2100)$");
 }
 
 // Process 5151 is sampled: each sample stands for 1.25 allocations. Counts everywhere are the
