@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 
 namespace leakscope::analyzer {
 
@@ -47,6 +48,20 @@ DiffResult BuildDiff(Report old_report, Report new_report) {
   diff.old_report = std::move(old_report);
   diff.new_report = std::move(new_report);
   return diff;
+}
+
+std::vector<uint32_t> DiffProfileStacks(const DiffResult& diff, size_t top) {
+  std::vector<uint32_t> stacks;
+  size_t rows = top == 0 ? diff.rows.size() : std::min(top, diff.rows.size());
+  for (size_t i = 0; i < rows; ++i) stacks.push_back(diff.rows[i].stack);
+  if (top != 0) return stacks;
+  absl::flat_hash_set<uint32_t> seen(stacks.begin(), stacks.end());
+  for (const Report* report : {&diff.new_report, &diff.old_report}) {
+    for (const SiteSummary& site : report->sites) {
+      if (seen.insert(site.stack).second) stacks.push_back(site.stack);
+    }
+  }
+  return stacks;
 }
 
 }  // namespace leakscope::analyzer

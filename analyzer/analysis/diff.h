@@ -43,4 +43,10 @@ struct DiffResult {
 // printed by format_diff.h.
 DiffResult BuildDiff(Report old_report, Report new_report);
 
+// The stacks a profile of the change (folded or pprof) holds. With `top` 0, every site of either
+// dump: the changed ones (rows' order), then the unchanged ones, so that the profile's old and
+// new sides are whole dumps, as difffolded.pl and pprof's -diff_base expect. Else the first
+// `top` rows: the largest growth.
+std::vector<uint32_t> DiffProfileStacks(const DiffResult& diff, size_t top);
+
 }  // namespace leakscope::analyzer

@@ -67,7 +67,8 @@ const char* StreamKindName(uint32_t kind) {
   return "unknown";
 }
 
-Report BuildReport(const Dump& dump, const std::string& file, Symbolizer* symbolizer) {
+Report BuildReport(const Dump& dump, const std::string& file, Symbolizer* symbolizer,
+                   bool keep_addresses) {
   Report report;
   report.file = file;
   report.process = dump.process;
@@ -79,15 +80,16 @@ Report BuildReport(const Dump& dump, const std::string& file, Symbolizer* symbol
   Symbolizer::DumpView view = symbolizer->View(dump);
   absl::flat_hash_map<uint32_t, size_t> by_stack;  // stack id -> index in report.sites
   absl::flat_hash_map<uint32_t, uint32_t> stack_of_site;
+  std::vector<FrameOrigin> origins;
   for (const SiteInfo& site : dump.sites) {
-    uint32_t stack = symbolizer->StackOf(view, site);
+    uint32_t stack = symbolizer->StackOf(view, site, keep_addresses ? &origins : nullptr);
     stack_of_site.emplace(site.fixed.site_id, stack);
     auto [it, inserted] = by_stack.try_emplace(stack, report.sites.size());
     if (inserted) {
       report.sites.emplace_back();
       report.sites.back().stack = stack;
     }
-    report.sites[it->second].Add(SiteSummary{
+    SiteSummary counters{
         .live_bytes = site.live_est_bytes(),
         .live_count = site.live_est_count(),
         .alloc_bytes = site.fixed.alloc_est_bytes,
@@ -96,8 +98,13 @@ Report BuildReport(const Dump& dump, const std::string& file, Symbolizer* symbol
         .sampled_live_count = site.live_count(),
         .sampled_alloc_bytes = site.fixed.alloc_bytes,
         .sampled_alloc_count = site.fixed.alloc_count,
-        .ages = SiteAges::Of(site),
-    });
+    };
+    if (keep_addresses) {
+      report.recorded.push_back(
+          RecordedStack{.stack = stack, .origins = origins, .counters = counters});
+    }
+    counters.ages = SiteAges::Of(site);
+    report.sites[it->second].Add(counters);
   }
   for (const SiteSummary& site : report.sites) report.totals.Add(site);
   report.totals.ages = SiteAges{};  // an age is a site's, not the process's
@@ -108,6 +115,15 @@ Report BuildReport(const Dump& dump, const std::string& file, Symbolizer* symbol
                      if (a.live_count != b.live_count) return a.live_count > b.live_count;
                      return a.alloc_bytes > b.alloc_bytes;
                    });
+  if (keep_addresses) {
+    report.modules = dump.modules;
+    absl::flat_hash_map<uint32_t, size_t> rank;  // stack -> position in the sorted sites
+    for (size_t i = 0; i < report.sites.size(); ++i) rank.emplace(report.sites[i].stack, i);
+    std::stable_sort(report.recorded.begin(), report.recorded.end(),
+                     [&](const RecordedStack& a, const RecordedStack& b) {
+                       return rank[a.stack] < rank[b.stack];
+                     });
+  }
 
   absl::flat_hash_map<std::pair<uint32_t, uint32_t>, size_t> by_stream;
   for (const format::StreamsFixed& streams : dump.streams) {

@@ -42,6 +42,15 @@ struct StreamSummary {
   uint64_t opened_total = 0;
 };
 
+// One stack as the recorder recorded it, among those a site merges (the site's frames
+// symbolize alike, from different return addresses or processes): where each frame came from and
+// this stack's own counters. Kept only for outputs that show addresses (pprof).
+struct RecordedStack {
+  uint32_t stack = 0;                // the site's stack (SiteSummary::stack)
+  std::vector<FrameOrigin> origins;  // one per frame of the site's stack
+  SiteSummary counters;              // ages unused
+};
+
 // "inflate", "deflate", or "unknown" for a kind this analyzer does not know; the same word in
 // every output format (docs/json.md).
 const char* StreamKindName(uint32_t kind);
@@ -79,9 +88,15 @@ struct Report {
   std::vector<StreamSummary> streams;  // by open_bytes, open_count desc
   SiteSummary totals;                  // sums over all sites (stack unused)
   ZlibFinding zlib;                    // why streams are (not) attributed
+  // With keep_addresses only (else empty): the dump's modules and every recorded stack, in the
+  // sites' order and, within a site, the dump's.
+  std::vector<ModuleInfo> modules;
+  std::vector<RecordedStack> recorded;
 };
 
-Report BuildReport(const Dump& dump, const std::string& file, Symbolizer* symbolizer);
+// `keep_addresses` fills Report::modules and Report::recorded.
+Report BuildReport(const Dump& dump, const std::string& file, Symbolizer* symbolizer,
+                   bool keep_addresses = false);
 
 // Splits RSS into what malloc holds, what our sites account for, the recorder and the rest.
 // malloc's part comes from the allocator that served the program: glibc's mallinfo2 figures when

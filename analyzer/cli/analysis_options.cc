@@ -62,6 +62,29 @@ bool ReadJobs(const ArgParser& parser, const char* command, unsigned* jobs) {
   return true;
 }
 
+OptionSpec FoldedWeightOption() {
+  return {"weight", 0, true, "W",
+          "collapsed: count each stack by live_bytes (default), live_count, alloc_bytes or "
+          "alloc_count"};
+}
+
+bool ReadFoldedWeight(const ArgParser& parser, const char* command, OutputFormat format,
+                      FoldedWeight* weight) {
+  auto value = parser.Value("weight");
+  if (!value) return true;
+  if (!ParseFoldedWeight(*value, weight)) {
+    UsageError(command, absl::StrCat("--weight needs live_bytes, live_count, alloc_bytes or "
+                                     "alloc_count, not '",
+                                     *value, "'"));
+    return false;
+  }
+  if (format != OutputFormat::kCollapsed) {
+    UsageError(command, "--weight applies to --format collapsed only");
+    return false;
+  }
+  return true;
+}
+
 bool ReadCountOption(const ArgParser& parser, const char* command, const char* name,
                      size_t* count) {
   auto value = parser.Value(name);

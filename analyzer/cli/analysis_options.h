@@ -37,6 +37,9 @@ OptionSpec JobsOption();
 // a usage error for `command` and returns false.
 bool ReadJobs(const ArgParser& parser, const char* command, unsigned* jobs);
 
+// --weight W of the commands that write folded stacks (see ReadFoldedWeight).
+OptionSpec FoldedWeightOption();
+
 struct AnalysisOptions {
   SymbolizerOptions symbolizer;
   OutputFormat format = OutputFormat::kText;
@@ -52,6 +55,11 @@ bool ReadCountOption(const ArgParser& parser, const char* command, const char* n
 // `default_top_text` is the --top default for text output (other formats default to all).
 bool ReadAnalysisOptions(const ArgParser& parser, const char* command, size_t default_top_text,
                          AnalysisOptions* options);
+
+// --weight into *weight, left as is when the option is absent. On a bad value, or with a format
+// other than collapsed, prints a usage error for `command` and returns false.
+bool ReadFoldedWeight(const ArgParser& parser, const char* command, OutputFormat format,
+                      FoldedWeight* weight);
 
 // --max-shrink F of trend and html into *fraction, left as is when the option is absent. On a
 // value outside [0, 1] prints a usage error for `command` and returns false.

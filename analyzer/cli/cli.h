@@ -14,8 +14,9 @@ namespace leakscope::analyzer {
 
 // Exit statuses of the leakscope command. `run` returns its child's status instead.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;  // the analysis could not finish (e.g. output not writable)
-inline constexpr int kExitUsage = 2;    // bad command line or bad input file
+inline constexpr int kExitFailure = 1;   // the analysis could not finish (e.g. output not writable)
+inline constexpr int kExitUsage = 2;     // bad command line or bad input file
+inline constexpr int kExitSuspects = 3;  // trend --fail-on-suspects found a leak suspect
 
 // One option of a command: what the parser accepts and what --help says of it. A command's --help
 // lists exactly its specs (OptionsHelp), so an option cannot be accepted without being documented.

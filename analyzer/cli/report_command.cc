@@ -27,6 +27,11 @@ constexpr char kReportHelp[] =
     "stack whose native frames hold no JVM code gets its Java frames after them. The last\n"
     "line says how many stack walks gave Java frames and why the others did not.\n"
     "\n"
+    "collapsed: folded stacks for flamegraph.pl and speedscope, outermost frame first, counted\n"
+    "by --weight; Java frames end in _[j], inlined native frames in _[i]. pprof: for go tool\n"
+    "pprof, one sample per recorded stack with its addresses, module mappings and inlined\n"
+    "frames; drop_frames names the allocator frames, so pprof's views start at the caller.\n"
+    "\n"
     "Options:\n";
 
 constexpr size_t kDefaultTop = 25;  // text
@@ -34,8 +39,11 @@ constexpr size_t kDefaultTop = 25;  // text
 }  // namespace
 
 int ReportCommand(const std::vector<std::string>& args) {
-  std::vector<OptionSpec> specs =
-      AnalysisOptionSpecs("text (default), json, collapsed or pprof", kDefaultTop);
+  std::vector<OptionSpec> specs = {FoldedWeightOption()};
+  for (OptionSpec& spec :
+       AnalysisOptionSpecs("text (default), json, collapsed or pprof", kDefaultTop)) {
+    specs.push_back(std::move(spec));
+  }
   ArgParser parser(std::move(specs));
   if (auto done = ParseCommandLine("report", args, kReportHelp, 21, &parser)) return *done;
   if (parser.positional().size() != 1 || parser.saw_dashdash()) {
@@ -44,6 +52,8 @@ int ReportCommand(const std::vector<std::string>& args) {
   }
   AnalysisOptions options;
   if (!ReadAnalysisOptions(parser, "report", kDefaultTop, &options)) return kExitUsage;
+  FoldedWeight weight = FoldedWeight::kLiveBytes;
+  if (!ReadFoldedWeight(parser, "report", options.format, &weight)) return kExitUsage;
 
   const std::string& path = parser.positional()[0];
   Dump dump;
@@ -53,7 +63,7 @@ int ReportCommand(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   Symbolizer symbolizer(options.symbolizer);
-  Report report = BuildReport(dump, path, &symbolizer);
+  Report report = BuildReport(dump, path, &symbolizer, options.format == OutputFormat::kPprof);
   Output output(options.output);
   switch (options.format) {
     case OutputFormat::kText:
@@ -64,7 +74,7 @@ int ReportCommand(const std::vector<std::string>& args) {
       FormatReportJson(report, symbolizer, options.top, &output.buffer());
       break;
     case OutputFormat::kCollapsed:
-      FormatReportCollapsed(report, symbolizer, options.top, &output.buffer());
+      FormatReportCollapsed(report, symbolizer, options.top, weight, &output.buffer());
       EscapeTextOutput(&output.buffer());
       break;
     case OutputFormat::kPprof:

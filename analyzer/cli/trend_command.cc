@@ -22,8 +22,14 @@ constexpr char kTrendHelp[] =
     "growth, shrinking in at most 20% of intervals, growing in at least 2 and still growing in\n"
     "the second half of the series. Sites that go up and down (caches, per-batch buffers) or\n"
     "grew once are not suspects. Sites of several processes are matched by symbolized stack.\n"
-    "Unreadable files get one line each on stderr and exit status 2; the others are analysed.\n"
-    "Formats: text, json.\n"
+    "Unreadable files get one line each on stderr; the others are analysed.\n"
+    "\n"
+    "Formats: text, json. Growth rates are no profile: for folded stacks or pprof of the change,\n"
+    "use 'leakscope diff FIRST LAST --format collapsed|pprof'.\n"
+    "\n"
+    "Exit status: 0 done; 1 the output could not be written; 2 bad command line, no dump found\n"
+    "or an unreadable file; 3 with --fail-on-suspects, at least one leak suspect (even when some\n"
+    "files were unreadable), so that a CI pipeline can fail a build on a leak.\n"
     "\n"
     "Options:\n";
 
@@ -34,6 +40,7 @@ constexpr size_t kDefaultTop = 10;  // text
 int TrendCommand(const std::vector<std::string>& args) {
   std::vector<OptionSpec> specs = {
       {"all", 0, false, "", "text: also list the sites that are not suspects"},
+      {"fail-on-suspects", 0, false, "", "exit with status 3 when there is any leak suspect"},
       MaxShrinkOption(),
       {"process", 0, true, "NAMES",
        "only processes whose executable has one of these comma-separated base names (java): for "
@@ -50,7 +57,9 @@ int TrendCommand(const std::vector<std::string>& args) {
   AnalysisOptions options;
   if (!ReadAnalysisOptions(parser, "trend", kDefaultTop, &options)) return kExitUsage;
   if (options.format != OutputFormat::kText && options.format != OutputFormat::kJson) {
-    return UsageError("trend", "trend writes text or json");
+    return UsageError("trend",
+                      "trend writes text or json (a profile of the change between two dumps: "
+                      "leakscope diff FIRST LAST --format collapsed|pprof)");
   }
   TrendOptions trend_options;
   if (!ReadMaxShrink(parser, "trend", &trend_options.max_shrink_fraction)) return kExitUsage;
@@ -83,6 +92,7 @@ int TrendCommand(const std::vector<std::string>& args) {
     EscapeTextOutput(&output.buffer());
   }
   if (!output.Commit()) return kExitFailure;
+  if (parser.Has("fail-on-suspects") && !result.suspects.empty()) return kExitSuspects;
   return result.errors.empty() && !bad_path ? kExitOk : kExitUsage;
 }
 

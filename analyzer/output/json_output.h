@@ -12,7 +12,8 @@
 namespace leakscope::analyzer {
 
 // Opens the top-level object with the fields it always starts with: "leakscope_json" (the
-// schema version) and "command".
+// schema version), "leakscope_version" (the analyzer's, as `leakscope --version` prints it
+// without the program name) and "command".
 void BeginJsonOutput(std::string_view command, JsonWriter* json);
 
 // Writes `key` and an array of the first TopCount(top, count) ranked entries, each an object whose

@@ -17,4 +17,18 @@ bool ParseOutputFormat(std::string_view text, OutputFormat* format) {
   return true;
 }
 
+bool ParseFoldedWeight(std::string_view text, FoldedWeight* weight) {
+  if (text == "live_bytes")
+    *weight = FoldedWeight::kLiveBytes;
+  else if (text == "live_count")
+    *weight = FoldedWeight::kLiveCount;
+  else if (text == "alloc_bytes")
+    *weight = FoldedWeight::kAllocBytes;
+  else if (text == "alloc_count")
+    *weight = FoldedWeight::kAllocCount;
+  else
+    return false;
+  return true;
+}
+
 }  // namespace leakscope::analyzer

@@ -30,6 +30,18 @@ Dwarf_Die Declaration(Dwarf_Die die) {
   return die;
 }
 
+// The linkage name as the file has it (mangled), or "".
+std::string DieLinkageName(Dwarf_Die* die) {
+  Dwarf_Attribute attr;
+  for (int name : {DW_AT_linkage_name, DW_AT_MIPS_linkage_name}) {
+    if (dwarf_attr_integrate(die, name, &attr) != nullptr) {
+      const char* text = dwarf_formstring(&attr);
+      if (text != nullptr) return text;
+    }
+  }
+  return "";
+}
+
 // The function's name: the demangled linkage name when DWARF has one (it carries namespaces and
 // parameter types), else DW_AT_name qualified by the enclosing namespaces and classes.
 std::string DieName(Dwarf_Die* die) {
@@ -262,7 +274,7 @@ bool DwarfInfo::Lookup(uint64_t address, std::vector<SourceFrame>* out) {
     int tag = dwarf_tag(scope);
     if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram) continue;
     bool inlined = tag == DW_TAG_inlined_subroutine;
-    out->push_back(SourceFrame{DieName(scope), file, line, inlined});
+    out->push_back(SourceFrame{DieName(scope), file, line, inlined, DieLinkageName(scope)});
     if (!inlined) break;
     // The caller's position is where this instance was inlined.
     file = CallFile(&cu, scope);

@@ -18,7 +18,8 @@ struct SourceFrame {
   std::string function;  // demangled; empty when DWARF does not name it
   std::string file;
   uint32_t line = 0;
-  bool inlined = false;  // inlined into the next frame
+  bool inlined = false;      // inlined into the next frame
+  std::string linkage_name;  // as the file names it (mangled); empty when DWARF has none
 };
 
 class DwarfInfo {

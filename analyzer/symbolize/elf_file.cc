@@ -94,16 +94,22 @@ std::vector<std::string> ElfFile::Needed() const {
 
 std::vector<std::pair<uint64_t, uint64_t>> ElfFile::ExecutableRanges() const {
   std::vector<std::pair<uint64_t, uint64_t>> ranges;
+  for (const Segment& s : ExecutableSegments()) ranges.emplace_back(s.vaddr, s.vaddr + s.memsz);
+  return ranges;
+}
+
+std::vector<ElfFile::Segment> ElfFile::ExecutableSegments() const {
+  std::vector<Segment> segments;
   size_t count = 0;
-  if (elf_getphdrnum(elf_, &count) != 0) return ranges;
+  if (elf_getphdrnum(elf_, &count) != 0) return segments;
   for (size_t i = 0; i < count; ++i) {
     GElf_Phdr phdr;
     if (gelf_getphdr(elf_, static_cast<int>(i), &phdr) == nullptr) continue;
     if (phdr.p_type == PT_LOAD && (phdr.p_flags & PF_X) != 0) {
-      ranges.emplace_back(phdr.p_vaddr, phdr.p_vaddr + phdr.p_memsz);
+      segments.push_back(Segment{phdr.p_vaddr, phdr.p_memsz, phdr.p_offset});
     }
   }
-  return ranges;
+  return segments;
 }
 
 void SymbolTable::AddFrom(const ElfFile& file) {

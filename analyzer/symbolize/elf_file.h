@@ -34,6 +34,11 @@ class ElfFile {
   std::vector<std::string> Needed() const;
   // [start, end) virtual address ranges of the executable PT_LOAD segments.
   std::vector<std::pair<uint64_t, uint64_t>> ExecutableRanges() const;
+  // The executable PT_LOAD segments: where each lies in memory and in the file.
+  struct Segment {
+    uint64_t vaddr, memsz, offset;
+  };
+  std::vector<Segment> ExecutableSegments() const;
 
  private:
   ElfFile(std::string path, int fd, Elf* elf) : path_(std::move(path)), fd_(fd), elf_(elf) {}

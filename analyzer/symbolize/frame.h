@@ -24,6 +24,9 @@ struct Frame {
   // Demangled function name; empty when the address is in no known symbol. Java frames:
   // "java.util.zip.Inflater.<init>", empty when the dump does not name the method.
   std::string function;
+  // The function's name as the module's file has it (C++: mangled), for tools that look it up
+  // there (pprof's system_name); empty when unknown or for Java and pseudo frames.
+  std::string system_name;
   // Module path as recorded in the dump; "[jit]" for code in no module; empty for pseudo frames
   // and Java frames.
   std::string module;
@@ -50,15 +53,15 @@ struct Frame {
   std::string JavaText() const;
 
   friend bool operator==(const Frame& a, const Frame& b) {
-    return a.kind == b.kind && a.function == b.function && a.module == b.module &&
-           a.file == b.file && a.line == b.line && a.address == b.address &&
+    return a.kind == b.kind && a.function == b.function && a.system_name == b.system_name &&
+           a.module == b.module && a.file == b.file && a.line == b.line && a.address == b.address &&
            a.inlined == b.inlined && a.allocator == b.allocator &&
            a.native_method == b.native_method;
   }
   template <typename H>
   friend H AbslHashValue(H h, const Frame& f) {
-    return H::combine(std::move(h), f.kind, f.function, f.module, f.file, f.line, f.address,
-                      f.inlined, f.allocator, f.native_method);
+    return H::combine(std::move(h), f.kind, f.function, f.system_name, f.module, f.file, f.line,
+                      f.address, f.inlined, f.allocator, f.native_method);
   }
 };
 

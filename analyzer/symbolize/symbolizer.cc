@@ -36,11 +36,11 @@ struct Symbolizer::Module {
   std::unique_ptr<DwarfInfo> dwarf;
   // Return addresses lie in executable segments; anything else gets no name, whatever symbol
   // or DWARF range (e.g. of discarded code) might claim it.
-  std::vector<std::pair<uint64_t, uint64_t>> code;
+  std::vector<ElfFile::Segment> code;
 
   bool InCode(uint64_t vaddr) const {
-    for (const auto& [start, end] : code) {
-      if (vaddr >= start && vaddr < end) return true;
+    for (const ElfFile::Segment& s : code) {
+      if (vaddr >= s.vaddr && vaddr < s.vaddr + s.memsz) return true;
     }
     return false;
   }
@@ -68,7 +68,8 @@ Symbolizer::DumpView Symbolizer::View(const Dump& dump) {
   DumpView view;
   view.pid_ = dump.process.fixed.pid;
   view.start_unix_ns_ = dump.process.fixed.start_unix_ns;
-  for (const ModuleInfo& info : dump.modules) {
+  for (uint32_t index = 0; index < dump.modules.size(); ++index) {
+    const ModuleInfo& info = dump.modules[index];
     if (info.fixed.end <= info.fixed.start) continue;
     auto [it, inserted] = module_ids_.try_emplace(std::make_pair(info.path, info.build_id),
                                                   static_cast<uint32_t>(modules_.size()));
@@ -80,7 +81,7 @@ Symbolizer::DumpView Symbolizer::View(const Dump& dump) {
     }
     bool unloaded = (info.fixed.flags & format::kModuleUnloaded) != 0;
     view.mappings_.push_back(DumpView::Mapping{info.fixed.start, info.fixed.end, info.fixed.bias,
-                                               it->second, unloaded, info.epochs_known,
+                                               it->second, index, unloaded, info.epochs_known,
                                                info.epochs});
   }
   for (const JavaMethodRecord& method : dump.java_methods) {
@@ -105,8 +106,8 @@ void Symbolizer::Open(Module* module) {
     return;
   }
   module->usable = true;
-  module->code = module->files.binary != nullptr ? module->files.binary->ExecutableRanges()
-                                                 : module->files.debug->ExecutableRanges();
+  module->code = module->files.binary != nullptr ? module->files.binary->ExecutableSegments()
+                                                 : module->files.debug->ExecutableSegments();
   if (module->files.debug != nullptr) module->symbols.AddFrom(*module->files.debug);
   if (module->files.binary != nullptr) module->symbols.AddFrom(*module->files.binary);
   module->symbols.Finish();
@@ -125,12 +126,14 @@ Symbolizer::Range Symbolizer::Resolve(uint32_t module_id, uint64_t vaddr, uint64
   if (!module->opened) Open(module);
 
   Range range{static_cast<uint32_t>(pool_.size()), 0};
-  auto add = [&](std::string function, std::string file, uint32_t line, bool inlined) {
+  auto add = [&](std::string function, std::string file, uint32_t line, bool inlined,
+                 std::string system_name) {
     Frame frame;
     frame.kind = FrameKind::kNative;
     frame.module = module->path;
     frame.address = function.empty() ? return_vaddr : 0;
     frame.function = std::move(function);
+    frame.system_name = std::move(system_name);
     frame.file = std::move(file);
     frame.line = line;
     frame.inlined = inlined;
@@ -146,20 +149,32 @@ Symbolizer::Range Symbolizer::Resolve(uint32_t module_id, uint64_t vaddr, uint64
     if (!source.empty()) {
       // For the outermost function the symbol table's name is the better one: it is always
       // fully qualified with parameter types, and DWARF may not name it at all (assembly).
-      if (symbol != nullptr) source.back().function = Demangle(symbol->name);
+      if (symbol != nullptr) {
+        source.back().function = Demangle(symbol->name);
+        source.back().linkage_name = symbol->name;
+      }
       for (SourceFrame& frame : source) {
-        add(std::move(frame.function), std::move(frame.file), frame.line, frame.inlined);
+        add(std::move(frame.function), std::move(frame.file), frame.line, frame.inlined,
+            std::move(frame.linkage_name));
       }
     } else if (symbol != nullptr) {
-      add(Demangle(symbol->name), "", 0, false);
+      add(Demangle(symbol->name), "", 0, false, symbol->name);
     } else {
-      add("", "", 0, false);
+      add("", "", 0, false, "");
     }
   } else {
-    add("", "", 0, false);
+    add("", "", 0, false, "");
   }
   it->second = range;
   return range;
+}
+
+std::span<const ElfFile::Segment> Symbolizer::CodeSegments(const ModuleInfo& info) const {
+  auto it = module_ids_.find(std::make_pair(info.path, info.build_id));
+  if (it == module_ids_.end()) return {};
+  const Module& module = *modules_[it->second];
+  if (!module.usable) return {};
+  return module.code;
 }
 
 PerfMap* Symbolizer::PerfMapFor(const DumpView& view) {
@@ -191,10 +206,12 @@ uint32_t Symbolizer::JitFrame(const DumpView& view, uint64_t pc) {
 }
 
 size_t Symbolizer::SymbolizeNative(const DumpView& view, std::span<const uint64_t> pcs,
-                                   const uint32_t* epoch, std::vector<uint32_t>* out) {
+                                   const uint32_t* epoch, std::vector<uint32_t>* out,
+                                   std::vector<FrameOrigin>* origins) {
   size_t jvm_begin = std::string::npos;
   bool past_recorder = false;
-  for (uint64_t pc : pcs) {
+  for (uint32_t pc_index = 0; pc_index < pcs.size(); ++pc_index) {
+    uint64_t pc = pcs[pc_index];
     // Return addresses point after the call; pc - 1 is inside it.
     uint64_t lookup = pc == 0 ? 0 : pc - 1;
     auto it = std::upper_bound(view.mappings_.begin(), view.mappings_.end(), lookup,
@@ -225,6 +242,7 @@ size_t Symbolizer::SymbolizeNative(const DumpView& view, std::span<const uint64_
       // a while only, and hide a steady leak from `trend`.
       if (!out->empty() && out->back() == frame && frames_.Get(frame).function.empty()) continue;
       out->push_back(frame);
+      if (origins != nullptr) origins->push_back(FrameOrigin{pc, -1, pc_index});
       continue;
     }
     Range range = Resolve(mapping->module, lookup - mapping->bias, pc - mapping->bias);
@@ -235,16 +253,24 @@ size_t Symbolizer::SymbolizeNative(const DumpView& view, std::span<const uint64_
     if (recorder && past_recorder) continue;
     if (!recorder) past_recorder = true;
     out->insert(out->end(), pool_.begin() + range.begin, pool_.begin() + range.begin + range.count);
+    if (origins != nullptr) {
+      origins->insert(origins->end(), range.count,
+                      FrameOrigin{pc, static_cast<int32_t>(mapping->dump_module), pc_index});
+    }
   }
   return jvm_begin == std::string::npos ? out->size() : jvm_begin;
 }
 
 void Symbolizer::SymbolizeStack(const DumpView& view, std::span<const uint64_t> pcs,
-                                std::vector<uint32_t>* out, const uint32_t* epoch) {
+                                std::vector<uint32_t>* out, const uint32_t* epoch,
+                                std::vector<FrameOrigin>* origins) {
+  if (origins != nullptr) origins->clear();
+  // Origins are kept relative to *out's frames on entry; `base` is where this stack starts.
+  size_t base = out->size();
   // Java frames follow the native PCs (the recorder appends them); find where they start.
   size_t native_count = pcs.size();
   while (native_count > 0 && format::IsJavaFrame(pcs[native_count - 1])) --native_count;
-  size_t jvm_begin = SymbolizeNative(view, pcs.first(native_count), epoch, out);
+  size_t jvm_begin = SymbolizeNative(view, pcs.first(native_count), epoch, out, origins);
   if (native_count == pcs.size()) return;
 
   java_scratch_.clear();
@@ -259,17 +285,25 @@ void Symbolizer::SymbolizeStack(const DumpView& view, std::span<const uint64_t> 
   // after the last one go too); with no JVM code frame, jvm_begin == out->size().
   out->erase(out->begin() + jvm_begin, out->end());
   out->insert(out->end(), java_scratch_.begin(), java_scratch_.end());
+  if (origins != nullptr) {
+    origins->resize(jvm_begin - base);
+    for (size_t i = 0; i < java_scratch_.size(); ++i) {
+      origins->push_back(FrameOrigin{0, -1, static_cast<uint32_t>(native_count + i)});
+    }
+  }
 }
 
-uint32_t Symbolizer::StackOf(const DumpView& view, const SiteInfo& site) {
+uint32_t Symbolizer::StackOf(const DumpView& view, const SiteInfo& site,
+                             std::vector<FrameOrigin>* origins) {
   scratch_.clear();
   if (site.pcs.empty()) {
     Frame frame;
     frame.function =
         site.fixed.site_id == format::kOverflowSiteId ? "[stack table full]" : "[no stack]";
     scratch_.push_back(frames_.Intern(frame));
+    if (origins != nullptr) origins->assign(1, FrameOrigin{});
   } else {
-    SymbolizeStack(view, site.pcs, &scratch_, site.epoch_known ? &site.epoch : nullptr);
+    SymbolizeStack(view, site.pcs, &scratch_, site.epoch_known ? &site.epoch : nullptr, origins);
   }
   return stacks_.Intern(scratch_);
 }

@@ -32,12 +32,22 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "dump.h"
+#include "symbolize/elf_file.h"
 #include "symbolize/frame.h"
 #include "symbolize/module_resolver.h"
 
 namespace leakscope::analyzer {
 
 class PerfMap;
+
+// Where a symbolized frame came from in the recording process, for outputs that keep addresses
+// (pprof). The frames of one return address (a function and the functions inlined into it at
+// that call) share `pc_index`.
+struct FrameOrigin {
+  uint64_t pc = 0;        // the return address as recorded; 0 for Java and pseudo frames
+  int32_t module = -1;    // index into the dump's modules; -1: in no module (JIT, Java, pseudo)
+  uint32_t pc_index = 0;  // position of the PC in the recorded stack
+};
 
 struct SymbolizerOptions {
   ResolverOptions resolver;
@@ -63,8 +73,9 @@ class Symbolizer {
       uint64_t start;
       uint64_t end;
       uint64_t bias;
-      uint32_t module;  // index into Symbolizer::modules_
-      bool unloaded;    // dlclose'd before the dump
+      uint32_t module;       // index into Symbolizer::modules_
+      uint32_t dump_module;  // index into the dump's modules
+      bool unloaded;         // dlclose'd before the dump
       // Which mapping epochs it covers: [loaded_epoch, unloaded_epoch) when the dump says.
       bool epochs_known;
       format::ModuleEpochs epochs;
@@ -86,10 +97,19 @@ class Symbolizer {
   // keeps its own names for the stacks taken while it was there. Without epochs (a dump written
   // before them, or `epoch` null), or when no module of that epoch holds the PC, a module still
   // loaded at the dump wins over one unloaded.
+  //
+  // `origins`, when given, is cleared and gets one FrameOrigin per frame of *out's new frames.
   void SymbolizeStack(const DumpView& view, std::span<const uint64_t> pcs,
-                      std::vector<uint32_t>* out, const uint32_t* epoch = nullptr);
+                      std::vector<uint32_t>* out, const uint32_t* epoch = nullptr,
+                      std::vector<FrameOrigin>* origins = nullptr);
   // The interned symbolized stack of a site. Sites without PCs get a pseudo frame saying why.
-  uint32_t StackOf(const DumpView& view, const SiteInfo& site);
+  // `origins` as for SymbolizeStack, one per frame of the returned stack.
+  uint32_t StackOf(const DumpView& view, const SiteInfo& site,
+                   std::vector<FrameOrigin>* origins = nullptr);
+
+  // The executable segments of a module that was symbolized (its file found): what pprof's
+  // mappings describe. Empty for a module not opened or whose file was not found.
+  std::span<const ElfFile::Segment> CodeSegments(const ModuleInfo& module) const;
 
   const FrameTable& frames() const { return frames_; }
   const StackTable& stacks() const { return stacks_; }
@@ -105,7 +125,7 @@ class Symbolizer {
   // Appends the frames of native PCs to *out; returns the index in *out of the first frame in
   // no module (JVM code), or out->size() when there is none.
   size_t SymbolizeNative(const DumpView& view, std::span<const uint64_t> pcs, const uint32_t* epoch,
-                         std::vector<uint32_t>* out);
+                         std::vector<uint32_t>* out, std::vector<FrameOrigin>* origins);
   void Open(Module* module);
   PerfMap* PerfMapFor(const DumpView& view);
 

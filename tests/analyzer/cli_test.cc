@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "run_program.h"
+#include "temp_dir.h"
 
 namespace leakscope::analyzer {
 namespace {
@@ -121,6 +122,58 @@ TEST(CommandHelp, ListsExactlyTheOptionsTheCommandAccepts) {
       EXPECT_EQ(rejected, listed[command].count(option) == 0) << r.Describe();
     }
   }
+}
+
+// trend --fail-on-suspects: exit 3 when there is a suspect, with the same report as without the
+// option; 0 when there is none (one dump makes no series); --help documents the codes.
+TEST(CommandExitStatus, TrendFailsOnSuspectsOnlyWhenAsked) {
+  const std::string golden = std::string(GOLDEN_DIR);
+  testing::RunResult plain = RunLeakscopeArgs({"trend", "-q", golden});
+  ASSERT_EQ(plain.exit_code, 0) << plain.Describe();
+  ASSERT_FALSE(plain.out.empty());
+  testing::RunResult failing = RunLeakscopeArgs({"trend", "-q", "--fail-on-suspects", golden});
+  EXPECT_EQ(failing.exit_code, 3) << failing.Describe();
+  EXPECT_EQ(failing.out, plain.out);
+  testing::RunResult json =
+      RunLeakscopeArgs({"trend", "-q", "--fail-on-suspects", "--format", "json", golden});
+  EXPECT_EQ(json.exit_code, 3) << json.Describe();
+  EXPECT_NE(json.out.find("\"suspects\": [\n"), std::string::npos) << json.out;
+  testing::RunResult one =
+      RunLeakscopeArgs({"trend", "-q", "--fail-on-suspects", golden + "/leakscope.4242.5.dump"});
+  EXPECT_EQ(one.exit_code, 0) << one.Describe();
+  testing::RunResult help = RunLeakscopeArgs({"trend", "--help"});
+  EXPECT_NE(help.out.find("3 with --fail-on-suspects, at least one leak suspect"),
+            std::string::npos)
+      << help.out;
+}
+
+// --weight is for folded stacks only; diff writes collapsed and pprof, trend neither.
+TEST(CommandFormats, WeightNeedsCollapsedAndTrendWritesNoProfiles) {
+  const std::string dump = std::string(GOLDEN_DIR) + "/leakscope.4242.5.dump";
+  const std::string old_dump = std::string(GOLDEN_DIR) + "/leakscope.4242.0.dump";
+  testing::RunResult r = RunLeakscopeArgs({"report", "-q", "--weight", "alloc_count", dump});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--weight applies to --format collapsed only"), std::string::npos)
+      << r.Describe();
+  r = RunLeakscopeArgs({"report", "-q", "-f", "collapsed", "--weight", "bytes", dump});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--weight needs live_bytes, live_count, alloc_bytes or alloc_count, not "
+                       "'bytes'"),
+            std::string::npos)
+      << r.Describe();
+  r = RunLeakscopeArgs({"diff", "-q", "-f", "collapsed", "--weight", "live_count", old_dump, dump});
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_NE(r.out.find("app+0x3300;app+0x2200;app+0x1100;libleakscope.so+0x1234 16 96\n"),
+            std::string::npos)
+      << r.out;
+  testing::TempDir dir;
+  r = RunLeakscopeArgs(
+      {"diff", "-q", "-f", "pprof", "-o", dir.path() + "/d.pb.gz", old_dump, dump});
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+  r = RunLeakscopeArgs(
+      {"trend", "-q", "-f", "pprof", "-o", dir.path() + "/t.pb.gz", std::string(GOLDEN_DIR)});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("trend writes text or json"), std::string::npos) << r.Describe();
 }
 
 }  // namespace

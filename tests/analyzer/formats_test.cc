@@ -23,7 +23,7 @@ class FormatsTest : public ::testing::Test {
     SymbolizerOptions options;
     options.warnings = nullptr;
     symbolizer_ = std::make_unique<Symbolizer>(options);
-    report_ = BuildReport(dump_, "golden", symbolizer_.get());
+    report_ = BuildReport(dump_, "golden", symbolizer_.get(), /*keep_addresses=*/true);
   }
   // Rebuilds the report as if the dump carried this kAllocator record.
   void SetAllocator(const AllocatorInfo& allocator) {
@@ -52,7 +52,7 @@ AllocatorInfo Jemalloc(uint32_t flags) {
 
 TEST_F(FormatsTest, CollapsedTotalEqualsReportTotal) {
   std::string out;
-  FormatReportCollapsed(report_, *symbolizer_, 0, &out);
+  FormatReportCollapsed(report_, *symbolizer_, 0, FoldedWeight::kLiveBytes, &out);
   std::istringstream lines(out);
   std::string line;
   uint64_t total = 0;
@@ -178,34 +178,35 @@ TEST_F(FormatsTest, PprofIsGzippedProtobuf) {
   EXPECT_FALSE(locations.contains(0));
   EXPECT_FALSE(functions.contains(0));
 
-  // One sample per site, in the report's order, with its four values and its stack.
-  ASSERT_EQ(profile.samples.size(), report_.sites.size());
+  // One sample per recorded stack, in the report's order, with its four values and its stack.
+  ASSERT_EQ(profile.samples.size(), report_.recorded.size());
+  ASSERT_GE(report_.recorded.size(), report_.sites.size());
   int64_t inuse_space = 0;
-  for (size_t i = 0; i < report_.sites.size(); ++i) {
-    const SiteSummary& site = report_.sites[i];
+  for (size_t i = 0; i < report_.recorded.size(); ++i) {
+    const SiteSummary& site = report_.recorded[i].counters;
     const pprof::Sample& sample = profile.samples[i];
     EXPECT_EQ(sample.values,
               (std::vector<int64_t>{int64_t(site.live_count), int64_t(site.live_bytes),
                                     int64_t(site.alloc_count), int64_t(site.alloc_bytes)}))
-        << "site " << i;
+        << "sample " << i;
     inuse_space += sample.values.size() == 4 ? sample.values[1] : 0;
     std::vector<std::string> want, got;
-    for (uint32_t frame_id : symbolizer_->stacks().Get(site.stack)) {
+    for (uint32_t frame_id : symbolizer_->stacks().Get(report_.recorded[i].stack)) {
       want.push_back(symbolizer_->frames().Get(frame_id).DisplayName());
     }
     for (uint64_t id : sample.location_ids) {
       auto l = locations.find(id);
-      ASSERT_NE(l, locations.end()) << "site " << i << ": location " << id;
-      ASSERT_EQ(l->second->lines.size(), 1u);
+      ASSERT_NE(l, locations.end()) << "sample " << i << ": location " << id;
+      ASSERT_EQ(l->second->lines.size(), 1u);  // the golden modules have no DWARF: no inlining
       if (l->second->mapping_id != 0) {
         EXPECT_TRUE(mappings.contains(l->second->mapping_id));
       }
       auto f = functions.find(l->second->lines[0].function_id);
-      ASSERT_NE(f, functions.end()) << "site " << i << ": location " << id;
+      ASSERT_NE(f, functions.end()) << "sample " << i << ": location " << id;
       EXPECT_EQ(f->second->system_name, f->second->name);
       got.push_back(profile.String(f->second->name));
     }
-    EXPECT_EQ(got, want) << "site " << i;
+    EXPECT_EQ(got, want) << "sample " << i;
   }
   EXPECT_EQ(inuse_space, int64_t(report_.totals.live_bytes));
   // The top site by name, leaf first: the recorder's hook, then the leaking caller.
@@ -217,6 +218,34 @@ TEST_F(FormatsTest, PprofIsGzippedProtobuf) {
   EXPECT_EQ(top, (std::vector<std::string>{"libleakscope.so+0x1234", "app+0x1100", "app+0x2200",
                                            "app+0x3300"}));
   EXPECT_EQ(profile.samples[0].values, (std::vector<int64_t>{96, 6 << 20, 96, 6 << 20}));
+
+  // The golden modules' files are not on this machine: each module is one mapping of its whole
+  // range at offset 0 with its build-id, and nothing in it is named from the file.
+  const ModuleInfo* app = nullptr;
+  for (const ModuleInfo& m : dump_.modules) {
+    if (m.path == "/opt/golden/bin/app") app = &m;
+  }
+  ASSERT_NE(app, nullptr);
+  EXPECT_EQ(profile.mappings[0].memory_start, app->fixed.start);
+  EXPECT_EQ(profile.mappings[0].memory_limit, app->fixed.end);
+  EXPECT_EQ(profile.mappings[0].file_offset, 0u);
+  EXPECT_EQ(profile.String(profile.mappings[0].build_id),
+            "1111111111111111111111111111111111111111");
+  EXPECT_FALSE(profile.mappings[0].has_functions || profile.mappings[0].has_filenames ||
+               profile.mappings[0].has_line_numbers || profile.mappings[0].has_inline_frames);
+  // Addresses: each recorded return address minus one, leaf first.
+  const SiteInfo* leak = nullptr;
+  for (const SiteInfo& site : dump_.sites) {
+    if (site.live_est_bytes() == (6u << 20)) leak = &site;
+  }
+  ASSERT_NE(leak, nullptr);
+  ASSERT_EQ(profile.samples[0].location_ids.size(), leak->pcs.size());
+  for (size_t i = 0; i < leak->pcs.size(); ++i) {
+    EXPECT_EQ(locations[profile.samples[0].location_ids[i]]->address, leak->pcs[i] - 1) << i;
+  }
+  // The allocator frames (the recorder's hook, zlib) by their full names, quoted and anchored.
+  EXPECT_EQ(profile.String(profile.drop_frames),
+            "^(?:libleakscope\\.so\\+0x1234|libz\\.so\\.1\\+0x500|libz\\.so\\.1\\+0x2100)$");
 }
 
 // Process 5151 is sampled: each sample stands for 1.25 allocations. Counts everywhere are the

@@ -207,7 +207,7 @@ TEST(JavaFormats, PprofNamesJavaFunctionsAndFiles) {
                            &error))
       << error;
   Symbolizer symbolizer(QuietOptions());
-  Report report = BuildReport(dump, "golden", &symbolizer);
+  Report report = BuildReport(dump, "golden", &symbolizer, /*keep_addresses=*/true);
   std::string out;
   FormatReportPprof(report, symbolizer, 0, &out);
   std::string body = Gunzip(out);

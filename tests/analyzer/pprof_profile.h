@@ -21,9 +21,13 @@ namespace leakscope::pprof {
 struct ValueType {
   int64_t type = 0, unit = 0;  // string table indices
 };
+struct Label {
+  int64_t key = 0, str = 0;  // string table indices
+};
 struct Sample {
   std::vector<uint64_t> location_ids;  // leaf first
   std::vector<int64_t> values;
+  std::vector<Label> labels;
 };
 struct Line {
   uint64_t function_id = 0;
@@ -38,8 +42,10 @@ struct Function {
   int64_t name = 0, system_name = 0, filename = 0;
 };
 struct Mapping {
-  uint64_t id = 0;
-  int64_t filename = 0;
+  uint64_t id = 0, memory_start = 0, memory_limit = 0, file_offset = 0;
+  int64_t filename = 0, build_id = 0;
+  bool has_functions = false, has_filenames = false, has_line_numbers = false,
+       has_inline_frames = false;
 };
 struct Profile {
   std::vector<ValueType> sample_types;
@@ -48,6 +54,7 @@ struct Profile {
   std::vector<Location> locations;
   std::vector<Function> functions;
   std::vector<std::string> strings;
+  int64_t drop_frames = 0;
   int64_t time_nanos = 0;
   ValueType period_type;
   int64_t period = 0;
@@ -178,7 +185,7 @@ inline ::testing::AssertionResult DecodeProfile(const std::string& gzipped, Prof
         out->strings.emplace_back(bytes);
         continue;
       }
-      if (field == 2) {  // Sample: location_id = 1, value = 2 (label = 3 is not written)
+      if (field == 2) {  // Sample: location_id = 1, value = 2, label = 3 (key 1, str 2)
         Sample sample;
         WireReader s(bytes);
         uint32_t f, w;
@@ -189,6 +196,10 @@ inline ::testing::AssertionResult DecodeProfile(const std::string& gzipped, Prof
             std::vector<uint64_t> values;
             s.AppendVarints(w, &values);
             for (uint64_t v : values) sample.values.push_back(static_cast<int64_t>(v));
+          } else if (f == 3 && w == 2) {
+            auto label = VarintFields(s.Bytes(), &ok);
+            sample.labels.push_back(
+                {static_cast<int64_t>(One(label, 1)), static_cast<int64_t>(One(label, 2))});
           } else {
             s.Skip(w);
           }
@@ -220,8 +231,20 @@ inline ::testing::AssertionResult DecodeProfile(const std::string& gzipped, Prof
       if (field == 1 || field == 11) {  // ValueType: type 1, unit 2
         ValueType vt{static_cast<int64_t>(One(fields, 1)), static_cast<int64_t>(One(fields, 2))};
         (field == 1 ? out->sample_types.emplace_back() : out->period_type) = vt;
-      } else if (field == 3) {  // Mapping: id 1, filename 5
-        out->mappings.push_back({One(fields, 1), static_cast<int64_t>(One(fields, 5))});
+      } else if (field == 3) {  // Mapping: id 1, start 2, limit 3, offset 4, filename 5,
+                                // build_id 6, has_functions 7 .. has_inline_frames 10
+        Mapping m;
+        m.id = One(fields, 1);
+        m.memory_start = One(fields, 2);
+        m.memory_limit = One(fields, 3);
+        m.file_offset = One(fields, 4);
+        m.filename = static_cast<int64_t>(One(fields, 5));
+        m.build_id = static_cast<int64_t>(One(fields, 6));
+        m.has_functions = One(fields, 7) != 0;
+        m.has_filenames = One(fields, 8) != 0;
+        m.has_line_numbers = One(fields, 9) != 0;
+        m.has_inline_frames = One(fields, 10) != 0;
+        out->mappings.push_back(m);
       } else if (field == 5) {  // Function: id 1, name 2, system_name 3, filename 4
         out->functions.push_back({One(fields, 1), static_cast<int64_t>(One(fields, 2)),
                                   static_cast<int64_t>(One(fields, 3)),
@@ -235,9 +258,12 @@ inline ::testing::AssertionResult DecodeProfile(const std::string& gzipped, Prof
       for (uint64_t c : comments) out->comments.push_back(static_cast<int64_t>(c));
       continue;
     }
-    if (wire == 0 && (field == 9 || field == 12 || field == 14)) {
+    if (wire == 0 && (field == 7 || field == 9 || field == 12 || field == 14)) {
       int64_t v = static_cast<int64_t>(r.Varint());
-      (field == 9 ? out->time_nanos : field == 12 ? out->period : out->default_sample_type) = v;
+      (field == 7    ? out->drop_frames
+       : field == 9  ? out->time_nanos
+       : field == 12 ? out->period
+                     : out->default_sample_type) = v;
       continue;
     }
     r.Skip(wire);

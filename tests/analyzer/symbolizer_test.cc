@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "loaded_module.h"
 #include "run_program.h"
 #include "temp_dir.h"
 
@@ -53,46 +54,7 @@ __attribute__((noinline)) uint64_t InlineOuter() {
 }
 
 // The main executable's module as the recorder would describe it.
-ModuleInfo SelfModule() {
-  ModuleInfo module;
-  dl_iterate_phdr(
-      [](dl_phdr_info* info, size_t, void* data) {
-        auto* m = static_cast<ModuleInfo*>(data);
-        if (info->dlpi_name != nullptr && info->dlpi_name[0] != '\0') return 0;
-        uint64_t lo = UINT64_MAX, hi = 0;
-        for (int i = 0; i < info->dlpi_phnum; ++i) {
-          const ElfW(Phdr)& ph = info->dlpi_phdr[i];
-          if (ph.p_type == PT_LOAD) {
-            lo = std::min<uint64_t>(lo, ph.p_vaddr);
-            hi = std::max<uint64_t>(hi, ph.p_vaddr + ph.p_memsz);
-          }
-          if (ph.p_type == PT_NOTE) {
-            const char* p = reinterpret_cast<const char*>(info->dlpi_addr + ph.p_vaddr);
-            const char* end = p + ph.p_memsz;
-            while (p + sizeof(ElfW(Nhdr)) <= end) {
-              auto* note = reinterpret_cast<const ElfW(Nhdr)*>(p);
-              const char* name = p + sizeof(*note);
-              const char* desc = name + ((note->n_namesz + 3) & ~3u);
-              if (note->n_type == NT_GNU_BUILD_ID && note->n_namesz == 4 &&
-                  memcmp(name, "GNU", 4) == 0) {
-                m->build_id.assign(desc, note->n_descsz);
-              }
-              p = desc + ((note->n_descsz + 3) & ~3u);
-            }
-          }
-        }
-        m->fixed.start = info->dlpi_addr + lo;
-        m->fixed.end = info->dlpi_addr + hi;
-        m->fixed.bias = info->dlpi_addr;
-        m->fixed.flags = format::kModuleMain;
-        return 1;
-      },
-      &module);
-  char path[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
-  module.path.assign(path, n > 0 ? n : 0);
-  return module;
-}
+ModuleInfo SelfModule() { return testing::LoadedModule(reinterpret_cast<uintptr_t>(&PlainCaller)); }
 
 struct Symbolized {
   std::vector<Frame> frames;
