@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "analysis/robust_slope.h"
 #include "option_values.h"
+#include "symbolize/foreign_machine.h"
 
 namespace leakscope::analyzer {
 namespace {
@@ -263,6 +264,13 @@ TrendResult AnalyzeTrend(const std::vector<std::string>& files, const TrendOptio
         ok = false;
         error = absl::StrCat(entries[i].path, ": same process and seq as ", last_read->path,
                              "; skipped");
+      }
+      if (ok) {
+        if (std::string why = ForeignMachineError(dump.process, symbolizer->options().resolver);
+            !why.empty()) {
+          ok = false;
+          error = absl::StrCat(entries[i].path, ": ", why, "; skipped");
+        }
       }
       if (!ok) {
         result.errors.push_back(error);
