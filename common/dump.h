@@ -24,6 +24,10 @@ struct ProcessInfo {
   std::string host;
   std::string executable;
   std::vector<std::string> args;
+  // The architecture it ran on (format::ProcessMachine). A dump written before the format said
+  // reads as x86-64 with machine_known false; WriteDump writes `machine` only when machine_known.
+  bool machine_known = false;
+  uint32_t machine = format::kMachineX86_64;
 };
 
 struct ModuleInfo {

@@ -107,7 +107,8 @@ bool DumpEncoder::Process(const ProcessInfo& process) {
     return state_->Reject();
   }
   uint64_t payload = sizeof(format::ProcessFixed) + kStringPrefixBytes + process.host.size() +
-                     kStringPrefixBytes + process.executable.size() + sizeof(uint32_t);
+                     kStringPrefixBytes + process.executable.size() + sizeof(uint32_t) +
+                     (process.machine_known ? sizeof(format::ProcessMachine) : 0);
   for (const std::string& arg : process.args) {
     if (!FitsU32(arg.size())) return state_->Reject();
     payload += kStringPrefixBytes + arg.size();
@@ -121,6 +122,10 @@ bool DumpEncoder::Process(const ProcessInfo& process) {
   if (!state_->Put(&argc, sizeof(argc))) return false;
   for (const std::string& arg : process.args) {
     if (!state_->PutString(arg)) return false;
+  }
+  if (process.machine_known) {
+    format::ProcessMachine machine{process.machine, 0};
+    if (!state_->Put(&machine, sizeof(machine))) return false;
   }
   return true;
 }

@@ -4,7 +4,7 @@
 // kVersion on any change a version-1 reader cannot skip over.
 //
 // A dump is a FileHeader followed by records. Each record is a RecordHeader and `payload_bytes`
-// bytes of payload. All integers are little-endian (the recorder only runs on x86-64 Linux).
+// bytes of payload. All integers are little-endian (x86-64, and AArch64 as Linux runs it).
 // Strings are a u32 byte count followed by that many bytes (no terminator). Readers skip record
 // types they do not know and bytes at the end of a payload beyond the fields they know, so later
 // versions can add fields and records without breaking older analyzers.
@@ -63,6 +63,18 @@ struct ProcessFixed {
   int64_t start_unix_ns;      // CLOCK_REALTIME when the recorder started
 };
 static_assert(sizeof(ProcessFixed) == 56);
+
+// The recording process' architecture, as ELF names it (e_machine: EM_X86_64, EM_AARCH64):
+// return addresses and module files mean something only on that architecture. Appended (no
+// version bump: older readers skip trailing bytes) after kProcess's command line. A dump written
+// before it has none and was recorded on x86-64, the only architecture the recorder ran on then.
+struct ProcessMachine {
+  uint32_t elf_machine;
+  uint32_t reserved;
+};
+static_assert(sizeof(ProcessMachine) == 8);
+inline constexpr uint32_t kMachineX86_64 = 62;    // EM_X86_64
+inline constexpr uint32_t kMachineAarch64 = 183;  // EM_AARCH64
 
 struct SettingsFixed {
   uint64_t sample_bytes;  // mean sampling interval in bytes; 1 = every allocation

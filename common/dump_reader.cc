@@ -427,6 +427,14 @@ bool Parser::ParseProcess(Cursor* payload, ProcessInfo* process) {
   for (uint32_t i = 0; i < argc; ++i) {
     if (!ReadString(payload, "arg " + std::to_string(i), &process->args[i])) return false;
   }
+  // Appended later (dump_format.h): present when the payload has room for it; a dump without it
+  // was recorded on x86-64.
+  if (payload->remaining() >= sizeof(format::ProcessMachine)) {
+    format::ProcessMachine machine;
+    if (!payload->Read(&machine, sizeof(machine))) return Fail("");
+    process->machine_known = true;
+    process->machine = machine.elf_machine;
+  }
   return true;
 }
 

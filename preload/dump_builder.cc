@@ -16,6 +16,7 @@
 #include "java/java_agent.h"
 #include "java/java_methods.h"
 #include "java/java_stacks.h"
+#include "machine.h"
 #include "module_registry.h"
 #include "process_info.h"
 #include "recorder.h"
@@ -82,6 +83,8 @@ bool EncodeDump(const ReentrancyGuard& guard, uint64_t seq, const char* label,
   process.fixed.time_unix_ns = UnixNs();
   process.fixed.time_monotonic_ns = MonotonicNs();
   process.fixed.start_unix_ns = r.start_unix_ns;
+  process.machine_known = true;
+  process.machine = kThisMachine;
   ReadProcessIdentity(guard, &process);
 
   bool ok = encoder->Begin() && encoder->Process(process) && encoder->Recorder(VersionText());

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "analysis/robust_slope.h"
 #include "option_values.h"
+#include "symbolize/foreign_machine.h"
 
 namespace leakscope::analyzer {
 namespace {
@@ -281,6 +282,13 @@ ProcessOutcome ReadProcess(const std::vector<DumpEntry>& entries, const TrendOpt
       ok = false;
       error =
           absl::StrCat(entries[i].path, ": same process and seq as ", last_read->path, "; skipped");
+    }
+    if (ok) {
+      if (std::string why = ForeignMachineError(dump.process, shared->symbolizer->options().resolver);
+          !why.empty()) {
+        ok = false;
+        error = absl::StrCat(entries[i].path, ": ", why, "; skipped");
+      }
     }
     if (!ok) {
       outcome.errors.push_back(error);

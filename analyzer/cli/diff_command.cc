@@ -8,6 +8,7 @@
 #include "dump.h"
 #include "output/format_diff.h"
 #include "output/text_escape.h"
+#include "symbolize/foreign_machine.h"
 
 namespace leakscope::analyzer {
 namespace {
@@ -52,6 +53,11 @@ int DiffCommand(const std::vector<std::string>& args) {
   for (int i = 0; i < 2; ++i) {
     if (!ReadDumpFile(parser.positional()[i], &dumps[i], &error)) {
       fprintf(stderr, "leakscope diff: %s\n", EscapeText(error).c_str());
+      ok = false;
+    } else if (std::string why = ForeignMachineError(dumps[i].process, options.symbolizer.resolver);
+               !why.empty()) {
+      fprintf(stderr, "leakscope diff: %s: %s\n", EscapeText(parser.positional()[i]).c_str(),
+              why.c_str());
       ok = false;
     }
   }

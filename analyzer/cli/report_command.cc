@@ -8,6 +8,7 @@
 #include "dump.h"
 #include "output/format_report.h"
 #include "output/text_escape.h"
+#include "symbolize/foreign_machine.h"
 
 namespace leakscope::analyzer {
 namespace {
@@ -60,6 +61,11 @@ int ReportCommand(const std::vector<std::string>& args) {
   std::string error;
   if (!ReadDumpFile(path, &dump, &error)) {
     fprintf(stderr, "leakscope report: %s\n", EscapeText(error).c_str());
+    return kExitUsage;
+  }
+  if (std::string why = ForeignMachineError(dump.process, options.symbolizer.resolver);
+      !why.empty()) {
+    fprintf(stderr, "leakscope report: %s: %s\n", EscapeText(path).c_str(), why.c_str());
     return kExitUsage;
   }
   Symbolizer symbolizer(options.symbolizer);

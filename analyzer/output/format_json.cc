@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The JSON report; its fields are documented in docs/json.md and must stay stable.
 #include "absl/strings/str_format.h"
+#include "machine.h"
 #include "output/ages_output.h"
 #include "output/dump_json.h"
 #include "output/format_report.h"
@@ -23,6 +24,8 @@ void WriteDumpJson(const Report& report, JsonWriter* json) {
   json->Field("host", report.process.host);
   json->Field("executable", report.process.executable);
   WriteRecorderVersionJson(report.recorder_version, json);
+  // "x86-64" for a dump from before the format recorded it: the recorder ran only there then.
+  json->Field("architecture", MachineName(report.process.machine));
   json->Key("args");
   json->BeginArray(/*inline_=*/true);
   for (const std::string& arg : report.process.args) json->String(arg);

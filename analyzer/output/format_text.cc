@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "machine.h"
 #include "output/absl_compat.h"
 #include "output/ages_output.h"
 #include "output/format_report.h"
@@ -43,6 +44,7 @@ void AppendHeader(const Report& report, std::string* out) {
     absl::StrAppend(out, "Recorder: leakscope ", EscapeText(report.recorder_version), "\n");
   }
   if (!report.label.empty()) absl::StrAppend(out, "Label: ", EscapeText(report.label), "\n");
+  absl::StrAppend(out, "Architecture: ", MachineName(report.process.machine), "\n");
   if (report.settings.sample_bytes <= 1) {
     absl::StrAppend(out, "Sampling: every allocation recorded (exact)\n");
   } else {

@@ -88,6 +88,8 @@ class Symbolizer {
   };
   DumpView View(const Dump& dump);
 
+  const SymbolizerOptions& options() const { return options_; }
+
   // Appends the frame ids of `pcs` (return addresses, innermost first, then any Java frames) to
   // *out, innermost first; inlined functions expand to several frames; Java frames are spliced
   // in as described above.

@@ -183,6 +183,33 @@ TEST(DumpRoundTrip, EpochsComeBackAndRecordsWithoutThemHaveNone) {
   }
 }
 
+// The architecture is appended to the process record (no version bump): it comes back in either
+// version, and a process record written without it (every dump before it) reads as x86-64.
+TEST(DumpRoundTrip, MachineComesBackAndDumpsWithoutItReadAsX86_64) {
+  Dump dump = MinimalSampleDump();
+  dump.process.args = {"/usr/bin/java", "-version"};
+  dump.process.machine_known = true;
+  dump.process.machine = format::kMachineAarch64;
+  Dump old = dump;
+  old.process.machine_known = false;
+  old.process.machine = format::kMachineX86_64;
+  for (uint32_t version : {1u, 2u}) {
+    dump.version = old.version = version;
+    Dump back;
+    std::string error;
+    ASSERT_TRUE(ParseDump(Encode(dump), &back, &error)) << error;
+    EXPECT_TRUE(back.process.machine_known);
+    EXPECT_EQ(back.process.machine, format::kMachineAarch64);
+    EXPECT_EQ(back.process.args, dump.process.args);
+    EXPECT_EQ(Encode(dump).size(), Encode(old).size() + sizeof(format::ProcessMachine));
+    Dump old_back;
+    old_back.process.machine = format::kMachineAarch64;  // the reader must set it, not keep it
+    ASSERT_TRUE(ParseDump(Encode(old), &old_back, &error)) << error;
+    EXPECT_FALSE(old_back.process.machine_known);
+    EXPECT_EQ(old_back.process.machine, format::kMachineX86_64);
+  }
+}
+
 TEST(DumpEncoder, RefusesVersionsItCannotWrite) {
   for (uint32_t version : {0u, format::kVersion + 1}) {
     StringSink sink;

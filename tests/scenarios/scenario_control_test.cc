@@ -15,6 +15,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "machine.h"
 #include "scenario_fixture.h"
 
 namespace leakscope::testing {
@@ -99,6 +100,10 @@ TEST(StatusFile, SaysWhereAPreloadedProgramRecordsAndGoesAtExit) {
   Dump exit_dump;
   ASSERT_TRUE(LoadLastDump(dir.path(), std::stoi(pid), &exit_dump));
   ASSERT_FALSE(exit_dump.recorder_version.empty());
+  // It also says which architecture it ran on (format::ProcessMachine), so the analyzer can tell
+  // whether this machine's files may name its code.
+  EXPECT_TRUE(exit_dump.process.machine_known);
+  EXPECT_EQ(exit_dump.process.machine, kThisMachine);
   EXPECT_EQ(b.run.out, "== " + pid + "\n" +
                            ExpectedStatus(pid, dir.path(), exit_dump.recorder_version) +
                            "600 regular file " + std::to_string(geteuid()) + "\nexit 0\nleft: \n")

@@ -239,7 +239,8 @@ bool SameFixed(const Fixed& a, const Fixed& b) {
 inline bool SameDump(const Dump& a, const Dump& b) {
   if (a.version != b.version || !SameFixed(a.process.fixed, b.process.fixed) ||
       a.process.host != b.process.host || a.process.executable != b.process.executable ||
-      a.process.args != b.process.args || !SameFixed(a.settings, b.settings) ||
+      a.process.args != b.process.args || a.process.machine_known != b.process.machine_known ||
+      a.process.machine != b.process.machine || !SameFixed(a.settings, b.settings) ||
       !SameFixed(a.memory, b.memory) || !SameFixed(a.counters, b.counters) ||
       !SameFixed(a.allocator.fixed, b.allocator.fixed) || a.allocator.path != b.allocator.path ||
       a.recorder_version != b.recorder_version || a.modules.size() != b.modules.size() ||
