@@ -49,6 +49,21 @@ bool WriteAll(int fd, std::string_view bytes) {
 
 bool WriteFileAtomicallyAt(int dir_fd, const std::string& name, std::string_view bytes, mode_t mode,
                            const std::string& shown, std::string* error) {
+  // A device or a pipe at the name (`-o /dev/null`, a FIFO a script reads) is written to, not
+  // replaced: renaming over /dev/null as root would leave a regular file there for every program
+  // on the machine. It is opened without O_CREAT or O_TRUNC, and checked again once open.
+  struct stat st;
+  if (fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+      (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))) {
+    int fd = openat(dir_fd, name.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return Fail(shown, error);
+    bool ok = fstat(fd, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode));
+    if (!ok) errno = EINVAL;
+    ok = ok && WriteAll(fd, bytes);
+    if (!ok) Fail(shown, error);
+    if (close(fd) != 0 && ok) ok = Fail(shown, error);
+    return ok;
+  }
   std::string tmp;
   int fd = -1;
   // EEXIST means someone holds that name (a planted file or link, or a very unlikely clash):

@@ -7,6 +7,7 @@
 // output directory, /tmp) is never opened, truncated or written through, even by root; rename
 // replaces the final name itself, so a symbolic link planted there is replaced, never followed;
 // fsync before rename means a crash leaves the old file or the whole new one, never a torn one.
+// A character device or FIFO already at the name (`-o /dev/null`) is written to in place.
 #pragma once
 
 #include <sys/types.h>

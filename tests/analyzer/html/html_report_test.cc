@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // The HTML report's C++ side: the flame tree, the JSON the page embeds, and the command line.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <map>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -251,6 +255,36 @@ TEST(HtmlCommand, NeedsAnOutputFileAndDumps) {
   EXPECT_EQ(RunLeakscope("html -o /dev/null /nonexistent/leakscope"), 2);  // nothing readable
   EXPECT_EQ(RunLeakscope(absl::StrCat("html --top x -o /dev/null ", GOLDEN_DIR)), 2);
   EXPECT_EQ(RunLeakscope(absl::StrCat("html -q -o /dev/null ", GOLDEN_DIR)), 0);
+  // Written to, not replaced: as root, a rename over it left a regular file at /dev/null.
+  struct stat st;
+  ASSERT_EQ(lstat("/dev/null", &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode)) << "/dev/null is no longer a character device";
+}
+
+// -o naming a FIFO: the report goes down the pipe, and the FIFO stays one.
+TEST(HtmlCommand, WritesIntoAFifoItIsGiven) {
+  char dir_template[] = "/tmp/leakscope-fifo-XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  std::string fifo = std::string(dir_template) + "/report.html";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::string received;
+  std::thread reader([&] {
+    int fd = open(fifo.c_str(), O_RDONLY);
+    char buffer[65536];
+    for (ssize_t n; fd >= 0 && (n = read(fd, buffer, sizeof(buffer))) > 0;)
+      received.append(buffer, n);
+    if (fd >= 0) close(fd);
+  });
+  EXPECT_EQ(RunLeakscope(absl::StrCat("html -q -o ", fifo, " ", GOLDEN_DIR)), 0);
+  // A reader still waiting for a writer (the report went elsewhere) is let go: EOF at once.
+  if (int fd = open(fifo.c_str(), O_WRONLY | O_NONBLOCK); fd >= 0) close(fd);
+  reader.join();
+  struct stat st;
+  ASSERT_EQ(lstat(fifo.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+  EXPECT_TRUE(received.starts_with("<!DOCTYPE html>")) << received.substr(0, 80);
+  unlink(fifo.c_str());
+  rmdir(dir_template);
 }
 
 }  // namespace
