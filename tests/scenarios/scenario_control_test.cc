@@ -263,21 +263,28 @@ TEST(DumpCommand, SaysWhenThereIsNoSuchProcess) {
   EXPECT_EQ(r.out, "");
 }
 
-TEST(DumpCommand, SaysWhereItLookedWhenTheProcessIsNotRecording) {
-  // A process that records nothing; its TMPDIR (read from /proc/PID/environ) is a fresh one.
-  TempDir tmp;
+// A process that records nothing, `sleep 20` with TMPDIR=tmpdir; returns once it has exec'd (its
+// /proc/PID/environ is then the sleeper's), or -1 if it could not be started.
+pid_t StartSleeper(const std::string& tmpdir) {
   pid_t child = fork();
-  ASSERT_GE(child, 0);
   if (child == 0) {
-    setenv("TMPDIR", tmp.path().c_str(), 1);
+    setenv("TMPDIR", tmpdir.c_str(), 1);
     execl("/bin/sleep", "sleep", "20", static_cast<char*>(nullptr));
     _exit(127);
   }
-  // /proc/PID/environ holds the exec'd image's environment once exec is done.
-  for (int i = 0; i < 500 && ReadFile("/proc/" + std::to_string(child) + "/comm") != "sleep\n";
+  for (int i = 0;
+       child > 0 && i < 500 && ReadFile("/proc/" + std::to_string(child) + "/comm") != "sleep\n";
        ++i) {
     usleep(10000);
   }
+  return child;
+}
+
+TEST(DumpCommand, SaysWhereItLookedWhenTheProcessIsNotRecording) {
+  // A process that records nothing; its TMPDIR (read from /proc/PID/environ) is a fresh one.
+  TempDir tmp;
+  pid_t child = StartSleeper(tmp.path());
+  ASSERT_GT(child, 0);
   RunOptions dump;
   dump.args = {"dump", std::to_string(child)};
   RunResult r = RunProgram(kLeakscope, dump);
@@ -299,17 +306,8 @@ TEST(DumpCommand, SaysTheDumperMayBeBusyWhenNoDumpComes) {
   // A status file for a process that does not record (a stand-in for a busy dumper): the
   // request is written where it says, and no dump comes.
   TempDir tmp;
-  pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    setenv("TMPDIR", tmp.path().c_str(), 1);
-    execl("/bin/sleep", "sleep", "20", static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  for (int i = 0; i < 500 && ReadFile("/proc/" + std::to_string(child) + "/comm") != "sleep\n";
-       ++i) {
-    usleep(10000);
-  }
+  pid_t child = StartSleeper(tmp.path());
+  ASSERT_GT(child, 0);
   const std::string pid = std::to_string(child);
   const std::string runtime = RuntimeDir(tmp), dumps = tmp.Sub("dumps");
   ASSERT_EQ(mkdir(runtime.c_str(), 0700), 0);
