@@ -11,6 +11,7 @@
 
 #include "allocator_front.h"
 #include "core/age_summary.h"
+#include "core/bulk_memory.h"
 #include "core/clock.h"
 #include "core/region.h"
 #include "java/java_agent.h"
@@ -98,12 +99,12 @@ bool EncodeDump(const ReentrancyGuard& guard, uint64_t seq, const char* label,
 
   // Sized by the ids in use, not the table's capacity: zeroing 64 k entries at every dump would
   // fault in 2 MiB for a process with a handful of sites.
-  std::vector<LiveTotals> live(r.stacks.id_limit());
+  BulkVector<LiveTotals> live(r.stacks.id_limit());
   // Ages are measured against the clock as this dump reads it. One sample per live entry, sorted
   // once; the vector grows with what is live, never beyond the table.
   TickRecorderClock();
   const uint32_t now_s = RecorderClock();
-  std::vector<AgedSample> aged;
+  BulkVector<AgedSample> aged;
   r.live.ForEach([&](const LiveTable::Entry& entry) {
     if (entry.stack_id >= live.size()) return;
     LiveTotals& totals = live[entry.stack_id];
@@ -117,7 +118,7 @@ bool EncodeDump(const ReentrancyGuard& guard, uint64_t seq, const char* label,
   });
   SortAgedSamples(&aged);
 
-  std::unordered_map<uint64_t, StreamTotals> streams;
+  BulkMap<uint64_t, StreamTotals> streams;
   uint64_t sampled_allocs = 0;
   r.stacks.ForEach([&](uint32_t id, const uint64_t* pcs, uint32_t depth) {
     SiteTotals c = r.stacks.Totals(id);

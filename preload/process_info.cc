@@ -12,6 +12,8 @@
 
 #include <string>
 
+#include "core/bulk_memory.h"
+
 namespace leakscope::recorder {
 namespace {
 
@@ -41,8 +43,8 @@ MallocFigures ReadMallocFigures() {
           static_cast<unsigned>(info.uordblks), static_cast<unsigned>(info.fordblks)};
 }
 
-std::string ReadSmallFile(const char* path) {
-  std::string text;
+BulkString ReadSmallFile(const char* path) {
+  BulkString text;
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return text;
   char buffer[4096];
@@ -57,9 +59,9 @@ std::string ReadSmallFile(const char* path) {
 }
 
 // "VmRSS:     1234 kB" -> bytes.
-uint64_t StatusField(const std::string& status, const char* name) {
+uint64_t StatusField(const BulkString& status, const char* name) {
   size_t at = status.find(name);
-  if (at == std::string::npos) return 0;
+  if (at == BulkString::npos) return 0;
   return strtoull(status.c_str() + at + strlen(name), nullptr, 10) * 1024;
 }
 
@@ -87,19 +89,19 @@ void ReadProcessIdentity(const ReentrancyGuard&, ProcessInfo* out) {
   char exe[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
   if (n > 0) out->executable.assign(exe, static_cast<size_t>(n));
-  std::string cmdline = ReadSmallFile("/proc/self/cmdline");
+  BulkString cmdline = ReadSmallFile("/proc/self/cmdline");
   out->args.clear();
   for (size_t start = 0; start < cmdline.size();) {
     size_t end = cmdline.find('\0', start);
-    if (end == std::string::npos) end = cmdline.size();
-    out->args.emplace_back(cmdline, start, end - start);
+    if (end == BulkString::npos) end = cmdline.size();
+    out->args.emplace_back(cmdline.data() + start, end - start);
     start = end + 1;
   }
 }
 
 format::MemoryFixed ReadProcessMemory(const ReentrancyGuard&) {
   format::MemoryFixed memory{};
-  std::string status = ReadSmallFile("/proc/self/status");
+  BulkString status = ReadSmallFile("/proc/self/status");
   memory.rss_bytes = StatusField(status, "VmRSS:");
   memory.rss_peak_bytes = StatusField(status, "VmHWM:");
   memory.vm_bytes = StatusField(status, "VmSize:");

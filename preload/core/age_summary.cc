@@ -4,7 +4,7 @@
 
 namespace leakscope::recorder {
 
-void SortAgedSamples(std::vector<AgedSample>* samples) {
+void SortAgedSamples(BulkVector<AgedSample>* samples) {
   std::sort(samples->begin(), samples->end(), [](const AgedSample& a, const AgedSample& b) {
     return a.stack_id != b.stack_id ? a.stack_id < b.stack_id : a.age_s < b.age_s;
   });

@@ -9,6 +9,7 @@
 #include <span>
 #include <vector>
 
+#include "bulk_memory.h"
 #include "dump_format.h"
 
 namespace leakscope::recorder {
@@ -26,7 +27,7 @@ inline uint32_t AgeAt(uint32_t now_s, uint32_t birth_s) {
 }
 
 // Orders by stack id, then age, so each site's samples form one run in ascending age.
-void SortAgedSamples(std::vector<AgedSample>* samples);
+void SortAgedSamples(BulkVector<AgedSample>* samples);
 
 // The run of `stack_id` in samples sorted by SortAgedSamples (empty when it has none).
 std::span<const AgedSample> SamplesOfStack(std::span<const AgedSample> sorted, uint32_t stack_id);

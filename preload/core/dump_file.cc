@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <new>
+#include "bulk_memory.h"
 
 namespace leakscope::recorder {
 namespace {
@@ -36,10 +36,10 @@ bool StillOurs(int fd, FileId id) {
 class CheckedFileSink final : public ByteSink {
  public:
   CheckedFileSink(int fd, FileId id)
-      : fd_(fd), id_(id), buffer_(new (std::nothrow) char[kBufferBytes]) {
+      : fd_(fd), id_(id), buffer_(static_cast<char*>(AllocateBulk(kBufferBytes))) {
     if (buffer_ == nullptr) Fail(ENOMEM);
   }
-  ~CheckedFileSink() override { delete[] buffer_; }
+  ~CheckedFileSink() override { FreeBulk(buffer_, kBufferBytes); }
   CheckedFileSink(const CheckedFileSink&) = delete;
   CheckedFileSink& operator=(const CheckedFileSink&) = delete;
 

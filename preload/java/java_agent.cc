@@ -109,7 +109,7 @@ MethodInfo Resolve(JNIEnv* jni, uint64_t id) {
   return info;
 }
 
-void ResolveIds(JNIEnv* jni, const ReentrancyGuard& guard, const std::vector<uint64_t>& ids) {
+void ResolveIds(JNIEnv* jni, const ReentrancyGuard& guard, const BulkVector<uint64_t>& ids) {
   for (uint64_t id : ids) {
     if (jni->PushLocalFrame(16) != JNI_OK) break;
     StoreMethod(guard, Resolve(jni, id));

@@ -37,11 +37,11 @@ constinit std::atomic<bool> g_resolver_sleeping{false};
 // inherits it released and the cache whole.
 pthread_mutex_t g_mutex = PTHREAD_MUTEX_INITIALIZER;
 // Allocated on first use under a guard and never freed: the exit dump runs from a destructor.
-std::unordered_map<uint64_t, MethodInfo>* g_methods = nullptr;
+BulkMap<uint64_t, MethodInfo>* g_methods = nullptr;
 uint32_t g_fresh_taken = 0;  // under g_mutex: the queue's consumer position
 
-std::unordered_map<uint64_t, MethodInfo>& Methods() {
-  if (g_methods == nullptr) g_methods = new std::unordered_map<uint64_t, MethodInfo>();
+BulkMap<uint64_t, MethodInfo>& Methods() {
+  if (g_methods == nullptr) g_methods = new BulkMap<uint64_t, MethodInfo>();
   return *g_methods;
 }
 
@@ -80,8 +80,8 @@ void NoteMethod(const ReentrancyGuard&, uint64_t id) {
   if (!g_seen_full.exchange(true, std::memory_order_relaxed)) RingDoorbell();
 }
 
-std::vector<uint64_t> TakeFreshMethodIds(const ReentrancyGuard& guard) {
-  std::vector<uint64_t> fresh;
+BulkVector<uint64_t> TakeFreshMethodIds(const ReentrancyGuard& guard) {
+  BulkVector<uint64_t> fresh;
   ForkSection section(guard);
   pthread_mutex_lock(&g_mutex);
   uint32_t end = g_fresh_count.load(std::memory_order_acquire);
@@ -108,16 +108,16 @@ RegionUsage MeasureSeenTables() {
   return usage;
 }
 
-std::vector<uint64_t> UnresolvedMethodIds(const ReentrancyGuard& guard, StackTable& stacks) {
+BulkVector<uint64_t> UnresolvedMethodIds(const ReentrancyGuard& guard, StackTable& stacks) {
   // Every stack: at most LEAKSCOPE_MAX_STACKS stacks of tagged words to test, a few
   // milliseconds at worst, once per dump (and once a second while the seen table is full).
-  std::unordered_set<uint64_t> seen;
+  BulkSet<uint64_t> seen;
   stacks.ForEach([&](uint32_t, const uint64_t* pcs, uint32_t depth) {
     for (uint32_t i = 0; i < depth; ++i) {
       if (format::IsJavaFrame(pcs[i])) seen.insert(format::JavaFrameMethod(pcs[i]));
     }
   });
-  std::vector<uint64_t> unresolved;
+  BulkVector<uint64_t> unresolved;
   ForkSection section(guard);
   pthread_mutex_lock(&g_mutex);
   for (uint64_t id : seen) {
@@ -137,8 +137,8 @@ void StoreMethod(const ReentrancyGuard& guard, MethodInfo info) {
   pthread_mutex_unlock(&g_mutex);
 }
 
-std::vector<MethodInfo> CachedMethods(const ReentrancyGuard& guard) {
-  std::vector<MethodInfo> copy;
+BulkVector<MethodInfo> CachedMethods(const ReentrancyGuard& guard) {
+  BulkVector<MethodInfo> copy;
   ForkSection section(guard);
   pthread_mutex_lock(&g_mutex);
   copy.reserve(Methods().size());

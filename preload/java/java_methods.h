@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/bulk_memory.h"
 #include "core/region.h"  // RegionUsage
 #include "core/stack_table.h"
 #include "thread_state.h"
@@ -39,7 +40,7 @@ void NoteMethod(const ReentrancyGuard& guard, uint64_t method_id);
 // Resolver: the ids first seen since the last call that are not cached yet, oldest first. An id
 // whose writer has claimed a queue slot but not filled it yet comes with the next call (the
 // writer rings the doorbell after filling it).
-std::vector<uint64_t> TakeFreshMethodIds(const ReentrancyGuard& guard);
+BulkVector<uint64_t> TakeFreshMethodIds(const ReentrancyGuard& guard);
 
 // True once the table of seen ids is full: later first sightings may not be queued, and only a
 // scan of every recorded stack (UnresolvedMethodIds) finds them.
@@ -48,12 +49,12 @@ bool SeenTableFull();
 // Method ids that appear in the recorded stacks and are not cached yet (a scan of `stacks`: up to
 // LEAKSCOPE_MAX_STACKS stacks; the resolver's safety net before each dump). The table is passed
 // in, so that this file needs nothing of the recorder that uses it.
-std::vector<uint64_t> UnresolvedMethodIds(const ReentrancyGuard& guard, StackTable& stacks);
+BulkVector<uint64_t> UnresolvedMethodIds(const ReentrancyGuard& guard, StackTable& stacks);
 
 void StoreMethod(const ReentrancyGuard& guard, MethodInfo info);
 
 // A copy of every cached method (the dumper writes them all).
-std::vector<MethodInfo> CachedMethods(const ReentrancyGuard& guard);
+BulkVector<MethodInfo> CachedMethods(const ReentrancyGuard& guard);
 
 // The seen table and the queue of first sightings: static arrays (1 MiB each) that only a JVM
 // with the agent writes. Their size, and the pages written (for the recorder's own memory).

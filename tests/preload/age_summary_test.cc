@@ -16,7 +16,7 @@ TEST(AgeSummary, AgesNeverGoNegative) {
 // Two sites interleaved as a scan of the live table meets them; each site's figures come from
 // its own samples only, weighted by bytes.
 TEST(AgeSummary, BytesWeightedMedianOldestAndThresholdsPerSite) {
-  std::vector<AgedSample> samples = {
+  BulkVector<AgedSample> samples = {
       {7, 5, 100},   {9, 90000, 1}, {7, 7200, 300}, {9, 0, 10},
       {7, 700, 100}, {7, 61, 50},   {9, 3600, 2},
   };
@@ -45,7 +45,7 @@ TEST(AgeSummary, BytesWeightedMedianOldestAndThresholdsPerSite) {
 }
 
 TEST(AgeSummary, MedianAtExactlyHalfTakesTheYoungerAge) {
-  std::vector<AgedSample> samples = {{1, 10, 50}, {1, 20, 50}};
+  BulkVector<AgedSample> samples = {{1, 10, 50}, {1, 20, 50}};
   SortAgedSamples(&samples);
   EXPECT_EQ(SummarizeAges(samples).median_age_s, 10u);
 }
