@@ -155,8 +155,16 @@ class Parser {
   // Records the error with the current record's prefix ("record 3 (site) at offset 120: "). A
   // failed read is the error, whatever the field that needed it.
   bool Fail(const std::string& what) {
-    error_ = prefix_ + (source_->failed() ? source_->error() : what);
+    error_ = Prefix() + (source_->failed() ? source_->error() : what);
     return false;
+  }
+
+  // "record 3 (site) at offset 120: " while a record is parsed, else empty. Built only for an
+  // error: a trend reads millions of records.
+  std::string Prefix() const {
+    if (!in_record_) return "";
+    return "record " + std::to_string(current_index_) + " (" + RecordName(current_type_) +
+           ") at offset " + std::to_string(current_pos_) + ": ";
   }
 
   // The bytes [offset, offset + size), which the caller has checked lie inside the file.
@@ -189,19 +197,22 @@ class Parser {
     return payload->Read(out, sizeof(Fixed)) || Fail("");
   }
 
-  bool ReadU32(Cursor* payload, const std::string& field, uint32_t* out) {
+  // `field` and `suffix` name what is read, for the message only.
+  bool ReadU32(Cursor* payload, std::string_view field, uint32_t* out,
+               std::string_view suffix = "") {
     size_t at = payload->offset();
     if (!payload->Read(out, sizeof(*out))) {
-      return Fail("payload ends inside " + field + " at offset " + std::to_string(at));
+      return Fail("payload ends inside " + std::string(field) + std::string(suffix) +
+                  " at offset " + std::to_string(at));
     }
     return true;
   }
 
-  bool ReadString(Cursor* payload, const std::string& field, std::string* out) {
+  bool ReadString(Cursor* payload, std::string_view field, std::string* out) {
     uint32_t length;
-    if (!ReadU32(payload, field + " length", &length)) return false;
+    if (!ReadU32(payload, field, &length, " length")) return false;
     if (length > payload->remaining()) {
-      return Fail(field + " length " + std::to_string(length) + " at offset " +
+      return Fail(std::string(field) + " length " + std::to_string(length) + " at offset " +
                   std::to_string(payload->offset() - sizeof(length)) + " exceeds the " +
                   std::to_string(payload->remaining()) + " bytes left in the payload");
     }
@@ -223,7 +234,9 @@ class Parser {
   Source* source_;
   size_t file_size_;
   std::string error_;
-  std::string prefix_;
+  bool in_record_ = false;  // current_* describe the record being parsed
+  uint32_t current_type_ = 0;
+  size_t current_pos_ = 0;
   int64_t process_index_ = -1;
   int64_t settings_index_ = -1;
   int64_t memory_index_ = -1;
@@ -327,7 +340,7 @@ bool Parser::Walk(Dump* dump, bool process_only) {
   size_t pos = 0;
   if (!ParseFileHeader(dump, &pos)) return false;
   for (uint64_t index = 0;; ++index) {
-    prefix_.clear();
+    in_record_ = false;
     current_index_ = index;
     size_t left = file_size_ - pos;
     if (left == 0) {
@@ -346,8 +359,9 @@ bool Parser::Walk(Dump* dump, bool process_only) {
     std::memcpy(&header, header_bytes.data(), sizeof(header));
     // The record header's `reserved` is not checked: writers write 0, and a later version may
     // give it a meaning.
-    prefix_ = "record " + std::to_string(index) + " (" + RecordName(header.type) + ") at offset " +
-              std::to_string(pos) + ": ";
+    in_record_ = true;
+    current_type_ = header.type;
+    current_pos_ = pos;
     size_t payload_begin = pos + sizeof(header);
     size_t payload_left = file_size_ - payload_begin;
     if (header.payload_bytes > payload_left) {
@@ -359,7 +373,7 @@ bool Parser::Walk(Dump* dump, bool process_only) {
     const bool is_process = header.type == static_cast<uint32_t>(RecordType::kProcess);
     if (process_only) {
       if (is_end) {
-        prefix_.clear();
+        in_record_ = false;
         return Fail("no process record before the end record at offset " + std::to_string(pos));
       }
       if (!is_process) {  // Skipped unparsed: full validation is ParseDump's.
@@ -531,7 +545,7 @@ bool Parser::ParseEnd(Cursor* payload, uint64_t record_index, size_t record_offs
                 "record, from offset " + std::to_string(end_of_record));
   }
   if (process_index_ < 0) {
-    prefix_.clear();
+    in_record_ = false;
     return Fail("no process record before the end record at offset " +
                 std::to_string(record_offset));
   }
@@ -573,11 +587,16 @@ namespace {
 
 std::string ErrnoText() { return std::error_code(errno, std::generic_category()).message(); }
 
-// An open dump file, a regular non-empty one, read through a window of kWindow bytes (or one
+// An open dump file, a regular non-empty one, read through a window of `window` bytes (or one
 // field, when a field is larger). Closes on destruction.
 class FileSource final : public Source {
  public:
-  FileSource() : Source(0) {}
+  // A whole read takes a dump of up to kWholeWindow in one read(2), which its checksum pass then
+  // reads from memory; reading only the process record takes a few KiB of each file.
+  static constexpr size_t kWholeWindow = 32 << 20;
+  static constexpr size_t kHeadWindow = 4 << 10;
+
+  explicit FileSource(size_t window) : Source(0), window_bytes_(window) {}
   FileSource(const FileSource&) = delete;
   FileSource& operator=(const FileSource&) = delete;
   ~FileSource() override {
@@ -601,7 +620,7 @@ class FileSource final : public Source {
   bool Get(size_t offset, size_t size, std::string_view* out) override {
     if (offset < window_offset_ || offset + size > window_offset_ + window_used_) {
       // Read ahead: records are parsed in file order, mostly a few bytes at a time.
-      size_t want = std::min(std::max(size, kWindow), size_ - offset);
+      size_t want = std::min(std::max(size, window_bytes_), size_ - offset);
       if (want > capacity_) {
         window_.reset();  // before allocating the larger one
         capacity_ = 0;
@@ -633,13 +652,12 @@ class FileSource final : public Source {
   }
 
  private:
-  static constexpr size_t kWindow = 64 << 10;
-
   static bool Fail(std::string what, std::string* why) {
     *why = std::move(what);
     return false;
   }
 
+  size_t window_bytes_;
   int fd_ = -1;
   std::unique_ptr<char[]> window_;
   size_t capacity_ = 0;
@@ -649,7 +667,7 @@ class FileSource final : public Source {
 
 bool ReadFile(const std::string& path, bool process_only, Dump* dump, std::string* error) {
   std::string why;
-  FileSource file;
+  FileSource file(process_only ? FileSource::kHeadWindow : FileSource::kWholeWindow);
   bool ok = file.Open(path, &why) && RunParser(&file, process_only, dump, &why);
   if (!ok && error != nullptr) *error = path + ": " + why;
   return ok;
@@ -665,7 +683,7 @@ bool ReadDumpFile(const std::string& path, Dump* out, std::string* error) {
 }
 
 bool ReadDumpProcess(const std::string& path, ProcessInfo* out, std::string* error) {
-  // The recorder writes the process record first, so the first window holds it; a foreign
+  // The recorder writes the process record first, so the first window mostly holds it; a foreign
   // writer's records before it are skipped unread.
   Dump dump;
   if (!ReadFile(path, /*process_only=*/true, &dump, error)) return false;

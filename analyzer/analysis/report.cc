@@ -67,6 +67,30 @@ const char* StreamKindName(uint32_t kind) {
   return "unknown";
 }
 
+SiteSummary SummarizeSite(const SiteInfo& site, uint32_t stack) {
+  return SiteSummary{
+      .stack = stack,
+      .live_bytes = site.live_est_bytes(),
+      .live_count = site.live_est_count(),
+      .alloc_bytes = site.fixed.alloc_est_bytes,
+      .alloc_count = site.fixed.alloc_est_count,
+      .sampled_live_bytes = site.live_bytes(),
+      .sampled_live_count = site.live_count(),
+      .sampled_alloc_bytes = site.fixed.alloc_bytes,
+      .sampled_alloc_count = site.fixed.alloc_count,
+      .ages = SiteAges::Of(site),
+  };
+}
+
+void SortSitesByLive(std::vector<SiteSummary>* sites) {
+  // Stable: equal sites keep the dump's order, so output is deterministic.
+  std::stable_sort(sites->begin(), sites->end(), [](const SiteSummary& a, const SiteSummary& b) {
+    if (a.live_bytes != b.live_bytes) return a.live_bytes > b.live_bytes;
+    if (a.live_count != b.live_count) return a.live_count > b.live_count;
+    return a.alloc_bytes > b.alloc_bytes;
+  });
+}
+
 Report BuildReport(const Dump& dump, const std::string& file, Symbolizer* symbolizer,
                    bool keep_addresses) {
   Report report;
@@ -89,32 +113,16 @@ Report BuildReport(const Dump& dump, const std::string& file, Symbolizer* symbol
       report.sites.emplace_back();
       report.sites.back().stack = stack;
     }
-    SiteSummary counters{
-        .live_bytes = site.live_est_bytes(),
-        .live_count = site.live_est_count(),
-        .alloc_bytes = site.fixed.alloc_est_bytes,
-        .alloc_count = site.fixed.alloc_est_count,
-        .sampled_live_bytes = site.live_bytes(),
-        .sampled_live_count = site.live_count(),
-        .sampled_alloc_bytes = site.fixed.alloc_bytes,
-        .sampled_alloc_count = site.fixed.alloc_count,
-    };
+    SiteSummary counters = SummarizeSite(site, stack);
     if (keep_addresses) {
       report.recorded.push_back(
           RecordedStack{.stack = stack, .origins = origins, .counters = counters});
     }
-    counters.ages = SiteAges::Of(site);
     report.sites[it->second].Add(counters);
   }
   for (const SiteSummary& site : report.sites) report.totals.Add(site);
   report.totals.ages = SiteAges{};  // an age is a site's, not the process's
-  // Stable: equal sites keep the dump's order, so output is deterministic.
-  std::stable_sort(report.sites.begin(), report.sites.end(),
-                   [](const SiteSummary& a, const SiteSummary& b) {
-                     if (a.live_bytes != b.live_bytes) return a.live_bytes > b.live_bytes;
-                     if (a.live_count != b.live_count) return a.live_count > b.live_count;
-                     return a.alloc_bytes > b.alloc_bytes;
-                   });
+  SortSitesByLive(&report.sites);
   if (keep_addresses) {
     report.modules = dump.modules;
     absl::flat_hash_map<uint32_t, size_t> rank;  // stack -> position in the sorted sites

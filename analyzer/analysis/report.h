@@ -34,6 +34,13 @@ struct SiteSummary {
   void Add(const SiteSummary& other);
 };
 
+// One site record's counters and ages, as the summary of `stack`.
+SiteSummary SummarizeSite(const SiteInfo& site, uint32_t stack);
+
+// Largest estimated live bytes first, then live count, then allocated bytes; equal sites keep
+// their order.
+void SortSitesByLive(std::vector<SiteSummary>* sites);
+
 struct StreamSummary {
   uint32_t stack = 0;
   uint32_t kind = 0;  // format::StreamKind

@@ -67,12 +67,18 @@ class ProcessSeries {
         symbolizer_lock_(symbolizer_lock),
         mid_index_((planned_dumps - 1) / 2) {}
 
-  // `attempt` is the index of the file in the process's series (read or not).
-  void Add(const Dump& dump, size_t attempt) {
+  // `attempt` is the index of the file in the process's series (read or not). With `stacks`,
+  // also says the stack of each of the dump's sites and streams.
+  void Add(const Dump& dump, size_t attempt, DumpStacks* stacks) {
     // Built on the first site the cache does not know: after a process's first dump most dumps
     // need no symbolizing at all, so workers rarely wait for each other here.
     std::optional<Symbolizer::DumpView> view;
     current_.assign(series_.size(), Live{});
+    if (stacks != nullptr) {
+      stacks->sites.clear();
+      stacks->streams.clear();
+      stack_of_site_.clear();
+    }
     for (const SiteInfo& site : dump.sites) {
       size_t hash = std::hash<std::string_view>{}(std::string_view(
                         reinterpret_cast<const char*>(site.pcs.data()), site.pcs.size() * 8)) ^
@@ -87,6 +93,10 @@ class ProcessSeries {
         local = LocalSeries(symbolizer_->StackOf(*view, site));
         site_cache_[site.fixed.site_id] = {hash, local};
       }
+      if (stacks != nullptr) {
+        stacks->sites.push_back(series_[local].stack);
+        if (!dump.streams.empty()) stack_of_site_.try_emplace(site.fixed.site_id, stacks->sites.back());
+      }
       current_[local].bytes += site.live_est_bytes();
       current_[local].count += site.live_est_count();
       current_[local].sampled_count += site.live_count();
@@ -97,6 +107,7 @@ class ProcessSeries {
       c.free_est_bytes += site.fixed.free_est_bytes;
       current_[local].ages.Merge(SiteAges::Of(site));
     }
+    if (stacks != nullptr) StreamStacks(dump, &view, stacks);
     sample_bytes_ = dump.settings.sample_bytes;
 
     double minutes = static_cast<double>(dump.process.fixed.time_monotonic_ns) / 60e9;
@@ -191,6 +202,23 @@ class ProcessSeries {
   }
 
  private:
+  // The stack of each stream record's site: the site's in this dump, else (a stream whose site
+  // record is missing) the symbolizer's stack of an unknown site, as BuildReport does.
+  void StreamStacks(const Dump& dump, std::optional<Symbolizer::DumpView>* view,
+                    DumpStacks* stacks) {
+    for (const format::StreamsFixed& streams : dump.streams) {
+      if (auto it = stack_of_site_.find(streams.site_id); it != stack_of_site_.end()) {
+        stacks->streams.push_back(it->second);
+        continue;
+      }
+      std::lock_guard<std::mutex> lock(*symbolizer_lock_);
+      if (!*view) *view = symbolizer_->View(dump);
+      SiteInfo unknown;
+      unknown.fixed.site_id = streams.site_id;
+      stacks->streams.push_back(symbolizer_->StackOf(**view, unknown));
+    }
+  }
+
   uint32_t LocalSeries(uint32_t stack) {
     auto [it, inserted] = local_of_stack_.try_emplace(stack, series_.size());
     if (inserted) {
@@ -219,6 +247,7 @@ class ProcessSeries {
   absl::flat_hash_map<uint32_t, uint32_t> local_of_stack_;
   // site id -> (hash of its PCs, local series): skips symbolizing a stack seen in earlier dumps.
   absl::flat_hash_map<uint32_t, std::pair<size_t, uint32_t>> site_cache_;
+  absl::flat_hash_map<uint32_t, uint32_t> stack_of_site_;  // this dump's site id -> stack, for streams
   std::vector<double> times_;
   uint32_t stride_ = 1;
   uint32_t read_ = 0;
@@ -262,8 +291,8 @@ struct SharedReading {
   }
 };
 
-// Reads the dumps of one process in seq order. `index` is the process's index in
-// TrendResult::processes if it has a readable dump (for on_dump; used only when reading serially).
+// Reads the dumps of one process in seq order. `index` is the process's place among those read
+// (on_dump's `process`).
 ProcessOutcome ReadProcess(const std::vector<DumpEntry>& entries, const TrendOptions& options,
                            size_t index, SharedReading* shared, const TrendDumpCallback& on_dump) {
   ProcessOutcome outcome;
@@ -271,6 +300,7 @@ ProcessOutcome ReadProcess(const std::vector<DumpEntry>& entries, const TrendOpt
   process.pid = entries[0].process.fixed.pid;
   process.instance_id = entries[0].process.fixed.instance_id;
   ProcessSeries series(shared->symbolizer, &shared->symbolizer_lock, entries.size());
+  DumpStacks stacks;
   // The last file read whole: a copy of the same seq is a duplicate only of a file that could
   // be read, so a truncated copy sorted first does not hide the complete one.
   const DumpEntry* last_read = nullptr;
@@ -294,7 +324,7 @@ ProcessOutcome ReadProcess(const std::vector<DumpEntry>& entries, const TrendOpt
       outcome.errors.push_back(error);
     } else {
       last_read = &entries[i];
-      series.Add(dump, i);
+      series.Add(dump, i, on_dump ? &stacks : nullptr);
       const format::ProcessFixed& p = dump.process.fixed;
       if (process.dumps == 0) {
         process.host = dump.process.host;
@@ -321,7 +351,7 @@ ProcessOutcome ReadProcess(const std::vector<DumpEntry>& entries, const TrendOpt
         process.last_live_bytes += site.live_est_bytes();
         process.last_live_count += site.live_est_count();
       }
-      if (on_dump) on_dump(index, entries[i], dump);
+      if (on_dump) on_dump(index, entries[i], dump, stacks);
     }
     shared->Handled(1);
   }
@@ -440,11 +470,10 @@ TrendResult AnalyzeTrend(const std::vector<std::string>& files, const TrendOptio
   }
 
   SiteMerger merger(&result);
-  // on_dump's caller expects the dumps in reading order, from one thread: read serially then.
-  unsigned workers = on_dump ? 1 : TrendWorkers(options, kept.size());
+  unsigned workers = TrendWorkers(options, kept.size());
   if (workers == 1) {
-    for (const std::vector<DumpEntry>* entries : kept) {
-      merger.Add(ReadProcess(*entries, options, result.processes.size(), &shared, on_dump));
+    for (size_t i = 0; i < kept.size(); ++i) {
+      merger.Add(ReadProcess(*kept[i], options, i, &shared, on_dump));
     }
   } else {
     // Each worker reads whole processes, taking the next one not yet taken; the outcomes are
@@ -454,7 +483,7 @@ TrendResult AnalyzeTrend(const std::vector<std::string>& files, const TrendOptio
     std::atomic<size_t> next{0};
     auto work = [&] {
       for (size_t i = next++; i < kept.size(); i = next++) {
-        outcomes[i] = ReadProcess(*kept[i], options, 0, &shared, {});
+        outcomes[i] = ReadProcess(*kept[i], options, i, &shared, on_dump);
       }
     };
     std::vector<std::thread> threads;

@@ -132,20 +132,30 @@ struct TrendResult {
 
 inline constexpr size_t kMaxPoints = 64;
 
+// The stack (id in the symbolizer's StackTable) of each of a dump's site records and stream
+// records, in the dump's order: what the trend already symbolized, so that a caller need not.
+struct DumpStacks {
+  std::vector<uint32_t> sites;    // one per Dump::sites
+  std::vector<uint32_t> streams;  // one per Dump::streams
+};
+
 // Called once for each dump AnalyzeTrend reads and counts (not for files it skips or cannot
-// read), in reading order: by process, each in seq order. `process` is the index the dump's
-// process gets in TrendResult::processes. For callers that need more of a dump than the trend
-// keeps (html's per-dump series), so that no dump is read twice. `dump` lives only for the call.
-using TrendDumpCallback =
-    std::function<void(size_t process, const DumpEntry& entry, const Dump& dump)>;
+// read). For callers that need more of a dump than the trend keeps (html's per-dump series), so
+// that no dump is read or symbolized twice. `dump` and `stacks` live only for the call.
+//
+// THREADS: called from AnalyzeTrend's workers. The dumps of one process come in seq order from
+// one thread; different processes' dumps may come at the same time from different threads.
+// `process` numbers the processes in the order of TrendResult::processes (a number whose
+// process had no readable dump is skipped), the same for all of a process's dumps.
+using TrendDumpCallback = std::function<void(size_t process, const DumpEntry& entry,
+                                             const Dump& dump, const DumpStacks& stacks)>;
 
 // Reads `files` (already expanded from directories). `progress(done, total)` is called after
 // each file (may be empty), from one thread at a time, with `done` rising; `on_dump` after each
 // dump read (may be empty).
 //
 // THREADS: the series of different processes are read by up to TrendWorkers() threads at once;
-// `symbolizer` is used by one of them at a time. With `on_dump` given, all is read on the
-// calling thread. The result is the same, byte for byte once formatted, for any number of
+// `symbolizer` is used by one of them at a time (so not by on_dump while AnalyzeTrend runs). The result is the same, byte for byte once formatted, for any number of
 // workers: processes are merged in the order above, and nothing depends on the order in which
 // the symbolizer numbered stacks and frames.
 // The number of threads AnalyzeTrend uses for `processes` process series.

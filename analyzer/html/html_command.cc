@@ -44,6 +44,7 @@ int HtmlCommand(const std::vector<std::string>& args) {
        absl::StrCat("list the N fastest-growing suspects (default ", html_options.top,
                     "; 0 = all)")},
       MaxShrinkOption(),
+      JobsOption(),
       {"flame-nodes", 0, true, "N",
        absl::StrCat("at most N nodes per flame graph (default ", html_options.max_flame_nodes,
                     "; 0 = all); smaller call paths are folded into their caller")}};
@@ -62,6 +63,7 @@ int HtmlCommand(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   if (!ReadMaxShrink(parser, "html", &html_options.trend.max_shrink_fraction)) return kExitUsage;
+  if (!ReadJobs(parser, "html", &html_options.trend.jobs)) return kExitUsage;
 
   std::vector<std::string> files;
   bool bad_path = false;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <mutex>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -70,18 +71,56 @@ struct ProcessData {
   std::vector<SiteSummary> last_sites;                 // of the last dump
 };
 
-// Adds one dump, as AnalyzeTrend reads it, to its process's series.
-void AddDump(const DumpEntry& entry, const Dump& dump, Symbolizer* symbolizer, ProcessData* data) {
-  Report report = BuildReport(dump, entry.path, symbolizer);
-  if (data->points.empty()) {
-    data->pid = report.process.fixed.pid;
-    data->instance_id = report.process.fixed.instance_id;
+// A dump's sites merged by stack, largest first, and its streams merged by stack and kind: what
+// BuildReport makes of them, from the stacks the trend found (no symbolizing here).
+struct DumpSummary {
+  std::vector<SiteSummary> sites;
+  std::vector<StreamSummary> streams;
+  uint64_t live_bytes = 0;
+};
+
+DumpSummary Summarize(const Dump& dump, const DumpStacks& stacks) {
+  DumpSummary summary;
+  absl::flat_hash_map<uint32_t, size_t> by_stack;
+  for (size_t i = 0; i < dump.sites.size(); ++i) {
+    SiteSummary site = SummarizeSite(dump.sites[i], stacks.sites[i]);
+    auto [it, inserted] = by_stack.try_emplace(site.stack, summary.sites.size());
+    if (inserted) {
+      summary.sites.push_back(site);
+    } else {
+      summary.sites[it->second].Add(site);
+    }
+    summary.live_bytes += site.live_bytes;
   }
-  data->sample_bytes = report.settings.sample_bytes;
-  data->points.push_back(Point{.seq = report.process.fixed.seq,
-                               .time_monotonic_ns = report.process.fixed.time_monotonic_ns,
-                               .time_unix_ns = report.process.fixed.time_unix_ns,
-                               .picture = report.picture});
+  SortSitesByLive(&summary.sites);
+  absl::flat_hash_map<StreamKey, size_t> by_stream;
+  for (size_t i = 0; i < dump.streams.size(); ++i) {
+    const format::StreamsFixed& record = dump.streams[i];
+    StreamKey key{stacks.streams[i], record.kind};
+    auto [it, inserted] = by_stream.try_emplace(key, summary.streams.size());
+    if (inserted) summary.streams.push_back(StreamSummary{.stack = key.first, .kind = key.second});
+    StreamSummary& s = summary.streams[it->second];
+    s.open_count += record.open_count;
+    s.open_bytes += record.open_bytes;
+    s.opened_total += record.opened_total;
+  }
+  return summary;
+}
+
+// Adds one dump, as AnalyzeTrend reads it, to its process's series.
+void AddDump(const Dump& dump, const DumpStacks& stacks, ProcessData* data) {
+  DumpSummary report = Summarize(dump, stacks);
+  const format::ProcessFixed& process = dump.process.fixed;
+  if (data->points.empty()) {
+    data->pid = process.pid;
+    data->instance_id = process.instance_id;
+  }
+  data->sample_bytes = dump.settings.sample_bytes;
+  data->points.push_back(
+      Point{.seq = process.seq,
+            .time_monotonic_ns = process.time_monotonic_ns,
+            .time_unix_ns = process.time_unix_ns,
+            .picture = ComputeMemoryPicture(dump.memory, dump.allocator, report.live_bytes)});
   const uint32_t n = static_cast<uint32_t>(data->points.size());
   for (const SiteSummary& site : report.sites) {  // one entry per stack
     LiveSeries& series = data->live[site.stack];
@@ -214,13 +253,24 @@ size_t BuildHtmlData(const std::vector<std::string>& files, const HtmlOptions& o
                      const std::function<void(size_t, size_t)>& progress) {
   // What the page shows beyond the trend is collected as the trend reads each dump, so every
   // dump is read (and symbolized) once.
-  std::vector<ProcessData> processes;
-  auto on_dump = [&](size_t process, const DumpEntry& entry, const Dump& dump) {
-    if (process == processes.size()) processes.emplace_back();
-    AddDump(entry, dump, symbolizer, &processes[process]);
+  // By the trend's process number; a process's dumps come from one worker, so only finding its
+  // entry needs the lock.
+  std::map<size_t, ProcessData> by_number;
+  std::mutex by_number_lock;
+  auto on_dump = [&](size_t process, const DumpEntry&, const Dump& dump, const DumpStacks& stacks) {
+    ProcessData* data;
+    {
+      std::lock_guard<std::mutex> lock(by_number_lock);
+      data = &by_number[process];  // std::map: the entry stays where it is as others are added
+    }
+    AddDump(dump, stacks, data);
   };
   TrendResult trend = AnalyzeTrend(files, options.trend, symbolizer, progress, on_dump);
   *errors = trend.errors;
+  std::vector<ProcessData> processes;
+  processes.reserve(by_number.size());
+  for (auto& [number, data] : by_number) processes.push_back(std::move(data));
+  by_number.clear();
 
   size_t shown = TopCount(options.top, trend.suspects.size());
   absl::flat_hash_map<uint32_t, size_t> suspect_of_stack;

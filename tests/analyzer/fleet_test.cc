@@ -73,6 +73,24 @@ TEST_F(FleetTest, ParallelTrendIsByteIdenticalToSerial) {
   }
 }
 
+// html builds its per-process series in the trend's workers: the page is the same whatever
+// their number.
+TEST_F(FleetTest, ParallelHtmlIsByteIdenticalToSerial) {
+  Generate(9, 12, 300);
+  std::string serial_page = temp_.Sub("serial.html");
+  RunResult serial = Leakscope({"html", "-q", "--jobs", "1", "-o", serial_page, dir_});
+  ASSERT_EQ(serial.exit_code, 0) << serial.Describe();
+  const std::string serial_html = leakscope::testing::ReadFile(serial_page);
+  EXPECT_NE(serial_html.find("\"suspect_count\": 3,"), std::string::npos);
+  for (const char* jobs : {"2", "4"}) {
+    std::string page = temp_.Sub(std::string("parallel-") + jobs + ".html");
+    RunResult parallel = Leakscope({"html", "-q", "--jobs", jobs, "-o", page, dir_});
+    ASSERT_EQ(parallel.exit_code, 0) << parallel.Describe();
+    const std::string html = leakscope::testing::ReadFile(page);
+    EXPECT_TRUE(html == serial_html) << "html with --jobs " << jobs << " differs from --jobs 1";
+  }
+}
+
 TEST(ProgressLineTest, WritesNothingWhenNotATerminal) {
   FILE* out = tmpfile();
   ASSERT_NE(out, nullptr);

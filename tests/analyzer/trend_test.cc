@@ -8,6 +8,9 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <map>
+#include <mutex>
+#include <set>
 #include <tuple>
 
 #include "analysis/dump_discovery.h"
@@ -218,12 +221,19 @@ TEST_F(TrendTest, AnalysesTheOtherFilesWhenOneIsCorrupt) {
 }
 
 // html builds its per-dump series in this callback instead of reading the dumps again, so it
-// must see exactly the dumps the trend counts, in its order, with the process's index.
-TEST_F(TrendTest, CallsBackOncePerDumpReadWithItsProcessIndex) {
+// must see exactly the dumps the trend counts: each process's in seq order, numbered in the
+// order of the result's processes, with the stacks the trend found for its sites and streams.
+// Two workers: the calls for the two processes may interleave.
+TEST_F(TrendTest, CallsBackOncePerDumpReadWithItsProcessNumberAndStacks) {
   for (int64_t pid : {31, 32}) {
     for (uint64_t i : {2, 0, 1}) {
-      std::string path =
-          Write(pid, i, 60 * int64_t(i), [&](Dump* d) { AddSite(d, 1, 0x1000, 1000, 1000); });
+      std::string path = Write(pid, i, 60 * int64_t(i), [&](Dump* d) {
+        AddSite(d, 1, 0x1000, 1000, 1000);
+        AddSite(d, 2, 0x2000, 500, 500);
+        // One stream at site 2, one at a site with no record in the dump.
+        d->streams.push_back(format::StreamsFixed{.site_id = 2, .kind = 1, .open_count = 1, .open_bytes = 0, .opened_total = 1});
+        d->streams.push_back(format::StreamsFixed{.site_id = 9, .kind = 2, .open_count = 1, .open_bytes = 0, .opened_total = 1});
+      });
       if (pid == 31 && i == 1) truncate(path.c_str(), 100);
     }
   }
@@ -231,17 +241,45 @@ TEST_F(TrendTest, CallsBackOncePerDumpReadWithItsProcessIndex) {
       33, 0, 0, [&](Dump* d) { AddSite(d, 1, 0x1000, 1000, 1000); }, "/usr/bin/find");
   TrendOptions java;
   java.processes = "java";
-  std::vector<std::tuple<size_t, int64_t, uint64_t>> calls;
-  TrendResult r = Analyze(java, [&](size_t process, const DumpEntry& entry, const Dump& dump) {
+  java.jobs = 2;
+  std::mutex lock;
+  std::map<size_t, std::vector<std::pair<int64_t, uint64_t>>> calls;  // number -> (pid, seq)
+  std::vector<DumpStacks> seen;
+  TrendResult r = Analyze(java, [&](size_t process, const DumpEntry& entry, const Dump& dump,
+                                    const DumpStacks& stacks) {
     EXPECT_EQ(entry.process.fixed.seq, dump.process.fixed.seq);
-    calls.emplace_back(process, dump.process.fixed.pid, dump.process.fixed.seq);
+    std::lock_guard<std::mutex> guard(lock);
+    calls[process].emplace_back(dump.process.fixed.pid, dump.process.fixed.seq);
+    seen.push_back(stacks);
   });
-  EXPECT_EQ(calls, (std::vector<std::tuple<size_t, int64_t, uint64_t>>{
-                       {0, 31, 0}, {0, 31, 2}, {1, 32, 0}, {1, 32, 1}, {1, 32, 2}}));
+  using Calls = std::vector<std::pair<int64_t, uint64_t>>;
+  ASSERT_EQ(calls.size(), 2u);
+  std::vector<Calls> in_order;
+  for (auto& [number, list] : calls) in_order.push_back(list);
+  EXPECT_EQ(in_order[0], (Calls{{31, 0}, {31, 2}}));
+  EXPECT_EQ(in_order[1], (Calls{{32, 0}, {32, 1}, {32, 2}}));
   EXPECT_EQ(r.dumps_read, 5u);
   ASSERT_EQ(r.processes.size(), 2u);
   EXPECT_EQ(r.processes[0].pid, 31);
   EXPECT_EQ(r.processes[1].pid, 32);
+
+  // Every dump: its two sites' stacks (the same in both processes, which share the modules),
+  // site 2's stream on site 2's stack, the orphan stream on a stack of its own.
+  ASSERT_EQ(seen.size(), 5u);
+  const DumpStacks& first = seen[0];
+  ASSERT_EQ(first.sites.size(), 2u);
+  ASSERT_EQ(first.streams.size(), 2u);
+  EXPECT_NE(first.sites[0], first.sites[1]);
+  EXPECT_EQ(first.streams[0], first.sites[1]);
+  EXPECT_NE(first.streams[1], first.sites[0]);
+  EXPECT_NE(first.streams[1], first.sites[1]);
+  std::set<uint32_t> trend_stacks;
+  for (const SuspectTrend& site : r.sites) trend_stacks.insert(site.stack);
+  EXPECT_EQ(trend_stacks, (std::set<uint32_t>{first.sites[0], first.sites[1]}));
+  for (const DumpStacks& stacks : seen) {
+    EXPECT_EQ(stacks.sites, first.sites);
+    EXPECT_EQ(stacks.streams, first.streams);
+  }
 }
 
 }  // namespace
