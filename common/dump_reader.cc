@@ -525,7 +525,8 @@ bool Parser::ParseEnd(Cursor* payload, uint64_t record_index, size_t record_offs
     return Fail("record count " + std::to_string(end.record_count) + " does not match the " +
                 std::to_string(record_index) + " records before the end record");
   }
-  // In pieces, so a file's bytes are never all in memory at once.
+  // In pieces: a file larger than the source's window is never all in memory at once (a smaller
+  // one is, since it was read whole, and this pass reads memory).
   constexpr size_t kHashPiece = 1 << 20;
   XXH64_state_t state;
   XXH64_reset(&state, 0);
