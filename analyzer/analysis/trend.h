@@ -155,10 +155,10 @@ using TrendDumpCallback = std::function<void(size_t process, const DumpEntry& en
 // dump read (may be empty).
 //
 // THREADS: the series of different processes are read by up to TrendWorkers() threads at once;
-// `symbolizer` is used by one of them at a time (so not by on_dump while AnalyzeTrend runs). The result is the same, byte for byte once formatted, for any number of
-// workers: processes are merged in the order above, and nothing depends on the order in which
-// the symbolizer numbered stacks and frames.
-// The number of threads AnalyzeTrend uses for `processes` process series.
+// `symbolizer` is used by one of them at a time (so not by on_dump while AnalyzeTrend runs). The
+// result is the same, byte for byte once formatted, for any number of workers: processes are merged
+// in the order above, and nothing depends on the order in which the symbolizer numbered stacks and
+// frames. The number of threads AnalyzeTrend uses for `processes` process series.
 unsigned TrendWorkers(const TrendOptions& options, size_t processes);
 
 TrendResult AnalyzeTrend(const std::vector<std::string>& files, const TrendOptions& options,

@@ -231,8 +231,10 @@ TEST_F(TrendTest, CallsBackOncePerDumpReadWithItsProcessNumberAndStacks) {
         AddSite(d, 1, 0x1000, 1000, 1000);
         AddSite(d, 2, 0x2000, 500, 500);
         // One stream at site 2, one at a site with no record in the dump.
-        d->streams.push_back(format::StreamsFixed{.site_id = 2, .kind = 1, .open_count = 1, .open_bytes = 0, .opened_total = 1});
-        d->streams.push_back(format::StreamsFixed{.site_id = 9, .kind = 2, .open_count = 1, .open_bytes = 0, .opened_total = 1});
+        d->streams.push_back(format::StreamsFixed{
+            .site_id = 2, .kind = 1, .open_count = 1, .open_bytes = 0, .opened_total = 1});
+        d->streams.push_back(format::StreamsFixed{
+            .site_id = 9, .kind = 2, .open_count = 1, .open_bytes = 0, .opened_total = 1});
       });
       if (pid == 31 && i == 1) truncate(path.c_str(), 100);
     }

@@ -24,11 +24,11 @@ _METHOD = """\
   from 1,500 methods named by kJavaMethod records in every dump), the same sites in every
   executor at its own module addresses; one site in 100 leaks in every fourth executor. The
   modules do not exist on disk (symbolization takes its cheap path): this times reading,
-  matching and ranking. The full day ({full_processes} x {full_dumps} dumps) would be about
-  {full_gib} GiB: more than this machine's {mem_gib} GiB of memory, so it would time the disk;
-  its figure below is projected from the measured ones. The same executors with a quarter of the
-  dumps show how time and memory grow with the dumps: time in proportion, memory not (trend
-  holds the sites, not the dumps).
+  matching and ranking, from the page cache. The full day ({full_processes} x {full_dumps} dumps)
+  is about {full_gib} GiB, more than this machine's {mem_gib} GiB of memory: it is measured
+  below, whole and mostly from the disk, and also projected from the page-cache figures. The same
+  executors with a quarter of the dumps show how time and memory grow with the dumps: time in
+  proportion, memory not (trend holds the sites, not the dumps).
 - Method: `trend --jobs {jobs}` (one worker per core); one warm-up run (page cache), then {runs}
   timed of the fleet, of the quarter fleet and of the fleet's first executor alone, interleaved;
   wall and CPU from wait4, peak RSS from its ru_maxrss. trend said: "{summary}"
@@ -49,6 +49,59 @@ def _mem_total_bytes():
             if line.startswith("MemTotal:"):
                 return int(line.split()[1]) * 1024
     return 0
+
+
+def _free_bytes(path):
+    st = os.statvfs(path)
+    return st.f_bavail * st.f_frsize
+
+
+_DAY = """\
+The full day, measured: {processes} executors x {dumps} dumps, {gib} GiB written by
+`make_fleet_dumps` in {gen_s} s, more than the page cache holds ({mem_gib} GiB of memory), so
+most dumps come from the disk, as they would after `yarn logs`. `trend --jobs {jobs}`, {runs}
+run(s) one after the other:
+
+| input | dumps | wall median s | wall min-max s | CPU median s | peak RSS MiB |
+|---|---|---|---|---|---|
+| full day | {count} | {wall} | {wall_min}-{wall_max} | {cpu} | {rss} |
+
+Target: {processes} x {dumps} dumps in at most 60 s and 2 GiB: {wall} s wall {wall_verdict},
+peak RSS {rss} MiB {rss_verdict}.
+
+"""
+
+
+def _measure_full_day(ctx, jobs, runs, expected_bytes):
+    """The whole day of dumps, read by trend; None (with a note) when the disk lacks room."""
+    directory = ctx.t("fleet-day")
+    os.makedirs(directory, exist_ok=True)
+    if _free_bytes(directory) < expected_bytes * 1.2:
+        note("fleet: %.0f GiB free, the full day needs %.0f GiB: not measured" %
+             (_free_bytes(directory) / 2**30, expected_bytes / 2**30))
+        return ["The full day was not measured: %.0f GiB free where it needs %.0f GiB." %
+                (_free_bytes(directory) / 2**30, expected_bytes / 2**30), ""]
+    note("fleet: generating the full day, %d executors x %d dumps" % (PROCESSES, FULL_DUMPS))
+    gen = [ctx.bin("make_fleet_dumps"), directory, str(PROCESSES), str(FULL_DUMPS), str(SITES)]
+    started = time.monotonic()
+    if subprocess.run(gen).returncode != 0:
+        shutil.rmtree(directory)
+        raise BenchError("fleet: make_fleet_dumps failed")
+    gen_s = time.monotonic() - started
+    size = _apparent_bytes(directory)
+    cmd = [ctx.bin("leakscope"), "trend", "-q", "--jobs", str(jobs), directory]
+    note("fleet: %d run(s) over the full day" % runs)
+    day_runs = [run_timed(ctx, ctx.t("log.fleetday"), cmd) for _ in range(runs)]
+    shutil.rmtree(directory)
+    w = stats([t.wall for t in day_runs])
+    c = stats([t.cpu for t in day_runs])
+    rss = max(t.rss for t in day_runs) / 1024
+    return text(_DAY, processes=PROCESSES, dumps=FULL_DUMPS, gib="%.1f" % (size / 2**30),
+                gen_s="%.0f" % gen_s, mem_gib="%.1f" % (_mem_total_bytes() / 2**30), jobs=jobs,
+                runs=runs, count=PROCESSES * FULL_DUMPS, wall=fmt(w[0], 1), wall_min=fmt(w[1], 1),
+                wall_max=fmt(w[2], 1), cpu=fmt(c[0], 1), rss=fmt(awk_num(rss), 0),
+                wall_verdict=verdict(w[0], 60), rss_verdict=verdict(rss, 2048)) + \
+        ["```", quote_cmd(gen), quote_cmd(cmd), "```", ""]
 
 
 def run(ctx):
@@ -95,6 +148,7 @@ def run(ctx):
                 break
     shutil.rmtree(directory)
     shutil.rmtree(quarter)
+    day = None if ctx.quick else _measure_full_day(ctx, jobs, runs, size * FULL_DUMPS / dumps)
 
     fw = stats([t.wall for t in fleet_runs])
     fc = stats([t.cpu for t in fleet_runs])
@@ -135,8 +189,10 @@ def run(ctx):
                % (fmt(fw[0] / ow[0], 1) if ow[0] > 0 else "?", processes,
                   fmt(fc[0] / oc[0], 1) if oc[0] > 0 else "?"))
     out.append("")
+    if day is not None:
+        out += day
     if not ctx.quick:
-        out.append("Target: %d x %d dumps in at most 60 s and 2 GiB. Projected from the fleet and "
+        out.append("The day (%d x %d dumps; target 60 s and 2 GiB) projected from the fleet and "
                    "the quarter fleet (each further dump costs what it cost between them): "
                    "%s s wall %s, with %s CPU-seconds (%s s on %d idle cores if the workers "
                    "kept them busy: an estimate, not a measurement); peak RSS %s MiB %s (%s MiB "
