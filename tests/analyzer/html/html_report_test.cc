@@ -173,8 +173,9 @@ TEST(HtmlData, RanksSuspectsAsTrendAndKeepsOnePointPerDump) {
 }
 
 // The page's data comes from one reading of each dump, made by the trend (issue 15): its header
-// when the dumps are grouped by process, then the whole dump. html used to read and symbolize
-// every dump again for its per-dump series.
+// when the dumps are grouped by process, then the whole dump; every dump but a process's first
+// is also opened once for a read-ahead hint (posix_fadvise, no read) while the one before it is
+// parsed. html used to read and symbolize every dump again for its per-dump series.
 TEST(HtmlData, ReadsEveryDumpOnce) {
   std::vector<std::string> files = GoldenDumps();
   ASSERT_EQ(files.size(), 10u);
@@ -183,7 +184,10 @@ TEST(HtmlData, ReadsEveryDumpOnce) {
   HtmlDataOf(files, &dumps_read);
   std::map<std::string, int> opens = testing::StopCountingOpens();
   EXPECT_EQ(dumps_read, 10u);
-  for (const std::string& file : files) EXPECT_EQ(opens[file], 2) << file;
+  for (const std::string& file : files) {
+    bool first_of_its_process = file.ends_with(".0.dump");
+    EXPECT_EQ(opens[file], first_of_its_process ? 2 : 3) << file;
+  }
 }
 
 // A process's Java walk counters travel with it, as in `trend --format json`.
