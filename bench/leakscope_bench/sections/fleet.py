@@ -30,7 +30,8 @@ _METHOD = """\
   executors with a quarter of the dumps show how time and memory grow with the dumps: time in
   proportion, memory not (trend holds the sites, not the dumps).
 - Method: `trend --jobs {jobs}` (one worker per core); one warm-up run (page cache), then {runs}
-  timed of the fleet, of the quarter fleet and of the fleet's first executor alone, interleaved;
+  timed of the fleet, of the quarter fleet, of the fleet's first executor alone and of `html`
+  over the fleet (the page keeps one point per dump, so its memory grows with the dumps), interleaved;
   wall and CPU from wait4, peak RSS from its ru_maxrss. trend said: "{summary}"
 
 | input | dumps | wall median s | wall min-max s | CPU median s | peak RSS MiB |
@@ -134,11 +135,14 @@ def run(ctx):
     before = machine_jiffies()
     note("fleet: warm-up, then %d run(s) of the fleet and of one executor" % runs)
     warmup = [run_timed(ctx, ctx.t("log.fleet"), fleet_cmd)]
-    fleet_runs, quarter_runs, one_runs = [], [], []
+    html_cmd = [ctx.bin("leakscope"), "html", "-q", "--jobs", str(jobs), "-o",
+                ctx.t("fleet.html"), directory]
+    fleet_runs, quarter_runs, one_runs, html_runs = [], [], [], []
     for _ in range(runs):  # interleaved, so that a change of load hits all alike
         fleet_runs.append(run_timed(ctx, ctx.t("log.fleet"), fleet_cmd))
         quarter_runs.append(run_timed(ctx, ctx.t("log.fleetq"), quarter_cmd))
         one_runs.append(run_timed(ctx, ctx.t("log.fleet1"), one_cmd))
+        html_runs.append(run_timed(ctx, ctx.t("log.fleethtml"), html_cmd))
     after = machine_jiffies()
     summary = ""
     with open(ctx.t("log.fleet.out"), errors="replace") as f:
@@ -159,6 +163,9 @@ def run(ctx):
     ow = stats([t.wall for t in one_runs])
     oc = stats([t.cpu for t in one_runs])
     orss = max(t.rss for t in one_runs)
+    hw = stats([t.wall for t in html_runs])
+    hc = stats([t.cpu for t in html_runs])
+    hrss = max(t.rss for t in html_runs)
     scale = FULL_DUMPS / dumps * PROCESSES / processes
     # The day projected from what each further dump costs (between the quarter fleet and the
     # fleet): the first dump of each executor costs more (its sites are symbolized then).
@@ -168,7 +175,7 @@ def run(ctx):
     out = ["<!-- section:fleet -->", "## Analyzer: trend over a fleet of executors", ""]
     out += quick_md(ctx, "%d executors x %d dumps, %d run(s)" % (processes, dumps, runs))
     out += machine_md(ctx)
-    out += load_md(before, after, sum_cpu(fleet_runs + quarter_runs + one_runs, warmup))
+    out += load_md(before, after, sum_cpu(fleet_runs + quarter_runs + one_runs + html_runs, warmup))
     out += text(_METHOD, processes=processes, dumps=dumps, sites=SITES,
                 gib="%.1f" % (size / 2**30), gen_s="%.0f" % gen_s,
                 full_processes=PROCESSES, full_dumps=FULL_DUMPS,
@@ -184,6 +191,9 @@ def run(ctx):
     out.append("| one executor | %d | %s | %s-%s | %s | %s |" % (
         dumps, fmt(ow[0], 2), fmt(ow[1], 2), fmt(ow[2], 2), fmt(oc[0], 2),
         fmt(awk_num(orss / 1024), 0)))
+    out.append("| fleet, `html` | %d | %s | %s-%s | %s | %s |" % (
+        processes * dumps, fmt(hw[0], 2), fmt(hw[1], 2), fmt(hw[2], 2), fmt(hc[0], 2),
+        fmt(awk_num(hrss / 1024), 0)))
     out.append("")
     out.append("Fleet / one executor: %s x the wall time for %d x the dumps (%s x the CPU)."
                % (fmt(fw[0] / ow[0], 1) if ow[0] > 0 else "?", processes,
@@ -205,6 +215,6 @@ def run(ctx):
         out.append("Target (200 x 288 dumps in 60 s, 2 GiB): not judged on a quick run.")
     out.append("")
     out += commands_md(ctx, [quote_cmd(gen), quote_cmd(gen_quarter), quote_cmd(fleet_cmd),
-                             quote_cmd(quarter_cmd), quote_cmd(one_cmd)])
+                             quote_cmd(quarter_cmd), quote_cmd(one_cmd), quote_cmd(html_cmd)])
     out.append("<!-- end:fleet -->")
     return out
