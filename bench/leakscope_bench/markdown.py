@@ -28,7 +28,14 @@ def _proc_value(path, key, sep=":"):
 
 
 def dpkg_version(package):
-    return _output(["dpkg-query", "-W", "-f=${Version}", package])
+    """The version installed for this machine's architecture (a machine may hold arm64 copies)."""
+    arch = _output(["dpkg", "--print-architecture"])
+    versions = _output(["dpkg-query", "-W", "-f=${Architecture} ${Version}\\n", package])
+    for line in versions.splitlines():
+        fields = line.split()
+        if len(fields) == 2 and fields[0] in (arch, "all"):
+            return fields[1]
+    return versions.split()[-1] if versions.split() else versions
 
 
 def nproc():

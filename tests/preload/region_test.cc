@@ -2,6 +2,7 @@
 #include "core/region.h"
 
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -37,6 +38,39 @@ uint64_t KernelResidentBytes(const void* base, size_t bytes) {
   return rss_kib * 1024;
 }
 
+// Whether reading an untouched private anonymous page maps the shared zero page (no memory), as
+// Linux usually does. Some kernels give a page only read memory of its own (this development
+// machine's Firecracker 6.18 guest from 2026-12-04: 100 pages read, 400 kB of Rss; CI's runner
+// showed the same); there the kernel's count also holds the pages the test and
+// WrittenBytes() only read, so the recorder's count is a lower bound, not the kernel's figure.
+bool ReadsCostNoMemory() {
+  const size_t page = PageBytes();
+  // The probe page sits between two inaccessible ones, so its mapping merges with no neighbour
+  // whose pages smaps would add in.
+  char* p =
+      static_cast<char*>(mmap(nullptr, 3 * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  if (p == MAP_FAILED) return false;
+  bool free_reads = false;
+  if (mprotect(p + page, page, PROT_READ) == 0) {
+    volatile const char* probe = p + page;
+    char sink = *probe;
+    (void)sink;
+    free_reads = KernelResidentBytes(p + page, page) == 0;
+  }
+  munmap(p, 3 * page);
+  return free_reads;
+}
+
+// The recorder's count of written bytes against the kernel's resident bytes grown meanwhile:
+// equal where reads cost nothing, else at most the kernel's figure.
+void ExpectKernelCount(uint64_t written_bytes, uint64_t kernel_grown_bytes) {
+  if (ReadsCostNoMemory()) {
+    EXPECT_EQ(written_bytes, kernel_grown_bytes);
+  } else {
+    EXPECT_LE(written_bytes, kernel_grown_bytes) << "(this kernel gives read pages memory)";
+  }
+}
+
 TEST(Region, CountsWrittenPagesAsTheKernelDoes) {
   Region region;
   const size_t page = PageBytes();
@@ -65,8 +99,8 @@ TEST(Region, CountsWrittenPagesAsTheKernelDoes) {
   // shared pool may be used up by the tables of earlier tests).
   const size_t bitmap_pages = region.bitmap_in_pool() ? 0 : 1;
   EXPECT_EQ(region.WrittenBytes(), (6 + bitmap_pages) * page);
-  EXPECT_EQ(region.WrittenBytes(),
-            KernelResidentBytes(region.base(), region.ReservedBytes()) - kernel_before);
+  ExpectKernelCount(region.WrittenBytes(),
+                    KernelResidentBytes(region.base(), region.ReservedBytes()) - kernel_before);
   EXPECT_EQ(region.ReservedBytes(), (100 + bitmap_pages) * page);
 }
 
@@ -86,8 +120,8 @@ TEST(Region, BigRegionKeepsItsBitmapInItsOwnMapping) {
   *last = 1;
   EXPECT_TRUE(region.PageWritten(pages - 1));
   EXPECT_EQ(region.WrittenBytes(), 2 * page);  // the data page and one bitmap page
-  EXPECT_EQ(region.WrittenBytes(),
-            KernelResidentBytes(region.base(), region.ReservedBytes()) - kernel_before);
+  ExpectKernelCount(region.WrittenBytes(),
+                    KernelResidentBytes(region.base(), region.ReservedBytes()) - kernel_before);
 }
 
 TEST(Region, MeasureRegionsSumsEveryRegion) {
