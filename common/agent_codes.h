@@ -12,6 +12,7 @@ inline constexpr int kAlreadyRecording = 101;  // a start, and the process recor
 inline constexpr int kBadOptions = 102;        // the option string names no option, or no key=value
 inline constexpr int kRecorderOff = 103;  // LEAKSCOPE_DISABLE / LEAKSCOPE_PROCESS, or no memory
 inline constexpr int kStopped = 104;      // stopped earlier in this process: no restart
+inline constexpr int kVmEnding = 105;     // the JVM is shutting down: JVMTI is past its live phase
 
 // The option string that stops recording.
 inline constexpr char kStopOption[] = "stop";

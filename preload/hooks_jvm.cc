@@ -54,6 +54,11 @@ jint StartLoadedAgent(JavaVM* vm, java::Via via, const char* options,
     Options probe;  // a bad option string changes nothing
     if (!ApplyAgentOptions(options, &probe)) return agent::kBadOptions;
   }
+  // An attach that raced the JVM's exit: routing calls into a VM that is tearing down gains
+  // nothing, so nothing starts and `leakscope attach` says why.
+  if (via == java::Via::kOnAttach && vm != nullptr && java::VmIsEnding(vm)) {
+    return agent::kVmEnding;
+  }
   if (!StartRecordingAsAgent(guard, options)) return agent::kRecorderOff;
   StartJavaPart(vm, via);
   RouteCallsToHooks();

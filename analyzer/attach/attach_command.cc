@@ -148,6 +148,8 @@ std::string AgentRefusal(int code, int pid, const std::string& library) {
     case agent::kStopped:
       return absl::StrCat("process ", pid,
                           " was recording and was stopped; it does not start again");
+    case agent::kVmEnding:
+      return absl::StrCat("the JVM of process ", pid, " is shutting down; nothing started");
     default:
       return absl::StrCat("the JVM loaded ", library, " but its Agent_OnAttach returned ", code,
                           "; the JVM's stderr has the leakscope: message");

@@ -275,7 +275,13 @@ jint StartLocked(JavaVM* vm, Via via, StackTable& stacks, std::span<const Native
   // with jcmd, or the other way round: the first one set everything up.
   if (g_jvmti != nullptr) return JNI_OK;
   jvmtiEnv* jvmti = nullptr;
-  if (vm->GetEnv(reinterpret_cast<void**>(&jvmti), JVMTI_VERSION_1_2) != JNI_OK) {
+  jint env_rc = vm->GetEnv(reinterpret_cast<void**>(&jvmti), JVMTI_VERSION_1_2);
+  if (env_rc == JNI_EDETACHED) {
+    // Past the live phase: the JVM is exiting (an attach raced its end). Nothing to warn about.
+    RawLog(LogLevel::kInfo, "the JVM is shutting down; Java frames are off");
+    return JNI_OK;
+  }
+  if (env_rc != JNI_OK) {
     RawLog(LogLevel::kWarn, "no JVMTI in this JVM; Java frames are off");
     return JNI_OK;
   }
@@ -322,6 +328,13 @@ jint StartLocked(JavaVM* vm, Via via, StackTable& stacks, std::span<const Native
 }
 
 }  // namespace
+
+bool VmIsEnding(JavaVM* vm) {
+  jvmtiEnv* jvmti = nullptr;
+  jint rc = vm->GetEnv(reinterpret_cast<void**>(&jvmti), JVMTI_VERSION_1_2);
+  if (rc == JNI_OK && jvmti != nullptr) jvmti->DisposeEnvironment();
+  return rc == JNI_EDETACHED;
+}
 
 jint Start(JavaVM* vm, Via via, StackTable& stacks, std::span<const NativeWrapper> natives) {
   pthread_mutex_lock(&g_start_mutex);

@@ -38,6 +38,11 @@ struct NativeWrapper {
 // bound before are left as they are.
 jint Start(JavaVM* vm, Via via, StackTable& stacks, std::span<const NativeWrapper> natives);
 
+// Whether `vm` is shutting down: past JVMTI's live phase, where it hands out no environment
+// (JNI_EDETACHED) and an attach can no longer record anything worth a dump. Probes with an
+// environment of its own, disposed again.
+bool VmIsEnding(JavaVM* vm);
+
 // The launcher's way in (java_launcher.h): Start(kLauncher) for the VM `env` belongs to, on this
 // thread, which must be attached to it and in native code, in the live phase.
 void StartFromLauncher(JNIEnv* env, StackTable& stacks, std::span<const NativeWrapper> natives);

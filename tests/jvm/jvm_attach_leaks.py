@@ -255,7 +255,8 @@ def soak_one(args, index, expected, rng):
         # What the soak is about is the JVM: no crash, no hang, the same output. An attach the
         # JVM did not answer (it ended first, or its listener never came up in time on a
         # loaded machine) is counted, not failed; any other refusal is a failure.
-        benign = ("exited", "no such process", "did not open its attach socket")
+        benign = ("exited", "no such process", "did not open its attach socket",
+                  "is shutting down")
         if not exited_soon and not any(b in result.stderr for b in benign):
             raise Failed(f"run {index} ({name}): attach failed: {result.stderr.strip()}")
         print(f"note run {index} ({name}): not attached: {result.stderr.strip()}", flush=True)

@@ -69,6 +69,21 @@ TEST(AgentRouting, ThreadsAllocatingThroughTheAttachAndTheStopRunUnharmed) {
   }
 }
 
+// `leakscope attach` that raced the JVM's exit: the agent sees JVMTI past its live phase and
+// refuses with kVmEnding before it starts anything: no dump directory, no dump, nothing on stderr.
+TEST(AgentRouting, AJvmPastItsLivePhaseIsRefusedAndNothingStarts) {
+  TempDir dir;
+  std::string sub = dir.path() + "/dumps";
+  RunOptions run;
+  run.args = {kPreload, "dir=" + sub + ",interval=0,sample_bytes=1"};
+  RunResult result = RunProgram(Program("agent_ending_vm"), run);
+  ASSERT_EQ(result.exit_code, 0) << result.Describe();
+  EXPECT_EQ(result.err, "");
+  EXPECT_EQ(result.out.substr(0, result.out.find("kept")),
+            "attach " + std::to_string(agent::kVmEnding) + "\nGetEnv calls 1\n");
+  EXPECT_NE(access(sub.c_str(), F_OK), 0) << "the refused attach created " << sub;
+}
+
 // A bad option string changes nothing: no recording, no dump directory, and the stop finds
 // nothing to stop.
 TEST(AgentRouting, ABadOptionStringIsRefusedAndChangesNothing) {
