@@ -38,6 +38,8 @@ namespace {
 // giving up early leaves the work half done.
 constexpr int kListenerTimeoutMs = 10'000;
 constexpr int kReplyTimeoutMs = 60'000;
+// How long a JVM that answers before its live phase (JDK 21+ refuses a load then) is asked again.
+constexpr int kLivePhaseWaitMs = 10'000;
 
 constexpr char kAttachHelp[] =
     "Usage: leakscope attach PID [options]\n"
@@ -312,14 +314,15 @@ int AttachCommand(const std::vector<std::string>& args, const std::string& self_
     return Fail(error);
   }
 
-  std::string reply;
-  if (!attach::SendLoad(attach::AttachSocketPath(target), library, options, kReplyTimeoutMs, &reply,
-                        &error)) {
+  attach::LoadReply load;
+  if (!attach::LoadWhenLive(target.pid, attach::AttachSocketPath(target), library, options,
+                            kReplyTimeoutMs, kLivePhaseWaitMs, &load, &error)) {
     return Fail(error);
   }
-  attach::LoadReply load;
-  if (!attach::ParseLoadReply(reply, &load)) {
-    return Fail(absl::StrCat("unexpected reply from the JVM: '", reply.substr(0, 200), "'"));
+  if (!load.loaded && load.not_live_phase) {
+    return Fail(absl::StrCat("the JVM refused to load ", library, ": ", load.message, " (for ",
+                             kLivePhaseWaitMs / 1000,
+                             " s: it is starting very slowly or shutting down); nothing done"));
   }
   if (!load.loaded) {
     return Fail(absl::StrCat("the JVM refused to load ", library, ": ", load.message));

@@ -174,6 +174,7 @@ bool ParseLoadReply(std::string_view reply, LoadReply* out) {
       if (!line.empty() && !absl::EndsWith(line, " was not loaded.")) text.push_back(line);
     }
     result.message = absl::StrJoin(text, " ");
+    result.not_live_phase = absl::StrContains(result.message, "only permitted in the live phase");
     if (result.message.empty()) {
       result.message = status == 101 ? "it does not speak attach protocol version 1"
                                      : absl::StrCat("status ", status, " and no reason");
@@ -250,6 +251,26 @@ bool SendLoad(const std::string& socket_path, const std::string& library,
     return false;
   }
   return true;
+}
+
+bool LoadWhenLive(pid_t pid, const std::string& socket_path, const std::string& library,
+                  const std::string& options, int reply_timeout_ms, int live_wait_ms,
+                  LoadReply* load, std::string* error) {
+  const int64_t give_up = NowMs() + live_wait_ms;
+  for (;;) {
+    std::string reply;
+    if (!SendLoad(socket_path, library, options, reply_timeout_ms, &reply, error)) return false;
+    if (!ParseLoadReply(reply, load)) {
+      *error = absl::StrCat("unexpected reply from the JVM: '", reply.substr(0, 200), "'");
+      return false;
+    }
+    if (load->loaded || !load->not_live_phase || NowMs() >= give_up) return true;
+    SleepMs(200);
+    if (!Alive(pid)) {
+      *error = absl::StrCat("process ", pid, " exited before its JVM could load the agent");
+      return false;
+    }
+  }
 }
 
 }  // namespace leakscope::analyzer::attach

@@ -41,6 +41,9 @@ struct LoadReply {
   bool loaded = false;  // the library was loaded and its Agent_OnAttach ran
   int agent_code = 0;   // what Agent_OnAttach returned (JNI_OK = 0), when loaded
   std::string message;  // the JVM's reason, when not loaded (e.g. dlopen's error), on one line
+  // Not loaded because the VM is not in JVMTI's live phase (JDK 21+ says so): it is still
+  // starting, its attach listener up before the live phase begins, or it is ending.
+  bool not_live_phase = false;
 };
 
 // Parses a `load` reply. Both spellings are understood:
@@ -56,5 +59,13 @@ bool ParseLoadReply(std::string_view reply, LoadReply* out);
 // False with *error one line when there is no complete reply.
 bool SendLoad(const std::string& socket_path, const std::string& library,
               const std::string& options, int timeout_ms, std::string* reply, std::string* error);
+
+// SendLoad and ParseLoadReply; a refusal for the phase (not_live_phase) is asked again every
+// 200 ms for up to `live_wait_ms` while process `pid` lives: a JVM that is starting is live
+// within moments. False with *error one line when there is no reply to give: no complete or
+// readable reply, or the process ended meanwhile.
+bool LoadWhenLive(pid_t pid, const std::string& socket_path, const std::string& library,
+                  const std::string& options, int reply_timeout_ms, int live_wait_ms,
+                  LoadReply* load, std::string* error);
 
 }  // namespace leakscope::analyzer::attach

@@ -47,11 +47,25 @@ TEST(LoadReply, AFailedLoadGivesTheJvmsReasonOnOneLine) {
     EXPECT_EQ(reply.message, reason);
   }
   LoadReply reply;
+  EXPECT_FALSE(reply.not_live_phase);
   ASSERT_TRUE(ParseLoadReply("101\n", &reply));  // HotSpot's ATTACH_ERROR_BADVERSION
   EXPECT_FALSE(reply.loaded);
   EXPECT_EQ(reply.message, "it does not speak attach protocol version 1");
   EXPECT_FALSE(ParseLoadReply("", &reply));
   EXPECT_FALSE(ParseLoadReply("attach?\n0\n", &reply));
+}
+
+// Temurin 25 while its attach listener is up before the VM is live (seen in the attach soak): a
+// refusal for the phase, which `attach` asks again; other refusals are final.
+TEST(LoadReply, ARefusalOutsideTheLivePhaseIsToldApart) {
+  LoadReply reply;
+  ASSERT_TRUE(
+      ParseLoadReply("0\nDynamic agent loading is only permitted in the live phase\n", &reply));
+  EXPECT_FALSE(reply.loaded);
+  EXPECT_TRUE(reply.not_live_phase);
+  EXPECT_EQ(reply.message, "Dynamic agent loading is only permitted in the live phase");
+  ASSERT_TRUE(ParseLoadReply("0\n/x.so was not loaded.\n/x.so: bad ELF\n", &reply));
+  EXPECT_FALSE(reply.not_live_phase);
 }
 
 TEST(ProcStatus, ReadsEffectiveIdsGroupsSignalsAndThePidInItsOwnNamespace) {
