@@ -128,11 +128,24 @@ def check_walks(args, dump, failed):
         failed.append(f"{os.path.basename(dump)}: no stack walk gave Java frames")
 
 
+def describe_ranking(trend):
+    """What a failed ranking check needs to be understood later: the suspects and the possible
+    growth, each by its first frames, growth and the samples it rests on."""
+    for key in ("suspects", "possible_growth"):
+        for entry in trend.get(key, [])[:8]:
+            frames = " <- ".join(names(entry)[:6])
+            fields = ("rank", "growth_bytes_per_min", "live_bytes_last", "monotonic_fraction",
+                      "intervals", "samples")
+            figures = {k: entry[k] for k in fields if k in entry}
+            print(f"  {key}: {figures} {frames}")
+
+
 def check_streaming_suspects(args, dumps, failed):
     """Top 3 of `trend` over the dumps: each StreamingJob leak, named down to the demo's code.
     With zlib bundled in libzip.so (Temurin) the inflate windows, allocated inside inflate()
     under Inflater.inflateBytesBytes, rank between the two opening natives."""
-    suspects = leakscope(args, "trend", dumps)["suspects"][:3]
+    trend = leakscope(args, "trend", dumps)
+    suspects = trend["suspects"][:3]
     for leak, wanted in LEAKS.items():
         found = None
         for suspect in suspects:
@@ -140,6 +153,7 @@ def check_streaming_suspects(args, dumps, failed):
                 found = suspect
         if found is None:
             failed.append(f"{leak}: {wanted[0]} is not in the top 3 suspects")
+            describe_ranking(trend)
             continue
         check_frames(f"{leak}: suspect #{found['rank']}", found, wanted, failed)
 
