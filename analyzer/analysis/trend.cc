@@ -82,10 +82,15 @@ class ProcessSeries {
       stacks->streams.clear();
       stack_of_site_.clear();
     }
+    // A site's stack is symbolized against the dump's modules. A dump can name a stack whose
+    // module it does not list yet (a library loaded while the dump was being written: its PCs
+    // then read as JVM code), so a cached stack holds only while the module list is the one it
+    // was symbolized with; it changes rarely after start-up.
+    const size_t modules = ModuleFingerprint(dump);
     for (const SiteInfo& site : dump.sites) {
       size_t hash = std::hash<std::string_view>{}(std::string_view(
                         reinterpret_cast<const char*>(site.pcs.data()), site.pcs.size() * 8)) ^
-                    (site.epoch_known ? 0x9e3779b97f4a7c15ull * (site.epoch + 1ull) : 0);
+                    (site.epoch_known ? 0x9e3779b97f4a7c15ull * (site.epoch + 1ull) : 0) ^ modules;
       uint32_t local;
       auto cached = site_cache_.find(site.fixed.site_id);
       if (cached != site_cache_.end() && cached->second.first == hash) {
@@ -206,6 +211,18 @@ class ProcessSeries {
   }
 
  private:
+  // Tells module lists apart: the address ranges and mapping epochs of the dump's modules.
+  static size_t ModuleFingerprint(const Dump& dump) {
+    size_t h = dump.modules.size();
+    for (const ModuleInfo& m : dump.modules) {
+      for (uint64_t v : {m.fixed.start, m.fixed.end, uint64_t{m.epochs.loaded_epoch},
+                         uint64_t{m.epochs.unloaded_epoch}, uint64_t{m.fixed.flags}}) {
+        h = (h ^ v) * 0x100000001b3ull;
+      }
+    }
+    return h;
+  }
+
   // The stack of each stream record's site: the site's in this dump, else (a stream whose site
   // record is missing) the symbolizer's stack of an unknown site, as BuildReport does.
   void StreamStacks(const Dump& dump, std::optional<Symbolizer::DumpView>* view,

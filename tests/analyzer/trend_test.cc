@@ -102,6 +102,25 @@ TEST_F(TrendTest, RanksTheSteadyLeakFirstWithTheRightSlope) {
   }
 }
 
+// A dump written while a library was being loaded can hold a stack in that library without
+// listing the library (seen on Temurin: the Deflater leak's first dump). Its PC then reads as JVM
+// code; the later dumps, which list it, must name the frame, not the first dump's stale stack.
+TEST_F(TrendTest, NamesAStackByTheDumpsThatListItsModule) {
+  constexpr uint64_t kLib = 0x7e0000000000;
+  constexpr uint64_t kLeak = 100 * 1024;
+  for (uint64_t i = 0; i < 8; ++i) {
+    Write(7, i, 100 + 30 * int64_t(i), [&](Dump* d) {
+      if (i > 0) testing::AddModule(d, "/nonexistent/libzip.so", kLib, 0x10000, /*id=*/1);
+      testing::AddSite(d, 1, {kLib + 0x500, kBase + 0x9000},
+                       {kLeak * (i + 1) / 64, kLeak * (i + 1), 0, 0});
+    });
+  }
+  TrendResult r = Analyze();
+  ASSERT_EQ(r.suspects.size(), 1u);
+  EXPECT_EQ(TopFrame(r.suspects[0].stack), "libzip.so+0x500");
+  EXPECT_EQ(r.suspects[0].live_bytes_last, 8 * kLeak);
+}
+
 TEST_F(TrendTest, ReportsEstimatedAndSampledLiveCountsOfTheLastDumps) {
   // Two processes leak 64-byte blocks; every sampled block stands for 3 estimated ones.
   for (int64_t pid : {21, 22}) {
