@@ -143,6 +143,34 @@ TEST(StackWalker, MatchesLibunwindThroughAnAllocaFrame) {
   ExpectSameCallers(w);
 }
 
+#if defined(__aarch64__)
+// A frame whose saved return address is signed (paciasp: pointer authentication, which qemu's
+// CPU implements). x30 as signed, and the return address as the compiler strips it.
+uint64_t g_signed_x30, g_return_address;
+__attribute__((noinline, target("branch-protection=pac-ret"))) void SignedFrame(Walks* w) {
+  asm volatile("mov %0, x30" : "=r"(g_signed_x30));
+  g_return_address = reinterpret_cast<uint64_t>(__builtin_return_address(0));
+  ChainA(w);
+  asm volatile("");
+}
+
+TEST(StackWalker, StripsPointerAuthenticationFromSavedReturnAddresses) {
+  Walks w;
+  SignedFrame(&w);
+  // The saved x30 carries a code in its high bits. Up to SignedFrame the walk is libunwind's
+  // (Debian 12's libunwind does not strip the code, and stops there); one frame further, ours
+  // is the return address itself, and the walk goes on to the outermost frame.
+  EXPECT_GE(g_signed_x30, uint64_t{1} << 48);
+  ASSERT_GT(w.ours_n, 6);
+  ASSERT_GE(w.theirs_n, 5);
+  EXPECT_EQ(std::vector<uint64_t>(w.ours + 1, w.ours + 5),
+            std::vector<uint64_t>(w.theirs + 1, w.theirs + 5));
+  EXPECT_EQ(w.ours[5], g_return_address);
+  EXPECT_LT(w.ours_n, 128);
+  for (int i = 0; i < w.ours_n; ++i) EXPECT_LT(w.ours[i], uint64_t{1} << 48) << i;
+}
+#endif
+
 // A 40 KiB frame: an sp-based CFA offset far beyond the usual, still cached and stepped.
 __attribute__((noinline)) void WithLargeFrame(Walks* w) {
   volatile char buffer[40 << 10];
