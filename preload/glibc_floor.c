@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* libleakscope.so loads on glibc 2.17 and later (x86-64): no symbol version newer than
- * GLIBC_2.17 may be needed (scripts/check-glibc-floor checks the built library).
+/* libleakscope.so loads on glibc 2.17 and later: no symbol version newer than GLIBC_2.17 may be
+ * needed (scripts/check-glibc-floor checks the built library). On x86-64 glibc's symbols start at
+ * GLIBC_2.2.5; on AArch64, whose port arrived in glibc 2.17, every symbol's first version is
+ * GLIBC_2.17 (and the floor is that first release).
  *
  * Linking on a newer glibc binds every call to the newest version of its symbol (dlsym@GLIBC_2.34,
  * stat@GLIBC_2.33 ...), both our own calls and those inside the static libstdc++/libgcc, which we
@@ -34,19 +36,30 @@
 
 #define HIDDEN __attribute__((visibility("hidden")))
 
-/* FORWARD(ret, name, params, args): a hidden `name` that calls name@GLIBC_2.2.5. */
+/* The first version of glibc's symbols on this architecture. */
+#if defined(__x86_64__)
+#define GLIBC_BASE "GLIBC_2.2.5"
+#define GLIBC_DLADDR1 "GLIBC_2.3.3" /* added after the base */
+#elif defined(__aarch64__)
+#define GLIBC_BASE "GLIBC_2.17"
+#define GLIBC_DLADDR1 "GLIBC_2.17"
+#else
+#error "glibc_floor: no glibc base version for this architecture"
+#endif
+
+/* FORWARD(ret, name, params, args): a hidden `name` that calls name@GLIBC_BASE. */
 #define FORWARD(ret, name, params, args)                            \
   extern ret leakscope_old_##name params;                           \
-  __asm__(".symver leakscope_old_" #name "," #name "@GLIBC_2.2.5"); \
+  __asm__(".symver leakscope_old_" #name "," #name "@" GLIBC_BASE); \
   HIDDEN ret name params { return leakscope_old_##name args; }
 
 /* dlsym's RTLD_NEXT is relative to its caller: these forwarders are in this library, like every
  * caller of them, so "next" still means "after libleakscope.so". */
 FORWARD(void*, dlsym, (void* handle, const char* name), (handle, name))
 FORWARD(int, dladdr, (const void* address, Dl_info* info), (address, info))
-/* Versioned 2.3.3, its first version (libdl.so.2 before glibc 2.34, libc.so.6 since). */
+/* Versioned 2.3.3 on x86-64, its first version (libdl.so.2 before glibc 2.34, libc.so.6 since). */
 extern int leakscope_old_dladdr1(const void* address, Dl_info* info, void** extra, int flags);
-__asm__(".symver leakscope_old_dladdr1,dladdr1@GLIBC_2.3.3");
+__asm__(".symver leakscope_old_dladdr1,dladdr1@" GLIBC_DLADDR1);
 HIDDEN int dladdr1(const void* address, Dl_info* info, void** extra, int flags) {
   return leakscope_old_dladdr1(address, info, extra, flags);
 }
@@ -72,10 +85,20 @@ FORWARD(int, __pthread_key_create, (pthread_key_t * key, void (*destructor)(void
  * nanoseconds slower in a single-threaded program. */
 HIDDEN char __libc_single_threaded = 0;
 
-/* The kernel's struct stat is glibc's on x86-64, so the system calls fill it as glibc would.
- * syscall(2) itself returns -1 and sets errno on failure. */
+/* The kernel's struct stat is glibc's on x86-64 and on AArch64 (the generic layout), so the
+ * system calls fill it as glibc would. AArch64 has no stat or lstat system call, only the
+ * generic table's newfstatat. syscall(2) itself returns -1 and sets errno on failure. */
+#if defined(__x86_64__)
 HIDDEN int stat(const char* path, struct stat* out) { return (int)syscall(SYS_stat, path, out); }
 HIDDEN int lstat(const char* path, struct stat* out) { return (int)syscall(SYS_lstat, path, out); }
+#else
+HIDDEN int stat(const char* path, struct stat* out) {
+  return (int)syscall(SYS_newfstatat, AT_FDCWD, path, out, 0);
+}
+HIDDEN int lstat(const char* path, struct stat* out) {
+  return (int)syscall(SYS_newfstatat, AT_FDCWD, path, out, AT_SYMLINK_NOFOLLOW);
+}
+#endif
 HIDDEN int fstat(int fd, struct stat* out) { return (int)syscall(SYS_fstat, fd, out); }
 
 /* Only the calling thread is ever named (the dumper names itself). */

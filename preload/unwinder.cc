@@ -66,13 +66,18 @@ bool FindProgramFrames(const uint64_t* raw, int n, uint32_t max_depth, ProgramFr
   // The outermost of our frames is the hook the program called; anything else means our own code
   // allocated (a failed unwind, n == 0, is still the program's).
   if (first > 0 && !IsHookFrame(raw[first - 1])) return false;
-  // No user-space return address is 0 or at or above 2^47; a stack word that says otherwise
-  // (the walk keeps the last one it read, see WalkEnd::kJit) is no frame. Stop there, so a
-  // stored native PC can never look like a tagged Java frame (format::IsJavaFrame).
+    // No user-space return address is 0 or at or above the end of user space (2^47 on x86-64;
+    // 2^48 on AArch64, whose shared libraries are mapped just below it); a stack word that says
+    // otherwise (the walk keeps the last one it read, see WalkEnd::kJit) is no frame. Stop there,
+    // so a stored native PC can never look like a tagged Java frame (format::IsJavaFrame).
+#if defined(__aarch64__)
+  constexpr uint64_t kUserSpaceEnd = 1ull << 48;
+#else
   constexpr uint64_t kUserSpaceEnd = 1ull << 47;
+#endif
   int end = n - first < static_cast<int>(max_depth) ? n : first + static_cast<int>(max_depth);
   int last = first;
-  while (last < end && raw[last] - 1 < kUserSpaceEnd - 1) {  // 0 < pc < 2^47
+  while (last < end && raw[last] - 1 < kUserSpaceEnd - 1) {  // 0 < pc < kUserSpaceEnd
     // Further out, our frames may only be hooks (the program's zalloc, called by zlib, called
     // by our inflateInit2_). Any other code of ours there allocated for itself through another
     // allocator's hooks: the static C++ runtime's start-up pool, when jemalloc stands in front

@@ -22,11 +22,16 @@
 namespace leakscope::recorder::sampler_math {
 
 // `value` as an immediate: the compiler moves its bits into an integer register, then into an
-// SSE register. Not volatile, so repeated uses are still shared.
+// SSE (x86-64) or SIMD&FP (AArch64: mov/movk, fmov) register. Not volatile, so repeated uses are
+// still shared. Elsewhere a plain constant.
 inline double K(double value) {
 #if defined(__x86_64__)
   double out;
   asm("movq %1, %0" : "=x"(out) : "r"(std::bit_cast<uint64_t>(value)));
+  return out;
+#elif defined(__aarch64__)
+  double out;
+  asm("fmov %d0, %1" : "=w"(out) : "r"(std::bit_cast<uint64_t>(value)));
   return out;
 #else
   return value;

@@ -2,6 +2,7 @@
 #include "java_stacks.h"
 
 #include <jni.h>
+#include <stddef.h>
 #include <string.h>
 #include <ucontext.h>
 
@@ -44,10 +45,27 @@ uint32_t CaptureFrames(const ReentrancyGuard& guard, uint64_t* out, uint32_t max
   // Java frame and ignores the context. Only a thread "in Java" reads it: give it one that points
   // here, outside the code cache, so such a walk fails cleanly instead of reading garbage.
   ucontext_t context;
+#if defined(__aarch64__)
+  // The registers only: the 4 KiB after them (__reserved, the FP/SIMD state) is never read.
+  memset(&context.uc_mcontext, 0, offsetof(mcontext_t, __reserved));
+#else
   memset(&context.uc_mcontext, 0, sizeof(context.uc_mcontext));
-  context.uc_mcontext.gregs[REG_RIP] = reinterpret_cast<greg_t>(&CaptureFrames);
-  context.uc_mcontext.gregs[REG_RSP] = reinterpret_cast<greg_t>(__builtin_frame_address(0));
-  context.uc_mcontext.gregs[REG_RBP] = reinterpret_cast<greg_t>(__builtin_frame_address(0));
+#endif
+  const auto here = reinterpret_cast<uint64_t>(&CaptureFrames);
+  const auto frame = reinterpret_cast<uint64_t>(__builtin_frame_address(0));
+#if defined(__x86_64__)
+  context.uc_mcontext.gregs[REG_RIP] = static_cast<greg_t>(here);
+  context.uc_mcontext.gregs[REG_RSP] = static_cast<greg_t>(frame);
+  context.uc_mcontext.gregs[REG_RBP] = static_cast<greg_t>(frame);
+#elif defined(__aarch64__)
+  // What HotSpot's AArch64 port reads from a context: pc, sp, fp (x29) and lr (x30).
+  context.uc_mcontext.pc = here;
+  context.uc_mcontext.sp = frame;
+  context.uc_mcontext.regs[29] = frame;
+  context.uc_mcontext.regs[30] = here;
+#else
+#error "java_stacks: no ucontext registers for this architecture"
+#endif
   walk(&trace, static_cast<jint>(max), &context);
   if (trace.num_frames <= 0) {
     int reason = 1 - trace.num_frames;  // see format::JavaFixed::walks

@@ -16,10 +16,23 @@ using namespace dwarf;  // the DW_CFA_* opcodes
 // real library was rejected and why.
 using Why = const char*;
 
-// DWARF register numbers of the x86-64 psABI.
-constexpr uint64_t kRbp = 6;
-constexpr uint64_t kRsp = 7;
-constexpr uint64_t kRip = 16;  // the return-address column
+// DWARF register numbers of the psABI: the frame pointer, the stack pointer and the
+// return-address column.
+#if defined(__x86_64__)
+constexpr uint64_t kFp = 6;   // rbp
+constexpr uint64_t kSp = 7;   // rsp
+constexpr uint64_t kRa = 16;  // rip
+#elif defined(__aarch64__)
+constexpr uint64_t kFp = 29;  // x29
+constexpr uint64_t kSp = 31;  // sp
+constexpr uint64_t kRa = 30;  // x30, the link register
+// DW_CFA_AARCH64_negate_ra_state (the opcode SPARC's DW_CFA_GNU_window_save has elsewhere):
+// from here on the saved x30 is, or is no longer, signed. The walk strips the signature from
+// every return address anyway (stack_walker.h), so the state itself does not matter.
+constexpr uint8_t kAarch64NegateRaState = 0x2d;
+#else
+#error "frame_shape: no DWARF register numbers for this architecture"
+#endif
 
 // remember_state pushes a whole row. Compilers nest it once (around an epilogue in the middle of
 // a function); deeper nesting is either hand-written or corrupt.
@@ -29,7 +42,7 @@ constexpr int kMaxRememberDepth = 8;
 // bytes are not what we think; they also keep every sum below within int32 and far from
 // overflow.
 constexpr int64_t kMaxCfaOffset = 65535;
-constexpr int64_t kMinRbpOffset = -65536;
+constexpr int64_t kMinSaveOffset = -65536;
 
 // An end address for reads whose length is not known yet (the header fields of .eh_frame_hdr,
 // a length field before it is read).
@@ -124,15 +137,15 @@ constexpr uint8_t kPeTableEncoding = kPeDatarel | kPeSdata4;
 
 // Reads a pointer in `encoding`. Relative encodings add their base: pcrel the field's own
 // address, datarel `datarel_base` (only meaningful in .eh_frame_hdr; 0 makes it unsupported,
-// as x86-64 FDEs have no data base). `indirect_ok`: the caller only skips the value, so a
-// pointer to the pointer is as good as any (it is never dereferenced here).
+// as x86-64 and AArch64 FDEs have no data base). `indirect_ok`: the caller only skips the value, so
+// a pointer to the pointer is as good as any (it is never dereferenced here).
 Why ReadPointer(Cursor& c, uint8_t encoding, uintptr_t datarel_base, bool indirect_ok,
                 uint64_t* out) {
   if ((encoding & kPeIndirect) != 0 && !indirect_ok) return "indirect pointer encoding";
   uintptr_t field = c.pos();
   uint64_t value;
   switch (encoding & kPeFormatMask) {
-    case kPeAbsptr:  // 8 bytes on x86-64
+    case kPeAbsptr:  // 8 bytes on x86-64 and AArch64
     case kPeUdata8:
       value = c.Fixed<uint64_t>();
       break;
@@ -203,19 +216,19 @@ struct Row {
   bool cfa_is_expression;
   uint64_t cfa_register;
   int64_t cfa_offset;
-  RegRule rbp;
-  RegRule rsp;
-  RegRule rip;
+  RegRule fp;
+  RegRule sp;
+  RegRule ra;
 };
 
 RegRule* Column(Row* row, uint64_t reg) {
   switch (reg) {
-    case kRbp:
-      return &row->rbp;
-    case kRsp:
-      return &row->rsp;
-    case kRip:
-      return &row->rip;
+    case kFp:
+      return &row->fp;
+    case kSp:
+      return &row->sp;
+    case kRa:
+      return &row->ra;
     default:
       return nullptr;  // rules for other registers are parsed and ignored
   }
@@ -272,7 +285,7 @@ Why ParseCie(uintptr_t at, Cie* cie) {
   cie->data_alignment = c.Sleb();
   uint64_t return_register = version == 1 ? c.U8() : c.Uleb();
   if (c.failed()) return "truncated CIE";
-  if (return_register != kRip) return "return-address register is not rip";
+  if (return_register != kRa) return "return-address register is not the psABI's";
 
   cie->fde_encoding = 0;  // absptr
   cie->has_z = aug[0] == 'z';
@@ -300,6 +313,10 @@ Why ParseCie(uintptr_t at, Cie* cie) {
         case 'S':
           cie->signal_frame = true;
           break;
+#if defined(__aarch64__)
+        case 'B':  // return addresses signed with the B key: stripped all the same
+          break;
+#endif
         default:
           return "unknown augmentation";
       }
@@ -448,6 +465,10 @@ Why Execute(Cursor c, const Cie& cie, const Row* initial, uint64_t loc, uintptr_
       case kGnuArgsSize:  // only matters when resuming into a landing pad, not when walking
         c.Uleb();
         break;
+#if defined(__aarch64__)
+      case kAarch64NegateRaState:
+        break;
+#endif
       default:
         return "unknown CFA opcode";
     }
@@ -468,46 +489,78 @@ Why Execute(Cursor c, const Cie& cie, const Row* initial, uint64_t loc, uintptr_
   return nullptr;
 }
 
+// A saved register's place relative to the CFA, if plausible: a negative multiple of 8 that
+// the cache's fields and every sum below can hold.
+bool PlausibleSaveOffset(int64_t offset) {
+  return offset >= kMinSaveOffset && offset <= -8 && offset % 8 == 0;
+}
+
 // Whether `row` is one of the simple shapes, and which.
 Why Describe(const Row& row, FrameShape* out) {
   if (row.cfa_is_expression) return "CFA defined by an expression";
-  if (row.cfa_register != kRsp && row.cfa_register != kRbp) {
-    return "CFA based on a register other than rsp/rbp";
+  if (row.cfa_register != kSp && row.cfa_register != kFp) {
+    return "CFA based on a register other than sp/fp";
   }
+#if defined(__x86_64__)
+  // The call pushed the return address: the CFA is above it.
   if (row.cfa_offset <= 0 || row.cfa_offset > kMaxCfaOffset || row.cfa_offset % 8 != 0) {
     return "CFA offset not a positive multiple of 8 below 65536";
   }
-  switch (row.rip.rule) {
+  switch (row.ra.rule) {
     case Rule::kUndefined:
       break;
     case Rule::kOffset:
-      if (row.rip.offset == -8) break;
+      if (row.ra.offset == -8) break;
       [[fallthrough]];
     default:
       return "return address not at CFA-8";
   }
-  // The caller's rsp is the CFA by definition; a rule for rsp would override that.
-  if (row.rsp.rule != Rule::kSame) return "rule for rsp";
-  int64_t rbp_offset = 0;
-  switch (row.rbp.rule) {
+#else
+  // A call leaves the return address in x30: a leaf's CFA is its sp, and x30 is unchanged.
+  if (row.cfa_offset < 0 || row.cfa_offset > kMaxCfaOffset || row.cfa_offset % 8 != 0) {
+    return "CFA offset not a multiple of 8 below 65536";
+  }
+  int64_t ra_offset = 0;
+  switch (row.ra.rule) {
+    case Rule::kUndefined:
     case Rule::kSame:
       break;
     case Rule::kOffset:
-      rbp_offset = row.rbp.offset;
-      if (rbp_offset < kMinRbpOffset || rbp_offset > -8 || rbp_offset % 8 != 0) {
-        return "rbp saved at an implausible offset";
-      }
+      ra_offset = row.ra.offset;
+      if (!PlausibleSaveOffset(ra_offset)) return "return address saved at an implausible offset";
+      break;
+    case Rule::kOther:
+      return "return address saved by a register, expression or val rule";
+  }
+#endif
+  // The caller's sp is the CFA by definition; a rule for sp would override that.
+  if (row.sp.rule != Rule::kSame) return "rule for sp";
+  int64_t fp_offset = 0;
+  switch (row.fp.rule) {
+    case Rule::kSame:
+      break;
+    case Rule::kOffset:
+      fp_offset = row.fp.offset;
+      if (!PlausibleSaveOffset(fp_offset)) return "fp saved at an implausible offset";
       break;
     case Rule::kUndefined:
-      return "rbp undefined";
+      return "fp undefined";
     case Rule::kOther:
-      return "rbp saved by a register, expression or val rule";
+      return "fp saved by a register, expression or val rule";
   }
-  *out = FrameShape{row.rip.rule == Rule::kUndefined, row.cfa_register == kRbp,
-                    static_cast<int32_t>(row.cfa_offset), static_cast<int32_t>(rbp_offset), false};
+  FrameShape shape{};
+  shape.outermost = row.ra.rule == Rule::kUndefined;
+  shape.cfa_from_fp = row.cfa_register == kFp;
+  shape.cfa_offset = static_cast<int32_t>(row.cfa_offset);
+  shape.fp_offset = static_cast<int32_t>(fp_offset);
+#if defined(__aarch64__)
+  shape.ra_offset = static_cast<int32_t>(ra_offset);
+#endif
+  *out = shape;
   return nullptr;
 }
 
+#if defined(__x86_64__)
 // x86-64 Linux's rt_sigreturn trampoline, `mov $15,%rax; syscall`: where a signal handler returns.
 constexpr uint8_t kRtSigreturn[] = {0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00, 0x00, 0x0f, 0x05};
 
@@ -528,6 +581,13 @@ Why SignalFrameShape(uint64_t begin, uint64_t range, uintptr_t pc, FrameShape* o
   *out = FrameShape{false, false, 0, 0, true};
   return nullptr;
 }
+#else
+// AArch64's signal trampoline is the vDSO's __kernel_rt_sigreturn; the walk does not read the
+// kernel's signal frame there (yet), so a signal frame ends it.
+Why SignalFrameShape(uint64_t, uint64_t, uintptr_t, FrameShape*) {
+  return "signal frame (not followed on AArch64)";
+}
+#endif
 
 Why ShapeFromFde(uintptr_t fde, uintptr_t pc, FrameShape* out) {
   Cursor c(fde, kUnbounded);
@@ -550,7 +610,7 @@ Why ShapeFromFde(uintptr_t fde, uintptr_t pc, FrameShape* out) {
   if (c.failed()) return "truncated FDE augmentation data";
   if (cie.signal_frame) return SignalFrameShape(begin, range, pc, out);
 
-  // The initial rule for every register is "unchanged" (rbp must stay so unless saved), and
+  // The initial rule for every register is "unchanged" (fp must stay so unless saved), and
   // the CIE's instructions then set the CFA and the return address.
   Row initial{};
   initial.cfa_register = UINT64_MAX;  // no CFA rule until the CIE gives one

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// A small reader of x86-64 DWARF call-frame information (.eh_frame) that answers one question:
-// how to step from a frame to its caller, when the answer is one of the few simple shapes that
-// compilers emit for almost every instruction. The recorder's stack walk (stack_walker.h) steps
-// only frames it can answer this way: whenever these functions return false, the walk ends there
-// and is counted as truncated, rather than guess.
+// A small reader of DWARF call-frame information (.eh_frame) for x86-64 and AArch64 that answers
+// one question: how to step from a frame to its caller, when the answer is one of the few simple
+// shapes that compilers emit for almost every instruction. The recorder's stack walk
+// (stack_walker.h) steps only frames it can answer this way: whenever these functions return
+// false, the walk ends there and is counted as truncated, rather than guess.
 //
 // Safe inside malloc hooks and signal handlers: no allocation, no locks, no system calls, no
 // libc other than _dl_find_object (which glibc makes lock-free and async-signal-safe for
@@ -21,22 +21,29 @@
 namespace leakscope::recorder {
 
 // How to step from a frame to its caller when the rule at its pc is one of the simple, common
-// kinds: CFA = (cfa_from_rbp ? rbp : rsp) + cfa_offset; the return address is at CFA - 8; the
-// caller's rbp is at CFA + rbp_offset (rbp_offset == 0: rbp unchanged in this frame). The
-// caller's rsp is the CFA.
+// kinds. "fp" is the frame pointer, rbp on x86-64 and x29 on AArch64; "sp" is rsp or sp:
+//   CFA = (cfa_from_fp ? fp : sp) + cfa_offset; the caller's sp is the CFA;
+//   the caller's fp is at CFA + fp_offset (fp_offset == 0: fp unchanged in this frame);
+//   the return address is at CFA - 8 on x86-64; on AArch64 at CFA + ra_offset, or still in x30
+//   (the link register) when ra_offset == 0, as in a leaf function.
 //
-// Or a signal frame: pc + 1 is the kernel's rt_sigreturn trampoline (glibc's __restore_rt,
-// `mov $15,%rax; syscall`, under a CIE with the 'S' augmentation). The frame is then the
-// kernel's rt_sigframe, and the interrupted context's registers are in the ucontext at this
-// frame's rsp (kSignalContext* below). The other fields are 0.
+// Or, on x86-64, a signal frame: pc + 1 is the kernel's rt_sigreturn trampoline (glibc's
+// __restore_rt, `mov $15,%rax; syscall`, under a CIE with the 'S' augmentation). The frame is
+// then the kernel's rt_sigframe, and the interrupted context's registers are in the ucontext at
+// this frame's rsp (kSignalContext* below). The other fields are 0. AArch64 has no signal-frame
+// shape (its trampoline is the vDSO's): the walk stops there.
 struct FrameShape {
-  bool outermost;  // the return address is undefined (DW_CFA_undefined rip): the walk ends here
-  bool cfa_from_rbp;
-  int32_t cfa_offset;  // a multiple of 8 in [8, 65528]
-  int32_t rbp_offset;  // 0, or a multiple of 8 in [-65536, -8]
+  bool outermost;  // the return address is undefined (DW_CFA_undefined): the walk ends here
+  bool cfa_from_fp;
+  int32_t cfa_offset;  // x86-64: a multiple of 8 in [8, 65528]; AArch64: the same or 0
+  int32_t fp_offset;   // 0, or a multiple of 8 in [-65536, -8]
   bool signal_frame;
+#if defined(__aarch64__)
+  int32_t ra_offset;  // 0 (in x30), or a multiple of 8 in [-65536, -8]
+#endif
 };
 
+#if defined(__x86_64__)
 // Where the x86-64 Linux kernel's signal frame keeps the interrupted registers, as offsets from
 // the rsp at which the handler returns into the trampoline: struct ucontext (uc_flags, uc_link,
 // uc_stack: 40 bytes) then mcontext's gregs[], REG_RBP = 10, REG_RSP = 15, REG_RIP = 16. The
@@ -44,6 +51,7 @@ struct FrameShape {
 inline constexpr uint64_t kSignalContextRbp = 40 + 10 * 8;
 inline constexpr uint64_t kSignalContextRsp = 40 + 15 * 8;
 inline constexpr uint64_t kSignalContextRip = 40 + 16 * 8;
+#endif
 
 // The rule that applies at `pc` (an exact instruction address: callers pass return address - 1
 // for all but the innermost frame), read from the .eh_frame of the module that contains pc, found
@@ -52,14 +60,18 @@ inline constexpr uint64_t kSignalContextRip = 40 + 16 * 8;
 // is in no module.
 // False: pc in no module, no usable .eh_frame_hdr, no FDE covers pc, or the rule is not simple.
 //
-// "Not simple": the CFA is an expression or based on a register other than rsp/rbp, or its
-// offset is not a positive multiple of 8 below 65536; the return address (column 16, which must
-// also be the CIE's return-address register) is neither at CFA - 8 nor undefined; rbp is saved
-// other than at a negative multiple of 8 in [-65536, -8] from the CFA (or is undefined); rsp has
-// a rule other than same_value; the CIE is a signal frame ('S'), has an augmentation other than
-// z/R/P/L/S, a 64-bit length, or a version other than 1, 3, 4; an opcode is unknown;
-// remember_state nests deeper than 8; or the bytes are truncated. A signal-frame CIE ('S') is
-// simple only over the rt_sigreturn trampoline's exact bytes, which its FDE must cover.
+// "Not simple": the CFA is an expression or based on a register other than sp/fp, or its
+// offset is not a multiple of 8 below 65536 (and positive, on x86-64); the return address (the
+// CIE's return-address register, which must be rip, DWARF 16, on x86-64 and x30, DWARF 30, on
+// AArch64) is neither at CFA - 8 (x86-64; AArch64: at a negative multiple of 8 in [-65536, -8]
+// from the CFA, or unchanged in x30) nor undefined; fp is saved other than at a negative multiple
+// of 8 in [-65536, -8] from the CFA (or is undefined); sp has a rule other than same_value; the
+// CIE has an augmentation other than z/R/P/L/S (and B, AArch64's B-key return-address signing),
+// a 64-bit length, or a version other than 1, 3, 4; an opcode is unknown (on AArch64,
+// DW_CFA_AARCH64_negate_ra_state is known: the walk strips pointer-authentication bits from
+// every return address whether signed or not); remember_state nests deeper than 8; or the bytes
+// are truncated. A signal-frame CIE ('S') is simple only on x86-64 and only over the
+// rt_sigreturn trampoline's exact bytes, which its FDE must cover.
 bool FindFrameShape(uintptr_t pc, FrameShape* out);
 
 // The same from a module's PT_GNU_EH_FRAME (.eh_frame_hdr) image in memory: binary search of

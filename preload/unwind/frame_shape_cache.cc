@@ -21,7 +21,7 @@ FrameShapeCache::Answer FrameShapeCache::Fill(uintptr_t pc, std::atomic<uint64_t
   uint64_t page = pc >> kIndexBits;
   bool cacheable = page != 0 && page <= kPageMask;
   auto cache_no_step = [&](uint64_t code, Answer answer) {
-    if (cacheable) entry->store(page | code << kRbpShift, std::memory_order_relaxed);
+    if (cacheable) entry->store(page | code << kFpShift, std::memory_order_relaxed);
     return answer;
   };
   if (found == ModuleLookup::Result::kNoEhFrameHdr ||
@@ -31,14 +31,8 @@ FrameShapeCache::Answer FrameShapeCache::Fill(uintptr_t pc, std::atomic<uint64_t
   if (shape.outermost) return cache_no_step(kOutermostCode, Answer::kOutermost);
   if (shape.signal_frame) return cache_no_step(kSignalFrameCode, Answer::kSignalFrame);
   *out = shape;
-  // FindFrameShape's ranges (frame_shape.h: up to 65528 and down to -65536) fit the fields.
-  uint64_t cfa_units = static_cast<uint64_t>(shape.cfa_offset) / 8;
-  uint64_t rbp_units = static_cast<uint64_t>(-static_cast<int64_t>(shape.rbp_offset)) / 8;
-  if (cacheable && cfa_units <= kCfaUnitsMask && rbp_units <= kRbpUnitsMask) {
-    entry->store(page | static_cast<uint64_t>(shape.cfa_from_rbp) << kFromRbpBit |
-                     cfa_units << kCfaShift | rbp_units << kRbpShift,
-                 std::memory_order_relaxed);
-  }
+  uint64_t word = cacheable ? Encode(page, shape) : 0;
+  if (word != 0) entry->store(word, std::memory_order_relaxed);
   return Answer::kStep;
 }
 

@@ -30,10 +30,21 @@ inline constexpr uint64_t kMaxStackBytes = uint64_t{1} << 30;
 // no stack whose top is known.
 __attribute__((always_inline)) inline uint64_t StackTopAbove(uint64_t sp) {
   uint64_t self = reinterpret_cast<uint64_t>(pthread_self());
-  if (sp < self && self - sp <= kMaxStackBytes) return self;
   // argc is the word at __libc_stack_end: mapped, so the top is just past it.
   uint64_t initial = reinterpret_cast<uint64_t>(__libc_stack_end) + 8;
+#if defined(__aarch64__)
+  // Of the two, the nearer top above sp. The same answer as below wherever the kernel lays out
+  // the process (the initial thread's descriptor is mapped below its stack, a thread's stack
+  // block below the initial stack), but qemu-user maps the initial thread's descriptor above
+  // its stack, where "self first" would take a top past the stack's end.
+  if (sp < initial && initial - sp <= kMaxStackBytes && (initial < self || sp >= self)) {
+    return initial;
+  }
+  if (sp < self && self - sp <= kMaxStackBytes) return self;
+#else
+  if (sp < self && self - sp <= kMaxStackBytes) return self;
   if (sp < initial && initial - sp <= kMaxStackBytes) return initial;
+#endif
   return 0;
 }
 

@@ -7,9 +7,11 @@
 // ends the walk with the frames it has:
 // - a return address in no module (JIT-compiled code, stubs, the interpreter) is kept as the
 //   last frame, the boundary the analyzer shows as [jit]: a JVM's Java frames come from
-//   AsyncGetCallTrace, which HotSpot makes safe, and past that boundary rbp is just another
-//   register to C2 code (reading through it is what crashed JVMs in libunwind's fallback);
-// - a rule that is not one of the simple shapes, or a module without unwind data for the pc.
+//   AsyncGetCallTrace, which HotSpot makes safe, and past that boundary the frame pointer (rbp,
+//   x29) is just another register to C2 code (reading through it is what crashed JVMs in
+//   libunwind's fallback);
+// - a rule that is not one of the simple shapes, or a module without unwind data for the pc;
+// - on AArch64, a signal frame (x86-64 steps through the kernel's ucontext).
 // Every load lies in [sp at the start, top of this thread's stack) (stack_bounds.h): a frame
 // whose rule points elsewhere ends the walk before anything is read there.
 //
@@ -45,10 +47,27 @@ __attribute__((always_inline)) inline uint64_t LoadStackWord(uint64_t address) {
   return *reinterpret_cast<const uint64_t*>(address);
 }
 
+#if defined(__aarch64__)
+// A return address without its pointer-authentication code (-mbranch-protection=pac-ret signs
+// x30 before it is saved): XPACLRI, which is in the hint space, so a CPU without pointer
+// authentication runs it as a nop, and an address that was never signed comes back unchanged.
+__attribute__((always_inline)) inline uint64_t StripPointerAuthentication(uint64_t address) {
+  uint64_t stripped;
+  asm("mov x30, %1\n\t"
+      "hint #7\n\t"  // xpaclri
+      "mov %0, x30"
+      : "=r"(stripped)
+      : "r"(address)
+      : "x30");
+  return stripped;
+}
+#endif
+
 // Walks the calling thread's stack into pcs[0, max): pcs[0] is the pc in the function WalkStack
 // is inlined into, then the return addresses outwards (the frame after a signal frame is the
 // interrupted pc itself). Always inlined, so the first frame is the caller's own, with no frame
 // of ours to step through.
+#if defined(__x86_64__)
 __attribute__((always_inline)) inline Walk WalkStack(FrameShapeCache& cache, uint64_t* pcs,
                                                      int max) {
   uint64_t pc, sp, bp;
@@ -89,15 +108,15 @@ __attribute__((always_inline)) inline Walk WalkStack(FrameShapeCache& cache, uin
         continue;
       }
     }
-    uint64_t cfa = (shape.cfa_from_rbp ? bp : sp) + static_cast<uint64_t>(shape.cfa_offset);
+    uint64_t cfa = (shape.cfa_from_fp ? bp : sp) + static_cast<uint64_t>(shape.cfa_offset);
     // Each caller's frame lies above its callee's, and inside the stack: anything else is a
     // wrong turn. Both loads below are then in [sp, top).
     if (cfa < sp + 8 || cfa - sp > kMaxFrameBytes || cfa > top) {
       return Walk{n, WalkEnd::kUnsupported};
     }
     uint64_t return_address = LoadStackWord(cfa - 8);
-    if (shape.rbp_offset != 0) {
-      uint64_t saved_rbp = cfa + static_cast<int64_t>(shape.rbp_offset);
+    if (shape.fp_offset != 0) {
+      uint64_t saved_rbp = cfa + static_cast<int64_t>(shape.fp_offset);
       if (saved_rbp < sp) return Walk{n, WalkEnd::kUnsupported};
       bp = LoadStackWord(saved_rbp);
     }
@@ -108,5 +127,73 @@ __attribute__((always_inline)) inline Walk WalkStack(FrameShapeCache& cache, uin
   }
   return Walk{n, WalkEnd::kMaxFrames};
 }
+
+#elif defined(__aarch64__)
+__attribute__((always_inline)) inline Walk WalkStack(FrameShapeCache& cache, uint64_t* pcs,
+                                                     int max) {
+  uint64_t pc, sp, fp, lr;
+  // One asm statement, so the four are taken at the same CFI row: the rule for `pc` describes
+  // this sp, and says whether x29 and x30 still hold the caller's values. The registers are read
+  // before any output is written (an output may be x29 or x30 where this function saved them,
+  // and then the rule does not use them), and pc last: no CFI row starts inside the statement.
+  asm volatile(
+      "mov %2, x29\n\t"
+      "mov %3, x30\n\t"
+      "mov %1, sp\n\t"
+      "adr %0, ."
+      : "=r"(pc), "=r"(sp), "=r"(fp), "=r"(lr));
+  const uint64_t top = StackTopAbove(sp);
+  if (top == 0) return Walk{0, WalkEnd::kUnknownStack};
+  // x30 holds this frame's return address only in the innermost frame: a caller's x30 was
+  // overwritten by its own call, so a caller whose rule says "unchanged" is a wrong turn.
+  bool lr_live = true;
+  uint64_t lookup = pc;  // the innermost pc is exact; a return address is looked up as ra - 1
+  int n = 0;
+  while (n < max) {
+    pcs[n++] = pc;
+    FrameShape shape;
+    switch (cache.Lookup(lookup, &shape)) {
+      case FrameShapeCache::Answer::kStep:
+        break;
+      case FrameShapeCache::Answer::kOutermost:
+        return Walk{n, WalkEnd::kOutermost};
+      case FrameShapeCache::Answer::kNoModule:
+        return Walk{n, WalkEnd::kJit};
+      case FrameShapeCache::Answer::kUnsupported:
+      case FrameShapeCache::Answer::kSignalFrame:  // never cached on AArch64 (frame_shape.h)
+        return Walk{n, WalkEnd::kUnsupported};
+    }
+    uint64_t cfa = (shape.cfa_from_fp ? fp : sp) + static_cast<uint64_t>(shape.cfa_offset);
+    // Each caller's frame lies at or above its callee's (a leaf's CFA is its sp), and inside the
+    // stack: anything else is a wrong turn. Both saved registers lie in [sp, cfa) (their offsets
+    // are at most -8), so every load below is in [sp, top).
+    if (cfa < sp || cfa - sp > kMaxFrameBytes || cfa > top) {
+      return Walk{n, WalkEnd::kUnsupported};
+    }
+    uint64_t return_address;
+    if (shape.ra_offset != 0) {
+      uint64_t saved_ra = cfa + static_cast<int64_t>(shape.ra_offset);
+      if (saved_ra < sp) return Walk{n, WalkEnd::kUnsupported};
+      return_address = LoadStackWord(saved_ra);
+    } else {
+      if (!lr_live) return Walk{n, WalkEnd::kUnsupported};
+      return_address = lr;
+    }
+    if (shape.fp_offset != 0) {
+      uint64_t saved_fp = cfa + static_cast<int64_t>(shape.fp_offset);
+      if (saved_fp < sp) return Walk{n, WalkEnd::kUnsupported};
+      fp = LoadStackWord(saved_fp);
+    }
+    lr_live = false;
+    pc = StripPointerAuthentication(return_address);
+    sp = cfa;
+    if (pc == 0) return Walk{n, WalkEnd::kOutermost};
+    lookup = pc - 1;
+  }
+  return Walk{n, WalkEnd::kMaxFrames};
+}
+#else
+#error "stack_walker: no register capture for this architecture"
+#endif
 
 }  // namespace leakscope::recorder

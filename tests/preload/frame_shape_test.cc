@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "cfi_bytes.h"
 #include "unwind/dwarf_cfa.h"
 
 // libunwind's entry point: the reference walk the frame-shape walker is compared with.
@@ -74,9 +75,9 @@ std::vector<uintptr_t> WalkWithFrameShapes(const Registers& regs, std::string* e
       return return_addresses;
     }
     if (shape.outermost) return return_addresses;
-    uintptr_t cfa = (shape.cfa_from_rbp ? bp : sp) + shape.cfa_offset;
+    uintptr_t cfa = (shape.cfa_from_fp ? bp : sp) + shape.cfa_offset;
     uintptr_t ra = *reinterpret_cast<const uintptr_t*>(cfa - 8);
-    if (shape.rbp_offset != 0) bp = *reinterpret_cast<const uintptr_t*>(cfa + shape.rbp_offset);
+    if (shape.fp_offset != 0) bp = *reinterpret_cast<const uintptr_t*>(cfa + shape.fp_offset);
     sp = cfa;
     return_addresses.push_back(ra);
     lookup = ra - 1;
@@ -166,9 +167,9 @@ TEST(FrameShapeWalk, RbpBasedFrameWithAllocaMatchesLibunwind) {
   EXPECT_EQ("", WithAlloca(bytes, &shape));
   // push rbp; mov rsp, rbp: the CFA is rbp + 16, the caller's rbp at CFA - 16.
   EXPECT_FALSE(shape.outermost);
-  EXPECT_TRUE(shape.cfa_from_rbp);
+  EXPECT_TRUE(shape.cfa_from_fp);
   EXPECT_EQ(16, shape.cfa_offset);
-  EXPECT_EQ(-16, shape.rbp_offset);
+  EXPECT_EQ(-16, shape.fp_offset);
 }
 
 TEST(FrameShapeWalk, NewThreadMatchesLibunwindToItsOutermostFrame) {
@@ -214,9 +215,9 @@ TEST(FrameShape, FunctionEntryIsRspPlus8) {
   uintptr_t entry = reinterpret_cast<uintptr_t>(&PlainLeaf);
   ASSERT_TRUE(FindFrameShape(entry, &shape)) << internal::WhyNoFrameShape(entry);
   EXPECT_FALSE(shape.outermost);
-  EXPECT_FALSE(shape.cfa_from_rbp);
+  EXPECT_FALSE(shape.cfa_from_fp);
   EXPECT_EQ(8, shape.cfa_offset);
-  EXPECT_EQ(0, shape.rbp_offset);
+  EXPECT_EQ(0, shape.fp_offset);
 }
 
 TEST(FrameShape, PcInNoModuleIsRejected) {
@@ -235,123 +236,28 @@ TEST(FrameShape, PcInNoModuleIsRejected) {
 // ---------------------------------------------------------------------------------------------
 // Synthetic CIE/FDE bytes.
 
-// DW_CFA_* opcodes, and the primary ones with their operand.
+// The CIE and FDE builders are cfi_bytes.h's.
+using namespace cfi_bytes;
 using namespace dwarf;
-constexpr uint8_t AdvanceLoc(uint8_t delta) { return kAdvanceLoc | delta; }
-constexpr uint8_t Offset(uint8_t reg) { return kOffset | reg; }
-constexpr uint8_t Restore(uint8_t reg) { return kRestore | reg; }
-
-using Bytes = std::vector<uint8_t>;
-
-void Append(Bytes* out, const Bytes& more) { out->insert(out->end(), more.begin(), more.end()); }
-template <typename T>
-void AppendFixed(Bytes* out, T value) {
-  uint8_t raw[sizeof(T)];
-  memcpy(raw, &value, sizeof(T));
-  out->insert(out->end(), raw, raw + sizeof(T));
-}
-
-struct CieSpec {
-  uint32_t length_override = 0;  // 0: the real length
-  uint8_t version = 1;
-  std::string augmentation = "zR";
-  Bytes augmentation_data = {0x03};  // 'R': udata4 (absolute, 4 bytes)
-  uint8_t code_alignment = 1;
-  int8_t data_alignment = -8;  // one-byte sleb
-  uint8_t return_register = 16;
-  // def_cfa rsp+8; rip at CFA-8: what GCC's CIEs say.
-  Bytes instructions = {kDefCfa, 7, 8, Offset(16), 1};
-};
-
-struct FdeSpec {
-  Bytes location = {0x00, 0x10, 0x00, 0x00};  // 0x1000, in the CIE's 'R' encoding
-  Bytes range = {0x00, 0x01, 0x00, 0x00};     // 0x100
-  Bytes augmentation_data = {};               // after its length, when the CIE has 'z'
-  Bytes instructions;
-};
-
-// A CIE followed by one FDE; *fde_offset is where the FDE starts. Records are padded with nops
-// to a multiple of 4, as assemblers do.
-Bytes Build(const CieSpec& cie, const FdeSpec& fde, size_t* fde_offset) {
-  Bytes body;
-  AppendFixed<uint32_t>(&body, 0);  // CIE id
-  body.push_back(cie.version);
-  body.insert(body.end(), cie.augmentation.begin(), cie.augmentation.end());
-  body.push_back(0);
-  body.push_back(cie.code_alignment);
-  body.push_back(static_cast<uint8_t>(cie.data_alignment) & 0x7f);
-  body.push_back(cie.return_register);
-  if (!cie.augmentation.empty() && cie.augmentation[0] == 'z') {
-    body.push_back(static_cast<uint8_t>(cie.augmentation_data.size()));
-    Append(&body, cie.augmentation_data);
-  }
-  Append(&body, cie.instructions);
-  while (body.size() % 4 != 0) body.push_back(kNop);
-  Bytes out;
-  AppendFixed<uint32_t>(
-      &out, cie.length_override != 0 ? cie.length_override : static_cast<uint32_t>(body.size()));
-  Append(&out, body);
-
-  *fde_offset = out.size();
-  Bytes fde_body;
-  AppendFixed<uint32_t>(&fde_body, static_cast<uint32_t>(out.size() + 4));  // back to the CIE
-  Append(&fde_body, fde.location);
-  Append(&fde_body, fde.range);
-  if (!cie.augmentation.empty() && cie.augmentation[0] == 'z') {
-    fde_body.push_back(static_cast<uint8_t>(fde.augmentation_data.size()));
-    Append(&fde_body, fde.augmentation_data);
-  }
-  Append(&fde_body, fde.instructions);
-  while (fde_body.size() % 4 != 0) fde_body.push_back(kNop);
-  AppendFixed<uint32_t>(&out, static_cast<uint32_t>(fde_body.size()));
-  Append(&out, fde_body);
-  AppendFixed<uint32_t>(&out, 0);  // terminator
-  return out;
-}
-
-// What FrameShapeFromFde answers at a pc; `shape` starts as garbage, so a test sees any field
-// left unwritten.
-struct Result {
-  bool found;
-  FrameShape shape;
-};
-
-Result ShapeAt(const Bytes& bytes, size_t fde_offset, uintptr_t pc) {
-  Result result{false, FrameShape{true, true, -1, -1}};
-  result.found = FrameShapeFromFde(bytes.data() + fde_offset, pc, &result.shape);
-  return result;
-}
-
-Result ShapeAt(const CieSpec& cie, const FdeSpec& fde, uintptr_t pc) {
-  size_t fde_offset;
-  Bytes bytes = Build(cie, fde, &fde_offset);
-  return ShapeAt(bytes, fde_offset, pc);
-}
-
-Result ShapeAt(const Bytes& fde_instructions, uintptr_t pc) {
-  FdeSpec fde;
-  fde.instructions = fde_instructions;
-  return ShapeAt(CieSpec{}, fde, pc);
-}
 
 // Assertions that print the shape they got.
-::testing::AssertionResult IsShape(const Result& result, bool cfa_from_rbp, int32_t cfa_offset,
-                                   int32_t rbp_offset, bool outermost = false) {
+::testing::AssertionResult IsShape(const Result& result, bool cfa_from_fp, int32_t cfa_offset,
+                                   int32_t fp_offset, bool outermost = false) {
   if (!result.found) return ::testing::AssertionFailure() << "no shape";
   const FrameShape& s = result.shape;
-  if (s.outermost == outermost && s.cfa_from_rbp == cfa_from_rbp && s.cfa_offset == cfa_offset &&
-      s.rbp_offset == rbp_offset) {
+  if (s.outermost == outermost && s.cfa_from_fp == cfa_from_fp && s.cfa_offset == cfa_offset &&
+      s.fp_offset == fp_offset) {
     return ::testing::AssertionSuccess();
   }
   return ::testing::AssertionFailure()
-         << "got outermost=" << s.outermost << " cfa=" << (s.cfa_from_rbp ? "rbp" : "rsp") << "+"
-         << s.cfa_offset << " rbp_offset=" << s.rbp_offset;
+         << "got outermost=" << s.outermost << " cfa=" << (s.cfa_from_fp ? "rbp" : "rsp") << "+"
+         << s.cfa_offset << " fp_offset=" << s.fp_offset;
 }
-::testing::AssertionResult Rsp(const Result& r, int32_t cfa_offset, int32_t rbp_offset = 0) {
-  return IsShape(r, false, cfa_offset, rbp_offset);
+::testing::AssertionResult Rsp(const Result& r, int32_t cfa_offset, int32_t fp_offset = 0) {
+  return IsShape(r, false, cfa_offset, fp_offset);
 }
-::testing::AssertionResult Rbp(const Result& r, int32_t cfa_offset, int32_t rbp_offset) {
-  return IsShape(r, true, cfa_offset, rbp_offset);
+::testing::AssertionResult Rbp(const Result& r, int32_t cfa_offset, int32_t fp_offset) {
+  return IsShape(r, true, cfa_offset, fp_offset);
 }
 
 // What GCC emits for push rbp; mov rbp, rsp; ...; leave (or pop rbp); ret.

@@ -46,6 +46,11 @@ struct Walks {
 __attribute__((noinline)) void WalkBoth(Walks* w, int max = 128) {
   w->ours_n = WalkStack(g_cache, w->ours, max).frames;
   w->theirs_n = unw_backtrace(reinterpret_cast<void**>(w->theirs), max);
+#if defined(__aarch64__)
+  // libunwind's AArch64 trace lists each return address minus one (inside the call
+  // instruction); ours are the return addresses themselves, as x30 held them.
+  for (int i = 0; i < w->theirs_n; ++i) w->theirs[i] += 1;
+#endif
   asm volatile("" ::: "memory");  // keeps the calls from being tail calls
 }
 
@@ -124,7 +129,7 @@ TEST(StackWalker, StopsAtMaxWithTheInnermostFrames) {
             std::vector<uint64_t>(full.ours + 1, full.ours + 10));
 }
 
-// Frame pointer and a variable-size alloca: the CFA is rbp-based in this frame.
+// Frame pointer and a variable-size alloca: the CFA is fp-based (rbp, x29) in this frame.
 __attribute__((noinline, optimize("no-omit-frame-pointer"))) void WithAlloca(size_t n, Walks* w) {
   char* buffer = static_cast<char*>(__builtin_alloca(n));
   buffer[0] = 1;
@@ -138,7 +143,35 @@ TEST(StackWalker, MatchesLibunwindThroughAnAllocaFrame) {
   ExpectSameCallers(w);
 }
 
-// A 40 KiB frame: an rsp-based CFA offset far beyond the usual, still cached and stepped.
+#if defined(__aarch64__)
+// A frame whose saved return address is signed (paciasp: pointer authentication, which qemu's
+// CPU implements). x30 as signed, and the return address as the compiler strips it.
+uint64_t g_signed_x30, g_return_address;
+__attribute__((noinline, target("branch-protection=pac-ret"))) void SignedFrame(Walks* w) {
+  asm volatile("mov %0, x30" : "=r"(g_signed_x30));
+  g_return_address = reinterpret_cast<uint64_t>(__builtin_return_address(0));
+  ChainA(w);
+  asm volatile("");
+}
+
+TEST(StackWalker, StripsPointerAuthenticationFromSavedReturnAddresses) {
+  Walks w;
+  SignedFrame(&w);
+  // The saved x30 carries a code in its high bits. Up to SignedFrame the walk is libunwind's
+  // (Debian 12's libunwind does not strip the code, and stops there); one frame further, ours
+  // is the return address itself, and the walk goes on to the outermost frame.
+  EXPECT_GE(g_signed_x30, uint64_t{1} << 48);
+  ASSERT_GT(w.ours_n, 6);
+  ASSERT_GE(w.theirs_n, 5);
+  EXPECT_EQ(std::vector<uint64_t>(w.ours + 1, w.ours + 5),
+            std::vector<uint64_t>(w.theirs + 1, w.theirs + 5));
+  EXPECT_EQ(w.ours[5], g_return_address);
+  EXPECT_LT(w.ours_n, 128);
+  for (int i = 0; i < w.ours_n; ++i) EXPECT_LT(w.ours[i], uint64_t{1} << 48) << i;
+}
+#endif
+
+// A 40 KiB frame: an sp-based CFA offset far beyond the usual, still cached and stepped.
 __attribute__((noinline)) void WithLargeFrame(Walks* w) {
   volatile char buffer[40 << 10];
   buffer[0] = 1;
@@ -208,6 +241,7 @@ __attribute__((noinline)) void CallRaiseHere() {
   asm volatile("");
 }
 
+#if defined(__x86_64__)
 // Through the kernel's signal frame (glibc's __restore_rt) into the interrupted frames, as
 // libunwind does, to the outermost frame.
 TEST(StackWalker, MatchesLibunwindThroughASignalHandler) {
@@ -227,20 +261,55 @@ TEST(StackWalker, MatchesLibunwindThroughASignalHandler) {
   for (int i = 0; i < w.ours_n; ++i) saw_caller |= w.ours[i] - after < 64;
   EXPECT_TRUE(saw_caller);
 }
+#else
+// On AArch64 the walk does not step through the kernel's signal frame (frame_shape.h): it
+// matches libunwind up to the signal trampoline, keeps the trampoline as its last frame, and
+// stops there.
+TEST(StackWalker, StopsAtTheSignalTrampolineMatchingLibunwindUpToIt) {
+  struct sigaction action {
+  }, previous{};
+  action.sa_handler = WalkInHandler;
+  ASSERT_EQ(sigaction(SIGUSR1, &action, &previous), 0);
+  Walks w;
+  g_signal_walks = &w;
+  CallRaiseHere();
+  sigaction(SIGUSR1, &previous, nullptr);
+  ASSERT_GE(w.ours_n,
+            2);  // the handler's frames (WalkInHandler may be a tail call), the trampoline
+  ASSERT_GE(w.theirs_n, w.ours_n);
+  EXPECT_EQ(std::vector<uint64_t>(w.ours + 1, w.ours + w.ours_n),
+            std::vector<uint64_t>(w.theirs + 1, w.theirs + w.ours_n));
+  // Nothing of the interrupted frames: the walk ended at the trampoline.
+  uintptr_t after = reinterpret_cast<uintptr_t>(&CallRaiseHere);
+  for (int i = 0; i < w.ours_n; ++i) EXPECT_GE(w.ours[i] - after, 64u);
+}
+#endif
 
-// Code in no module, as a JIT emits it, that makes rbp an ordinary register the way C2 code
-// does (here: an address just unmapped) and calls fn(arg):
+// Code in no module, as a JIT emits it, that makes the frame pointer an ordinary register the
+// way C2 code does (here: an address just unmapped) and calls fn(arg):
+#if defined(__x86_64__)
 //   push %rbp; mov %rdi,%rax; mov %rsi,%rdi; mov %rdx,%rbp; call *%rax; pop %rbp; ret
 class JitCode {
  public:
   static constexpr uint8_t kCode[] = {0x55, 0x48, 0x89, 0xf8, 0x48, 0x89, 0xf7,
                                       0x48, 0x89, 0xd5, 0xff, 0xd0, 0x5d, 0xc3};
   static constexpr size_t kReturnOffset = 12;  // after the call
+#else
+//   stp x29, x30, [sp, #-16]!; mov x16, x0; mov x0, x1; mov x29, x2; blr x16;
+//   ldp x29, x30, [sp], #16; ret
+class JitCode {
+ public:
+  static constexpr uint32_t kCode[] = {0xa9bf7bfd, 0xaa0003f0, 0xaa0103e0, 0xaa0203fd,
+                                       0xd63f0200, 0xa8c17bfd, 0xd65f03c0};
+  static constexpr size_t kReturnOffset = 20;  // after the blr
+#endif
 
   JitCode() {
     page_ = mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     memcpy(page_, kCode, sizeof(kCode));
     mprotect(page_, kPage, PROT_READ | PROT_EXEC);
+    // AArch64's instruction cache does not snoop data writes (a no-op on x86-64).
+    __builtin___clear_cache(static_cast<char*>(page_), static_cast<char*>(page_) + sizeof(kCode));
     void* hole = mmap(nullptr, kPage, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     munmap(hole, kPage);
     wild_rbp_ = reinterpret_cast<uint64_t>(hole) + 64;
@@ -312,7 +381,11 @@ TEST(StackWalker, ReadsNothingOnAStackItKnowsNoTopFor) {
 
 uint64_t CurrentSp() {
   uint64_t sp;
+#if defined(__x86_64__)
   asm volatile("mov %%rsp, %0" : "=r"(sp));
+#else
+  asm volatile("mov %0, sp" : "=r"(sp));
+#endif
   return sp;
 }
 
@@ -390,13 +463,18 @@ TEST(FrameShapeCache, AnswersFromTheCacheAfterTheFirstLookup) {
   cache.Clear();
   ASSERT_EQ(cache.Lookup(pc, &second), FrameShapeCache::Answer::kStep);
   EXPECT_EQ(cache.misses(), 2u);
-  EXPECT_EQ(first.cfa_from_rbp, second.cfa_from_rbp);
+  EXPECT_EQ(first.cfa_from_fp, second.cfa_from_fp);
   EXPECT_EQ(first.cfa_offset, second.cfa_offset);
-  EXPECT_EQ(first.rbp_offset, second.rbp_offset);
+  EXPECT_EQ(first.fp_offset, second.fp_offset);
   FrameShape direct;
   ASSERT_TRUE(FindFrameShape(pc, &direct));
   EXPECT_EQ(second.cfa_offset, direct.cfa_offset);
-  EXPECT_EQ(second.rbp_offset, direct.rbp_offset);
+  EXPECT_EQ(second.fp_offset, direct.fp_offset);
+#if defined(__aarch64__)
+  EXPECT_EQ(second.cfa_from_fp, direct.cfa_from_fp);
+  EXPECT_EQ(first.ra_offset, second.ra_offset);
+  EXPECT_EQ(second.ra_offset, direct.ra_offset);
+#endif
 }
 
 TEST(FrameShapeCache, ResidentBytesAreThePagesHoldingEntries) {

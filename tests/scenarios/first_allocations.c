@@ -4,6 +4,7 @@
  * not with certainty, so the estimate of the whole stays near threads x bytes. The blocks stay
  * live until exit; nothing else is allocated in the threads. */
 #include <pthread.h>
+#include <unistd.h>
 
 #include "scenario.h"
 
@@ -33,7 +34,11 @@ int main(int argc, char** argv) {
   static pthread_t ids[kMaxThreads];
   pthread_attr_t attr;
   CHECK(pthread_attr_init(&attr) == 0);
-  CHECK(pthread_attr_setstacksize(&attr, 64 * 1024) == 0);
+  /* 64 KiB, or the smallest stack the machine allows (128 KiB on AArch64). */
+  size_t stack_bytes = 64 * 1024;
+  long stack_min = sysconf(_SC_THREAD_STACK_MIN);
+  if (stack_min > 0 && (size_t)stack_min > stack_bytes) stack_bytes = (size_t)stack_min;
+  CHECK(pthread_attr_setstacksize(&attr, stack_bytes) == 0);
   CHECK(pthread_barrier_init(&all_allocated, NULL, (unsigned)threads) == 0);
   for (int t = 0; t < threads; ++t) {
     CHECK(pthread_create(&ids[t], &attr, Worker, (void*)(long)t) == 0);

@@ -47,7 +47,13 @@ TEST(StackWalk, EveryStackReachesItsThreadsFirstFrame) {
                                << f.FunctionAt(site.pcs.back()) << "\n"
                                << f.DescribeSites();
     }
+#if defined(__aarch64__)
+    // AArch64's dynamic loader describes its own start (x30 undefined), so its allocations'
+    // walks end at the outermost frame too; x86-64's starts in assembly without CFI.
+    EXPECT_EQ(dump.counters.truncated_walks, 0u);
+#else
     EXPECT_EQ(dump.counters.truncated_walks, from_loader);
+#endif
   }
 }
 
@@ -132,6 +138,9 @@ TEST(StackWalk, ABareNameDlopenUnderTheModuleTableStillSearchesTheCallersRunpath
 // Through a signal handler: the kernel's signal frame is stepped by the context it saved, and
 // the walk goes on through the interrupted frames to _start.
 TEST(StackWalk, GoesThroughASignalHandlersFrame) {
+#if defined(__aarch64__)
+  GTEST_SKIP() << "on AArch64 a signal frame ends the walk (docs/platforms.md)";
+#endif
   TempDir dir;
   Dump dump;
   ASSERT_TRUE(RunExact(dir, Program("stacks"), {"signal"}, &dump));
