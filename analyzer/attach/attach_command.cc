@@ -38,6 +38,9 @@ namespace {
 // giving up early leaves the work half done.
 constexpr int kListenerTimeoutMs = 10'000;
 constexpr int kReplyTimeoutMs = 60'000;
+// How long a second attach waits for a just-started recorder's status file, and how often it looks.
+constexpr int kStatusWaitMs = 3'000;
+constexpr int kStatusPollMs = 100;
 // How long a JVM that answers before its live phase (JDK 21+ refuses a load then) is asked again.
 constexpr int kLivePhaseWaitMs = 10'000;
 
@@ -265,8 +268,16 @@ int AttachCommand(const std::vector<std::string>& args, const std::string& self_
     analyzer::TargetProcess process;  // as `leakscope dump` reads it (control/)
     StatusFound found;
     std::string lookup_error;
-    if (ReadTargetProcess(pid, &process, &lookup_error) == TargetError::kNone &&
-        FindStatusFile(process, &found, &lookup_error) == StatusLookup::kFound) {
+    // A recorder started moments ago (an attach that just returned) writes its status file from
+    // its dumper thread, shortly after: wait for it a little before saying where is unknown.
+    bool have_status = false;
+    for (int waited_ms = 0; !have_status; waited_ms += kStatusPollMs) {
+      have_status = ReadTargetProcess(pid, &process, &lookup_error) == TargetError::kNone &&
+                    FindStatusFile(process, &found, &lookup_error) == StatusLookup::kFound;
+      if (have_status || waited_ms >= kStatusWaitMs) break;
+      usleep(kStatusPollMs * 1000);
+    }
+    if (have_status) {
       where = absl::StrCat("dumps go to ", found.status.dir);
       if (!found.status.via.empty()) via = absl::StrCat(" (", found.status.via, ")");
     }
