@@ -275,7 +275,7 @@ int AttachCommand(const std::vector<std::string>& args, const std::string& self_
       have_status = ReadTargetProcess(pid, &process, &lookup_error) == TargetError::kNone &&
                     FindStatusFile(process, &found, &lookup_error) == StatusLookup::kFound;
       if (have_status || waited_ms >= kStatusWaitMs) break;
-      usleep(kStatusPollMs * 1000);
+      attach::SleepMs(kStatusPollMs);
     }
     if (have_status) {
       where = absl::StrCat("dumps go to ", found.status.dir);

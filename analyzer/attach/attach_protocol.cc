@@ -31,12 +31,6 @@ int64_t NowMs() {
   return int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1'000'000;
 }
 
-void SleepMs(int ms) {
-  timespec ts{ms / 1000, (ms % 1000) * 1'000'000L};
-  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-  }
-}
-
 bool Alive(pid_t pid) { return kill(pid, 0) == 0 || errno == EPERM; }
 
 // The attach file we made, removed when the attempt ends: HotSpot does not remove it, and a
@@ -155,6 +149,12 @@ bool StartAttachListener(const TargetProcess& target, int timeout_ms, std::strin
                         " s of SIGQUIT (it printed a thread dump instead if its attach mechanism "
                         "is disabled, e.g. by -XX:+DisableAttachMechanism in a flags file)");
   return false;
+}
+
+void SleepMs(int ms) {
+  timespec ts{ms / 1000, (ms % 1000) * 1'000'000L};
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
 }
 
 bool ParseLoadReply(std::string_view reply, LoadReply* out) {

@@ -36,6 +36,9 @@ bool AttachSocketReady(const TargetProcess& target, std::string* error);
 // False with *error one line when the socket did not appear.
 bool StartAttachListener(const TargetProcess& target, int timeout_ms, std::string* error);
 
+// Sleeps `ms` milliseconds, through signals: the waits of the attach steps.
+void SleepMs(int ms);
+
 // What the JVM answered to `load`.
 struct LoadReply {
   bool loaded = false;  // the library was loaded and its Agent_OnAttach ran
