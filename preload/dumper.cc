@@ -49,6 +49,12 @@ uint64_t g_next_seq = 0;
 bool g_stopped = false;            // under g_dump_mutex: no dump after the final one
 bool g_said_shared_table = false;  // under g_dump_mutex
 bool g_stale_pending = false;      // under g_dump_mutex: stale temporaries not yet looked for
+// A dump asked for through the trigger and not written yet, with its label (under g_dump_mutex).
+// The trigger is removed in the critical section that sets it: the requester may see its trigger
+// gone and exit at once, and whichever takes the mutex next, the dumper or the exit dump, must
+// know of the request, or its labelled dump is lost to the race.
+bool g_request_pending = false;
+char g_request_label[dump_label::kMaxBytes + 1];
 
 // <dir>/leakscope.<pid>.<seq>.dump, and the hidden temporary it is written under
 // (dump_file_names.h).
@@ -188,9 +194,15 @@ void WriteDumpLocked(const ReentrancyGuard& guard, const char* label) {
   }
 }
 
-void WriteDump(const ReentrancyGuard& guard, const char* label) {
+// A dump for the trigger's request (labelled as it asked) or for the interval (unlabelled).
+void WriteRequestedOrPeriodicDump(const ReentrancyGuard& guard) {
   pthread_mutex_lock(&g_dump_mutex);
-  WriteDumpLocked(guard, label);
+  if (g_request_pending) {
+    g_request_pending = false;
+    WriteDumpLocked(guard, g_request_label);
+  } else {
+    WriteDumpLocked(guard, "");
+  }
   // The dump may have moved to another directory: the status file must say where.
   if (g_dir != nullptr && !g_stopped) RefreshStatusFile(guard, *g_dir);
   pthread_mutex_unlock(&g_dump_mutex);
@@ -227,13 +239,12 @@ void ReadLabel(const ReentrancyGuard&, void* arg) {
   dump_label::CleanLabel(bytes, size, job->label);
 }
 
-// Whether a dump was requested: a trigger counts once, when we removed it. Its first line, read
-// before it is removed, is the dump's label (into `label`, kMaxBytes + 1 bytes; "" for none).
-// One we cannot remove (a directory at its name, a file we may not unlink) would otherwise
+// Whether a dump was requested: a trigger counts once, when we removed it, and is then pending
+// (g_request_pending) with its first line, read before it is removed, as the dump's label ("" for
+// none). One we cannot remove (a directory at its name, a file we may not unlink) would otherwise
 // request a dump every second forever: it is ignored, with one warning per trigger (by file
-// identity).
-bool TakeTrigger(const ReentrancyGuard& guard, char* label) {
-  label[0] = '\0';
+// identity). After the exit dump a trigger is left alone: no dump would answer it.
+bool TakeTrigger(const ReentrancyGuard& guard) {
   pthread_mutex_lock(&g_dump_mutex);
   std::string trigger = TriggerPath();
   pthread_mutex_unlock(&g_dump_mutex);
@@ -243,19 +254,24 @@ bool TakeTrigger(const ReentrancyGuard& guard, char* label) {
   if (!S_ISDIR(st.st_mode)) {
     LabelJob job;
     job.path = trigger.c_str();
+    job.label[0] = '\0';
+    pthread_mutex_lock(&g_dump_mutex);
+    if (g_stopped) {
+      pthread_mutex_unlock(&g_dump_mutex);
+      return false;
+    }
     if (S_ISREG(st.st_mode) && st.st_size > 0) {
       // In a private descriptor table, as the dumps: the program may reuse descriptor numbers.
-      pthread_mutex_lock(&g_dump_mutex);
       NoteSharedTable(RunWithPrivateFdTable(ReadLabel, &job, guard));
-      pthread_mutex_unlock(&g_dump_mutex);
-    } else {
-      job.label[0] = '\0';
     }
-    if (unlink(trigger.c_str()) == 0) {
-      memcpy(label, job.label, sizeof(job.label));
-      return true;
-    }
+    bool taken = unlink(trigger.c_str()) == 0;
     error = errno;
+    if (taken) {
+      g_request_pending = true;
+      memcpy(g_request_label, job.label, sizeof(job.label));
+    }
+    pthread_mutex_unlock(&g_dump_mutex);
+    if (taken) return true;
     if (error == ENOENT) return false;  // removed by someone else in between: not ours to take
   }
   static bool warned = false;  // only this thread
@@ -327,9 +343,8 @@ void* DumperMain(void*) {
     // dlopen slot was not ours yet (got_routing.h).
     if (g_recorder.ready()) RouteNewModules();
     bool due = interval != 0 && MonotonicNs() >= next_periodic;
-    char label[dump_label::kMaxBytes + 1];
-    if (TakeTrigger(guard, label) || due) {
-      WriteDump(guard, label);
+    if (TakeTrigger(guard) || due) {
+      WriteRequestedOrPeriodicDump(guard);
     } else {
       // Rewritten if a /tmp cleaner removed it or its directory; two lstat calls otherwise.
       pthread_mutex_lock(&g_dump_mutex);
@@ -394,6 +409,12 @@ void StartDumper(const ReentrancyGuard& guard) {
 void WriteFinalDump(const ReentrancyGuard& guard) {
   pthread_mutex_lock(&g_dump_mutex);
   RemoveStaleTempsLocked(guard);
+  if (g_request_pending) {
+    // Asked for just before the exit (the trigger is gone, the requester may be what is
+    // exiting): written first, under its label, so the request is answered as asked.
+    g_request_pending = false;
+    WriteDumpLocked(guard, g_request_label);
+  }
   g_writing_exit_dump = true;
   WriteDumpLocked(guard, "");
   g_writing_exit_dump = false;
@@ -416,6 +437,7 @@ void RestartDumperAfterFork(const ReentrancyGuard&) {
   g_next_seq = FirstFreeSeq();
   SayWhereDumpsGo();
   g_stale_pending = false;      // the parent looked
+  g_request_pending = false;    // the parent's request, answered by the parent
   ForgetStatusFileAfterFork();  // the parent's; the new thread writes this process' own
   SpawnThread();
 }
@@ -423,6 +445,7 @@ void RestartDumperAfterFork(const ReentrancyGuard&) {
 void StopDumperAfterUnsafeFork() {
   g_dump_mutex = PTHREAD_MUTEX_INITIALIZER;
   ForgetStatusFileAfterFork();  // never remove the parent's at this child's exit
+  g_request_pending = false;
   g_stopped = true;
 }
 

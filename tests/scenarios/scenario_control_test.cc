@@ -180,6 +180,28 @@ TEST(DumpCommand, AsksARunningProgramForALabelledDumpAndPrintsItsPath) {
   EXPECT_NE(report.out.find("\"label\": \"batch 7\""), std::string::npos) << report.out;
 }
 
+// A request the dumper took (the trigger is gone) but had not answered when the program exited:
+// the program, seeing its trigger gone, returned from main at once while the dumper was held up
+// after removing it (trigger_then_exit.c makes that certain). The exit dump must not swallow the
+// request: the labelled dump comes first, then the exit dump. Before the fix the exit dump took
+// the dump lock first and stopped the dumper: one dump, unlabelled.
+TEST(DumpCommand, ARequestTakenJustBeforeTheExitIsAnsweredUnderItsLabel) {
+  TempDir dir;
+  RunResult run = RunIn(dir, Program("trigger_then_exit"), Exact());
+  ASSERT_EQ(run.exit_code, 0) << run.Describe();  // 2: the trigger was never taken
+  std::vector<DumpFile> dumps = DumpsOf(dir.path(), run.pid);
+  ASSERT_EQ(dumps.size(), 2u) << run.Describe();
+  Dump requested, at_exit;
+  ASSERT_TRUE(LoadDump(dumps[0].path, &requested));
+  ASSERT_TRUE(LoadDump(dumps[1].path, &at_exit));
+  EXPECT_EQ(requested.label, "last batch");
+  EXPECT_EQ(at_exit.label, "");
+  for (const Dump* dump : {&requested, &at_exit}) {
+    SiteFinder f(*dump);
+    EXPECT_EQ(Totals(f.AllocatedIn("before_request")), "alloc 2/1400, free 0/0, live 2/1400");
+  }
+}
+
 // Root asks a process of another user: the trigger must be that user's, or its recorder could
 // not read the label (a 0600 file of root's) and the labelled dump would never come.
 TEST(DumpCommand, RootAsksAnotherUsersProcessWhoseRecorderReadsTheLabel) {
