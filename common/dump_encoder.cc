@@ -160,10 +160,27 @@ bool DumpEncoder::Site(const format::SiteFixed& fixed, const format::SiteAgesFix
   format::SiteEpoch trailer{epoch != nullptr ? *epoch : 0, 0};
   uint64_t payload = sizeof(header) + (with_ages ? sizeof(ages) : 0) + pcs.size_bytes() +
                      (epoch != nullptr ? sizeof(trailer) : 0);
-  return state_->Start(format::RecordType::kSite, payload) &&
-         state_->Put(&header, sizeof(header)) && (!with_ages || state_->Put(&ages, sizeof(ages))) &&
-         state_->Put(pcs.data(), pcs.size_bytes()) &&
-         (epoch == nullptr || state_->Put(&trailer, sizeof(trailer)));
+  bool legacy_java_frames = state_->version < format::kFirstVersionWithWideJavaFrames;
+  if (legacy_java_frames) {
+    for (uint64_t pc : pcs) {
+      if (format::IsJavaFrame(pc) && !format::CanWriteAsLegacyJavaFrame(pc)) {
+        return state_->Reject();
+      }
+    }
+  }
+  if (!state_->Start(format::RecordType::kSite, payload) || !state_->Put(&header, sizeof(header)) ||
+      (with_ages && !state_->Put(&ages, sizeof(ages)))) {
+    return false;
+  }
+  if (legacy_java_frames) {
+    for (uint64_t pc : pcs) {
+      uint64_t written = format::IsJavaFrame(pc) ? format::LegacyJavaFrame(pc) : pc;
+      if (!state_->Put(&written, sizeof(written))) return false;
+    }
+  } else if (!state_->Put(pcs.data(), pcs.size_bytes())) {
+    return false;
+  }
+  return epoch == nullptr || state_->Put(&trailer, sizeof(trailer));
 }
 
 bool DumpEncoder::Streams(const format::StreamsFixed& streams) {

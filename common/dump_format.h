@@ -18,8 +18,10 @@
 namespace leakscope::format {
 
 inline constexpr char kMagic[8] = {'L', 'K', 'S', 'C', 'D', 'U', 'M', 'P'};
-// 2: kSite carries SiteAgesFixed between SiteFixed and the PCs. Readers accept 1 (no ages) and 2.
-inline constexpr uint32_t kVersion = 2;
+// 2: kSite carries SiteAgesFixed between SiteFixed and the PCs.
+// 3: Java frames hold jmethodIDs below 2^48 (below 2^47 before; see Java frames).
+// Readers accept 1 (no ages) to 3.
+inline constexpr uint32_t kVersion = 3;
 inline constexpr uint32_t kMinVersion = 1;
 
 struct FileHeader {
@@ -157,12 +159,13 @@ inline constexpr uint32_t kMaxSiteDepth = 4096;
 
 // Java frames. A site's PCs may end with Java frames (innermost first), captured with
 // AsyncGetCallTrace on a Java thread; the analyzer splices them where the native stack enters the
-// JVM. A Java frame is tagged in its top four bits (no user-space PC has them set): the method's
-// jmethodID (8-byte aligned, below 2^47) in the low 44 bits, shifted right by 3, and bci + 1 in
-// the next 16 bits (0: no bci, e.g. a native method). kJavaMethod records name the method ids.
-inline constexpr uint64_t kJavaFrameTag = 0xFull << 60;
-inline constexpr uint64_t kJavaMethodBits = 44;
-constexpr bool IsJavaFrame(uint64_t pc) { return (pc >> 60) == 0xF; }
+// JVM. A Java frame is tagged in its top three bits (no user-space PC has any of them set): the
+// method's jmethodID (8-byte aligned, below 2^48) in the low 45 bits, shifted right by 3, and
+// bci + 1 in the next 16 bits (0: no bci, e.g. a native method). kJavaMethod records name the
+// method ids. 2^48, not 2^47: AArch64 maps the C heap, where HotSpot keeps jmethodIDs, above 2^47.
+inline constexpr uint64_t kJavaFrameTag = 0x7ull << 61;
+inline constexpr uint64_t kJavaMethodBits = 45;
+constexpr bool IsJavaFrame(uint64_t pc) { return (pc >> 61) == 0x7; }
 constexpr bool CanEncodeJavaMethod(uint64_t method_id) {
   return (method_id & 7) == 0 && (method_id >> (kJavaMethodBits + 3)) == 0;
 }
@@ -175,6 +178,27 @@ constexpr uint64_t JavaFrameMethod(uint64_t frame) {
 }
 constexpr int32_t JavaFrameBci(uint64_t frame) {
   return static_cast<int32_t>((frame >> kJavaMethodBits) & 0xFFFF) - 1;
+}
+
+// Versions 1 and 2 tagged a Java frame in its top four bits and kept 44 bits of its method
+// (jmethodIDs below 2^47), which dropped every Java frame on AArch64. The reader converts such
+// frames to the layout above; the encoder, asked for an older version (tests, golden files),
+// converts back, and cannot write a method at or above 2^47 there.
+inline constexpr uint32_t kFirstVersionWithWideJavaFrames = 3;
+inline constexpr uint64_t kLegacyJavaMethodBits = 44;
+constexpr bool IsLegacyJavaFrame(uint64_t pc) { return (pc >> 60) == 0xF; }
+constexpr uint64_t UpgradeLegacyJavaFrame(uint64_t frame) {
+  uint64_t method_bits = frame & ((1ull << kLegacyJavaMethodBits) - 1);
+  uint64_t stored_bci = (frame >> kLegacyJavaMethodBits) & 0xFFFF;
+  return kJavaFrameTag | stored_bci << kJavaMethodBits | method_bits;
+}
+constexpr bool CanWriteAsLegacyJavaFrame(uint64_t frame) {
+  return (frame & ((1ull << kJavaMethodBits) - 1)) >> kLegacyJavaMethodBits == 0;
+}
+constexpr uint64_t LegacyJavaFrame(uint64_t frame) {
+  uint64_t method_bits = frame & ((1ull << kLegacyJavaMethodBits) - 1);
+  uint64_t stored_bci = (frame >> kJavaMethodBits) & 0xFFFF;
+  return 0xFull << 60 | stored_bci << kLegacyJavaMethodBits | method_bits;
 }
 
 enum class StreamKind : uint32_t { kInflate = 1, kDeflate = 2 };

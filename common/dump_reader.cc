@@ -488,6 +488,11 @@ bool Parser::ParseSite(Cursor* payload, SiteInfo* site) {
   }
   site->pcs.resize(depth);
   if (!payload->Read(site->pcs.data(), depth * sizeof(uint64_t))) return Fail("");
+  if (version_ < format::kFirstVersionWithWideJavaFrames) {
+    for (uint64_t& pc : site->pcs) {
+      if (format::IsLegacyJavaFrame(pc)) pc = format::UpgradeLegacyJavaFrame(pc);
+    }
+  }
   // Appended later (dump_format.h): present when the payload has room for it.
   format::SiteEpoch trailer;
   if (payload->remaining() >= sizeof(trailer)) {

@@ -130,8 +130,8 @@ TEST_F(BadInputTest, ADumpOfANewerFormatNamesBothVersionsAndItsRecorder) {
   RunResult r = RunLeakscope("report " + Write("newer.dump", newer));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "leakscope report: " + dir_ +
-                       "/newer.dump: dump format version 3 is newer than this leakscope reads "
-                       "(version 2): written by leakscope 0.1.0 (git 1a2b3c4); analyze it with "
+                       "/newer.dump: dump format version 4 is newer than this leakscope reads "
+                       "(version 3): written by leakscope 0.1.0 (git 1a2b3c4); analyze it with "
                        "that leakscope or a later one\n");
 }
 

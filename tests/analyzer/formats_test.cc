@@ -322,10 +322,10 @@ TEST_F(FormatsTest, Version1DumpHasNoAges) {
   EXPECT_EQ(text.find("age"), std::string::npos) << text;
 }
 
-// A version-2 dump, written and read back as the analyzer reads files: an old leak and young
-// churn, each site's ages as the recorder summarized them. Two recorded stacks of the leak that
-// symbolize alike merge: the oldest and the bytes past each threshold add up exactly, the median
-// is the one of the part holding more bytes.
+// A dump of the current version (ages since version 2), written and read back as the analyzer reads
+// files: an old leak and young churn, each site's ages as the recorder summarized them. Two
+// recorded stacks of the leak that symbolize alike merge: the oldest and the bytes past each
+// threshold add up exactly, the median is the one of the part holding more bytes.
 class AgesFormatsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -357,7 +357,7 @@ class AgesFormatsTest : public ::testing::Test {
     ASSERT_TRUE(WriteDump(dump, &sink));
     std::string error;
     ASSERT_TRUE(ParseDump(sink.bytes(), &dump_, &error)) << error;
-    ASSERT_EQ(dump_.version, 2u);
+    ASSERT_EQ(dump_.version, format::kVersion);
     SymbolizerOptions options;
     options.warnings = nullptr;
     symbolizer_ = std::make_unique<Symbolizer>(options);

@@ -141,11 +141,11 @@ TEST_F(DumpProcessTest, RejectsForeignAndUnsupportedFilesLikeReadDumpFile) {
   EXPECT_EQ(RejectedLikeReadDumpFile(WriteFile("text.dump", "hello, world\n")),
             dir_ + "/text.dump: bad magic at offset 0: not a leakscope dump");
   std::string bytes = Encode(RichSampleDump());
-  bytes[8] = 3;  // version
-  EXPECT_EQ(RejectedLikeReadDumpFile(WriteFile("v3.dump", bytes)),
+  bytes[8] = 4;  // version
+  EXPECT_EQ(RejectedLikeReadDumpFile(WriteFile("v4.dump", bytes)),
             dir_ +
-                "/v3.dump: dump format version 3 is newer than this leakscope reads (version "
-                "2): written by a later leakscope; analyze it with that leakscope or a later "
+                "/v4.dump: dump format version 4 is newer than this leakscope reads (version "
+                "3): written by a later leakscope; analyze it with that leakscope or a later "
                 "one");
   EXPECT_EQ(RejectedLikeReadDumpFile(WriteFile("short.dump", "LKSCDUMP")),
             dir_ + "/short.dump: truncated: 8 bytes, shorter than the 16-byte file header");

@@ -182,31 +182,31 @@ TEST(DumpReader, RejectsWrongMagic) {
 }
 
 TEST(DumpReader, RejectsANewerFormatVersionAsNewerNotCorrupt) {
-  std::string bytes = Assemble({{kProcessType, ProcessPayload()}}, FileHeader(3));
+  std::string bytes = Assemble({{kProcessType, ProcessPayload()}}, FileHeader(4));
   EXPECT_EQ(Rejection(bytes),
-            "dump format version 3 is newer than this leakscope reads (version 2): written by a "
+            "dump format version 4 is newer than this leakscope reads (version 3): written by a "
             "later leakscope; analyze it with that leakscope or a later one");
   EXPECT_EQ(Rejection(Assemble({{kProcessType, ProcessPayload()}}, FileHeader(0))),
-            "unsupported dump version 0 (this leakscope reads 1 to 2)");
+            "unsupported dump version 0 (this leakscope reads 1 to 3)");
 }
 
 TEST(DumpReader, NamesTheRecorderOfANewerDump) {
   // A later format whose header grew and whose records this reader cannot parse: only the
   // framing and the kRecorder record are relied on.
-  std::string header = FileHeader(4, 24) + std::string(8, '\x55');
-  std::string bytes = Assemble({{kProcessType, "a process record of format 4"},
+  std::string header = FileHeader(5, 24) + std::string(8, '\x55');
+  std::string bytes = Assemble({{kProcessType, "a process record of format 5"},
                                 {kRecorderType, Str("0.4.0 (git 9f8e7d6)") + "more fields"}},
                                header);
   EXPECT_EQ(Rejection(bytes),
-            "dump format version 4 is newer than this leakscope reads (version 2): written by "
+            "dump format version 5 is newer than this leakscope reads (version 3): written by "
             "leakscope 0.4.0 (git 9f8e7d6); analyze it with that leakscope or a later one");
   // A version string that is not text, or longer than a version, is not shown.
-  std::string control = Assemble({{kRecorderType, Str("0.4.0\n\x1b[31m")}}, FileHeader(3));
+  std::string control = Assemble({{kRecorderType, Str("0.4.0\n\x1b[31m")}}, FileHeader(4));
   EXPECT_THAT(Rejection(control), HasSubstr("written by a later leakscope;"));
-  std::string long_text = Assemble({{kRecorderType, Str(std::string(300, 'v'))}}, FileHeader(3));
+  std::string long_text = Assemble({{kRecorderType, Str(std::string(300, 'v'))}}, FileHeader(4));
   EXPECT_THAT(Rejection(long_text), HasSubstr("written by a later leakscope;"));
   // A record claiming more than the file holds ends the search.
-  std::string cut = FileHeader(3) + RecordHeader(kRecorderType, 1000) + Str("0.4.0");
+  std::string cut = FileHeader(4) + RecordHeader(kRecorderType, 1000) + Str("0.4.0");
   EXPECT_THAT(Rejection(cut), HasSubstr("written by a later leakscope;"));
 }
 

@@ -39,7 +39,7 @@ TEST(DumpRoundTrip, RichDumpThroughStringSinkComesBackIdentical) {
   std::string error;
   ASSERT_TRUE(ParseDump(bytes, &parsed, &error)) << error;
   EXPECT_TRUE(SameDump(original, parsed));
-  EXPECT_EQ(parsed.version, 2u);
+  EXPECT_EQ(parsed.version, format::kVersion);
   EXPECT_EQ(parsed.process.host, "worker-7.example");
   EXPECT_EQ(parsed.process.args, original.process.args);
   ASSERT_EQ(parsed.modules.size(), 3u);
@@ -53,7 +53,7 @@ TEST(DumpRoundTrip, RichDumpThroughStringSinkComesBackIdentical) {
   EXPECT_EQ(parsed.sites[2].pcs, original.sites[2].pcs);
   EXPECT_EQ(parsed.sites[1].live_count(), 60u);
   EXPECT_EQ(parsed.sites[1].live_bytes(), 3276800u - 1310720u);
-  // Format version 2: every site carries its ages, zero where the writer had none.
+  // Format version 2 on: every site carries its ages, zero where the writer had none.
   EXPECT_TRUE(parsed.sites[1].ages_known);
   EXPECT_EQ(parsed.sites[1].ages.median_age_s, 190u);
   EXPECT_EQ(parsed.sites[1].ages.oldest_age_s, 7200u);
@@ -114,6 +114,58 @@ TEST(DumpRoundTrip, RecorderVersionComesBackSecondAndOlderDumpsHaveNone) {
   EXPECT_EQ(recorder.payload_bytes, 4u + 19u);
   EXPECT_EQ(bytes.substr(second + sizeof(recorder), 4 + 19),
             std::string("\x13\0\0\0", 4) + "0.1.0 (git abc1234)");
+}
+
+// A Java frame holds a jmethodID below 2^48 and its bci. AArch64 keeps the C heap, and so
+// HotSpot's jmethodIDs, above 2^47, where versions 1 and 2 could not go: the recorder dropped
+// every Java frame there.
+TEST(DumpRoundTrip, JavaFramesKeepMethodsAboveTwoToThe47) {
+  constexpr uint64_t kAarch64Method = 0xffff'8a3c'1238;  // a heap address of an arm64 JVM
+  constexpr uint64_t kX86Method = 0x7f12'3456'7890;
+  ASSERT_TRUE(format::CanEncodeJavaMethod(kAarch64Method));
+  EXPECT_FALSE(format::CanEncodeJavaMethod(1ull << 48));
+  EXPECT_FALSE(format::CanEncodeJavaMethod(kAarch64Method + 4));  // not a jmethodID
+  Dump original = RichSampleDump();
+  original.sites[1].pcs.push_back(format::EncodeJavaFrame(kAarch64Method, 65533));
+  original.sites[1].pcs.push_back(format::EncodeJavaFrame(kX86Method, -1));
+  original.sites[1].fixed.depth = static_cast<uint32_t>(original.sites[1].pcs.size());
+  Dump parsed;
+  std::string error;
+  ASSERT_TRUE(ParseDump(Encode(original), &parsed, &error)) << error;
+  const std::vector<uint64_t>& pcs = parsed.sites[1].pcs;
+  ASSERT_EQ(pcs, original.sites[1].pcs);
+  ASSERT_TRUE(format::IsJavaFrame(pcs[pcs.size() - 2]));
+  EXPECT_EQ(format::JavaFrameMethod(pcs[pcs.size() - 2]), kAarch64Method);
+  EXPECT_EQ(format::JavaFrameBci(pcs[pcs.size() - 2]), 65533);
+  EXPECT_EQ(format::JavaFrameMethod(pcs.back()), kX86Method);
+  EXPECT_EQ(format::JavaFrameBci(pcs.back()), -1);
+  for (size_t i = 0; i + 2 < pcs.size(); ++i) EXPECT_FALSE(format::IsJavaFrame(pcs[i])) << i;
+}
+
+// Versions 1 and 2 wrote Java frames with a four-bit tag and 44 bits of method: written on
+// request in that layout, read back in the current one.
+TEST(DumpRoundTrip, Version2JavaFramesAreReadInTheCurrentLayout) {
+  constexpr uint64_t kMethod = 0x7f12'3456'7890;
+  Dump original = RichSampleDump();
+  original.version = 2;
+  original.sites[1].pcs.push_back(format::EncodeJavaFrame(kMethod, 1234));
+  original.sites[1].fixed.depth = static_cast<uint32_t>(original.sites[1].pcs.size());
+  std::string bytes = Encode(original);
+  // The frame as version 2 lays it out: 0xF tag, bci + 1 in bits 44-59, method >> 3 below.
+  const uint64_t legacy = 0xFull << 60 | uint64_t{1235} << 44 | kMethod >> 3;
+  EXPECT_NE(bytes.find(std::string(reinterpret_cast<const char*>(&legacy), sizeof(legacy))),
+            std::string::npos);
+  Dump parsed;
+  std::string error;
+  ASSERT_TRUE(ParseDump(bytes, &parsed, &error)) << error;
+  EXPECT_EQ(parsed.version, 2u);
+  EXPECT_EQ(parsed.sites[1].pcs, original.sites[1].pcs);
+  EXPECT_EQ(format::JavaFrameMethod(parsed.sites[1].pcs.back()), kMethod);
+  EXPECT_EQ(format::JavaFrameBci(parsed.sites[1].pcs.back()), 1234);
+  // A method at or above 2^47 has no version-2 form: the encoder refuses rather than cut it.
+  original.sites[1].pcs.back() = format::EncodeJavaFrame(0xffff'8a3c'1238, 1234);
+  StringSink sink;
+  EXPECT_FALSE(WriteDump(original, &sink));
 }
 
 // Version 1 is still written on request (the golden dumps are) and read: the same dump without
