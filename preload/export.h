@@ -14,3 +14,9 @@
 #define LEAKSCOPE_HOOK_SECTION __attribute__((section("leakscope_hooks")))
 #define LEAKSCOPE_EXPORT \
   extern "C" __attribute__((visibility("default"), noinline)) LEAKSCOPE_HOOK_SECTION
+
+// On the declaration of an object another file of ours defines: it is in this library, so the
+// compiler addresses it directly. -fvisibility=hidden covers definitions only; a declaration
+// without this is reached through the GOT, one load more on every hook call, which x86-64's
+// linker relaxes away and AArch64's does not.
+#define LEAKSCOPE_INTERNAL __attribute__((visibility("hidden")))

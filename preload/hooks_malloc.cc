@@ -13,14 +13,45 @@
 
 using namespace leakscope::recorder;
 
+namespace {
+
+// The slow paths of the hottest hooks, out of line, so that the hooks themselves call nothing
+// but tail calls and need no stack frame (hot_path.h). Each ends in a tail call to
+// SampleAllocation (recorder.h); they live in the hooks' section in case a compiler does not
+// make it one, and they are then the outermost frame of ours (IsHookFrame in unwinder.cc).
+#define LEAKSCOPE_SLOW_PATH __attribute__((noinline, cold)) LEAKSCOPE_HOOK_SECTION
+
+LEAKSCOPE_SLOW_PATH void* SampledMalloc(size_t size) {
+  return SampleAllocation(real::malloc(size), size);
+}
+
+LEAKSCOPE_SLOW_PATH void* SampledCalloc(size_t count, size_t size, size_t total) {
+  return SampleAllocation(real::calloc(count, size), total);
+}
+
+LEAKSCOPE_SLOW_PATH void* SampledAlignedAlloc(size_t alignment, size_t size) {
+  return SampleAllocation(real::aligned_alloc(alignment, size), size);
+}
+
+LEAKSCOPE_SLOW_PATH void* SampledMemalign(size_t alignment, size_t size) {
+  return SampleAllocation(real::memalign(alignment, size), size);
+}
+
+LEAKSCOPE_SLOW_PATH void FreeMaybeSampled(void* p) {
+  ForgetIfSampled(p);
+  real::free(p);
+}
+
+}  // namespace
+
 LEAKSCOPE_EXPORT void* malloc(size_t size) {
   if (__builtin_expect(!ShouldSample(size), 1)) return real::malloc(size);
-  return SampleAllocation(real::malloc(size), size);  // a tail call: see recorder.h
+  return SampledMalloc(size);
 }
 
 LEAKSCOPE_EXPORT void free(void* p) {
   if (bootstrap::Owns(p)) return;
-  BeforeFree(p);
+  if (MayBeSampled(p)) return FreeMaybeSampled(p);
   real::free(p);
 }
 
@@ -30,7 +61,7 @@ LEAKSCOPE_EXPORT void* calloc(size_t count, size_t size) {
   if (__builtin_mul_overflow(count, size, &total) || !ShouldSample(total)) {
     return real::calloc(count, size);
   }
-  return SampleAllocation(real::calloc(count, size), total);
+  return SampledCalloc(count, size, total);
 }
 
 LEAKSCOPE_EXPORT void* realloc(void* old, size_t size) {
@@ -70,12 +101,12 @@ LEAKSCOPE_EXPORT int posix_memalign(void** out, size_t alignment, size_t size) {
 
 LEAKSCOPE_EXPORT void* aligned_alloc(size_t alignment, size_t size) {
   if (!ShouldSample(size)) return real::aligned_alloc(alignment, size);
-  return SampleAllocation(real::aligned_alloc(alignment, size), size);
+  return SampledAlignedAlloc(alignment, size);
 }
 
 LEAKSCOPE_EXPORT void* memalign(size_t alignment, size_t size) {
   if (!ShouldSample(size)) return real::memalign(alignment, size);
-  return SampleAllocation(real::memalign(alignment, size), size);
+  return SampledMemalign(alignment, size);
 }
 
 LEAKSCOPE_EXPORT void* valloc(size_t size) {

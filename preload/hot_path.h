@@ -5,7 +5,9 @@
 // then a tail jump to the real malloc (no lock, no system call, no allocation, no shared write,
 // no stack frame of ours). For a free: one load from the live table's filter (read-mostly, and
 // local to the freed address) and a branch. Everything else is in the never-inlined slow paths
-// of recorder.cc.
+// (hooks_malloc.cc, recorder.cc): a hook that called a function itself would need a stack frame,
+// which GCC sets up on entry, on the fast path too (AArch64), unless it can shrink-wrap it
+// (x86-64).
 #pragma once
 
 #include <cstddef>
@@ -27,12 +29,15 @@ inline bool ShouldSample(size_t size) {
   return true;
 }
 
-// Must run before the real free: once the block is back in malloc, another thread may get the
-// same address, sample it and insert it, and we would then forget the wrong one.
+// Whether p may be a sampled block (the live table's filter): then ForgetIfSampled must run
+// before the real free. Once the block is back in malloc, another thread may get the same
+// address, sample it and insert it, and we would then forget the wrong one.
+inline bool MayBeSampled(void* p) {
+  return __builtin_expect(g_recorder.live.MaybeContains(reinterpret_cast<uintptr_t>(p)), 0);
+}
+
 inline void BeforeFree(void* p) {
-  if (__builtin_expect(g_recorder.live.MaybeContains(reinterpret_cast<uintptr_t>(p)), 0)) {
-    ForgetIfSampled(p);
-  }
+  if (MayBeSampled(p)) ForgetIfSampled(p);
 }
 
 }  // namespace leakscope::recorder

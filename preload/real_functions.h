@@ -10,6 +10,8 @@
 
 #include <cstddef>
 
+#include "export.h"
+
 namespace leakscope::recorder::real {
 
 using MallocFn = void* (*)(size_t);
@@ -23,22 +25,22 @@ using DlcloseFn = int (*)(void*);
 using DlopenFn = void* (*)(const char*, int);
 using ExitFn = void (*)(int);
 
-extern MallocFn malloc;
-extern FreeFn free;
-extern CallocFn calloc;
-extern ReallocFn realloc;
-extern MemalignFn memalign;
-extern MemalignFn aligned_alloc;
-extern PosixMemalignFn posix_memalign;
-extern MallocFn valloc;
-extern MallocFn pvalloc;
-extern UsableSizeFn malloc_usable_size;
-extern DlcloseFn dlclose;
-extern DlopenFn dlopen;
+extern MallocFn malloc LEAKSCOPE_INTERNAL;
+extern FreeFn free LEAKSCOPE_INTERNAL;
+extern CallocFn calloc LEAKSCOPE_INTERNAL;
+extern ReallocFn realloc LEAKSCOPE_INTERNAL;
+extern MemalignFn memalign LEAKSCOPE_INTERNAL;
+extern MemalignFn aligned_alloc LEAKSCOPE_INTERNAL;
+extern PosixMemalignFn posix_memalign LEAKSCOPE_INTERNAL;
+extern MallocFn valloc LEAKSCOPE_INTERNAL;
+extern MallocFn pvalloc LEAKSCOPE_INTERNAL;
+extern UsableSizeFn malloc_usable_size LEAKSCOPE_INTERNAL;
+extern DlcloseFn dlclose LEAKSCOPE_INTERNAL;
+extern DlopenFn dlopen LEAKSCOPE_INTERNAL;
 // The _exit our hook stands in front of (glibc's). Until it is looked up, and if it cannot be,
 // the exit_group system call that glibc's makes; never a resolver, since the _exit hooks run
 // where looking anything up is unsafe (a vfork child).
-extern ExitFn exit_immediately;
+extern ExitFn exit_immediately LEAKSCOPE_INTERNAL;
 // Calls it, and should it return, makes the system calls itself.
 [[noreturn]] void ExitNow(int status);
 

@@ -16,6 +16,7 @@
 #include "core/stack_table.h"
 #include "core/stream_table.h"
 #include "dump_format.h"
+#include "export.h"
 #include "thread_state.h"
 
 namespace leakscope::recorder {
@@ -54,7 +55,7 @@ struct Recorder {
   bool ready() const { return phase.load(std::memory_order_acquire) == kReady; }
 };
 
-extern constinit Recorder g_recorder;
+extern constinit Recorder g_recorder LEAKSCOPE_INTERNAL;
 
 // Reads CLOCK_MONOTONIC and stores the recorder clock. Not for hooks: the dumper, init and dumps.
 void TickRecorderClock();
