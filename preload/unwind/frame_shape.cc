@@ -582,10 +582,26 @@ Why SignalFrameShape(uint64_t begin, uint64_t range, uintptr_t pc, FrameShape* o
   return nullptr;
 }
 #else
-// AArch64's signal trampoline is the vDSO's __kernel_rt_sigreturn; the walk does not read the
-// kernel's signal frame there (yet), so a signal frame ends it.
-Why SignalFrameShape(uint64_t, uint64_t, uintptr_t, FrameShape*) {
-  return "signal frame (not followed on AArch64)";
+// AArch64 Linux's rt_sigreturn trampoline, `mov x8, #139; svc #0`: the vDSO's
+// __kernel_rt_sigreturn, where a handler returns (glibc installs no restorer of its own).
+constexpr uint8_t kRtSigreturn[] = {0x68, 0x11, 0x80, 0xd2, 0x01, 0x00, 0x00, 0xd4};
+
+// The trampoline is recognised as on x86-64: its bytes follow pc (return address - 1, inside the
+// nop the vDSO puts before it so that this lookup lands in its FDE) within the FDE's range. The
+// walk does not step through the kernel's signal frame on AArch64 (yet); what the shape gives is
+// the knowledge that a signal handler runs (signal_context.h).
+Why SignalFrameShape(uint64_t begin, uint64_t range, uintptr_t pc, FrameShape* out) {
+  uintptr_t code = pc + 1;
+  if (code - begin > range || range - (code - begin) < sizeof(kRtSigreturn)) {
+    return "signal frame whose FDE does not cover the rt_sigreturn trampoline";
+  }
+  if (__builtin_memcmp(reinterpret_cast<const void*>(code), kRtSigreturn, sizeof(kRtSigreturn)) !=
+      0) {
+    return "signal frame that is not the rt_sigreturn trampoline";
+  }
+  *out = FrameShape{};
+  out->signal_frame = true;
+  return nullptr;
 }
 #endif
 

@@ -30,8 +30,9 @@ namespace leakscope::recorder {
 // Or, on x86-64, a signal frame: pc + 1 is the kernel's rt_sigreturn trampoline (glibc's
 // __restore_rt, `mov $15,%rax; syscall`, under a CIE with the 'S' augmentation). The frame is
 // then the kernel's rt_sigframe, and the interrupted context's registers are in the ucontext at
-// this frame's rsp (kSignalContext* below). The other fields are 0. AArch64 has no signal-frame
-// shape (its trampoline is the vDSO's): the walk stops there.
+// this frame's rsp (kSignalContext* below). The other fields are 0. On AArch64 the trampoline
+// is the vDSO's __kernel_rt_sigreturn, `mov x8, #139; svc #0`, recognised the same way; the walk
+// stops there rather than read the kernel's frame, but the shape still shows a handler runs.
 struct FrameShape {
   bool outermost;  // the return address is undefined (DW_CFA_undefined): the walk ends here
   bool cfa_from_fp;

@@ -160,7 +160,7 @@ __attribute__((always_inline)) inline Walk WalkStack(FrameShapeCache& cache, uin
       case FrameShapeCache::Answer::kNoModule:
         return Walk{n, WalkEnd::kJit};
       case FrameShapeCache::Answer::kUnsupported:
-      case FrameShapeCache::Answer::kSignalFrame:  // never cached on AArch64 (frame_shape.h)
+      case FrameShapeCache::Answer::kSignalFrame:  // not stepped through on AArch64 (yet)
         return Walk{n, WalkEnd::kUnsupported};
     }
     uint64_t cfa = (shape.cfa_from_fp ? fp : sp) + static_cast<uint64_t>(shape.cfa_offset);

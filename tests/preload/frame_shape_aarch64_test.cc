@@ -4,6 +4,8 @@
 // Walks of real stacks, compared with libunwind's, are stack_walker_test.cc's (both machines).
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "cfi_bytes.h"
 #include "unwind/frame_shape.h"
 
@@ -152,12 +154,67 @@ TEST(FrameShapeAarch64, RulesThatAreNotSimpleAreRefused) {
   EXPECT_FALSE(ShapeOf({0x2c}, 0x1000).found);  // negate_ra_state_with_pc: not known here
 }
 
-TEST(FrameShapeAarch64, ASignalFrameEndsTheWalk) {
-  // The vDSO's __kernel_rt_sigreturn is described under an 'S' CIE: the walk stops there.
+// An FDE over `code` (absolute udata8 pointers) under a signal-frame CIE, as the vDSO describes
+// __kernel_rt_sigreturn: from the nop before the trampoline to its end.
+Result SignalShapeAt(const uint8_t* code, uint64_t range, uintptr_t pc) {
   CieSpec cie = Aarch64Cie();
   cie.augmentation = "zRS";
+  cie.augmentation_data = {0x04};  // 'R': udata8
   FdeSpec fde;
-  EXPECT_FALSE(ShapeAt(cie, fde, 0x1000).found);
+  fde.location.clear();
+  fde.range.clear();
+  AppendFixed<uint64_t>(&fde.location, reinterpret_cast<uintptr_t>(code));
+  AppendFixed<uint64_t>(&fde.range, range);
+  return ShapeAt(cie, fde, pc);
+}
+
+TEST(FrameShapeAarch64, TheVdsosSigreturnTrampolineIsASignalFrame) {
+  // nop, then `mov x8, #139; svc #0`; the lookup is at return address - 1, in the nop.
+  alignas(4) const uint8_t code[] = {0x1f, 0x20, 0x03, 0xd5, 0x68, 0x11,
+                                     0x80, 0xd2, 0x01, 0x00, 0x00, 0xd4};
+  const uintptr_t ra = reinterpret_cast<uintptr_t>(code) + 4;
+  Result found = SignalShapeAt(code, sizeof(code), ra - 1);
+  ASSERT_TRUE(found.found);
+  EXPECT_TRUE(found.shape.signal_frame);
+  EXPECT_FALSE(found.shape.outermost);
+  EXPECT_EQ(found.shape.cfa_offset, 0);
+  // The FDE must cover the whole trampoline: it is what proves the bytes are code to read.
+  EXPECT_FALSE(SignalShapeAt(code, sizeof(code) - 1, ra - 1).found);
+  // Other instructions are no sigreturn, whatever the CIE says: svc #1.
+  alignas(4) uint8_t other[sizeof(code)];
+  memcpy(other, code, sizeof(code));
+  other[8] = 0x21;
+  EXPECT_FALSE(SignalShapeAt(other, sizeof(other), reinterpret_cast<uintptr_t>(other) + 3).found);
+  // A pc whose next byte is not the trampoline's first.
+  EXPECT_FALSE(SignalShapeAt(code, sizeof(code), ra - 2).found);
+}
+
+// The trampoline as Linux's arm64 vDSO writes it (arch/arm64/kernel/vdso/sigreturn.S since 5.8),
+// assembled here with the same CFI directives so the reader meets what the assembler makes of
+// them: an 'S' FDE from the nop before __kernel_rt_sigreturn to its end. qemu-user cannot show
+// the kernel's (Debian 12's qemu puts its trampoline in no module; 10.0's vDSO gives it no FDE).
+asm(R"(
+  .text
+  .p2align 2
+  .cfi_startproc
+  .cfi_signal_frame
+  .cfi_def_cfa x29, 0
+  .cfi_offset x29, 0 * 8
+  .cfi_offset x30, 1 * 8
+  nop
+leakscope_test_rt_sigreturn:
+  mov x8, #139
+  svc #0
+  .cfi_endproc
+)");
+extern "C" const char leakscope_test_rt_sigreturn[] __attribute__((visibility("hidden")));
+
+TEST(FrameShape, TheKernelsSigreturnTrampolineIsASignalFrame) {
+  // Where a handler returns: the walk looks the return address up less one, in the nop.
+  uintptr_t pc = reinterpret_cast<uintptr_t>(leakscope_test_rt_sigreturn) - 1;
+  FrameShape shape{};
+  ASSERT_TRUE(FindFrameShape(pc, &shape)) << internal::WhyNoFrameShape(pc);
+  EXPECT_TRUE(shape.signal_frame);
 }
 
 }  // namespace
