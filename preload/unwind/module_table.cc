@@ -46,6 +46,9 @@ pthread_mutex_t g_writer = PTHREAD_MUTEX_INITIALIZER;
 alignas(64) std::atomic<uint32_t> g_generation{0};
 alignas(64) std::atomic<int64_t> g_lookups[2][8];  // [generation & 1][0]; padded to a line each
 alignas(64) std::atomic<uint32_t> g_unloads{0};    // dlcloses between Begin and End
+// One grace period (flip + drain) at a time: an unload that flipped the generation after another
+// one must not return before the lookups the other one drains have ended.
+pthread_mutex_t g_grace = PTHREAD_MUTEX_INITIALIZER;
 
 std::atomic<int64_t>& Lookups(unsigned slot) { return g_lookups[slot][0]; }
 
@@ -178,6 +181,7 @@ void RefreshModuleTable() {
 
 void BeginModuleUnload() {
   g_unloads.fetch_add(1, std::memory_order_seq_cst);
+  pthread_mutex_lock(&g_grace);
   unsigned old = g_generation.fetch_add(1, std::memory_order_seq_cst) & 1;
   // Every lookup counted in the old generation began before the unload was visible; lookups
   // counted in the new one see it and read nothing (see ModuleLookup).
@@ -197,6 +201,7 @@ void BeginModuleUnload() {
       break;
     }
   }
+  pthread_mutex_unlock(&g_grace);
 }
 
 void EndModuleUnload() {
@@ -217,6 +222,7 @@ void ResetModuleLookupsInChild() {
   // The child's only thread may have been inside our mutex only in a ForkSection, which fork
   // waits out; another thread's hold is not inherited as such, so start from a fresh one.
   g_writer = PTHREAD_MUTEX_INITIALIZER;
+  g_grace = PTHREAD_MUTEX_INITIALIZER;
 }
 
 uint64_t ModuleTableDropped() { return g_dropped.load(std::memory_order_relaxed); }
@@ -224,9 +230,13 @@ uint64_t ModuleTableDropped() { return g_dropped.load(std::memory_order_relaxed)
 ModuleLookup::ModuleLookup() {
   // seq_cst like the rest of the protocol (a plain load on x86): where loads may be reordered
   // (arm64), a relaxed read of a new generation must not pair with a stale g_unloads.
-  slot_ = g_generation.load(std::memory_order_seq_cst) & 1;
+  uint32_t generation = g_generation.load(std::memory_order_seq_cst);
+  slot_ = generation & 1;
   Lookups(slot_).fetch_add(1, std::memory_order_seq_cst);
-  unloading_ = g_unloads.load(std::memory_order_seq_cst) != 0;
+  // A flip between the load and the increment may have drained slot_ before we were counted in
+  // it: then an unload is (or was) under way, so read nothing.
+  unloading_ = g_unloads.load(std::memory_order_seq_cst) != 0 ||
+               g_generation.load(std::memory_order_seq_cst) != generation;
 }
 
 ModuleLookup::~ModuleLookup() { Lookups(slot_).fetch_sub(1, std::memory_order_release); }

@@ -140,6 +140,43 @@ TEST_F(ModuleTable, AnUnloadWaitsForALookupInFlight) {
   EndModuleUnload();
 }
 
+// Two unloads overlapping: the second flips the generation back onto the slot the first is still
+// draining. It must not return (and its dlclose unmap a module) while a lookup counted before the
+// first one is still reading. It did: each unload waited for its own old slot only, which held
+// none of the earlier lookups.
+TEST_F(ModuleTable, ASecondUnloadWaitsForTheLookupsTheFirstOneWaitsFor) {
+  internal::UseModuleTableForTests(true);
+  std::atomic<bool> holding{false}, release{false}, first_began{false}, second_began{false};
+  std::thread walker([&] {
+    ModuleLookup lookup;
+    const uint8_t* hdr;
+    EXPECT_EQ(lookup.Find(reinterpret_cast<uintptr_t>(&Ask), &hdr), ModuleLookup::Result::kFound);
+    holding = true;
+    while (!release) std::this_thread::yield();
+  });
+  while (!holding) std::this_thread::yield();
+  std::thread first([&] {
+    BeginModuleUnload();
+    first_began = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the first has flipped
+  std::thread second([&] {
+    BeginModuleUnload();
+    second_began = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_FALSE(first_began);
+  EXPECT_FALSE(second_began);
+  release = true;
+  walker.join();
+  first.join();
+  second.join();
+  EXPECT_TRUE(first_began);
+  EXPECT_TRUE(second_began);
+  EndModuleUnload();
+  EndModuleUnload();
+}
+
 // Full: the modules that do not fit are counted, never added (no growth), and their pcs are in no
 // module (a walk stops there); those that fit are found as before.
 TEST_F(ModuleTable, AFullTableCountsTheModulesItLeavesOut) {
