@@ -186,6 +186,7 @@ struct Slot {
   uintptr_t* address;
   void* function;
   bool in_relro;
+  bool lazy;  // still bound to the module's own PLT: the loader may bind it under our store
 };
 
 enum class Verdict { kDone, kDeferred, kUnreadable };
@@ -281,7 +282,7 @@ Verdict FindSlots(const Module& m, std::span<const GotHook> hooks, const std::ve
           hook->forwards_to != nullptr && current == reinterpret_cast<uintptr_t>(hook->forwards_to);
       if (!bound_as_expected && (!InModule(m, current) || IsDefinition(current, name))) continue;
       if (!in_relro && !mapping->writable) continue;  // not a slot the loader left writable
-      slots->push_back(Slot{slot, hook->function, in_relro});
+      slots->push_back(Slot{slot, hook->function, in_relro, !bound_as_expected});
     }
   };
   scan(jmprel, pltrel == DT_RELA ? pltrelsz : 0);
@@ -324,6 +325,11 @@ GotPassResult PatchLoadedModules(std::span<const GotHook> hooks) {
   std::vector<Mapping> maps = ReadMappings();
   const std::string self = OwnPath();
   std::vector<Slot> slots;
+  // A lazily bound slot rewritten now may be overwritten a moment later by the loader, binding
+  // the same slot for another thread's first call (its store is unconditional): then that
+  // module's frees, say, go past the hook for good and its sampled blocks look leaked. One more
+  // pass finds the slot bound to the real function and rewrites it again.
+  bool lazy_rewritten = false;
   for (const Module& m : modules) {
     if (Excluded(m, self)) continue;
     // Held open while its slots change; a module gone since the listing is skipped. The
@@ -344,12 +350,13 @@ GotPassResult PatchLoadedModules(std::span<const GotHook> hooks) {
       uint32_t rewritten = Rewrite(slots);
       result.slots_patched += rewritten;
       if (rewritten != 0) ++result.modules_patched;
+      for (const Slot& slot : slots) lazy_rewritten |= slot.lazy;
     }
     if (handle != nullptr) real::dlclose(handle);
   }
   g_seen_adds = counts.adds;
   g_seen_subs = counts.subs;
-  g_pass_needed = result.modules_deferred != 0;
+  g_pass_needed = result.modules_deferred != 0 || lazy_rewritten;
   pthread_mutex_unlock(&g_pass_mutex);
   return result;
 }
