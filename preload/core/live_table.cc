@@ -69,9 +69,10 @@ bool LiveTable::Insert(uintptr_t address, uint64_t size, uint32_t stack_id, uint
     if (key != kEmpty && key != kTombstone) continue;
     slots_region_.NoteWrite(&slots_[slot]);
     if (!slots_[slot].key.compare_exchange_strong(key, kBusy, std::memory_order_acquire)) continue;
-    slots_[slot].value.store(Pack(size, stack_id, exact), std::memory_order_relaxed);
+    // Release: a ForEach that reads either field sees the slot's key moved off the old address.
+    slots_[slot].value.store(Pack(size, stack_id, exact), std::memory_order_release);
     births_region_.NoteWrite(&births_[slot]);
-    births_[slot].store(birth_s, std::memory_order_relaxed);
+    births_[slot].store(birth_s, std::memory_order_release);
     // The pointer is not yet returned to the program, so nobody can free it before this
     // completes; filter order relative to the key does not matter.
     FilterAdd(address, +1);

@@ -96,9 +96,15 @@ class LiveTable {
   void ForEach(Fn&& fn) const {
     if (slots_ == nullptr) return;
     slots_region_.ForEachWrittenItem(sizeof(Slot), slot_mask_ + 1, [&](uint64_t i) {
-      if (slots_[i].key.load(std::memory_order_acquire) <= kBusy) return;
-      fn(Unpack(slots_[i].value.load(std::memory_order_relaxed),
-                births_[i].load(std::memory_order_relaxed)));
+      uint64_t key = slots_[i].key.load(std::memory_order_acquire);
+      if (key <= kBusy) return;
+      uint64_t value = slots_[i].value.load(std::memory_order_relaxed);
+      uint32_t birth = births_[i].load(std::memory_order_relaxed);
+      // The slot may have been taken and claimed again since the key was read: if either field
+      // came from the new claim (stored release after it), the key has moved on. Skip the slot.
+      std::atomic_thread_fence(std::memory_order_acquire);
+      if (slots_[i].key.load(std::memory_order_relaxed) != key) return;
+      fn(Unpack(value, birth));
     });
   }
 
