@@ -9,6 +9,11 @@ this script runs it under libleakscope.so, reads the dumps back with `leakscope 
   jvm_e2e.py accuracy [options]   truth vs what leakscope reports and ranks
   jvm_e2e.py safety [options]     no crash, no hang, same output as without the preload
 
+With --chroot ROOT, the JVM and the analyzer run inside ROOT (another Debian, or another
+architecture's under qemu-user, as scripts/soak-jvm --arch aarch64 does) with a clean
+environment, and every path option names a path as seen inside ROOT; this script reads and writes
+those files at ROOT/path.
+
 Exit status: 0 every check passed; 1 a check failed (in safety, also a non-zero exit without a
 crash); 2 the JVM crashed (an hs_err file, or death by a signal); 3 it hung (timeout); 4 (safety)
 its output differed from the run without the preload; 77 skipped (no such JDK, job not built). Figures go to stdout, one line per check.
@@ -65,14 +70,33 @@ def skip(message):
     sys.exit(SKIP)
 
 
+def host(args, path):
+    """Where this script finds a path the JVM sees: the same path, or under --chroot's root."""
+    root = getattr(args, "chroot", None)
+    return os.path.join(root, path.lstrip("/")) if root else path
+
+
+def in_root(args, command, env, cwd=None):
+    """(command, env, cwd) for subprocess: as given, or run inside --chroot's root with a clean
+    environment holding only env's LEAKSCOPE_*/LD_PRELOAD settings and cwd as seen there."""
+    root = getattr(args, "chroot", None)
+    if not root:
+        return command, env, cwd
+    settings = [f"{k}={v}" for k, v in env.items()
+                if k.startswith("LEAKSCOPE_") or k == "LD_PRELOAD"]
+    return (["chroot", root, "/usr/bin/env", "-i", *(["-C", cwd] if cwd else []),
+             "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/tmp", "LANG=C.UTF-8", *settings,
+             *command], None, None)
+
+
 def require_inputs(args):
-    if not os.access(args.java, os.X_OK):
+    if not os.access(host(args, args.java), os.X_OK):
         skip(f"no JDK at {args.java}")
     main = getattr(args, "main", "StreamingJob")
-    if not os.path.isfile(os.path.join(args.classes, main + ".class")):
+    if not os.path.isfile(host(args, os.path.join(args.classes, main + ".class"))):
         skip(f"{main} is not built in {args.classes} (no javac when configured?)")
     for path in (args.preload, args.leakscope):
-        if not os.path.isfile(path):
+        if not os.path.isfile(host(args, path)):
             skip(f"{path} is not built")
 
 
@@ -80,6 +104,22 @@ def fresh_dir(path):
     shutil.rmtree(path, ignore_errors=True)
     os.makedirs(path)
     return path
+
+
+def threads_of(pid):
+    """Each thread of pid: name, kernel wait channel and system call line (under qemu-user the
+    host's: a qemu thread's futex is qemu's own lock), for a hang's log."""
+    lines = []
+    for tid in sorted(os.listdir(f"/proc/{pid}/task"), key=int):
+        def read(name):
+            try:
+                with open(f"/proc/{pid}/task/{tid}/{name}") as f:
+                    return f.read().strip()
+            except OSError:
+                return "?"
+        lines.append(f"  tid {tid} {read('comm')!r} wchan {read('wchan')} "
+                     f"syscall {read('syscall')}")
+    return lines
 
 
 def run_job(args, jvm_opts, job_args, dump_dir, env_extra, preload, timeout):
@@ -104,6 +144,8 @@ def run_job(args, jvm_opts, job_args, dump_dir, env_extra, preload, timeout):
     # hs_err files land in the work dir, where a crash is looked for.
     command = [args.java, f"-XX:ErrorFile={args.workdir}/hs_err_%p.log", *jvm_opts, *agent,
                "-cp", args.classes, getattr(args, "main", "StreamingJob"), *job_args]
+    if getattr(args, "chroot", None):
+        return run_in_root(args, command, env, timeout)
     try:
         proc = subprocess.run(command, env=env, cwd=args.workdir, capture_output=True, text=True,
                               timeout=timeout)
@@ -111,6 +153,24 @@ def run_job(args, jvm_opts, job_args, dump_dir, env_extra, preload, timeout):
         out = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
         return None, out, " ".join(shlex.quote(c) for c in command)
     return proc.returncode, proc.stdout, proc.stderr
+
+
+def run_in_root(args, command, env, timeout):
+    """run_job's run inside --chroot's root. chroot and env exec the JVM (qemu-user running it,
+    under binfmt_misc), so the pid is the JVM's: on a hang its threads are listed before it is
+    killed."""
+    argv, _, _ = in_root(args, command, env, args.workdir)
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          errors="replace") as proc:
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            where = threads_of(proc.pid)
+            proc.kill()
+            out, _ = proc.communicate()
+            return None, out, "\n".join([" ".join(shlex.quote(c) for c in command),
+                                         f"threads of pid {proc.pid} at the timeout:", *where])
+    return proc.returncode, out, err
 
 
 def parse_truth(output):
@@ -123,16 +183,18 @@ def parse_truth(output):
     return truth
 
 
-def dumps_in(dump_dir):
-    """Dump files in seq order (one process)."""
+def dumps_in(dump_dir, args=None):
+    """Dump files in seq order (one process), as the JVM names them (see host())."""
     def seq(path):
         return int(path.rsplit(".", 2)[-2])
-    return sorted(glob.glob(os.path.join(dump_dir, "leakscope.*.dump")), key=seq)
+    found = glob.glob(os.path.join(host(args, dump_dir), "leakscope.*.dump"))
+    return sorted((os.path.join(dump_dir, os.path.basename(p)) for p in found), key=seq)
 
 
 def leakscope_json(args, *command):
-    proc = subprocess.run([args.leakscope, *command, "--format", "json", "--top", "0", "--quiet"],
-                          capture_output=True, text=True, timeout=120)
+    argv, _, _ = in_root(args, [args.leakscope, *command, "--format", "json", "--top", "0",
+                                  "--quiet"], {})
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=120)
     if proc.returncode != 0:
         raise RuntimeError(f"leakscope {' '.join(command)} exited {proc.returncode}:\n"
                            f"{proc.stderr}")
@@ -385,10 +447,10 @@ def java_evidence(report):
 
 def safety(args):
     require_inputs(args)
-    fresh_dir(args.workdir)
+    fresh_dir(host(args, args.workdir))
     job_args = shlex.split(args.job_args)
     if args.expected:
-        with open(args.expected) as f:
+        with open(host(args, args.expected)) as f:
             expected = f.read()
     else:
         status, expected, err = run_job(args, args.jvm_opt, job_args, None, {}, False,
@@ -396,7 +458,8 @@ def safety(args):
         if status != 0:
             print(f"FAIL the job failed without the preload ({status}):\n{err}")
             return FAILED
-    dump_dir = fresh_dir(os.path.join(args.workdir, "dumps"))
+    dump_dir = os.path.join(args.workdir, "dumps")
+    fresh_dir(host(args, dump_dir))
     env = {"LEAKSCOPE_INTERVAL": args.interval}
     if args.sample_bytes:
         env["LEAKSCOPE_SAMPLE_BYTES"] = args.sample_bytes
@@ -407,7 +470,7 @@ def safety(args):
         return HUNG
     # A crash is an hs_err file or death by a signal; any other non-zero exit (an exception, an
     # OutOfMemoryError) is a failure of its own kind.
-    crash_logs = glob.glob(os.path.join(args.workdir, "hs_err_*.log"))
+    crash_logs = glob.glob(os.path.join(host(args, args.workdir), "hs_err_*.log"))
     if status < 0 or crash_logs:
         print(f"CRASH {opts}: exit status {status}, {crash_logs or 'no hs_err file'}\n"
               f"{err[-4000:]}")
@@ -422,7 +485,7 @@ def safety(args):
     # stderr: nothing from the recorder (it is silent unless something is wrong).
     noise = [line for line in err.splitlines() if line.startswith("leakscope:")]
     checks.check("recorder silent", not noise, "; ".join(noise) or "no leakscope: lines")
-    dumps = dumps_in(dump_dir)
+    dumps = dumps_in(dump_dir, args)
     ok = checks.check("dumps", len(dumps) >= 1, f"{len(dumps)} dumps")
     if ok:
         report = leakscope_json(args, "report", dumps[-1])
@@ -464,6 +527,9 @@ def main():
                        "the recorder's)")
         p.add_argument("--interval", default="500ms", help="LEAKSCOPE_INTERVAL")
         p.add_argument("--timeout", type=float, default=60, help="seconds before a hang")
+        p.add_argument("--chroot", metavar="ROOT",
+                       help="run the JVM and the analyzer inside ROOT (chroot, clean "
+                            "environment); the paths above are as seen inside ROOT")
     p = sub.choices["accuracy"]
     p.add_argument("--bundled-zlib", action="store_true",
                    help="the JDK bundles zlib in libzip.so (Temurin): its streams are recorded "
@@ -490,6 +556,13 @@ def main():
                    help="the main class (AgentStress: threads, JIT, GC, class unloading; "
                         "DeoptStorm, with --classes of tests/jvm: deoptimization)")
     args = parser.parse_args()
+    if args.chroot:
+        if args.command != "safety":
+            parser.error("--chroot is for safety only")
+        relative = [n for n in ("java", "workdir", "classes", "preload", "leakscope", "expected")
+                    if getattr(args, n, None) and not os.path.isabs(getattr(args, n))]
+        if relative:
+            parser.error(f"with --chroot, paths are absolute inside the root: --{relative[0]}")
     for name in ("workdir", "classes", "preload", "leakscope", "expected"):
         if getattr(args, name, None):
             setattr(args, name, os.path.abspath(getattr(args, name)))

@@ -140,7 +140,7 @@ int main(int argc, char** argv) {
   CHECK(argc >= 5 && argc <= 7);
   int copies = atoi(argv[2]);
   int forks = atoi(argv[4]);
-  long long timeout_ms = argc == 6 ? atoll(argv[5]) : 5000;
+  long long timeout_ms = argc >= 6 ? atoll(argv[5]) : 5000;
   int max_hangs = argc == 7 ? atoi(argv[6]) : 3;
   CHECK(copies >= 1 && forks >= 0 && timeout_ms > 0 && max_hangs > 0);
   LoadCopies(argv[1], copies, argv[3]);
